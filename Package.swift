@@ -1,0 +1,30 @@
+// swift-tools-version: 6.1
+// Maimo: verifiable remote storage over Tor, built from pure-Swift libraries.
+// Each library stands on its own; `maimo` is the command-line front end.
+// ISA flags (AVX2, AVX-512) are passed on the command line, never as unsafeFlags here:
+//   swift build -c release -Xswiftc -target-cpu -Xswiftc skylake-avx512
+import PackageDescription
+
+let package = Package(
+    name: "Maimo",
+    products: [
+        .library(name: "MaimoBlake3", targets: ["MaimoBlake3"]),
+        .executable(name: "maimo", targets: ["maimo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "MaimoBlake3"),
+        .executableTarget(
+            name: "maimo",
+            dependencies: [
+                "MaimoBlake3",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MaimoBlake3Tests", dependencies: ["MaimoBlake3"]),
+        .testTarget(name: "MaimoCLITests", dependencies: ["MaimoBlake3"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
