@@ -70,19 +70,26 @@ extension Blake3 {
                 guard !input.isEmpty else { return }
                 finishChunk()
             }
-            // Whole subtrees straight from the input, always leaving at least one byte for the
-            // chunk state: the last chunk may be the root and must wait for finalization.
+            // Whole subtrees straight from the input. A subtree of two or more chunks is pushed as
+            // its two children, so that it may be the whole remaining input: if nothing follows,
+            // `finalOutput` merges those two as the root.
             while input.count > chunk {
                 let counter = chunkState.chunkCounter
-                var subtreeChunks = UInt64(1) << (UInt64.bitWidth - 1 - UInt64(input.count - 1).leadingZeroBitCount)
+                var subtreeChunks = UInt64(1) << (UInt64.bitWidth - 1 - UInt64(input.count).leadingZeroBitCount)
                 subtreeChunks = max(1, subtreeChunks / UInt64(chunk))
                 // A subtree must be aligned: its size divides the number of chunks before it.
                 while counter & (subtreeChunks - 1) != 0 { subtreeChunks /= 2 }
                 let length = Int(subtreeChunks) * chunk
                 let subtree = UnsafeRawBufferPointer(rebasing: input[..<length])
-                let cv = Subtree.chainingValue(
-                    subtree, chunkCounter: counter, key: key, flags: flags, threads: threadCount)
-                pushChainingValue(cv, chunksBefore: counter)
+                if subtreeChunks == 1 {
+                    let cv = Subtree.chainingValue(subtree, chunkCounter: counter, key: key, flags: flags)
+                    pushChainingValue(cv, chunksBefore: counter)
+                } else {
+                    let (left, right) = Subtree.childChainingValues(
+                        subtree, chunkCounter: counter, key: key, flags: flags, threads: threadCount)
+                    pushChainingValue(left, chunksBefore: counter)
+                    pushChainingValue(right, chunksBefore: counter &+ subtreeChunks / 2)
+                }
                 chunkState = ChunkState(key: key, chunkCounter: counter &+ subtreeChunks, flags: flags)
                 input = UnsafeRawBufferPointer(rebasing: input[length...])
             }
@@ -133,8 +140,17 @@ extension Blake3 {
 
         /// The node that becomes the root: the chunk state merged right to left with the stack.
         func finalOutput() -> Output {
-            var output = chunkState.output()
-            for left in chainingValueStack.reversed() {
+            var remaining = chainingValueStack[...]
+            var output: Output
+            if chunkState.count > 0 || remaining.count < 2 {
+                output = chunkState.output()
+            } else {
+                // The input ended with a whole subtree, pushed as its two children.
+                let right = remaining.removeLast()
+                let left = remaining.removeLast()
+                output = Output.parent(left, right, key: key, flags: flags)
+            }
+            for left in remaining.reversed() {
                 output = Output.parent(left, output.chainingValue(), key: key, flags: flags)
             }
             return output

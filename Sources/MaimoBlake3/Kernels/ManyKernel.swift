@@ -1,7 +1,55 @@
 // Dispatch of whole chunks and parent nodes to the widest lane kernel, then narrower ones, then
 // the single-block compressor for the rest.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 enum ManyKernel {
+    /// The widest lane count to use: 16 or 8.
+    ///
+    /// Swift has no compile-time test for the target's vector width, and the best kernel differs:
+    /// in a default x86-64 (SSE2, 16 registers) build the 16-lane kernel spills so much that the
+    /// 8-lane one is twice as fast, while with AVX-512 the 16-lane one is a third faster. So the
+    /// first large hash times both on 16 KiB (about 0.1 ms, once per process) and keeps the
+    /// faster. Results never depend on the choice. `MAIMO_BLAKE3_LANES=4|8|16` overrides it.
+    static let widest: Int = {
+        if let value = getenv("MAIMO_BLAKE3_LANES"), let lanes = Int(String(cString: value)), [4, 8, 16].contains(lanes) {
+            return lanes
+        }
+        return calibrate()
+    }()
+
+    static func calibrate() -> Int {
+        let chunks = 16
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: chunks * Blake3Constants.chunkLength, alignment: 64)
+        defer { input.deallocate() }
+        for i in 0..<input.count { input[i] = UInt8(truncatingIfNeeded: i &* 31) }
+        let out = UnsafeMutablePointer<SIMD8<UInt32>>.allocate(capacity: chunks)
+        defer { out.deallocate() }
+        func best<V: Blake3Lanes>(_ type: V.Type) -> Duration {
+            let clock = ContinuousClock()
+            var fastest = Duration.seconds(1)
+            for _ in 0..<5 {
+                let elapsed = clock.measure {
+                    var done = 0
+                    while done < chunks {
+                        hashLanes(
+                            type, base: input.baseAddress! + done * Blake3Constants.chunkLength,
+                            stride: Blake3Constants.chunkLength, blockCount: 16, key: Blake3Constants.iv, counter: 0,
+                            incrementCounter: true, flags: 0, flagsStart: Blake3Constants.chunkStart,
+                            flagsEnd: Blake3Constants.chunkEnd, out: out + done)
+                        done += V.scalarCount
+                    }
+                }
+                fastest = min(fastest, elapsed)
+            }
+            return fastest
+        }
+        return best(SIMD16<UInt32>.self) < best(SIMD8<UInt32>.self) ? 16 : 8
+    }
     /// Chaining values of `count` whole 1 KiB chunks at `input`, with chunk counters
     /// `counter, counter + 1, …`. None of them is a root.
     static func chunks(
@@ -19,8 +67,8 @@ enum ManyKernel {
                 done += V.scalarCount
             }
         }
-        run(SIMD16<UInt32>.self)
-        run(SIMD8<UInt32>.self)
+        if widest >= 16 { run(SIMD16<UInt32>.self) }
+        if widest >= 8 { run(SIMD8<UInt32>.self) }
         run(SIMD4<UInt32>.self)
         while done < count {
             out[done] = singleChunkChainingValue(
@@ -47,8 +95,8 @@ enum ManyKernel {
                 done += V.scalarCount
             }
         }
-        run(SIMD16<UInt32>.self)
-        run(SIMD8<UInt32>.self)
+        if widest >= 16 { run(SIMD16<UInt32>.self) }
+        if widest >= 8 { run(SIMD8<UInt32>.self) }
         run(SIMD4<UInt32>.self)
         while done < count {
             out[done] = parentChainingValue(children[2 * done], children[2 * done + 1], key: key, flags: flags)

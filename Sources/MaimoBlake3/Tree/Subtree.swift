@@ -76,16 +76,58 @@ enum Subtree {
         return cvs[0]
     }
 
+    /// The chaining values of the two children of a subtree of 2^k ≥ 2 whole chunks (the left
+    /// and right halves), computed with up to `threads` threads.
+    static func childChainingValues(
+        _ input: UnsafeRawBufferPointer, chunkCounter: UInt64, key: SIMD8<UInt32>, flags: UInt32, threads: Int
+    ) -> (SIMD8<UInt32>, SIMD8<UInt32>) {
+        let half = input.count / 2
+        let halfChunks = UInt64(half / Blake3Constants.chunkLength)
+        if threads > 1, half >= minimumParallelPiece {
+            let cvs = pieceChainingValues(input, chunkCounter: chunkCounter, key: key, flags: flags, threads: threads)
+            return cvs.withUnsafeBufferPointer { pieces in
+                let perHalf = pieces.count / 2
+                return withUnsafeTemporaryAllocation(of: SIMD8<UInt32>.self, capacity: pieces.count) { scratch in
+                    let out = scratch.baseAddress!
+                    out.initialize(from: pieces.baseAddress!, count: pieces.count)
+                    let left = reduce(out, count: perHalf, key: key, flags: flags)
+                    let right = reduce(out + perHalf, count: perHalf, key: key, flags: flags)
+                    return (left, right)
+                }
+            }
+        }
+        let left = chainingValue(
+            UnsafeRawBufferPointer(rebasing: input[..<half]), chunkCounter: chunkCounter, key: key, flags: flags)
+        let right = chainingValue(
+            UnsafeRawBufferPointer(rebasing: input[half...]), chunkCounter: chunkCounter &+ halfChunks, key: key,
+            flags: flags)
+        return (left, right)
+    }
+
+    /// The smallest piece of work handed to another thread.
+    static let minimumParallelPiece = 128 * 1024
+
     /// As `chainingValue(_:chunkCounter:key:flags:)`, split across up to `threads` threads.
     /// Pieces are equal powers of two of at least `minimumPiece` bytes; the result equals the
     /// serial one bit for bit.
     static func chainingValue(
         _ input: UnsafeRawBufferPointer, chunkCounter: UInt64, key: SIMD8<UInt32>, flags: UInt32, threads: Int,
-        minimumPiece: Int = 128 * 1024
+        minimumPiece: Int = minimumParallelPiece
     ) -> SIMD8<UInt32> {
         guard threads > 1, input.count >= 2 * minimumPiece else {
             return chainingValue(input, chunkCounter: chunkCounter, key: key, flags: flags)
         }
+        var cvs = pieceChainingValues(
+            input, chunkCounter: chunkCounter, key: key, flags: flags, threads: threads, minimumPiece: minimumPiece)
+        return cvs.withUnsafeMutableBufferPointer { reduce($0.baseAddress!, count: $0.count, key: key, flags: flags) }
+    }
+
+    /// The chaining values of equal power-of-two pieces of `input` (the last may be short),
+    /// hashed by up to `threads` threads that take pieces from a shared counter.
+    static func pieceChainingValues(
+        _ input: UnsafeRawBufferPointer, chunkCounter: UInt64, key: SIMD8<UInt32>, flags: UInt32, threads: Int,
+        minimumPiece: Int = minimumParallelPiece
+    ) -> [SIMD8<UInt32>] {
         // About four pieces per thread keeps both cores busy to the end.
         var piece = minimumPiece
         while input.count / piece > 4 * threads { piece *= 2 }
@@ -109,7 +151,7 @@ enum Subtree {
                 }
             }
         }
-        return cvs.withUnsafeMutableBufferPointer { reduce($0.baseAddress!, count: pieces, key: key, flags: flags) }
+        return cvs
     }
 }
 

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Blake3 {
+    /// An operating-system error while reading input, with the path it concerns.
+    ///
+    /// `description` reads like the system's own message, e.g.
+    /// `No such file or directory (os error 2)`, as `b3sum` prints it.
+    public struct FileError: Error, Sendable, CustomStringConvertible {
+        /// The file concerned, or `-` for standard input.
+        public let path: String
+        /// The `errno` value.
+        public let code: Int32
+
+        public init(path: String, code: Int32) {
+            self.path = path
+            self.code = code
+        }
+
+        public var description: String { "\(String(cString: strerror(code))) (os error \(code))" }
+    }
+}
+
+extension Blake3.Hasher {
+    /// Memory-mapping pays off above this size; smaller files are read.
+    static let memoryMapThreshold = 16 * 1024
+    /// The read size for files that are not mapped and for streams.
+    static let readBufferSize = 64 * 1024
+
+    /// Adds the contents of the file at `path`.
+    ///
+    /// A regular file of 16 KiB or more is memory-mapped and hashed with ``threadCount`` threads;
+    /// anything else (small files, pipes, devices, or `useMemoryMap: false`) is read in 64 KiB
+    /// blocks on the calling thread.
+    /// - Throws: ``Blake3/FileError`` when the file cannot be opened or read.
+    public mutating func update(contentsOfFileAtPath path: String, useMemoryMap: Bool = true) throws(Blake3.FileError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Blake3.FileError(path: path, code: errno) }
+        defer { close(descriptor) }
+        try update(fileDescriptor: descriptor, path: path, useMemoryMap: useMemoryMap)
+    }
+
+    /// Adds everything readable from `descriptor` (a file, pipe or socket) from its current
+    /// position; `path` only names it in errors.
+    public mutating func update(fileDescriptor descriptor: Int32, path: String = "-", useMemoryMap: Bool = true)
+        throws(Blake3.FileError)
+    {
+        var info = stat()
+        if useMemoryMap, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+            info.st_size >= Self.memoryMapThreshold, info.st_size <= Int.max
+        {
+            let length = Int(info.st_size)
+            if let mapping = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED {
+                defer { munmap(mapping, length) }
+                _ = madvise(mapping, length, MADV_SEQUENTIAL)
+                update(UnsafeRawBufferPointer(start: mapping, count: length))
+                return
+            }
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readBufferSize, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(descriptor, buffer.baseAddress, buffer.count)
+            if n == 0 { return }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Blake3.FileError(path: path, code: errno)
+            }
+            update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+}

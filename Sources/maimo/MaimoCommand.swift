@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct MaimoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "maimo",
+        abstract: "Verifiable remote storage over Tor, and the pure-Swift libraries it is built from.",
+        discussion: """
+            Each library can be tried from here and checked against the tool people already trust:
+            `maimo hash` behaves like b3sum.
+            """,
+        subcommands: [HashCommand.self, DemoCommand.self]
+    )
+}

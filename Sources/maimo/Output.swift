@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Buffered standard output (flushed at 64 KiB and on ``flush()``) and unbuffered standard error,
+/// for commands that print many lines or raw bytes.
+enum Console {
+    private static let pending = Mutex<[UInt8]>([])
+
+    static func write(_ string: String) {
+        pending.withLock { $0.append(contentsOf: string.utf8) }
+        flushIfLarge()
+    }
+
+    static func write(bytes: UnsafeRawBufferPointer) {
+        pending.withLock { $0.append(contentsOf: bytes) }
+        flushIfLarge()
+    }
+
+    /// A line on standard error, after everything already written to standard output.
+    static func error(_ line: String) {
+        flush()
+        writeAll(descriptor: 2, Array((line + "\n").utf8))
+    }
+
+    static func flush() {
+        let bytes = pending.withLock { buffer in
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
+        writeAll(descriptor: 1, bytes)
+    }
+
+    private static func flushIfLarge() {
+        if pending.withLock({ $0.count >= 64 * 1024 }) { flush() }
+    }
+
+    private static func writeAll(descriptor: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }  // A closed pipe: nothing more can be said.
+                offset += n
+            }
+        }
+    }
+}
