@@ -20,6 +20,9 @@ extension Blake3 {
         let flags: UInt32
         var chunkState: ChunkState
         var chainingValueStack: [SIMD8<UInt32>] = []
+        /// The first chunk's counter: 0, or where `setInputOffset` put it. The stack holds one
+        /// entry per 1 bit of the chunks hashed since then.
+        var initialChunkCounter: UInt64 = 0
         /// Worker threads for large updates; 1 hashes on the calling thread only.
         public var threadCount: Int
 
@@ -55,9 +58,10 @@ extension Blake3 {
             self.init(key: mode.keyWords, flags: mode.flags, threadCount: threadCount)
         }
 
-        /// The number of bytes hashed so far.
+        /// The number of bytes hashed so far (not counting an input offset).
         public var count: UInt64 {
-            chunkState.chunkCounter &* UInt64(Blake3Constants.chunkLength) &+ UInt64(chunkState.count)
+            (chunkState.chunkCounter &- initialChunkCounter) &* UInt64(Blake3Constants.chunkLength)
+                &+ UInt64(chunkState.count)
         }
 
         /// Adds bytes to the hash.
@@ -97,7 +101,7 @@ extension Blake3 {
             _ = chunkState.update(input)
             // The chunk state now holds bytes, so nothing on the stack can be the root any more:
             // merge what the chunks before it completed, which keeps `finalOutput` simple.
-            mergeStack(keeping: chunkState.chunkCounter.nonzeroBitCount)
+            mergeStack(keeping: (chunkState.chunkCounter &- initialChunkCounter).nonzeroBitCount)
         }
 
         /// Adds bytes from any sequence; contiguous collections (arrays, `Data`, UTF-8 views)
@@ -124,9 +128,9 @@ extension Blake3 {
         }
 
         /// Pushes a finished subtree, first merging what the chunks before it completed.
-        /// After the merge the stack holds one entry per 1 bit of `chunksBefore`.
+        /// After the merge the stack holds one entry per 1 bit of the chunks before it.
         private mutating func pushChainingValue(_ cv: SIMD8<UInt32>, chunksBefore: UInt64) {
-            mergeStack(keeping: chunksBefore.nonzeroBitCount)
+            mergeStack(keeping: (chunksBefore &- initialChunkCounter).nonzeroBitCount)
             chainingValueStack.append(cv)
         }
 
