@@ -24,7 +24,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MaimoBlake3Tests", dependencies: ["MaimoBlake3"]),
-        .testTarget(name: "MaimoCLITests", dependencies: ["MaimoBlake3"]),
+        // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
+        .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// The result of running a command.
+struct Run: Equatable {
+    var status: Int32
+    var stdout: Data
+    var stderr: Data
+
+    var out: String { String(decoding: stdout, as: UTF8.self) }
+    var err: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+enum Tool {
+    /// The `maimo` binary built alongside the tests.
+    static var maimo: URL {
+        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL.deletingLastPathComponent()
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return products.appendingPathComponent("maimo")
+    }
+
+    /// The path of a reference tool, or nil. Under CI a missing tool is a failure, not a skip.
+    static func reference(_ name: String) -> URL? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let url = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        if ProcessInfo.processInfo.environment["CI"] != nil {
+            Issue.record("\(name) is not installed, and CI is set: .ci/run must install it")
+        }
+        return nil
+    }
+
+    @discardableResult
+    static func run(_ executable: URL, _ arguments: [String], stdin: Data = Data(), in directory: URL? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let input = Pipe(), output = Pipe(), error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        // Drain both pipes concurrently so neither can fill up and block the child.
+        nonisolated(unsafe) var errorData = Data()
+        let errorReader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
+        errorReader.start()
+        input.fileHandleForWriting.write(stdin)
+        try input.fileHandleForWriting.close()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errorReader.isFinished { usleep(1000) }
+        return Run(status: process.terminationStatus, stdout: outputData, stderr: errorData)
+    }
+}
+
+/// A fresh temporary directory, removed when the value is dropped.
+final class TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    @discardableResult
+    func write(_ name: String, _ data: Data) throws -> URL {
+        let file = url.appendingPathComponent(name)
+        try data.write(to: file)
+        return file
+    }
+}
