@@ -34,10 +34,11 @@ extension Blake3 {
         /// The 32 bytes.
         public var bytes: [UInt8] { words.littleEndianBytes }
 
-        /// Calls `body` with the 32 bytes.
+        /// Calls `body` with the 32 bytes, without allocating.
         public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-            let bytes = self.bytes
-            return try bytes.withUnsafeBytes(body)
+            var littleEndian = words
+            for i in 0..<8 { littleEndian[i] = littleEndian[i].littleEndian }
+            return try Swift.withUnsafeBytes(of: &littleEndian, body)
         }
 
         /// Lowercase hex.

@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+// Maimo's benchmarks, kept apart so that users of the libraries never build the harness.
+//
+//   swift package --package-path Benchmarks benchmark                  # ordo-one/benchmark suites
+//   swift run -c release --package-path Benchmarks blake3-compare     # ratios against b3sum, SHA-256
+//
+// Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
+import PackageDescription
+
+let package = Package(
+    name: "MaimoBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // Named, because a path dependency is otherwise known by its folder name (the clone's).
+        .package(name: "Maimo", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "Blake3Benchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MaimoBlake3", package: "Maimo"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/Blake3",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "blake3-compare",
+            dependencies: [
+                .product(name: "MaimoBlake3", package: "Maimo"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
