@@ -21,7 +21,7 @@ struct ChunkState: Sendable {
 
     private var startFlag: UInt32 { blocksCompressed == 0 ? Blake3Constants.chunkStart : 0 }
 
-    private mutating func compressBlock(_ message: Words16<UInt32>) {
+    private mutating func compressBlock(_ message: SIMD16<UInt32>) {
         chainingValue = compressToChainingValue(
             chainingValue, message, blockLength: UInt32(Blake3Constants.blockLength), counter: chunkCounter,
             flags: flags | startFlag)
@@ -36,7 +36,7 @@ struct ChunkState: Sendable {
         var offset = 0
         while offset < take {
             if blockLength == blockSize {
-                compressBlock(messageWords(unsafeBitCast(block, to: SIMD16<UInt32>.self).littleEndianWords))
+                compressBlock(unsafeBitCast(block, to: SIMD16<UInt32>.self).littleEndianWords)
                 block = SIMD64()
                 blockLength = 0
             }
@@ -98,13 +98,13 @@ struct Output: Sendable {
 
     func chainingValue() -> SIMD8<UInt32> {
         compressToChainingValue(
-            inputChainingValue, messageWords(block), blockLength: blockLength, counter: counter, flags: flags)
+            inputChainingValue, block, blockLength: blockLength, counter: counter, flags: flags)
     }
 
     /// 64 bytes of root output for output block number `outputBlockCounter`.
     func rootOutputBlock(_ outputBlockCounter: UInt64) -> SIMD16<UInt32> {
         compressToOutputBlock(
-            inputChainingValue, messageWords(block), blockLength: blockLength, counter: outputBlockCounter,
+            inputChainingValue, block, blockLength: blockLength, counter: outputBlockCounter,
             flags: flags | Blake3Constants.root)
     }
 

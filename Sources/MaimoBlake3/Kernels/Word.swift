@@ -1,7 +1,7 @@
-// The round function is written once, generic over the word type: `UInt32` for the single-block
-// compressor and SIMD vectors of `UInt32` for the transposed many-chunk kernel (one chunk per lane).
+// The round function of the transposed many-input kernel, generic over the vector width (one
+// chunk or parent per lane), and the rotations shared with the row-form single-block compressor.
 
-/// A 32-bit word or a vector of 32-bit words, with the four rotations BLAKE3 uses.
+/// A vector of 32-bit words with the four rotations BLAKE3 uses.
 
 protocol Blake3Word {
     static func &+ (lhs: Self, rhs: Self) -> Self
@@ -10,13 +10,6 @@ protocol Blake3Word {
     func rotatedRight12() -> Self
     func rotatedRight8() -> Self
     func rotatedRight7() -> Self
-}
-
-extension UInt32: Blake3Word {
-    @inline(__always) func rotatedRight16() -> UInt32 { (self &>> 16) | (self &<< 16) }
-    @inline(__always) func rotatedRight12() -> UInt32 { (self &>> 12) | (self &<< 20) }
-    @inline(__always) func rotatedRight8() -> UInt32 { (self &>> 8) | (self &<< 24) }
-    @inline(__always) func rotatedRight7() -> UInt32 { (self &>> 7) | (self &<< 25) }
 }
 
 // Vector rotations are written with `&+` rather than `|`: the two halves never overlap, so the
