@@ -29,6 +29,10 @@ extension Blake3 {
 extension Blake3.Hasher {
     /// Memory-mapping pays off above this size; smaller files are read.
     static let memoryMapThreshold = 16 * 1024
+    /// Mapped files are faulted in and hashed this much at a time.
+    static let mappingWindow = 64 * 1024 * 1024
+    /// `MADV_POPULATE_READ` (Linux 5.14); older kernels refuse it and fault on demand.
+    static let advicepopulateRead: Int32 = 22
     /// The read size for files that are not mapped and for streams.
     static let readBufferSize = 64 * 1024
 
@@ -58,7 +62,16 @@ extension Blake3.Hasher {
             if let mapping = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED {
                 defer { munmap(mapping, length) }
                 _ = madvise(mapping, length, MADV_SEQUENTIAL)
-                update(UnsafeRawBufferPointer(start: mapping, count: length))
+                // Fault each window in with one call before hashing it: page by page, faults cost
+                // about a fifth of the hashing time. Windows keep a 50 GB file from being
+                // read in whole first; they are powers of two, so each is a whole subtree.
+                var offset = 0
+                while offset < length {
+                    let window = min(Self.mappingWindow, length - offset)
+                    _ = madvise(mapping + offset, window, Self.advicepopulateRead)
+                    update(UnsafeRawBufferPointer(start: mapping + offset, count: window))
+                    offset += window
+                }
                 return
             }
         }

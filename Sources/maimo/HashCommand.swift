@@ -1,6 +1,13 @@
 import ArgumentParser
 import MaimoBlake3
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: it would load ICU and triple the start-up time
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `maimo hash`: a drop-in for `b3sum` 1.x, with the same flags, output bytes and exit codes.
 struct HashCommand: ParsableCommand {
@@ -188,7 +195,7 @@ struct HashRunner {
     /// b3sum's escaping: backslashes and newlines are escaped, and the line gets a leading `\`.
     static func escapedName(_ path: String) -> (String, Bool) {
         guard path.contains("\\") || path.contains("\n") else { return (path, false) }
-        return (path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"), true)
+        return (path.replacing("\\", with: "\\\\").replacing("\n", with: "\\n"), true)
     }
 
     func checkFile(_ path: String, failed: inout Bool) throws {

@@ -2,7 +2,7 @@
 // ratios: `b3sum --num-threads 1` (the reference Rust implementation's CLI) and swift-crypto's
 // SHA-256. Timings are best-of-N wall clock on a warm cache.
 //
-//   swift run -c release --package-path Benchmarks blake3-compare [--quick]
+//   swift run -c release --package-path Benchmarks blake3-compare [--quick] [--maimo PATH]
 import Crypto
 import Foundation
 import MaimoBlake3
@@ -72,9 +72,11 @@ print("")
 
 // 2. Against b3sum: both CLIs on the same warm file, each minus its own start-up time on an
 //    empty file, so that what is compared is hashing (mmap included, as each tool does it).
-let maimo = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent(".build/release/maimo").path
+// The maimo binary to compare: `--maimo PATH`, else the root package's release build.
+let maimo = CommandLine.arguments.firstIndex(of: "--maimo").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+} ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/release/maimo").path
 if let b3sum = which("b3sum") {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-bench-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
