@@ -6,8 +6,9 @@ import Synchronization
 // unchanged), so a subtree can be reduced batch by batch with the many-input kernel.
 
 enum Subtree {
-    /// Chunks hashed per batch: 64 KiB of input, 2 KiB of chaining values on the stack.
-    static let batchChunks = 64
+    /// Chunks hashed per batch: 256 KiB of input, 8 KiB of chaining values on the stack; large
+    /// batches keep most parents in the 16-lane kernel too.
+    static let batchChunks = 256
 
     /// The non-root chaining value of the subtree made of `input`, which starts at chunk
     /// `chunkCounter`. `input` must be non-empty and form one subtree: its chunk count may not
