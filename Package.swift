@@ -9,6 +9,7 @@ let package = Package(
     name: "Maimo",
     products: [
         .library(name: "MaimoBlake3", targets: ["MaimoBlake3"]),
+        .library(name: "MaimoBao", targets: ["MaimoBao"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "MaimoBlake3"),
+        .target(name: "MaimoBao", dependencies: ["MaimoBlake3"]),
         .executableTarget(
             name: "maimo",
             dependencies: [
@@ -23,7 +25,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MaimoBlake3Tests", dependencies: ["MaimoBlake3"]),
+        // Vector loading and seeded random inputs, shared by the test targets only.
+        .target(name: "MaimoTestSupport", path: "Tests/MaimoTestSupport"),
+        .testTarget(name: "MaimoBlake3Tests", dependencies: ["MaimoBlake3", "MaimoTestSupport"]),
+        .testTarget(name: "MaimoBaoTests", dependencies: ["MaimoBao", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),
     ],

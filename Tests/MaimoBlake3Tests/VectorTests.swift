@@ -1,4 +1,5 @@
 import Testing
+import MaimoTestSupport
 @testable import MaimoBlake3
 
 struct Blake3VectorFile: Decodable {

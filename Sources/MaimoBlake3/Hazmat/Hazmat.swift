@@ -138,3 +138,51 @@ extension Blake3.Hasher {
         Blake3.Hazmat.ChainingValue(words: finalOutput().chainingValue())
     }
 }
+
+extension Blake3.Hazmat {
+    /// The non-root chaining values of consecutive chunks, computed with the SIMD kernels:
+    /// chunk `i` of `bytes` gets counter `firstChunk + i`. Every chunk but the last must be whole
+    /// (1024 bytes); `output` needs room for `ceil(bytes.count / 1024)` values (one for empty input).
+    public static func chunkChainingValues(
+        _ bytes: UnsafeRawBufferPointer, firstChunk: UInt64, mode: Blake3.Mode = .hash,
+        into output: UnsafeMutableBufferPointer<ChainingValue>
+    ) {
+        let chunk = Blake3Constants.chunkLength
+        let count = max(1, (bytes.count + chunk - 1) / chunk)
+        precondition(output.count >= count, "output has room for \(output.count) chaining values, needs \(count)")
+        let whole = bytes.count % chunk == 0 && !bytes.isEmpty ? count : count - 1
+        let key = mode.keyWords, flags = mode.flags
+        output.withMemoryRebound(to: SIMD8<UInt32>.self) { words in
+            if whole > 0, let base = bytes.baseAddress {
+                ManyKernel.chunks(base, count: whole, key: key, counter: firstChunk, flags: flags, out: words.baseAddress!)
+            }
+            if whole < count {
+                var state = ChunkState(key: key, chunkCounter: firstChunk &+ UInt64(whole), flags: flags)
+                _ = state.update(UnsafeRawBufferPointer(rebasing: bytes[(whole * chunk)...]))
+                words[whole] = state.output().chainingValue()
+            }
+        }
+    }
+
+    /// The non-root chaining values of `output.count` parents whose children are consecutive pairs
+    /// in `children` (`2 * output.count` of them), computed with the SIMD kernels.
+    public static func parentChainingValues(
+        _ children: UnsafeBufferPointer<ChainingValue>, mode: Blake3.Mode = .hash,
+        into output: UnsafeMutableBufferPointer<ChainingValue>
+    ) {
+        precondition(children.count >= 2 * output.count, "\(output.count) parents need \(2 * output.count) children")
+        guard !output.isEmpty else { return }
+        children.withMemoryRebound(to: SIMD8<UInt32>.self) { child in
+            output.withMemoryRebound(to: SIMD8<UInt32>.self) { out in
+                ManyKernel.parents(
+                    child.baseAddress!, count: out.count, key: mode.keyWords, flags: mode.flags, out: out.baseAddress!)
+            }
+        }
+    }
+
+    /// The root chaining value check for a single-chunk input: its hash (the chunk as root).
+    public static func rootHash(ofSingleChunk bytes: UnsafeRawBufferPointer, mode: Blake3.Mode = .hash) -> Blake3.Digest {
+        precondition(bytes.count <= Blake3Constants.chunkLength, "a single chunk is at most 1024 bytes")
+        return Blake3.Digest(words: Blake3.singleChunkRootWords(bytes, key: mode.keyWords, flags: mode.flags))
+    }
+}

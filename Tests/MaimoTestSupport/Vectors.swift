@@ -1,9 +1,11 @@
 import Foundation
 
+// Shared by every module's tests: vector files, hex, and seeded random inputs.
+
 /// Locates `NAME.json`: in `$MAIMO_VECTORS` when set, else in `../shared/vectors/` beside the
 /// repository root.
-enum Vectors {
-    static var directory: URL {
+public enum Vectors {
+    public static var directory: URL {
         if let override = ProcessInfo.processInfo.environment["MAIMO_VECTORS"], !override.isEmpty {
             return URL(fileURLWithPath: override, isDirectory: true)
         }
@@ -12,13 +14,13 @@ enum Vectors {
         return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/vectors", isDirectory: true)
     }
 
-    static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
+    public static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         let url = directory.appendingPathComponent("\(name).json")
         return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
     }
 }
 
-func bytes(fromHex hex: String) -> [UInt8] {
+public func bytes(fromHex hex: String) -> [UInt8] {
     var out = [UInt8]()
     var iterator = hex.utf8.makeIterator()
     while let high = iterator.next(), let low = iterator.next() {
@@ -28,15 +30,15 @@ func bytes(fromHex hex: String) -> [UInt8] {
 }
 
 /// The official vectors' input: 0, 1, …, 250, 0, 1, … of the given length.
-func vectorInput(_ length: Int) -> [UInt8] {
+public func vectorInput(_ length: Int) -> [UInt8] {
     (0..<length).map { UInt8($0 % 251) }
 }
 
 /// A small, seedable generator (SplitMix64) so that random tests can print and replay their seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+public struct SeededGenerator: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -45,7 +47,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     /// A seed from `MAIMO_SEED` when set, else a fresh one; printed so a failure can be replayed.
-    static func fromEnvironment(_ test: String) -> SeededGenerator {
+    public static func fromEnvironment(_ test: String) -> SeededGenerator {
         let seed = ProcessInfo.processInfo.environment["MAIMO_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 0...UInt64.max)
         print("\(test): seed \(seed) (replay with MAIMO_SEED=\(seed))")
@@ -53,7 +55,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-func randomBytes<G: RandomNumberGenerator>(_ count: Int, using generator: inout G) -> [UInt8] {
+public func randomBytes<G: RandomNumberGenerator>(_ count: Int, using generator: inout G) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: count)
     var i = 0
     while i < count {

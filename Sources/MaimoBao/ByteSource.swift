@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Random-access bytes a Bao decoder or slicer reads: a buffer, a file, later a network stream.
+public protocol BaoByteSource {
+    /// Reads up to `buffer.count` bytes at `offset`; returns how many were read, 0 at the end.
+    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int
+}
+
+extension BaoByteSource {
+    /// Reads exactly `buffer.count` bytes at `offset`.
+    /// - Throws: ``BaoError/truncated(offset:needed:)`` when the source ends first.
+    func readExactly(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) {
+        var done = 0
+        while done < buffer.count {
+            let n = try read(at: offset + UInt64(done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            if n == 0 { throw .truncated(offset: offset + UInt64(done), needed: buffer.count - done) }
+            done += n
+        }
+    }
+}
+
+extension BaoByteSource {
+    /// Exactly `count` bytes at `offset`, as an array.
+    func readBytes(at offset: UInt64, count: Int) throws(BaoError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var failure: BaoError?
+        bytes.withUnsafeMutableBytes { buffer in
+            do throws(BaoError) { try readExactly(at: offset, into: buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+}
+
+/// Bytes in memory.
+public struct BaoBufferSource: BaoByteSource, Sendable {
+    public let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
+        guard offset < UInt64(bytes.count) else { return 0 }
+        let start = Int(offset)
+        let n = min(buffer.count, bytes.count - start)
+        bytes.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: n)
+        }
+        return n
+    }
+}
+
+/// An open file read with `pread`; the descriptor stays owned by the caller.
+public struct BaoFileSource: BaoByteSource, Sendable {
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) { self.descriptor = descriptor }
+
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
+        while true {
+            let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno != EINTR { throw .source(String(cString: strerror(errno))) }
+        }
+    }
+}

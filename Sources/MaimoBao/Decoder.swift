@@ -1,0 +1,167 @@
+import MaimoBlake3
+
+/// A verifying reader of a Bao encoding: combined, or an outboard tree plus the data.
+///
+/// It hands out bytes only after the chunk holding them matched the chaining value its parent
+/// promised, back up to the 32-byte root hash. It can seek to any offset; it keeps the verified
+/// path from the root to the current chunk, so reading front to back checks every node once and
+/// memory stays O(log n). Seeking at or past the end verifies the last chunk, which proves the
+/// length.
+///
+/// ```swift
+/// var decoder = BaoDecoder(combined: BaoFileSource(descriptor: fd), hash: root)
+/// try decoder.seek(to: 1 << 30)
+/// let bytes = try decoder.read(count: 4096)   // verified, or a BaoError saying where it failed
+/// ```
+public struct BaoDecoder<Tree: BaoByteSource> {
+    let tree: Tree
+    let data: (any BaoByteSource)?
+    let hash: Blake3.Digest
+    var contentLength: UInt64?
+    /// The content offset of the next byte `read` returns.
+    public private(set) var position: UInt64 = 0
+
+    /// A verified parent node on the path from the root to the current chunk.
+    struct PathNode {
+        let start: UInt64
+        let length: UInt64
+        let treeOffset: UInt64
+        let left: Blake3.Hazmat.ChainingValue
+        let right: Blake3.Hazmat.ChainingValue
+    }
+    var path: [PathNode] = []
+    var chunk: [UInt8] = []
+    var chunkStart: UInt64 = .max
+
+    /// Reads a combined encoding (header, parents and chunks interleaved).
+    public init(combined: Tree, hash: Blake3.Digest) {
+        self.tree = combined
+        self.data = nil
+        self.hash = hash
+    }
+
+    /// Reads an outboard tree (header and parents) with the data beside it.
+    public init(outboard: Tree, data: some BaoByteSource, hash: Blake3.Digest) {
+        self.tree = outboard
+        self.data = data
+        self.hash = hash
+    }
+
+    /// The content length from the header; trusted only once a chunk has verified.
+    public mutating func length() throws(BaoError) -> UInt64 {
+        if let contentLength { return contentLength }
+        let header = try tree.readBytes(at: 0, count: Bao.headerLength)
+        let length = header.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        contentLength = length
+        return length
+    }
+
+    /// Moves to content offset `offset` (any value; past the end reads nothing).
+    public mutating func seek(to offset: UInt64) {
+        position = offset
+    }
+
+    /// Fills `buffer` with verified bytes from the current position; returns how many (0 at the end).
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
+        guard !buffer.isEmpty else { return 0 }
+        let length = try length()
+        if position >= length {
+            // At the end: verify the last chunk, which authenticates the length itself.
+            try loadChunk(containing: length == 0 ? 0 : length - 1)
+            return 0
+        }
+        try loadChunk(containing: position)
+        let offset = Int(position - chunkStart)
+        let n = min(buffer.count, chunk.count - offset)
+        chunk.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        position += UInt64(n)
+        return n
+    }
+
+    /// Up to `count` verified bytes from the current position.
+    public mutating func read(count: Int) throws(BaoError) -> [UInt8] {
+        var result = [UInt8]()
+        result.reserveCapacity(count)
+        var scratch = [UInt8](repeating: 0, count: min(count, 64 * 1024))
+        while result.count < count {
+            let want = min(count - result.count, scratch.count)
+            var failure: BaoError?
+            let n = scratch.withUnsafeMutableBytes { buffer -> Int in
+                do throws(BaoError) { return try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want])) } catch {
+                    failure = error
+                    return 0
+                }
+            }
+            if let failure { throw failure }
+            if n == 0 { break }
+            result += scratch[..<n]
+        }
+        return result
+    }
+
+    /// Everything from the current position to the end, verified.
+    public mutating func readToEnd() throws(BaoError) -> [UInt8] {
+        let length = try length()
+        let remaining = length > position ? length - position : 0
+        let bytes = try read(count: Int(clamping: remaining))
+        try loadChunk(containing: length == 0 ? 0 : length - 1)
+        return bytes
+    }
+
+    /// Makes the chunk holding content byte `target` current, verifying what is not yet verified.
+    mutating func loadChunk(containing target: UInt64) throws(BaoError) {
+        let length = try length()
+        if chunkStart != .max && target >= chunkStart && target - chunkStart < UInt64(max(chunk.count, 1)) { return }
+        while let top = path.last, !(target >= top.start && target - top.start < top.length) { path.removeLast() }
+        // The node to descend from, and what it must hash to.
+        var start: UInt64, nodeLength: UInt64, treeOffset: UInt64
+        var expected: ExpectedNode
+        if let top = path.last {
+            (start, nodeLength, treeOffset, expected) = child(of: top, containing: target)
+        } else {
+            (start, nodeLength, treeOffset, expected) = (0, length, UInt64(Bao.headerLength), .root(hash))
+        }
+        while nodeLength > Bao.chunkLength {
+            let node = try tree.readBytes(at: treeOffset, count: Bao.parentLength)
+            guard let (left, right) = NodeCheck.children(node), NodeCheck.parent(left, right, expected: expected) else {
+                throw .parentHashMismatch(encodingOffset: treeOffset, contentOffset: start)
+            }
+            let verified = PathNode(start: start, length: nodeLength, treeOffset: treeOffset, left: left, right: right)
+            path.append(verified)
+            (start, nodeLength, treeOffset, expected) = child(of: verified, containing: target)
+        }
+        let bytes = try (data ?? tree).readBytes(at: data == nil ? treeOffset : start, count: Int(nodeLength))
+        let index = start / Bao.chunkLength
+        guard bytes.withUnsafeBytes({ NodeCheck.chunk($0, index: index, expected: expected) }) else {
+            throw .chunkHashMismatch(chunkIndex: index)
+        }
+        chunk = bytes
+        chunkStart = start
+    }
+
+    /// The child of a verified parent that holds `target`: its range, where its encoding starts,
+    /// and the chaining value it must match.
+    func child(of node: PathNode, containing target: UInt64) -> (UInt64, UInt64, UInt64, ExpectedNode) {
+        let leftLength = Bao.leftLength(node.length)
+        let leftOffset = node.treeOffset &+ UInt64(Bao.parentLength)
+        if target - node.start < leftLength {
+            return (node.start, leftLength, leftOffset, .chainingValue(node.left))
+        }
+        let leftEncoded = Bao.parentBytes(contentLength: leftLength) &+ (data == nil ? leftLength : 0)
+        return (node.start + leftLength, node.length - leftLength, leftOffset &+ leftEncoded, .chainingValue(node.right))
+    }
+}
+
+extension Bao {
+    /// Decodes and verifies a whole in-memory combined encoding.
+    public static func decode(_ encoding: [UInt8], hash: Blake3.Digest) throws(BaoError) -> [UInt8] {
+        var decoder = BaoDecoder(combined: BaoBufferSource(encoding), hash: hash)
+        return try decoder.readToEnd()
+    }
+
+    /// Decodes and verifies in-memory data against its outboard tree.
+    public static func decode(outboard: [UInt8], data: [UInt8], hash: Blake3.Digest) throws(BaoError) -> [UInt8] {
+        var decoder = BaoDecoder(outboard: BaoBufferSource(outboard), data: BaoBufferSource(data), hash: hash)
+        return try decoder.readToEnd()
+    }
+}
