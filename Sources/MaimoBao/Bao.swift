@@ -49,8 +49,10 @@ public enum BaoError: Error, Equatable, Sendable, CustomStringConvertible {
     /// or slice, covering content from `contentOffset`. At offset 8 this is the root: a wrong
     /// hash, or a corrupt length header.
     case parentHashMismatch(encodingOffset: UInt64, contentOffset: UInt64)
-    /// Reading the underlying bytes failed.
+    /// Reading or writing the underlying bytes failed.
     case source(String)
+    /// An encoder received a different amount of content than it was created for.
+    case lengthMismatch(expected: UInt64, received: UInt64)
 
     public var description: String {
         switch self {
@@ -61,7 +63,9 @@ public enum BaoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .parentHashMismatch(let offset, let content):
             "hash mismatch in the parent node at encoding offset \(offset) (subtree from content byte \(content))"
         case .source(let message):
-            "read error: \(message)"
+            "I/O error: \(message)"
+        case .lengthMismatch(let expected, let received):
+            "the encoder was created for \(expected) bytes of content but received \(received)"
         }
     }
 }

@@ -36,6 +36,15 @@ extension BaoByteSource {
     }
 }
 
+/// `body` over the bytes of `array`, keeping `BaoError` as the thrown type (the standard
+/// library's `withUnsafeBytes` rethrows as `any Error`).
+func withBytes<R>(of array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(BaoError) -> R) throws(BaoError) -> R {
+    let result: Result<R, BaoError> = array.withUnsafeBytes { buffer in
+        Result { () throws(BaoError) in try body(buffer) }
+    }
+    return try result.get()
+}
+
 /// Bytes in memory.
 public struct BaoBufferSource: BaoByteSource, Sendable {
     public let bytes: [UInt8]

@@ -81,7 +81,8 @@ public struct BaoDecoder<Tree: BaoByteSource> {
     /// Up to `count` verified bytes from the current position.
     public mutating func read(count: Int) throws(BaoError) -> [UInt8] {
         var result = [UInt8]()
-        result.reserveCapacity(count)
+        // The length comes from an unverified header: grow with what verifies, not with the claim.
+        result.reserveCapacity(min(count, 1 << 20))
         var scratch = [UInt8](repeating: 0, count: min(count, 64 * 1024))
         while result.count < count {
             let want = min(count - result.count, scratch.count)

@@ -42,10 +42,10 @@ struct ChainingValueTree {
     var levels: [[Blake3.Hazmat.ChainingValue]]
     let chunkCount: Int
 
-    init(_ data: UnsafeRawBufferPointer) {
+    init(_ data: UnsafeRawBufferPointer, firstChunk: UInt64 = 0) {
         chunkCount = Int(Bao.chunkCount(contentLength: UInt64(data.count)))
         var level = [Blake3.Hazmat.ChainingValue](unsafeUninitializedCapacity: chunkCount) { buffer, initialized in
-            Blake3.Hazmat.chunkChainingValues(data, firstChunk: 0, into: buffer)
+            Blake3.Hazmat.chunkChainingValues(data, firstChunk: firstChunk, into: buffer)
             initialized = buffer.count
         }
         levels = [level]
@@ -66,6 +66,9 @@ struct ChainingValueTree {
     static func height(ofChunks count: Int) -> Int {
         count <= 1 ? 0 : Int.bitWidth - (count - 1).leadingZeroBitCount
     }
+
+    /// The non-root chaining value of the whole (sub)tree.
+    var top: Blake3.Hazmat.ChainingValue { levels[levels.count - 1][0] }
 
     /// The root hash: the single chunk as root, or the top node's children merged as root.
     func rootHash(_ data: UnsafeRawBufferPointer) -> Blake3.Digest {
