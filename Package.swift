@@ -22,6 +22,7 @@ let package = Package(
             name: "maimo",
             dependencies: [
                 "MaimoBlake3",
+                "MaimoBao",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

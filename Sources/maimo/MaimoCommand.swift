@@ -7,8 +7,8 @@ struct MaimoCommand: ParsableCommand {
         abstract: "Verifiable remote storage over Tor, and the pure-Swift libraries it is built from.",
         discussion: """
             Each library can be tried from here and checked against the tool people already trust:
-            `maimo hash` behaves like b3sum.
+            `maimo hash` behaves like b3sum, `maimo bao` like the bao CLI.
             """,
-        subcommands: [HashCommand.self, DemoCommand.self]
+        subcommands: [HashCommand.self, BaoCommand.self, DemoCommand.self]
     )
 }
