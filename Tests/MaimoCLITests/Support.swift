@@ -33,6 +33,8 @@ enum Tool {
 
     @discardableResult
     static func run(_ executable: URL, _ arguments: [String], stdin: Data = Data(), in directory: URL? = nil) throws -> Run {
+        // A child that exits without reading all its input must not kill the tests with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -42,15 +44,20 @@ enum Tool {
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        // Drain both pipes concurrently so neither can fill up and block the child.
+        // Feed stdin and drain stderr on their own threads while this one drains stdout, so that
+        // no pipe can fill up and block the child (or us).
         nonisolated(unsafe) var errorData = Data()
         let errorReader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
         errorReader.start()
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
+        let writer = input.fileHandleForWriting
+        let inputWriter = Thread {
+            try? writer.write(contentsOf: stdin)  // the child may exit without reading it all
+            try? writer.close()
+        }
+        inputWriter.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorReader.isFinished { usleep(1000) }
+        while !errorReader.isFinished || !inputWriter.isFinished { usleep(1000) }
         return Run(status: process.terminationStatus, stdout: outputData, stderr: errorData)
     }
 }
