@@ -32,6 +32,9 @@ public struct BaoDecoder<Tree: BaoByteSource> {
     var path: [PathNode] = []
     var chunk: [UInt8] = []
     var chunkStart: UInt64 = .max
+    var scratchEncoded: [UInt8] = []
+    var scratchRecords: [UInt8] = []
+    var scratchRecomputed: [UInt8] = []
 
     /// Reads a combined encoding (header, parents and chunks interleaved).
     public init(combined: Tree, hash: Blake3.Digest) {
@@ -80,9 +83,13 @@ public struct BaoDecoder<Tree: BaoByteSource> {
 
     /// Up to `count` verified bytes from the current position.
     public mutating func read(count: Int) throws(BaoError) -> [UInt8] {
+        try read(count: count, reserving: min(count, 1 << 20))
+    }
+
+    mutating func read(count: Int, reserving: Int) throws(BaoError) -> [UInt8] {
         var result = [UInt8]()
         // The length comes from an unverified header: grow with what verifies, not with the claim.
-        result.reserveCapacity(min(count, 1 << 20))
+        result.reserveCapacity(reserving)
         var scratch = [UInt8](repeating: 0, count: min(count, 64 * 1024))
         while result.count < count {
             let want = min(count - result.count, scratch.count)
@@ -101,10 +108,12 @@ public struct BaoDecoder<Tree: BaoByteSource> {
     }
 
     /// Everything from the current position to the end, verified.
-    public mutating func readToEnd() throws(BaoError) -> [UInt8] {
+    /// - Parameter sizeLimit: what the source can hold at most, to size the result up front
+    ///   without trusting the unverified length header further than that.
+    public mutating func readToEnd(sizeLimit: Int = 1 << 20) throws(BaoError) -> [UInt8] {
         let length = try length()
-        let remaining = length > position ? length - position : 0
-        let bytes = try read(count: Int(clamping: remaining))
+        let remaining = Int(clamping: length > position ? length - position : 0)
+        let bytes = try read(count: remaining, reserving: min(remaining, sizeLimit))
         try loadChunk(containing: length == 0 ? 0 : length - 1)
         return bytes
     }
@@ -122,7 +131,15 @@ public struct BaoDecoder<Tree: BaoByteSource> {
         } else {
             (start, nodeLength, treeOffset, expected) = (0, length, UInt64(Bao.headerLength), .root(hash))
         }
+        // Reading on from where the last read ended: verify a whole group of chunks at once with
+        // the SIMD kernels rather than chunk by chunk.
+        let sequential = chunkStart != .max && target == chunkStart + UInt64(chunk.count)
         while nodeLength > Bao.chunkLength {
+            if sequential || chunkStart == .max, nodeLength <= Self.groupLength,
+                try loadGroup(start: start, length: nodeLength, treeOffset: treeOffset, expected: expected)
+            {
+                return
+            }
             let node = try tree.readBytes(at: treeOffset, count: Bao.parentLength)
             guard let (left, right) = NodeCheck.children(node), NodeCheck.parent(left, right, expected: expected) else {
                 throw .parentHashMismatch(encodingOffset: treeOffset, contentOffset: start)
@@ -140,6 +157,73 @@ public struct BaoDecoder<Tree: BaoByteSource> {
         chunkStart = start
     }
 
+    /// Content verified at once when reading sequentially: 64 chunks.
+    static var groupLength: UInt64 { 64 * Bao.chunkLength }
+
+    /// Reads a whole subtree of at most `groupLength` bytes, recomputes all of its nodes with the
+    /// SIMD kernels and compares them with the encoding (parents included, as node-by-node
+    /// decoding would). On any difference it returns false, and the caller's node-by-node path
+    /// finds and names the first bad node.
+    mutating func loadGroup(start: UInt64, length: UInt64, treeOffset: UInt64, expected: ExpectedNode) throws(BaoError) -> Bool {
+        let parents = Int(Bao.parentBytes(contentLength: length))
+        // Buffers are reused from group to group: fresh 64 KiB arrays would be faulted in each time.
+        scratchRecords.removeAll(keepingCapacity: true)
+        if let data {
+            try Self.fill(&chunk, count: Int(length), from: data, at: start)
+            try Self.fill(&scratchRecords, count: parents, from: tree, at: treeOffset)
+        } else {
+            try Self.fill(&scratchEncoded, count: parents + Int(length), from: tree, at: treeOffset)
+            chunk.removeAll(keepingCapacity: true)
+            Self.deinterleave(scratchEncoded, length: length, content: &chunk, records: &scratchRecords)
+        }
+        scratchRecomputed.removeAll(keepingCapacity: true)
+        scratchRecomputed.append(contentsOf: repeatElement(0, count: parents))
+        let matches = chunk.withUnsafeBytes { bytes -> Bool in
+            let group = ChainingValueTree(bytes, firstChunk: start / Bao.chunkLength)
+            scratchRecomputed.withUnsafeMutableBytes { out in
+                group.writePreOrder(bytes, chunkStart: 0, chunkCount: group.chunkCount, into: out, at: 0, outboard: true)
+            }
+            let top: Bool
+            switch expected {
+            case .root(let digest): top = group.rootHash(bytes) == digest
+            case .chainingValue(let cv): top = group.top == cv
+            }
+            return top && constantTimeEqual(scratchRecomputed, scratchRecords)
+        }
+        guard matches else {
+            chunkStart = .max
+            chunk.removeAll(keepingCapacity: true)
+            return false
+        }
+        chunkStart = start
+        return true
+    }
+
+    /// Replaces the contents of `buffer` with `count` bytes of `source` at `offset`.
+    static func fill(_ buffer: inout [UInt8], count: Int, from source: some BaoByteSource, at offset: UInt64) throws(BaoError) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: repeatElement(0, count: count))
+        try withMutableBytes(of: &buffer) { bytes throws(BaoError) in try source.readExactly(at: offset, into: bytes) }
+    }
+
+    /// Splits a combined subtree encoding into its content and its parent records (pre-order).
+    static func deinterleave(_ encoded: [UInt8], length: UInt64, content: inout [UInt8], records: inout [UInt8]) {
+        var offset = 0
+        func walk(_ subtreeLength: UInt64) {
+            if subtreeLength <= Bao.chunkLength {
+                content.append(contentsOf: encoded[offset..<(offset + Int(subtreeLength))])
+                offset += Int(subtreeLength)
+                return
+            }
+            records.append(contentsOf: encoded[offset..<(offset + Bao.parentLength)])
+            offset += Bao.parentLength
+            let left = Bao.leftLength(subtreeLength)
+            walk(left)
+            walk(subtreeLength - left)
+        }
+        walk(length)
+    }
+
     /// The child of a verified parent that holds `target`: its range, where its encoding starts,
     /// and the chaining value it must match.
     func child(of node: PathNode, containing target: UInt64) -> (UInt64, UInt64, UInt64, ExpectedNode) {
@@ -153,16 +237,24 @@ public struct BaoDecoder<Tree: BaoByteSource> {
     }
 }
 
+/// Compares without an early exit.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for i in a.indices { difference |= a[i] ^ b[i] }
+    return difference == 0
+}
+
 extension Bao {
     /// Decodes and verifies a whole in-memory combined encoding.
     public static func decode(_ encoding: [UInt8], hash: Blake3.Digest) throws(BaoError) -> [UInt8] {
         var decoder = BaoDecoder(combined: BaoBufferSource(encoding), hash: hash)
-        return try decoder.readToEnd()
+        return try decoder.readToEnd(sizeLimit: encoding.count)
     }
 
     /// Decodes and verifies in-memory data against its outboard tree.
     public static func decode(outboard: [UInt8], data: [UInt8], hash: Blake3.Digest) throws(BaoError) -> [UInt8] {
         var decoder = BaoDecoder(outboard: BaoBufferSource(outboard), data: BaoBufferSource(data), hash: hash)
-        return try decoder.readToEnd()
+        return try decoder.readToEnd(sizeLimit: data.count)
     }
 }

@@ -22,16 +22,28 @@ extension Bao {
     static func encode(_ data: UnsafeRawBufferPointer, outboard: Bool) -> (encoding: [UInt8], hash: Blake3.Digest) {
         let length = UInt64(data.count)
         let size = Int(outboard ? outboardSize(contentLength: length) : encodedSize(contentLength: length))
-        let tree = ChainingValueTree(data)
-        let hash = tree.rootHash(data)
+        var hash: Blake3.Digest?
         let encoding = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            let out = UnsafeMutableRawBufferPointer(buffer)
-            out.storeBytes(of: length.littleEndian, as: UInt64.self)
-            tree.writePreOrder(
-                data, chunkStart: 0, chunkCount: tree.chunkCount, into: out, at: headerLength, outboard: outboard)
+            hash = encode(data, into: UnsafeMutableRawBufferPointer(buffer), outboard: outboard)
             initialized = size
         }
-        return (encoding, hash)
+        return (encoding, hash!)
+    }
+
+    /// Encodes `data` into `destination`, which must hold exactly
+    /// ``encodedSize(contentLength:)`` bytes (or ``outboardSize(contentLength:)`` for an outboard
+    /// tree); returns the root hash. Reusing one destination avoids faulting in fresh memory for
+    /// every encoding.
+    public static func encode(
+        _ data: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, outboard: Bool = false
+    ) -> Blake3.Digest {
+        let length = UInt64(data.count)
+        let size = Int(outboard ? outboardSize(contentLength: length) : encodedSize(contentLength: length))
+        precondition(destination.count == size, "the destination must be exactly \(size) bytes")
+        let tree = ChainingValueTree(data)
+        destination.storeBytes(of: length.littleEndian, as: UInt64.self)
+        tree.writePreOrder(data, chunkStart: 0, chunkCount: tree.chunkCount, into: destination, at: headerLength, outboard: outboard)
+        return tree.rootHash(data)
     }
 }
 
