@@ -89,11 +89,11 @@ enum NodeCheck {
 
     /// The two chaining values of a 64-byte parent node.
     static func children(_ node: [UInt8]) -> (Blake3.Hazmat.ChainingValue, Blake3.Hazmat.ChainingValue)? {
-        guard node.count == Bao.parentLength,
-            let left = try? Blake3.Hazmat.ChainingValue(bytes: node[0..<32]),
-            let right = try? Blake3.Hazmat.ChainingValue(bytes: node[32..<64])
-        else { return nil }
-        return (left, right)
+        guard node.count == Bao.parentLength else { return nil }
+        return node.withUnsafeBytes { bytes in
+            (Blake3.Hazmat.ChainingValue(loadingFrom: bytes.baseAddress!),
+             Blake3.Hazmat.ChainingValue(loadingFrom: bytes.baseAddress! + 32))
+        }
     }
 }
 

@@ -31,6 +31,13 @@ extension Blake3 {
                 words = SIMD8(littleEndianBytes: Array(bytes))
             }
 
+            /// A chaining value from the 32 bytes at `pointer` (any alignment), without allocating.
+            public init(loadingFrom pointer: UnsafeRawPointer) {
+                var words = SIMD8<UInt32>()
+                for i in 0..<8 { words[i] = UInt32(littleEndian: pointer.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+                self.words = words
+            }
+
             /// The 32 bytes, little-endian words as BLAKE3 defines them.
             public var bytes: [UInt8] { words.littleEndianBytes }
 
