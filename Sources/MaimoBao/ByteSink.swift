@@ -9,6 +9,41 @@ import Darwin
 public protocol BaoByteSink {
     /// Writes all of `bytes` at `offset`.
     mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError)
+
+    /// Lets `body` fill `count` bytes at `offset` in place. The default fills a temporary buffer
+    /// and writes it; sinks backed by memory hand out their own bytes and save the copy.
+    mutating func fill(at offset: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) throws(BaoError)
+}
+
+extension BaoByteSink {
+    public mutating func fill(at offset: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) throws(BaoError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        defer { buffer.deallocate() }
+        body(buffer)
+        try write(UnsafeRawBufferPointer(buffer), at: offset)
+    }
+}
+
+/// Memory the caller owns and sized for the whole encoding (see `Bao.encodedSize`): nodes are
+/// written straight into it.
+public struct BaoMemorySink: BaoByteSink {
+    public let destination: UnsafeMutableRawBufferPointer
+
+    public init(_ destination: UnsafeMutableRawBufferPointer) { self.destination = destination }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError) {
+        guard offset <= UInt64(destination.count), bytes.count <= destination.count - Int(offset) else {
+            throw .source("write of \(bytes.count) bytes at \(offset) is outside the \(destination.count)-byte destination")
+        }
+        if let base = bytes.baseAddress { (destination.baseAddress! + Int(offset)).copyMemory(from: base, byteCount: bytes.count) }
+    }
+
+    public mutating func fill(at offset: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) throws(BaoError) {
+        guard offset <= UInt64(destination.count), count <= destination.count - Int(offset) else {
+            throw .source("write of \(count) bytes at \(offset) is outside the \(destination.count)-byte destination")
+        }
+        body(UnsafeMutableRawBufferPointer(rebasing: destination[Int(offset)..<(Int(offset) + count)]))
+    }
 }
 
 /// An in-memory destination that grows as needed.

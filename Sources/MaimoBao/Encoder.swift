@@ -40,10 +40,16 @@ extension Bao {
         let length = UInt64(data.count)
         let size = Int(outboard ? outboardSize(contentLength: length) : encodedSize(contentLength: length))
         precondition(destination.count == size, "the destination must be exactly \(size) bytes")
-        let tree = ChainingValueTree(data)
-        destination.storeBytes(of: length.littleEndian, as: UInt64.self)
-        tree.writePreOrder(data, chunkStart: 0, chunkCount: tree.chunkCount, into: destination, at: headerLength, outboard: outboard)
-        return tree.rootHash(data)
+        // The streaming encoder, writing in place: batches of 256 chunks keep the chaining values
+        // in a few KiB instead of arrays proportional to the input.
+        var encoder = BaoEncoder(contentLength: length, outboard: outboard, sink: BaoMemorySink(destination))
+        do {
+            try encoder.update(data)
+            return try encoder.finalize()
+        } catch {
+            // The destination was checked above and the length is exact: nothing here can fail.
+            preconditionFailure("in-memory encoding failed: \(error)")
+        }
     }
 }
 

@@ -116,11 +116,10 @@ public struct BaoEncoder<Sink: BaoByteSink> {
                                      contentLength: contentLength, outboard: outboard)
         let size = Int(Bao.parentBytes(contentLength: UInt64(bytes.count))) + (outboard ? 0 : bytes.count)
         if size > 0 {
-            var encoded = [UInt8](repeating: 0, count: size)
-            encoded.withUnsafeMutableBytes { out in
+            let outboard = outboard
+            try sink.fill(at: position, count: size) { out in
                 tree.writePreOrder(bytes, chunkStart: 0, chunkCount: chunks, into: out, at: 0, outboard: outboard)
             }
-            try withBytes(of: encoded) { buffer throws(BaoError) in try sink.write(buffer, at: position) }
         }
         if UInt64(chunks) == totalChunks {
             singleBatchRoot = tree.rootHash(bytes)
