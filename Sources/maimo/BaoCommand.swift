@@ -73,12 +73,8 @@ struct BaoCommand: ParsableCommand {
         @Option(help: "Decode at most this many bytes.") var count: UInt64?
 
         func run() throws {
-            try CLIFile.run {
+            try CLIFile.run(input: input, output: output) { source, destination in
                 let root = try CLIFile.parseHash(hash)
-                let source = try CLIFile.open(input)
-                defer { source.close() }
-                let destination = try CLIFile.create(output, requireFile: false)
-                defer { destination.close() }
                 let data = try source.source(seekable: start != nil)
                 if let outboard {
                     let tree = try CLIFile.open(outboard)
@@ -90,11 +86,11 @@ struct BaoCommand: ParsableCommand {
             }
         }
 
-    /// Opens the existential source as a concrete type for the generic decoder.
-    private func decode<Tree: BaoByteSource>(tree: Tree, data: (any BaoByteSource)?, root: Blake3.Digest, to output: Int32) throws {
-        var decoder = data.map { BaoDecoder(outboard: tree, data: $0, hash: root) } ?? BaoDecoder(combined: tree, hash: root)
-        if let start { decoder.seek(to: start) }
-        try Bao.decode(&decoder, to: output, count: count ?? .max)
+        /// Opens the existential source as a concrete type for the generic decoder.
+        private func decode<Tree: BaoByteSource>(tree: Tree, data: (any BaoByteSource)?, root: Blake3.Digest, to output: Int32) throws {
+            var decoder = data.map { BaoDecoder(outboard: tree, data: $0, hash: root) } ?? BaoDecoder(combined: tree, hash: root)
+            if let start { decoder.seek(to: start) }
+            try Bao.decode(&decoder, to: output, count: count ?? .max)
         }
     }
 
@@ -107,11 +103,7 @@ struct BaoCommand: ParsableCommand {
         @Option(help: "The outboard tree for INPUT.") var outboard: String?
 
         func run() throws {
-            try CLIFile.run {
-                let source = try CLIFile.open(input)
-                defer { source.close() }
-                let destination = try CLIFile.create(output, requireFile: false)
-                defer { destination.close() }
+            try CLIFile.run(input: input, output: output) { source, destination in
                 let slice: [UInt8]
                 if let outboard {
                     let tree = try CLIFile.open(outboard)
@@ -135,12 +127,8 @@ struct BaoCommand: ParsableCommand {
         @Argument(help: "Where the content goes (standard output by default).") var output: String?
 
         func run() throws {
-            try CLIFile.run {
+            try CLIFile.run(input: input, output: output) { source, destination in
                 let root = try CLIFile.parseHash(hash)
-                let source = try CLIFile.open(input)
-                defer { source.close() }
-                let destination = try CLIFile.create(output, requireFile: false)
-                defer { destination.close() }
                 let bytes = try Bao.decodeSlice(try source.source(seekable: false), hash: root, start: start, count: count)
                 try CLIFile.write(bytes, to: destination.descriptor)
             }
@@ -167,6 +155,18 @@ struct CLIFile {
         } catch {
             Console.error("maimo bao: \(error)")
             throw ExitCode.failure
+        }
+    }
+
+    /// `run` with the input opened (standard input for none or `-`) and the output created
+    /// (standard output for none or `-`), both closed afterwards.
+    static func run(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
+        try run {
+            let source = try open(input)
+            defer { source.close() }
+            let destination = try create(output, requireFile: false)
+            defer { destination.close() }
+            try body(source, destination)
         }
     }
 
