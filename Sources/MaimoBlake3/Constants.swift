@@ -5,8 +5,6 @@
 enum Blake3Constants {
     static let blockLength = 64
     static let chunkLength = 1024
-    static let keyLength = 32
-    static let outLength = 32
 
     /// The IV: the first 32 bits of the fractional parts of the square roots of the first 8 primes (as SHA-256).
     static let iv = SIMD8<UInt32>(

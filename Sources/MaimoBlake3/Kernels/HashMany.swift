@@ -1,7 +1,8 @@
 // The transposed many-input kernel (the Rust crate's `hash_many`): one input per SIMD lane, so
 // each vector instruction advances N chunks (or N parent nodes) by one step of the round function.
-// Message blocks are loaded lane by lane as whole rows and transposed with shuffles
-// (`evenHalf`/`oddHalf`, which compile to `vpermt2d`/`shufps`), never gathered word by word.
+// Message blocks are loaded lane by lane as whole rows and transposed with `evenHalf`/`oddHalf`
+// shuffles (with AVX-512 mostly `vpermt2d`, some folded by LLVM into partial loads), never
+// gathered word by word.
 
 /// A vector of `UInt32` lanes that the many-input kernel can run on.
 protocol Blake3Lanes: SIMD, Blake3Word where Scalar == UInt32 {
