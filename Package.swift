@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "MaimoBlake3", targets: ["MaimoBlake3"]),
         .library(name: "MaimoBao", targets: ["MaimoBao"]),
+        .library(name: "MaimoCipher", targets: ["MaimoCipher"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
     dependencies: [
@@ -18,6 +19,7 @@ let package = Package(
     targets: [
         .target(name: "MaimoBlake3"),
         .target(name: "MaimoBao", dependencies: ["MaimoBlake3"]),
+        .target(name: "MaimoCipher", dependencies: ["MaimoBlake3"]),
         .executableTarget(
             name: "maimo",
             dependencies: [
@@ -30,6 +32,7 @@ let package = Package(
         .target(name: "MaimoTestSupport", path: "Tests/MaimoTestSupport"),
         .testTarget(name: "MaimoBlake3Tests", dependencies: ["MaimoBlake3", "MaimoTestSupport"]),
         .testTarget(name: "MaimoBaoTests", dependencies: ["MaimoBao", "MaimoTestSupport"]),
+        .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),
     ],

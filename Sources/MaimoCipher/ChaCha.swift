@@ -1,0 +1,217 @@
+/// The ChaCha stream cipher with 8, 12 or 20 rounds, in D. J. Bernstein's original layout
+/// (64-bit block counter, 8-byte nonce) or the IETF layout of RFC 8439 (32-bit counter, 12-byte
+/// nonce), and HChaCha for deriving XChaCha subkeys. The keystream is seekable by block.
+///
+/// ```swift
+/// var cipher = try ChaCha(key: key, nonce: nonce8, rounds: .twenty)
+/// cipher.apply(to: &bytes)          // encrypts or decrypts in place
+/// ```
+public struct ChaCha: Sendable {
+    /// How many rounds: 20 is the original; 12 and 8 trade margin for speed.
+    public enum Rounds: Int, Sendable {
+        case eight = 8, twelve = 12, twenty = 20
+    }
+
+    /// Where the block counter and nonce sit in the state.
+    public enum Layout: Sendable {
+        /// Bernstein's: words 12–13 a 64-bit counter, words 14–15 an 8-byte nonce.
+        case original
+        /// RFC 8439: word 12 a 32-bit counter, words 13–15 a 12-byte nonce.
+        case ietf
+    }
+
+    static let constants = SIMD4<UInt32>(0x6170_7865, 0x3320_646E, 0x7962_2D32, 0x6B20_6574)
+
+    let key: SIMD8<UInt32>
+    let nonce: SIMD4<UInt32>  // words 12–15 with the counter words zero
+    let layout: Layout
+    public let rounds: Rounds
+    /// The next block of keystream.
+    public private(set) var blockCounter: UInt64
+    var buffered = [UInt8](repeating: 0, count: 64)
+    var bufferedOffset = 64
+
+    /// A cipher for `key` and a nonce of 8 bytes (`.original`) or 12 bytes (`.ietf`), starting at
+    /// block `counter`.
+    public init(
+        key: CipherKey, nonce: some Collection<UInt8>, rounds: Rounds = .twenty, layout: Layout = .original,
+        counter: UInt64 = 0
+    ) throws(CipherError) {
+        try self.init(keyWords: key.words, nonce: Array(nonce), rounds: rounds, layout: layout, counter: counter)
+    }
+
+    init(keyWords: SIMD8<UInt32>, nonce: [UInt8], rounds: Rounds, layout: Layout, counter: UInt64) throws(CipherError) {
+        let expected = layout == .original ? 8 : 12
+        guard nonce.count == expected else { throw .invalidNonceLength(expected: expected, got: nonce.count) }
+        if layout == .ietf && counter > UInt64(UInt32.max) { throw .counterOverflow }
+        var words = SIMD4<UInt32>()
+        let first = layout == .original ? 2 : 1
+        for i in 0..<(nonce.count / 4) { words[first + i] = littleEndianWord(nonce, 4 * i) }
+        self.key = keyWords
+        self.nonce = words
+        self.layout = layout
+        self.rounds = rounds
+        self.blockCounter = counter
+    }
+
+    /// Moves the keystream to the start of block `block`.
+    public mutating func seek(toBlock block: UInt64) {
+        blockCounter = block
+        bufferedOffset = 64
+    }
+
+    /// XORs the keystream into `bytes` (encrypting or decrypting).
+    /// - Throws: ``CipherError/counterOverflow`` when the IETF 32-bit counter would wrap.
+    public mutating func apply(to bytes: UnsafeMutableRawBufferPointer) throws(CipherError) {
+        var offset = 0
+        while offset < bytes.count {
+            if bufferedOffset == 64 {
+                // Whole blocks straight into the caller's bytes.
+                while bytes.count - offset >= 64 {
+                    try checkCounter()
+                    let block = keystreamBlock(blockCounter)
+                    xorBlock(block, into: bytes.baseAddress! + offset)
+                    blockCounter &+= 1
+                    offset += 64
+                }
+                guard offset < bytes.count else { break }
+                try checkCounter()
+                let block = keystreamBlock(blockCounter)
+                blockCounter &+= 1
+                buffered.withUnsafeMutableBytes { storeWords(block, to: $0.baseAddress!) }
+                bufferedOffset = 0
+            }
+            let n = min(64 - bufferedOffset, bytes.count - offset)
+            for i in 0..<n { bytes[offset + i] ^= buffered[bufferedOffset + i] }
+            bufferedOffset += n
+            offset += n
+        }
+    }
+
+    /// Convenience: `apply(to:)` on an array.
+    public mutating func apply(to bytes: inout [UInt8]) throws(CipherError) {
+        var failure: CipherError?
+        bytes.withUnsafeMutableBytes { buffer in
+            do throws(CipherError) { try apply(to: buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The next `count` bytes of keystream.
+    public mutating func keystream(count: Int) throws(CipherError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        try apply(to: &bytes)
+        return bytes
+    }
+
+    private func checkCounter() throws(CipherError) {
+        if layout == .ietf && blockCounter > UInt64(UInt32.max) { throw .counterOverflow }
+    }
+
+    /// One 64-byte block of keystream, as host-order words.
+    func keystreamBlock(_ counter: UInt64) -> SIMD16<UInt32> {
+        var row3 = nonce
+        row3[0] = UInt32(truncatingIfNeeded: counter)
+        if layout == .original { row3[1] = UInt32(truncatingIfNeeded: counter >> 32) }
+        let input = ChaChaRows(row0: Self.constants, row1: key.lowHalf, row2: key.highHalf, row3: row3)
+        var state = input
+        state.permute(doubleRounds: rounds.rawValue / 2)
+        return SIMD16(
+            lowHalf: SIMD8(lowHalf: state.row0 &+ input.row0, highHalf: state.row1 &+ input.row1),
+            highHalf: SIMD8(lowHalf: state.row2 &+ input.row2, highHalf: state.row3 &+ input.row3))
+    }
+
+    /// HChaCha: a 32-byte subkey from a key and 16 bytes of nonce, with the given rounds.
+    public static func hChaCha(key: CipherKey, nonce: some Collection<UInt8>, rounds: Rounds = .twenty) throws(CipherError) -> CipherKey {
+        let nonce = Array(nonce)
+        guard nonce.count == 16 else { throw .invalidNonceLength(expected: 16, got: nonce.count) }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let words = hChaChaWords(key: key.words, nonce: nonce, rounds: rounds)
+        bytes.withUnsafeMutableBytes { storeWords8(words, to: $0.baseAddress!) }
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return try CipherKey(bytes: bytes)
+    }
+
+    static func hChaChaWords(key: SIMD8<UInt32>, nonce: [UInt8], rounds: Rounds) -> SIMD8<UInt32> {
+        var row3 = SIMD4<UInt32>()
+        for i in 0..<4 { row3[i] = littleEndianWord(nonce, 4 * i) }
+        var state = ChaChaRows(row0: constants, row1: key.lowHalf, row2: key.highHalf, row3: row3)
+        state.permute(doubleRounds: rounds.rawValue / 2)
+        return SIMD8(lowHalf: state.row0, highHalf: state.row3)
+    }
+}
+
+/// XChaCha: a 24-byte nonce, random nonces being safe. The subkey is HChaCha (same rounds) of the
+/// key and the nonce's first 16 bytes; the cipher is original-layout ChaCha under that subkey
+/// with the last 8 bytes as its nonce.
+public enum XChaCha {
+    public static let nonceLength = 24
+
+    /// A ChaCha cipher positioned at `counter` for `key` and a 24-byte nonce.
+    public static func cipher(
+        key: CipherKey, nonce: some Collection<UInt8>, rounds: ChaCha.Rounds = .twenty, counter: UInt64 = 0
+    ) throws(CipherError) -> ChaCha {
+        let nonce = Array(nonce)
+        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let subkey = ChaCha.hChaChaWords(key: key.words, nonce: Array(nonce[0..<16]), rounds: rounds)
+        return try ChaCha(keyWords: subkey, nonce: Array(nonce[16..<24]), rounds: rounds, layout: .original, counter: counter)
+    }
+}
+
+/// The ChaCha state as four rows of four words: G runs on all columns at once, then on the
+/// diagonals after rotating rows 1–3.
+struct ChaChaRows {
+    var row0, row1, row2, row3: SIMD4<UInt32>
+
+    @inline(__always)
+    mutating func quarterRounds() {
+        row0 = row0 &+ row1; row3 = (row3 ^ row0).rotatedLeft(16)
+        row2 = row2 &+ row3; row1 = (row1 ^ row2).rotatedLeft(12)
+        row0 = row0 &+ row1; row3 = (row3 ^ row0).rotatedLeft(8)
+        row2 = row2 &+ row3; row1 = (row1 ^ row2).rotatedLeft(7)
+    }
+
+    @inline(__always)
+    mutating func permute(doubleRounds: Int) {
+        for _ in 0..<doubleRounds {
+            quarterRounds()
+            row1 = SIMD4(row1[1], row1[2], row1[3], row1[0])
+            row2 = SIMD4(row2[2], row2[3], row2[0], row2[1])
+            row3 = SIMD4(row3[3], row3[0], row3[1], row3[2])
+            quarterRounds()
+            row1 = SIMD4(row1[3], row1[0], row1[1], row1[2])
+            row2 = SIMD4(row2[2], row2[3], row2[0], row2[1])
+            row3 = SIMD4(row3[1], row3[2], row3[3], row3[0])
+        }
+    }
+}
+
+extension SIMD4<UInt32> {
+    /// Written with `&+` rather than `|` (the halves never overlap): see MaimoBlake3's kernels
+    /// for why that matters in SSE2 builds.
+    @inline(__always)
+    func rotatedLeft(_ n: UInt32) -> Self { (self &<< n) &+ (self &>> (32 - n)) }
+}
+
+@inline(__always)
+func littleEndianWord(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+}
+
+@inline(__always)
+func storeWords(_ words: SIMD16<UInt32>, to destination: UnsafeMutableRawPointer) {
+    for i in 0..<16 { destination.storeBytes(of: words[i].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+}
+
+@inline(__always)
+func storeWords8(_ words: SIMD8<UInt32>, to destination: UnsafeMutableRawPointer) {
+    for i in 0..<8 { destination.storeBytes(of: words[i].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+}
+
+@inline(__always)
+func xorBlock(_ block: SIMD16<UInt32>, into destination: UnsafeMutableRawPointer) {
+    let data = destination.loadUnaligned(as: SIMD16<UInt32>.self)
+    var littleEndian = block
+    for i in 0..<16 { littleEndian[i] = block[i].littleEndian }
+    destination.storeBytes(of: data ^ littleEndian, as: SIMD16<UInt32>.self)
+}

@@ -1,0 +1,101 @@
+import MaimoBlake3
+
+/// XChaCha8-Blake3-SIV: a nonce-misuse-resistant AEAD, byte-compatible with the Rust crate
+/// `xchacha8blake3siv`.
+///
+/// - tag = BLAKE3 keyed with the key, over `nonce (24) ‖ u64le(len(ad)) ‖ ad ‖ plaintext` (32 bytes);
+/// - ciphertext = plaintext XOR XChaCha8(key, nonce: tag[0..<24]) from block 0.
+///
+/// Because the keystream depends on the whole message through the tag, repeating a nonce only
+/// reveals whether two messages (with their associated data) were identical.
+///
+/// ```swift
+/// let key = CipherKey()                                   // from the system CSPRNG
+/// let nonce = XChaCha8Blake3SIV.randomNonce()
+/// let box = XChaCha8Blake3SIV.seal(plaintext, key: key, nonce: nonce, associatedData: header)
+/// let opened = try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: header)
+/// ```
+public enum XChaCha8Blake3SIV {
+    public static let keyLength = 32
+    public static let nonceLength = 24
+    public static let tagLength = 32
+
+    /// A sealed message: the tag and the ciphertext (as long as the plaintext).
+    public struct SealedBox: Sendable, Equatable {
+        public var tag: [UInt8]
+        public var ciphertext: [UInt8]
+
+        public init(tag: [UInt8], ciphertext: [UInt8]) {
+            self.tag = tag
+            self.ciphertext = ciphertext
+        }
+
+        /// `tag ‖ ciphertext`, the crate's combined form.
+        public var combined: [UInt8] { tag + ciphertext }
+
+        /// Splits `tag ‖ ciphertext`.
+        public init(combined: [UInt8]) throws(CipherError) {
+            guard combined.count >= XChaCha8Blake3SIV.tagLength else { throw .authenticationFailed }
+            tag = Array(combined[..<XChaCha8Blake3SIV.tagLength])
+            ciphertext = Array(combined[XChaCha8Blake3SIV.tagLength...])
+        }
+    }
+
+    /// 24 bytes from the system's cryptographically secure generator.
+    public static func randomNonce() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    /// Encrypts and authenticates `plaintext` with `associatedData`.
+    public static func seal(
+        _ plaintext: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+    ) throws(CipherError) -> SealedBox {
+        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let tag = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: plaintext)
+        var ciphertext = plaintext
+        var cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
+        try cipher.apply(to: &ciphertext)
+        return SealedBox(tag: tag, ciphertext: ciphertext)
+    }
+
+    /// Decrypts and verifies; returns the plaintext only when the tag matches (compared in
+    /// constant time).
+    /// - Throws: ``CipherError/authenticationFailed`` for a wrong key, nonce, associated data or
+    ///   any change to the box; nothing decrypted is returned or left in memory.
+    public static func open(
+        _ box: SealedBox, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+    ) throws(CipherError) -> [UInt8] {
+        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        guard box.tag.count == tagLength else { throw .authenticationFailed }
+        var plaintext = box.ciphertext
+        var cipher = try XChaCha.cipher(key: key, nonce: box.tag[..<nonceLength], rounds: .eight)
+        try cipher.apply(to: &plaintext)
+        let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: plaintext)
+        guard constantTimeEqual(expected, box.tag) else {
+            for i in plaintext.indices { plaintext[i] = 0 }
+            throw .authenticationFailed
+        }
+        return plaintext
+    }
+
+    static func computeTag(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: [UInt8]) -> [UInt8] {
+        // The key is exactly 32 bytes by construction of CipherKey.
+        let macKey = key.withUnsafeBytes { try? Blake3.Key($0) }!
+        var hasher = Blake3.Hasher(key: macKey)
+        hasher.update(nonce)
+        var length = UInt64(associatedData.count).littleEndian
+        withUnsafeBytes(of: &length) { hasher.update($0) }
+        hasher.update(associatedData)
+        hasher.update(plaintext)
+        return hasher.finalize().bytes
+    }
+}
+
+/// Compares without an early exit, so timing reveals nothing about where two tags differ.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for i in a.indices { difference |= a[i] ^ b[i] }
+    return difference == 0
+}

@@ -1,0 +1,174 @@
+import Testing
+import MaimoTestSupport
+import MaimoBlake3
+@testable import MaimoCipher
+
+struct ChaChaVectorFile: Decodable {
+    struct Block: Decodable { let rounds: Int; let key: String; let nonce: String; let counter: UInt64; let keystream: String }
+    struct HChaCha: Decodable { let rounds: Int; let key: String; let nonce: String; let subkey: String }
+    struct XChaChaCase: Decodable {
+        let rounds: Int; let key: String; let nonce: String; let counter: UInt64; let plaintext_len: Int; let ciphertext: String
+    }
+    let chacha: [Block]
+    let hchacha: [HChaCha]
+    let xchacha: [XChaChaCase]
+}
+
+struct SIVVectorFile: Decodable {
+    struct Case: Decodable {
+        let key: String; let nonce: String; let ad_len: Int; let plaintext_len: Int; let tag: String
+        let ciphertext: String?; let ciphertext_blake3: String?
+    }
+    let cases: [Case]
+}
+
+func rounds(_ n: Int) -> ChaCha.Rounds { ChaCha.Rounds(rawValue: n)! }
+func plaintext(_ n: Int) -> [UInt8] { (0..<n).map { UInt8($0 % 251) } }
+
+@Suite("ChaCha and XChaCha8-Blake3-SIV vectors")
+struct CipherVectorTests {
+    let chacha: ChaChaVectorFile
+    let siv: SIVVectorFile
+
+    init() throws {
+        chacha = try Vectors.load("chacha", as: ChaChaVectorFile.self)
+        siv = try Vectors.load("xchacha8blake3siv", as: SIVVectorFile.self)
+    }
+
+    @Test func filesHaveCases() {
+        #expect(!chacha.chacha.isEmpty && !chacha.hchacha.isEmpty && !chacha.xchacha.isEmpty && !siv.cases.isEmpty)
+    }
+
+    @Test func chachaKeystreams() throws {
+        for c in chacha.chacha {
+            let key = try CipherKey(bytes: bytes(fromHex: c.key))
+            let expected = bytes(fromHex: c.keystream)
+            var cipher = try ChaCha(key: key, nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds), counter: c.counter)
+            #expect(try cipher.keystream(count: expected.count) == expected, "ChaCha\(c.rounds) counter \(c.counter)")
+            // Seeking to a block gives the same bytes as reading up to it.
+            if expected.count > 128 {
+                var seeking = try ChaCha(key: key, nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds))
+                seeking.seek(toBlock: c.counter + 1)
+                #expect(try seeking.keystream(count: 64) == Array(expected[64..<128]))
+            }
+            // Any split of the same stream gives the same bytes.
+            var pieces = try ChaCha(key: key, nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds), counter: c.counter)
+            var joined: [UInt8] = []
+            for size in [1, 63, 2, 64, 65, 7, 1000] where joined.count < expected.count {
+                joined += try pieces.keystream(count: min(size, expected.count - joined.count))
+            }
+            #expect(joined == Array(expected.prefix(joined.count)))
+        }
+    }
+
+    @Test func hchacha() throws {
+        for c in chacha.hchacha {
+            let subkey = try ChaCha.hChaCha(key: CipherKey(bytes: bytes(fromHex: c.key)), nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds))
+            #expect(subkey.withUnsafeBytes { Array($0) } == bytes(fromHex: c.subkey), "HChaCha\(c.rounds)")
+        }
+    }
+
+    @Test func xchacha() throws {
+        for c in chacha.xchacha {
+            var data = plaintext(c.plaintext_len)
+            var cipher = try XChaCha.cipher(key: CipherKey(bytes: bytes(fromHex: c.key)), nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds), counter: c.counter)
+            try cipher.apply(to: &data)
+            #expect(data == bytes(fromHex: c.ciphertext), "XChaCha\(c.rounds) length \(c.plaintext_len)")
+        }
+    }
+
+    @Test func sivSealAndOpen() throws {
+        for c in siv.cases {
+            let key = try CipherKey(bytes: bytes(fromHex: c.key))
+            let nonce = bytes(fromHex: c.nonce)
+            let ad = (0..<c.ad_len).map { UInt8(($0 + 7) % 251) }
+            let message = plaintext(c.plaintext_len)
+            let box = try XChaCha8Blake3SIV.seal(message, key: key, nonce: nonce, associatedData: ad)
+            #expect(box.tag == bytes(fromHex: c.tag), "ad \(c.ad_len) plaintext \(c.plaintext_len)")
+            if let ciphertext = c.ciphertext {
+                #expect(box.ciphertext == bytes(fromHex: ciphertext))
+            }
+            if let digest = c.ciphertext_blake3 {
+                #expect(Blake3.hash(box.ciphertext).description == digest)
+            }
+            #expect(try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: ad) == message)
+        }
+    }
+}
+
+@Suite("XChaCha8-Blake3-SIV misuse and tampering")
+struct SIVTamperTests {
+    @Test func everyChangeIsRejected() throws {
+        var generator = SeededGenerator.fromEnvironment("SIV everyChangeIsRejected")
+        let key = try CipherKey(bytes: randomBytes(32, using: &generator))
+        let nonce = randomBytes(24, using: &generator)
+        let ad = randomBytes(20, using: &generator)
+        let message = randomBytes(200, using: &generator)
+        let box = try XChaCha8Blake3SIV.seal(message, key: key, nonce: nonce, associatedData: ad)
+        for i in box.tag.indices {
+            var bad = box
+            bad.tag[i] ^= 1
+            #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(bad, key: key, nonce: nonce, associatedData: ad) }
+        }
+        for i in box.ciphertext.indices {
+            var bad = box
+            bad.ciphertext[i] ^= 0x80
+            #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(bad, key: key, nonce: nonce, associatedData: ad) }
+        }
+        var badNonce = nonce
+        badNonce[23] ^= 1
+        #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(box, key: key, nonce: badNonce, associatedData: ad) }
+        #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: ad + [0]) }
+        #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(box, key: CipherKey(), nonce: nonce, associatedData: ad) }
+        var truncated = box
+        truncated.ciphertext.removeLast()
+        #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(truncated, key: key, nonce: nonce, associatedData: ad) }
+        #expect(throws: CipherError.invalidNonceLength(expected: 24, got: 12)) {
+            try XChaCha8Blake3SIV.seal(message, key: key, nonce: Array(nonce.prefix(12)))
+        }
+    }
+
+    @Test func nonceReuseOnlyRevealsEquality() throws {
+        let key = CipherKey()
+        let nonce = XChaCha8Blake3SIV.randomNonce()
+        let a = try XChaCha8Blake3SIV.seal(Array("attack at dawn".utf8), key: key, nonce: nonce)
+        let b = try XChaCha8Blake3SIV.seal(Array("attack at dusk".utf8), key: key, nonce: nonce)
+        let c = try XChaCha8Blake3SIV.seal(Array("attack at dawn".utf8), key: key, nonce: nonce)
+        #expect(a == c)  // deterministic: the same message gives the same box
+        #expect(a.tag != b.tag)
+        // Different tags mean different keystreams: XOR of ciphertexts is not XOR of plaintexts.
+        let xorCiphertexts = zip(a.ciphertext, b.ciphertext).map { $0 ^ $1 }
+        let xorPlaintexts = zip(Array("attack at dawn".utf8), Array("attack at dusk".utf8)).map { $0 ^ $1 }
+        #expect(xorCiphertexts != xorPlaintexts)
+    }
+
+    @Test func keysDoNotPrintAndIETFCounterStops() throws {
+        let key = CipherKey()
+        #expect(!String(describing: key).contains(key.withUnsafeBytes { hexString($0) }))
+        #expect(throws: CipherError.invalidKeyLength(31)) { try CipherKey(bytes: [UInt8](repeating: 0, count: 31)) }
+        var cipher = try ChaCha(key: key, nonce: [UInt8](repeating: 0, count: 12), layout: .ietf, counter: UInt64(UInt32.max))
+        _ = try cipher.keystream(count: 64)
+        #expect(throws: CipherError.counterOverflow) { try cipher.keystream(count: 1) }
+    }
+}
+
+@Suite("ChaCha20, IETF layout (RFC 8439)")
+struct IETFTests {
+    let key = (0..<32).map { UInt8($0) }
+
+    @Test func blockFunction() throws {
+        // RFC 8439 §2.3.2: key 00…1f, nonce 00:00:00:09:00:00:00:4a:00:00:00:00, counter 1.
+        var cipher = try ChaCha(key: CipherKey(bytes: key), nonce: bytes(fromHex: "000000090000004a00000000"), layout: .ietf, counter: 1)
+        #expect(try cipher.keystream(count: 64) == bytes(fromHex:
+            "10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e"))
+    }
+
+    @Test func encryption() throws {
+        // RFC 8439 §2.4.2: the sunscreen message, nonce 00:00:00:00:00:00:00:4a:00:00:00:00, counter 1.
+        var message = Array("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.".utf8)
+        var cipher = try ChaCha(key: CipherKey(bytes: key), nonce: bytes(fromHex: "000000000000004a00000000"), layout: .ietf, counter: 1)
+        try cipher.apply(to: &message)
+        #expect(message == bytes(fromHex:
+            "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d"))
+    }
+}
