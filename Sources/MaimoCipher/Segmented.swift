@@ -1,0 +1,261 @@
+import MaimoBlake3
+
+/// Maimo's segmented ciphertext, version 1 (`Docs/SegmentedCiphertext.md`): a file sealed with
+/// XChaCha8-Blake3-SIV in fixed-size segments, streamable in bounded memory, with truncation,
+/// reordering, duplication and splicing detected.
+public enum SegmentedCiphertext {
+    public static let magic = Array("MAIMOSEG".utf8)
+    public static let version: UInt16 = 1
+    public static let headerLength = 40
+    public static let defaultSegmentSize = 1 << 20
+    public static let segmentSizeRange = 1024...(1 << 30)
+    static let keyContext = "maimo 2026-11-25 segmented ciphertext v1 file key"
+
+    /// Padmé: the padded logical length for `length`, leaking O(log log length) bits.
+    public static func padme(_ length: UInt64) -> UInt64 {
+        guard length > 2 else { return length }
+        let e = UInt64(63 - length.leadingZeroBitCount)
+        let s = UInt64(63 - e.leadingZeroBitCount) + 1
+        let lastBits = e - s
+        let mask = (UInt64(1) << lastBits) - 1
+        return (length + mask) & ~mask
+    }
+
+    static func fileKey(_ key: CipherKey, fileNonce: ArraySlice<UInt8>) -> CipherKey {
+        let material = key.withUnsafeBytes { Array($0) } + fileNonce
+        var derived = Blake3.deriveKey(context: keyContext, material: material)
+        defer { for i in derived.indices { derived[i] = 0 } }
+        do {
+            return try CipherKey(bytes: derived)
+        } catch {
+            preconditionFailure("derive_key returned \(derived.count) bytes, not 32")
+        }
+    }
+
+    static func segmentNonce(_ index: UInt64, final: Bool) -> [UInt8] {
+        var nonce = [UInt8](repeating: 0, count: 24)
+        for i in 0..<8 { nonce[i] = UInt8(truncatingIfNeeded: index >> (8 * UInt64(i))) }
+        nonce[8] = final ? 1 : 0
+        return nonce
+    }
+
+    static func associatedData(header: [UInt8], index: UInt64, final: Bool) -> [UInt8] {
+        header + (0..<8).map { UInt8(truncatingIfNeeded: index >> (8 * UInt64($0))) } + [final ? 1 : 0]
+    }
+}
+
+/// Seals content into the segmented format as it arrives.
+///
+/// ```swift
+/// var encryptor = try SegmentedEncryptor(key: key, contentLength: size, pad: true)
+/// write(encryptor.header)
+/// while let block = next() { write(try encryptor.update(block)) }
+/// write(try encryptor.finalize())
+/// ```
+public struct SegmentedEncryptor {
+    public let header: [UInt8]
+    public let contentLength: UInt64
+    /// The logical length: length prefix, content and padding.
+    public let logicalLength: UInt64
+    let segmentSize: Int
+    let fileKey: CipherKey
+    var pending: [UInt8]
+    var logicalDone: UInt64 = 0
+    var received: UInt64 = 0
+    var index: UInt64 = 0
+
+    /// - Parameters:
+    ///   - contentLength: exactly how many bytes will follow (it is sealed into segment 0).
+    ///   - pad: round the size up with Padmé to hide it.
+    public init(key: CipherKey, contentLength: UInt64, segmentSize: Int = SegmentedCiphertext.defaultSegmentSize, pad: Bool = false)
+        throws(SegmentedError)
+    {
+        guard SegmentedCiphertext.segmentSizeRange.contains(segmentSize) else { throw .invalidSegmentSize(UInt64(segmentSize)) }
+        var generator = SystemRandomNumberGenerator()
+        let fileNonce = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var header = SegmentedCiphertext.magic
+        header += [UInt8(SegmentedCiphertext.version & 0xFF), UInt8(SegmentedCiphertext.version >> 8)]
+        header += [pad ? 1 : 0, 0]
+        header += (0..<4).map { UInt8(truncatingIfNeeded: UInt32(segmentSize) >> (8 * UInt32($0))) }
+        header += fileNonce
+        self.header = header
+        self.contentLength = contentLength
+        let unpadded = 8 + contentLength
+        self.logicalLength = pad ? SegmentedCiphertext.padme(unpadded) : unpadded
+        self.segmentSize = segmentSize
+        self.fileKey = SegmentedCiphertext.fileKey(key, fileNonce: header[16..<40])
+        self.pending = (0..<8).map { UInt8(truncatingIfNeeded: contentLength >> (8 * UInt64($0))) }
+        pending.reserveCapacity(segmentSize)
+    }
+
+    /// Adds content; returns the sealed segments it completed (possibly none).
+    public mutating func update(_ bytes: [UInt8]) throws(SegmentedError) -> [UInt8] {
+        guard UInt64(bytes.count) <= contentLength - received else {
+            throw .lengthMismatch(expected: contentLength, received: received + UInt64(bytes.count))
+        }
+        received += UInt64(bytes.count)
+        var output: [UInt8] = []
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let n = min(segmentSize - pending.count, rest.count)
+            pending += rest.prefix(n)
+            rest = rest.dropFirst(n)
+            // A full segment is sealed only when more logical bytes follow: otherwise it is final.
+            if pending.count == segmentSize && logicalDone + UInt64(segmentSize) < logicalLength {
+                output += try sealPending(final: false)
+            }
+        }
+        return output
+    }
+
+    /// Adds the padding and seals the final segment(s).
+    public mutating func finalize() throws(SegmentedError) -> [UInt8] {
+        guard received == contentLength else { throw .lengthMismatch(expected: contentLength, received: received) }
+        var output: [UInt8] = []
+        var padding = logicalLength - logicalDone - UInt64(pending.count)
+        while true {
+            let n = Int(min(UInt64(segmentSize - pending.count), padding))
+            pending += repeatElement(0, count: n)
+            padding -= UInt64(n)
+            let final = logicalDone + UInt64(pending.count) == logicalLength
+            if pending.count == segmentSize || final { output += try sealPending(final: final) }
+            if final { return output }
+        }
+    }
+
+    private mutating func sealPending(final: Bool) throws(SegmentedError) -> [UInt8] {
+        let ad = SegmentedCiphertext.associatedData(header: header, index: index, final: final)
+        let box: XChaCha8Blake3SIV.SealedBox
+        do {
+            box = try XChaCha8Blake3SIV.seal(pending, key: fileKey, nonce: SegmentedCiphertext.segmentNonce(index, final: final), associatedData: ad)
+        } catch {
+            throw .cipher(error)
+        }
+        logicalDone += UInt64(pending.count)
+        for i in pending.indices { pending[i] = 0 }
+        pending.removeAll(keepingCapacity: true)
+        index += 1
+        return box.tag + box.ciphertext
+    }
+}
+
+/// Opens the segmented format as it arrives, handing out content only from verified segments.
+public struct SegmentedDecryptor {
+    let key: CipherKey
+    var header: [UInt8]?
+    var fileKey: CipherKey?
+    var segmentSize = 0
+    var buffer: [UInt8] = []
+    var index: UInt64 = 0
+    /// The content length, known once segment 0 verified.
+    public private(set) var contentLength: UInt64?
+    var emitted: UInt64 = 0
+    var finished = false
+
+    public init(key: CipherKey) { self.key = key }
+
+    /// Adds ciphertext; returns the content of the segments it completed and verified.
+    public mutating func update(_ bytes: [UInt8]) throws(SegmentedError) -> [UInt8] {
+        guard !finished else { throw .trailingData }
+        buffer += bytes
+        if header == nil {
+            guard buffer.count >= SegmentedCiphertext.headerLength else { return [] }
+            try parseHeader(Array(buffer[..<SegmentedCiphertext.headerLength]))
+            buffer.removeFirst(SegmentedCiphertext.headerLength)
+        }
+        var output: [UInt8] = []
+        var consumed = 0
+        defer { buffer.removeFirst(consumed) }
+        // Open a segment as non-final only when at least one more byte follows it.
+        while buffer.count - consumed > 32 + segmentSize {
+            output += try open(Array(buffer[consumed..<(consumed + 32 + segmentSize)]), final: false)
+            consumed += 32 + segmentSize
+        }
+        return output
+    }
+
+    /// Opens the final segment; returns its content.
+    public mutating func finalize() throws(SegmentedError) -> [UInt8] {
+        guard header != nil else { throw .truncatedHeader(buffer.count) }
+        guard buffer.count > 32 else { throw .truncated(segment: index) }
+        let output = try open(buffer, final: true)
+        buffer.removeAll()
+        finished = true
+        guard let contentLength, emitted == contentLength else { throw .truncated(segment: index) }
+        return output
+    }
+
+    private mutating func parseHeader(_ bytes: [UInt8]) throws(SegmentedError) {
+        guard Array(bytes[0..<8]) == SegmentedCiphertext.magic else { throw .notSegmentedCiphertext }
+        let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
+        guard version == SegmentedCiphertext.version else { throw .unsupportedVersion(version) }
+        let flags = UInt16(bytes[10]) | UInt16(bytes[11]) << 8
+        guard flags & ~1 == 0 else { throw .unknownFlags(flags) }
+        let size = (0..<4).reduce(UInt64(0)) { $0 | UInt64(bytes[12 + $1]) << (8 * UInt64($1)) }
+        guard SegmentedCiphertext.segmentSizeRange.contains(Int(size)) else { throw .invalidSegmentSize(size) }
+        header = bytes
+        segmentSize = Int(size)
+        fileKey = SegmentedCiphertext.fileKey(key, fileNonce: bytes[16..<40])
+    }
+
+    private mutating func open(_ sealed: [UInt8], final: Bool) throws(SegmentedError) -> [UInt8] {
+        guard let header, let fileKey else { throw .truncatedHeader(0) }
+        let ad = SegmentedCiphertext.associatedData(header: header, index: index, final: final)
+        var logical: [UInt8]
+        do {
+            let box = try XChaCha8Blake3SIV.SealedBox(combined: sealed)
+            logical = try XChaCha8Blake3SIV.open(box, key: fileKey, nonce: SegmentedCiphertext.segmentNonce(index, final: final), associatedData: ad)
+        } catch {
+            throw .authenticationFailed(segment: index)
+        }
+        defer { for i in logical.indices { logical[i] = 0 } }
+        var start = 0
+        if index == 0 {
+            guard logical.count >= 8 else { throw .authenticationFailed(segment: 0) }
+            contentLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(logical[$1]) << (8 * UInt64($1)) }
+            start = 8
+        }
+        index += 1
+        guard let contentLength else { throw .authenticationFailed(segment: index - 1) }
+        let remaining = contentLength - emitted
+        let take = Int(min(UInt64(logical.count - start), remaining))
+        let content = Array(logical[start..<(start + take)])
+        emitted += UInt64(take)
+        // Whatever follows the content must be zero padding.
+        guard logical[(start + take)...].allSatisfy({ $0 == 0 }) else { throw .malformedPadding }
+        return content
+    }
+}
+
+/// Errors of the segmented format, naming what and where.
+public enum SegmentedError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notSegmentedCiphertext
+    case unsupportedVersion(UInt16)
+    case unknownFlags(UInt16)
+    case invalidSegmentSize(UInt64)
+    case truncatedHeader(Int)
+    /// A segment did not verify: wrong key, corruption, reordering, splicing, or truncation.
+    case authenticationFailed(segment: UInt64)
+    /// The ciphertext ended before the final segment.
+    case truncated(segment: UInt64)
+    case malformedPadding
+    case trailingData
+    case lengthMismatch(expected: UInt64, received: UInt64)
+    case cipher(CipherError)
+
+    public var description: String {
+        switch self {
+        case .notSegmentedCiphertext: "not a Maimo segmented ciphertext (bad magic)"
+        case .unsupportedVersion(let v): "unsupported segmented ciphertext version \(v)"
+        case .unknownFlags(let f): "unknown header flags 0x\(String(f, radix: 16))"
+        case .invalidSegmentSize(let s): "invalid segment size \(s) (must be 1024 … 2^30)"
+        case .truncatedHeader(let n): "truncated header: \(n) of 40 bytes"
+        case .authenticationFailed(let i): "segment \(i) failed authentication: wrong key, or the file was corrupted, truncated or rearranged"
+        case .truncated(let i): "the ciphertext ends before its final segment (at segment \(i))"
+        case .malformedPadding: "the padding after the content is not all zeros"
+        case .trailingData: "data after the final segment"
+        case .lengthMismatch(let e, let r): "expected \(e) bytes of content, got \(r)"
+        case .cipher(let e): "\(e)"
+        }
+    }
+}
