@@ -25,6 +25,7 @@ let package = Package(
             dependencies: [
                 "MaimoBlake3",
                 "MaimoBao",
+                "MaimoCipher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

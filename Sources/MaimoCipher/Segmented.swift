@@ -242,6 +242,8 @@ public enum SegmentedError: Error, Equatable, Sendable, CustomStringConvertible 
     case trailingData
     case lengthMismatch(expected: UInt64, received: UInt64)
     case cipher(CipherError)
+    /// Reading or writing failed.
+    case io(String)
 
     public var description: String {
         switch self {
@@ -256,6 +258,7 @@ public enum SegmentedError: Error, Equatable, Sendable, CustomStringConvertible 
         case .trailingData: "data after the final segment"
         case .lengthMismatch(let e, let r): "expected \(e) bytes of content, got \(r)"
         case .cipher(let e): "\(e)"
+        case .io(let message): message
         }
     }
 }

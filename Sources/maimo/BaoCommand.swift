@@ -161,13 +161,16 @@ struct CLIFile {
     /// `run` with the input opened (standard input for none or `-`) and the output created
     /// (standard output for none or `-`), both closed afterwards.
     static func run(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
-        try run {
-            let source = try open(input)
-            defer { source.close() }
-            let destination = try create(output, requireFile: false)
-            defer { destination.close() }
-            try body(source, destination)
-        }
+        try run { try withFiles(input: input, output: output, body) }
+    }
+
+    /// The input opened and the output created as `run(input:output:_:)` does, errors thrown.
+    static func withFiles(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
+        let source = try open(input)
+        defer { source.close() }
+        let destination = try create(output, requireFile: false)
+        defer { destination.close() }
+        try body(source, destination)
     }
 
     static func open(_ path: String?) throws -> CLIFile {

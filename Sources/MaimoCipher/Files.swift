@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension SegmentedCiphertext {
+    /// Encrypts `length` bytes read from `input` into `output`, one segment at a time.
+    public static func encrypt(
+        from input: Int32, length: UInt64, to output: Int32, key: CipherKey,
+        segmentSize: Int = defaultSegmentSize, pad: Bool = false
+    ) throws(SegmentedError) {
+        var encryptor = try SegmentedEncryptor(key: key, contentLength: length, segmentSize: segmentSize, pad: pad)
+        try writeAll(output, encryptor.header)
+        var buffer = [UInt8](repeating: 0, count: segmentSize)
+        var done: UInt64 = 0
+        while done < length {
+            let want = Int(min(UInt64(buffer.count), length - done))
+            let n = try readSome(input, &buffer, want)
+            if n == 0 { throw .lengthMismatch(expected: length, received: done) }
+            try writeAll(output, try encryptor.update(Array(buffer[..<n])))
+            done += UInt64(n)
+        }
+        try writeAll(output, try encryptor.finalize())
+    }
+
+    /// Decrypts everything from `input` into `output`. Each segment is written only after it
+    /// verified; on an error, what was written is a verified prefix and the error says where.
+    public static func decrypt(from input: Int32, to output: Int32, key: CipherKey) throws(SegmentedError) {
+        var decryptor = SegmentedDecryptor(key: key)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try readSome(input, &buffer, buffer.count)
+            if n == 0 { break }
+            try writeAll(output, try decryptor.update(Array(buffer[..<n])))
+        }
+        try writeAll(output, try decryptor.finalize())
+    }
+
+    static func readSome(_ descriptor: Int32, _ buffer: inout [UInt8], _ count: Int) throws(SegmentedError) -> Int {
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, count) }
+            if n >= 0 { return n }
+            if errno != EINTR { throw .io(String(cString: strerror(errno))) }
+        }
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws(SegmentedError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(String(cString: strerror(errno)))
+            }
+            done += n
+        }
+    }
+}
+
+/// A key file: `MAIMOKEY`, u16le version 1, u16le 0, then the 32 key bytes (44 bytes), mode 0600.
+public enum KeyFile {
+    public static let magic = Array("MAIMOKEY".utf8)
+    public static let length = 44
+
+    /// Writes a new random key to `path` with mode 0600; refuses to replace an existing file.
+    public static func generate(at path: String) throws(SegmentedError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw errno == EEXIST ? .io("\(path) exists; refusing to overwrite a key") : .io("\(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var bytes = magic + [1, 0, 0, 0]
+        CipherKey().withUnsafeBytes { bytes += $0 }
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        try SegmentedCiphertext.writeAll(descriptor, bytes)
+        guard fsync(descriptor) == 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Reads the key at `path`.
+    public static func load(from path: String) throws(SegmentedError) -> CipherKey {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64)
+        defer {
+            for i in bytes.indices { bytes[i] = 0 }
+            for i in chunk.indices { chunk[i] = 0 }
+        }
+        while bytes.count <= length {
+            let n = try SegmentedCiphertext.readSome(descriptor, &chunk, chunk.count)
+            if n == 0 { break }
+            bytes += chunk[..<n]
+        }
+        guard bytes.count == length, Array(bytes[0..<8]) == magic, bytes[8] == 1, bytes[9] == 0 else {
+            throw .io("\(path) is not a Maimo key file (expected \(length) bytes starting with MAIMOKEY, version 1)")
+        }
+        do { return try CipherKey(bytes: bytes[12..<44]) } catch { throw .cipher(error) }
+    }
+}
