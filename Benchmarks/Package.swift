@@ -4,6 +4,7 @@
 //   swift package --package-path Benchmarks benchmark                  # ordo-one/benchmark suites
 //   swift run -c release --package-path Benchmarks blake3-compare     # ratios against b3sum, SHA-256
 //   swift run -c release --package-path Benchmarks bao-compare        # Bao against plain hashing
+//   swift run -c release --package-path Benchmarks cipher-compare     # SIV against ChaChaPoly
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -40,6 +41,13 @@ let package = Package(
             dependencies: [
                 .product(name: "MaimoBao", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
+            ]
+        ),
+        .executableTarget(
+            name: "cipher-compare",
+            dependencies: [
+                .product(name: "MaimoCipher", package: "Maimo"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ],

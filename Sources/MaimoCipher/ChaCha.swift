@@ -66,7 +66,16 @@ public struct ChaCha: Sendable {
         var offset = 0
         while offset < bytes.count {
             if bufferedOffset == 64 {
-                // Whole blocks straight into the caller's bytes.
+                // Eight blocks at a time in SIMD lanes, then single blocks, straight into the
+                // caller's bytes.
+                while bytes.count - offset >= 8 * 64 {
+                    if layout == .ietf && blockCounter + 7 > UInt64(UInt32.max) { break }
+                    chachaLanes(
+                        key: key, nonce: nonce, counter: blockCounter, wideCounter: layout == .original,
+                        doubleRounds: rounds.rawValue / 2, data: bytes.baseAddress! + offset)
+                    blockCounter &+= 8
+                    offset += 8 * 64
+                }
                 while bytes.count - offset >= 64 {
                     try checkCounter()
                     let block = keystreamBlock(blockCounter)

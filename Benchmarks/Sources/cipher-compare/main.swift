@@ -1,0 +1,47 @@
+// XChaCha8-Blake3-SIV next to swift-crypto's ChaChaPoly (and AES-GCM for context), same run,
+// same messages, as ratios.
+//
+//   swift run -c release --package-path Benchmarks cipher-compare [--quick]
+import Crypto
+import Foundation
+import MaimoCipher
+
+let quick = CommandLine.arguments.contains("--quick")
+let clock = ContinuousClock()
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+    var fastest = Double.infinity
+    for _ in 0..<runs {
+        let start = clock.now
+        try body()
+        fastest = min(fastest, seconds(clock.now - start))
+    }
+    return fastest
+}
+
+let keyBytes = (0..<32).map { UInt8($0) }
+let sivKey = try CipherKey(bytes: keyBytes)
+let symmetric = SymmetricKey(data: keyBytes)
+let nonce = XChaCha8Blake3SIV.randomNonce()
+let polyNonce = try ChaChaPoly.Nonce(data: Array(nonce.prefix(12)))
+let gcmNonce = try AES.GCM.Nonce(data: Array(nonce.prefix(12)))
+
+print("XChaCha8-Blake3-SIV vs swift-crypto, 1 thread, best of N")
+print(String(format: "%10@  %14@  %14@  %14@  %14@  %10@  %10@", "size", "SIV seal", "SIV open", "ChaChaPoly seal", "ChaChaPoly open", "seal ratio", "open ratio"))
+for size in [64, 1024, 1 << 20, 64 << 20] {
+    let message = [UInt8](repeating: 0x42, count: size)
+    let iterations = max(1, (quick ? 4 : 32) * 1024 * 1024 / max(size, 1024))
+    let runs = size >= (64 << 20) ? (quick ? 2 : 4) : (quick ? 3 : 7)
+    let box = try XChaCha8Blake3SIV.seal(message, key: sivKey, nonce: nonce)
+    let polyBox = try ChaChaPoly.seal(message, using: symmetric, nonce: polyNonce)
+    let sivSeal = try best(runs) { for _ in 0..<iterations { _ = try XChaCha8Blake3SIV.seal(message, key: sivKey, nonce: nonce) } } / Double(iterations)
+    let sivOpen = try best(runs) { for _ in 0..<iterations { _ = try XChaCha8Blake3SIV.open(box, key: sivKey, nonce: nonce) } } / Double(iterations)
+    let polySeal = try best(runs) { for _ in 0..<iterations { _ = try ChaChaPoly.seal(message, using: symmetric, nonce: polyNonce) } } / Double(iterations)
+    let polyOpen = try best(runs) { for _ in 0..<iterations { _ = try ChaChaPoly.open(polyBox, using: symmetric) } } / Double(iterations)
+    func rate(_ s: Double) -> String { size >= 1 << 20 ? String(format: "%8.2f GB/s", Double(size) / s / 1e9) : String(format: "%8.0f ns", s * 1e9) }
+    print(String(format: "%10d  %14@  %14@  %14@  %14@  %9.2f×  %9.2f×", size, rate(sivSeal), rate(sivOpen), rate(polySeal), rate(polyOpen), polySeal / sivSeal, polyOpen / sivOpen))
+    if size == 1 << 20 {
+        let gcm = try best(runs) { for _ in 0..<iterations { _ = try AES.GCM.seal(message, using: symmetric, nonce: gcmNonce) } } / Double(iterations)
+        print("            (AES-GCM seal for context: \(rate(gcm)))")
+    }
+}
