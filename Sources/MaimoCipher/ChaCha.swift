@@ -137,7 +137,7 @@ public struct ChaCha: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         let words = hChaChaWords(key: key.words, nonce: nonce, rounds: rounds)
         bytes.withUnsafeMutableBytes { storeWords8(words, to: $0.baseAddress!) }
-        defer { for i in bytes.indices { bytes[i] = 0 } }
+        defer { bytes.zeroize() }
         return try CipherKey(bytes: bytes)
     }
 

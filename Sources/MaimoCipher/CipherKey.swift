@@ -73,3 +73,13 @@ public enum CipherError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Overwrites every byte with zero (one memset, not a loop of checked stores), for buffers
+    /// that held plaintext or key material.
+    mutating func zeroize() {
+        withUnsafeMutableBytes { bytes in
+            if !bytes.isEmpty { bytes.initializeMemory(as: UInt8.self, repeating: 0) }
+        }
+    }
+}

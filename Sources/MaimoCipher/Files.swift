@@ -72,7 +72,7 @@ public enum KeyFile {
         defer { close(descriptor) }
         var bytes = magic + [1, 0, 0, 0]
         CipherKey().withUnsafeBytes { bytes += $0 }
-        defer { for i in bytes.indices { bytes[i] = 0 } }
+        defer { bytes.zeroize() }
         try SegmentedCiphertext.writeAll(descriptor, bytes)
         guard fsync(descriptor) == 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
     }
@@ -85,8 +85,8 @@ public enum KeyFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64)
         defer {
-            for i in bytes.indices { bytes[i] = 0 }
-            for i in chunk.indices { chunk[i] = 0 }
+            bytes.zeroize()
+            chunk.zeroize()
         }
         while bytes.count <= length {
             let n = try SegmentedCiphertext.readSome(descriptor, &chunk, chunk.count)

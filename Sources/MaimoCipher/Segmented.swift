@@ -24,7 +24,7 @@ public enum SegmentedCiphertext {
     static func fileKey(_ key: CipherKey, fileNonce: ArraySlice<UInt8>) -> CipherKey {
         let material = key.withUnsafeBytes { Array($0) } + fileNonce
         var derived = Blake3.deriveKey(context: keyContext, material: material)
-        defer { for i in derived.indices { derived[i] = 0 } }
+        defer { derived.zeroize() }
         do {
             return try CipherKey(bytes: derived)
         } catch {
@@ -132,7 +132,7 @@ public struct SegmentedEncryptor {
             throw .cipher(error)
         }
         logicalDone += UInt64(pending.count)
-        for i in pending.indices { pending[i] = 0 }
+        pending.zeroize()
         pending.removeAll(keepingCapacity: true)
         index += 1
         return box.tag + box.ciphertext
@@ -208,7 +208,7 @@ public struct SegmentedDecryptor {
         } catch {
             throw .authenticationFailed(segment: index)
         }
-        defer { for i in logical.indices { logical[i] = 0 } }
+        defer { logical.zeroize() }
         var start = 0
         if index == 0 {
             guard logical.count >= 8 else { throw .authenticationFailed(segment: 0) }

@@ -73,7 +73,7 @@ public enum XChaCha8Blake3SIV {
         try cipher.apply(to: &plaintext)
         let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: plaintext)
         guard constantTimeEqual(expected, box.tag) else {
-            for i in plaintext.indices { plaintext[i] = 0 }
+            plaintext.zeroize()
             throw .authenticationFailed
         }
         return plaintext
