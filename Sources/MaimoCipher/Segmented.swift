@@ -123,19 +123,23 @@ public struct SegmentedEncryptor {
         }
     }
 
+    /// Seals the pending segment in place (it then holds ciphertext, nothing secret).
     private mutating func sealPending(final: Bool) throws(SegmentedError) -> [UInt8] {
         let ad = SegmentedCiphertext.associatedData(header: header, index: index, final: final)
-        let box: XChaCha8Blake3SIV.SealedBox
-        do {
-            box = try XChaCha8Blake3SIV.seal(pending, key: fileKey, nonce: SegmentedCiphertext.segmentNonce(index, final: final), associatedData: ad)
-        } catch {
-            throw .cipher(error)
+        let nonce = SegmentedCiphertext.segmentNonce(index, final: final)
+        let key = fileKey
+        let result: Result<[UInt8], CipherError> = pending.withUnsafeMutableBytes { buffer in
+            Result { () throws(CipherError) in try XChaCha8Blake3SIV.sealInPlace(buffer, key: key, nonce: nonce, associatedData: ad) }
         }
+        let tag: [UInt8]
+        do { tag = try result.get() } catch { throw .cipher(error) }
+        var sealed = tag
+        sealed.reserveCapacity(tag.count + pending.count)
+        sealed += pending
         logicalDone += UInt64(pending.count)
-        pending.zeroize()
         pending.removeAll(keepingCapacity: true)
         index += 1
-        return box.tag + box.ciphertext
+        return sealed
     }
 }
 
@@ -168,7 +172,7 @@ public struct SegmentedDecryptor {
         defer { buffer.removeFirst(consumed) }
         // Open a segment as non-final only when at least one more byte follows it.
         while buffer.count - consumed > 32 + segmentSize {
-            output += try open(Array(buffer[consumed..<(consumed + 32 + segmentSize)]), final: false)
+            output += try open(buffer[consumed..<(consumed + 32 + segmentSize)], final: false)
             consumed += 32 + segmentSize
         }
         return output
@@ -178,7 +182,7 @@ public struct SegmentedDecryptor {
     public mutating func finalize() throws(SegmentedError) -> [UInt8] {
         guard header != nil else { throw .truncatedHeader(buffer.count) }
         guard buffer.count > 32 else { throw .truncated(segment: index) }
-        let output = try open(buffer, final: true)
+        let output = try open(buffer[...], final: true)
         buffer.removeAll()
         finished = true
         guard let contentLength, emitted == contentLength else { throw .truncated(segment: index) }
@@ -198,16 +202,20 @@ public struct SegmentedDecryptor {
         fileKey = SegmentedCiphertext.fileKey(key, fileNonce: bytes[16..<40])
     }
 
-    private mutating func open(_ sealed: [UInt8], final: Bool) throws(SegmentedError) -> [UInt8] {
+    /// Opens one segment in a copy of its bytes (zeroed afterwards) and returns its content.
+    private mutating func open(_ sealed: ArraySlice<UInt8>, final: Bool) throws(SegmentedError) -> [UInt8] {
         guard let header, let fileKey else { throw .truncatedHeader(0) }
+        guard sealed.count > XChaCha8Blake3SIV.tagLength else { throw .authenticationFailed(segment: index) }
         let ad = SegmentedCiphertext.associatedData(header: header, index: index, final: final)
-        var logical: [UInt8]
-        do {
-            let box = try XChaCha8Blake3SIV.SealedBox(combined: sealed)
-            logical = try XChaCha8Blake3SIV.open(box, key: fileKey, nonce: SegmentedCiphertext.segmentNonce(index, final: final), associatedData: ad)
-        } catch {
-            throw .authenticationFailed(segment: index)
+        let nonce = SegmentedCiphertext.segmentNonce(index, final: final)
+        let tag = Array(sealed.prefix(XChaCha8Blake3SIV.tagLength))
+        var logical = Array(sealed.dropFirst(XChaCha8Blake3SIV.tagLength))
+        let result: Result<Void, CipherError> = logical.withUnsafeMutableBytes { buffer in
+            Result { () throws(CipherError) in
+                try XChaCha8Blake3SIV.openInPlace(buffer, tag: tag, key: fileKey, nonce: nonce, associatedData: ad)
+            }
         }
+        do { try result.get() } catch { throw .authenticationFailed(segment: index) }
         defer { logical.zeroize() }
         var start = 0
         if index == 0 {

@@ -51,12 +51,22 @@ public enum XChaCha8Blake3SIV {
     public static func seal(
         _ plaintext: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
     ) throws(CipherError) -> SealedBox {
-        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
-        let tag = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: plaintext)
         var ciphertext = plaintext
-        var cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
-        try cipher.apply(to: &ciphertext)
+        let tag = try withMutableBytes(of: &ciphertext) { buffer throws(CipherError) in
+            try sealInPlace(buffer, key: key, nonce: nonce, associatedData: associatedData)
+        }
         return SealedBox(tag: tag, ciphertext: ciphertext)
+    }
+
+    /// Encrypts `buffer` in place and returns the 32-byte tag: no copy of the message.
+    public static func sealInPlace(
+        _ buffer: UnsafeMutableRawBufferPointer, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+    ) throws(CipherError) -> [UInt8] {
+        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let tag = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer))
+        var cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
+        try cipher.apply(to: buffer)
+        return tag
     }
 
     /// Decrypts and verifies; returns the plaintext only when the tag matches (compared in
@@ -66,20 +76,30 @@ public enum XChaCha8Blake3SIV {
     public static func open(
         _ box: SealedBox, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
     ) throws(CipherError) -> [UInt8] {
-        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
-        guard box.tag.count == tagLength else { throw .authenticationFailed }
         var plaintext = box.ciphertext
-        var cipher = try XChaCha.cipher(key: key, nonce: box.tag[..<nonceLength], rounds: .eight)
-        try cipher.apply(to: &plaintext)
-        let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: plaintext)
-        guard constantTimeEqual(expected, box.tag) else {
-            plaintext.zeroize()
-            throw .authenticationFailed
+        try withMutableBytes(of: &plaintext) { buffer throws(CipherError) in
+            try openInPlace(buffer, tag: box.tag, key: key, nonce: nonce, associatedData: associatedData)
         }
         return plaintext
     }
 
-    static func computeTag(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: [UInt8]) -> [UInt8] {
+    /// Decrypts `buffer` in place and verifies `tag`; on failure the buffer is zeroed and
+    /// ``CipherError/authenticationFailed`` is thrown.
+    public static func openInPlace(
+        _ buffer: UnsafeMutableRawBufferPointer, tag: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+    ) throws(CipherError) {
+        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        guard tag.count == tagLength else { throw .authenticationFailed }
+        var cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
+        try cipher.apply(to: buffer)
+        let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer))
+        guard constantTimeEqual(expected, tag) else {
+            if !buffer.isEmpty { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
+            throw .authenticationFailed
+        }
+    }
+
+    static func computeTag(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: UnsafeRawBufferPointer) -> [UInt8] {
         // The key is exactly 32 bytes by construction of CipherKey.
         let macKey = key.withUnsafeBytes { try? Blake3.Key($0) }!
         var hasher = Blake3.Hasher(key: macKey)
@@ -98,4 +118,14 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var difference: UInt8 = 0
     for i in a.indices { difference |= a[i] ^ b[i] }
     return difference == 0
+}
+
+/// `body` over the mutable bytes of `array`, keeping `CipherError` as the thrown type.
+func withMutableBytes<R>(
+    of array: inout [UInt8], _ body: (UnsafeMutableRawBufferPointer) throws(CipherError) -> R
+) throws(CipherError) -> R {
+    let result: Result<R, CipherError> = array.withUnsafeMutableBytes { buffer in
+        Result { () throws(CipherError) in try body(buffer) }
+    }
+    return try result.get()
 }

@@ -72,19 +72,36 @@ struct DemoCommand: ParsableCommand {
         print("MaimoCipher: XChaCha8-Blake3-SIV in 1 MiB segments")
         let clock = ContinuousClock()
         let key = CipherKey()
-        let content = Array(input)
-        var sealed: [UInt8] = []
+        // Streamed a segment at a time, as a file would be: no buffer of the whole size.
+        let segment = SegmentedCiphertext.defaultSegmentSize
+        var pieces: [[UInt8]] = []
         let sealTime = try clock.measure {
-            var encryptor = try SegmentedEncryptor(key: key, contentLength: UInt64(content.count), pad: true)
-            sealed = encryptor.header + (try encryptor.update(content)) + (try encryptor.finalize())
+            var encryptor = try SegmentedEncryptor(key: key, contentLength: UInt64(input.count), pad: true)
+            pieces.append(encryptor.header)
+            var offset = 0
+            while offset < input.count {
+                let n = min(segment, input.count - offset)
+                pieces.append(try encryptor.update(Array(UnsafeRawBufferPointer(rebasing: input[offset..<(offset + n)]))))
+                offset += n
+            }
+            pieces.append(try encryptor.finalize())
         }
-        var opened: [UInt8] = []
+        var matches = true
         let openTime = try clock.measure {
             var decryptor = SegmentedDecryptor(key: key)
-            opened = try decryptor.update(sealed) + (try decryptor.finalize())
+            var offset = 0
+            func check(_ content: [UInt8]) {
+                matches = matches && offset + content.count <= input.count
+                    && content.elementsEqual(UnsafeRawBufferPointer(rebasing: input[offset..<(offset + content.count)]))
+                offset += content.count
+            }
+            for piece in pieces { check(try decryptor.update(piece)) }
+            check(try decryptor.finalize())
+            matches = matches && offset == input.count
         }
-        let rate = { (d: Duration) in format(Double(content.count) / seconds(d) / 1e9) }
-        print("  sealed \(content.count >> 20) MiB into \(sealed.count) bytes (Padmé padding) at \(rate(sealTime)) GB/s, opened at \(rate(openTime)) GB/s: \(opened == content ? "identical" : "DIFFERENT")")
+        let sealed = pieces.flatMap { $0 }
+        let rate = { (d: Duration) in format(Double(input.count) / seconds(d) / 1e9) }
+        print("  sealed \(input.count >> 20) MiB into \(sealed.count) bytes (Padmé padding) at \(rate(sealTime)) GB/s, opened at \(rate(openTime)) GB/s: \(matches ? "identical" : "DIFFERENT")")
         var tampered = sealed
         tampered[sealed.count / 2] ^= 1
         var decryptor = SegmentedDecryptor(key: key)
