@@ -1,0 +1,130 @@
+import ArgumentParser
+import MaimoBao
+import MaimoBlake3
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File handling shared by the subcommands that read and write files (`bao`, `encrypt`, `decrypt`): `-` and absent paths mean the standard
+/// streams, errors become one line on standard error and exit status 1.
+struct CLIFile {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let descriptor: Int32
+    let path: String
+    let owned: Bool
+
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            Console.error("maimo bao: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// `run` with the input opened (standard input for none or `-`) and the output created
+    /// (standard output for none or `-`), both closed afterwards.
+    static func run(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
+        try run { try withFiles(input: input, output: output, body) }
+    }
+
+    /// The input opened and the output created as `run(input:output:_:)` does, errors thrown.
+    static func withFiles(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
+        let source = try open(input)
+        defer { source.close() }
+        let destination = try create(output, requireFile: false)
+        defer { destination.close() }
+        try body(source, destination)
+    }
+
+    static func open(_ path: String?) throws -> CLIFile {
+        guard let path, path != "-" else { return CLIFile(descriptor: 0, path: "-", owned: false) }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "\(path): \(String(cString: strerror(errno)))") }
+        return CLIFile(descriptor: descriptor, path: path, owned: true)
+    }
+
+    static func create(_ path: String?, requireFile: Bool) throws -> CLIFile {
+        guard let path, path != "-" else {
+            if requireFile { throw Failure(description: "output must be a real file") }
+            return CLIFile(descriptor: 1, path: "-", owned: false)
+        }
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Failure(description: "\(path): \(String(cString: strerror(errno)))") }
+        return CLIFile(descriptor: descriptor, path: path, owned: true)
+    }
+
+    func close() {
+        if owned { _ = Glibc.close(descriptor) }
+    }
+
+    var isRegularFile: Bool {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// A random-access source for a regular file, a forward-only one for streams.
+    func source(seekable: Bool) throws -> any BaoByteSource {
+        if isRegularFile { return BaoFileSource(descriptor: descriptor) }
+        if seekable { throw Failure(description: "\(path == "-" ? "standard input" : path) must be a real file here") }
+        return BaoForwardSource(descriptor: descriptor)
+    }
+
+    /// The descriptor and content length; a stream is first copied to an unlinked temporary file,
+    /// because the encoder must know the length before it writes the first node.
+    func withKnownLength() throws -> (Int32, UInt64) {
+        var info = stat()
+        if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+            let here = lseek(descriptor, 0, SEEK_CUR)
+            return (descriptor, UInt64(info.st_size - max(0, here)))
+        }
+        var template = Array("/tmp/maimo-bao-XXXXXX".utf8CString)
+        let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard spool >= 0 else { throw Failure(description: "cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total: UInt64 = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw Failure(description: "reading standard input: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            try write(Array(buffer[..<n]), to: spool)
+            total += UInt64(n)
+        }
+        _ = lseek(spool, 0, SEEK_SET)
+        return (spool, total)
+    }
+
+    static func write(_ bytes: [UInt8], to descriptor: Int32) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { throw Failure(description: "write failed: \(String(cString: strerror(errno)))") }
+            done += n
+        }
+    }
+
+    func write(_ bytes: [UInt8], to descriptor: Int32) throws { try Self.write(bytes, to: descriptor) }
+
+    static func parseHash(_ hex: String) throws -> Blake3.Digest {
+        do { return try Blake3.Digest(hex: hex) } catch { throw Failure(description: "invalid hash: \(error)") }
+    }
+
+    /// The BLAKE3 hash of a file (mapped and multi-threaded) or of standard input.
+    static func hash(_ path: String?) throws -> Blake3.Digest {
+        var hasher = Blake3.Hasher(threadCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        if let path, path != "-" {
+            try hasher.update(contentsOfFileAtPath: path)
+        } else {
+            try hasher.update(fileDescriptor: 0)
+        }
+        return hasher.finalize()
+    }
+}
