@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
+        .target(name: "CompareSupport"),
         .executableTarget(
             name: "Blake3Benchmarks",
             dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
         .executableTarget(
             name: "blake3-compare",
             dependencies: [
+                "CompareSupport",
                 .product(name: "MaimoBlake3", package: "Maimo"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -39,6 +41,7 @@ let package = Package(
         .executableTarget(
             name: "bao-compare",
             dependencies: [
+                "CompareSupport",
                 .product(name: "MaimoBao", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
             ]
@@ -46,6 +49,7 @@ let package = Package(
         .executableTarget(
             name: "cipher-compare",
             dependencies: [
+                "CompareSupport",
                 .product(name: "MaimoCipher", package: "Maimo"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -16,13 +16,14 @@ struct CLIFile {
     let path: String
     let owned: Bool
 
-    static func run(_ body: () throws -> Void) throws {
+    /// Runs `body`; any error becomes one line `PREFIX: error` on standard error and exit status 1.
+    static func run(prefix: String = "maimo bao", _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as ExitCode {
             throw error
         } catch {
-            Console.error("maimo bao: \(error)")
+            Console.error("\(prefix): \(error)")
             throw ExitCode.failure
         }
     }

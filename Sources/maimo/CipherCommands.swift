@@ -80,13 +80,6 @@ struct DecryptCommand: ParsableCommand {
 enum CipherCLI {
     /// One line on standard error and exit status 1 for any failure.
     static func run(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            Console.error("maimo: \(error)")
-            throw ExitCode.failure
-        }
+        try CLIFile.run(prefix: "maimo", body)
     }
 }

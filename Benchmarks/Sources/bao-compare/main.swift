@@ -3,6 +3,7 @@
 // large encoded file.
 //
 //   swift run -c release --package-path Benchmarks bao-compare [--quick] [--gib N]
+import CompareSupport
 import Foundation
 import MaimoBao
 import MaimoBlake3
@@ -10,18 +11,8 @@ import MaimoBlake3
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let gibibytes = arguments.firstIndex(of: "--gib").flatMap { Int(arguments[$0 + 1]) } ?? 1
-let clock = ContinuousClock()
+let clock = benchmarkClock
 
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
-    var fastest = Double.infinity
-    for _ in 0..<runs {
-        let start = clock.now
-        try body()
-        fastest = min(fastest, seconds(clock.now - start))
-    }
-    return fastest
-}
 func gbps(_ bytes: Int, _ s: Double) -> String { String(format: "%6.2f GB/s", Double(bytes) / s / 1e9) }
 
 print("MaimoBao benchmark, 1 thread, best of N")

@@ -4,22 +4,14 @@
 //
 //   swift run -c release --package-path Benchmarks blake3-compare [--quick] [--maimo PATH]
 import Crypto
+import CompareSupport
 import Foundation
 import MaimoBlake3
 
 let quick = CommandLine.arguments.contains("--quick")
-let clock = ContinuousClock()
+let clock = benchmarkClock
 
-func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-}
 
-/// The fastest of `runs` timings of `body`.
-func best(_ runs: Int, _ body: () -> Void) -> Double {
-    var fastest = Double.infinity
-    for _ in 0..<runs { fastest = min(fastest, seconds(clock.measure(body))) }
-    return fastest
-}
 
 /// The fastest of several runs of a command, stdout to /dev/null. posix_spawn, because
 /// Foundation's `Process` adds tens of milliseconds of its own per launch on Linux.

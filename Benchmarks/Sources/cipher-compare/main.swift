@@ -3,21 +3,12 @@
 //
 //   swift run -c release --package-path Benchmarks cipher-compare [--quick]
 import Crypto
+import CompareSupport
 import Foundation
 import MaimoCipher
 
 let quick = CommandLine.arguments.contains("--quick")
-let clock = ContinuousClock()
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
-    var fastest = Double.infinity
-    for _ in 0..<runs {
-        let start = clock.now
-        try body()
-        fastest = min(fastest, seconds(clock.now - start))
-    }
-    return fastest
-}
+let clock = benchmarkClock
 
 let keyBytes = (0..<32).map { UInt8($0) }
 let sivKey = try CipherKey(bytes: keyBytes)
