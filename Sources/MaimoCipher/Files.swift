@@ -5,14 +5,16 @@ import Darwin
 #endif
 
 extension SegmentedCiphertext {
-    /// Encrypts `length` bytes read from `input` into `output`, one segment at a time.
+    /// Encrypts `length` bytes read from `input` into `output`, `threadCount` segments at a time
+    /// sealed in parallel (memory: about two segments per thread).
     public static func encrypt(
         from input: Int32, length: UInt64, to output: Int32, key: CipherKey,
-        segmentSize: Int = defaultSegmentSize, pad: Bool = false
+        segmentSize: Int = defaultSegmentSize, pad: Bool = false, threadCount: Int = 1
     ) throws(SegmentedError) {
         var encryptor = try SegmentedEncryptor(key: key, contentLength: length, segmentSize: segmentSize, pad: pad)
+        encryptor.threadCount = max(1, threadCount)
         try writeAll(output, encryptor.header)
-        var buffer = [UInt8](repeating: 0, count: segmentSize)
+        var buffer = [UInt8](repeating: 0, count: segmentSize * max(1, threadCount))
         var done: UInt64 = 0
         while done < length {
             let want = Int(min(UInt64(buffer.count), length - done))

@@ -1,3 +1,4 @@
+import Dispatch
 import MaimoBlake3
 
 /// Maimo's segmented ciphertext, version 1 (`Docs/SegmentedCiphertext.md`): a file sealed with
@@ -94,17 +95,52 @@ public struct SegmentedEncryptor {
             throw .lengthMismatch(expected: contentLength, received: received + UInt64(bytes.count))
         }
         received += UInt64(bytes.count)
-        var output: [UInt8] = []
+        // Full segments are collected and sealed together, on `threadCount` threads.
+        var ready: [[UInt8]] = []
         var rest = bytes[...]
         while !rest.isEmpty {
             let n = min(segmentSize - pending.count, rest.count)
             pending += rest.prefix(n)
             rest = rest.dropFirst(n)
             // A full segment is sealed only when more logical bytes follow: otherwise it is final.
-            if pending.count == segmentSize && logicalDone + UInt64(segmentSize) < logicalLength {
-                output += try sealPending(final: false)
+            let completed = logicalDone + UInt64(ready.count * segmentSize)
+            if pending.count == segmentSize && completed + UInt64(segmentSize) < logicalLength {
+                ready.append(pending)
+                pending.removeAll(keepingCapacity: true)
             }
         }
+        return try sealSegments(ready)
+    }
+
+    /// Threads that seal the segments of one `update` (segments are independent).
+    public var threadCount = 1
+
+    /// Seals non-final segments `index, index + 1, …` in place, concurrently, and returns
+    /// `tag ‖ ciphertext` for each, in order.
+    private mutating func sealSegments(_ segments: [[UInt8]]) throws(SegmentedError) -> [UInt8] {
+        guard !segments.isEmpty else { return [] }
+        let first = index
+        let header = header, key = fileKey
+        let workers = min(max(1, threadCount), segments.count)
+        let slots = SealSlots(segments)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var i = worker
+            while i < slots.count {
+                let segmentIndex = first + UInt64(i)
+                let ad = SegmentedCiphertext.associatedData(header: header, index: segmentIndex, final: false)
+                slots.seal(i, key: key, nonce: SegmentedCiphertext.segmentNonce(segmentIndex, final: false), associatedData: ad)
+                i += workers
+            }
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(segments.count * (XChaCha8Blake3SIV.tagLength + segmentSize))
+        for i in 0..<segments.count {
+            guard slots.sealed[i] else { throw .cipher(.authenticationFailed) }
+            output += UnsafeRawBufferPointer(rebasing: slots.tags[(i * XChaCha8Blake3SIV.tagLength)..<((i + 1) * XChaCha8Blake3SIV.tagLength)])
+            output += UnsafeRawBufferPointer(slots.buffers[i])
+        }
+        logicalDone += UInt64(segments.count * segmentSize)
+        index += UInt64(segments.count)
         return output
     }
 
@@ -140,6 +176,39 @@ public struct SegmentedEncryptor {
         pending.removeAll(keepingCapacity: true)
         index += 1
         return sealed
+    }
+}
+
+/// Segments copied into raw buffers that worker threads seal in place; each index is written by
+/// exactly one thread, and nothing is reallocated while they run.
+final class SealSlots: @unchecked Sendable {
+    let buffers: [UnsafeMutableRawBufferPointer]
+    let tags: UnsafeMutableRawBufferPointer
+    let sealed: UnsafeMutableBufferPointer<Bool>
+    var count: Int { buffers.count }
+
+    init(_ segments: [[UInt8]]) {
+        buffers = segments.map { segment in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: segment.count, alignment: 64)
+            buffer.copyBytes(from: segment)
+            return buffer
+        }
+        tags = .allocate(byteCount: segments.count * XChaCha8Blake3SIV.tagLength, alignment: 16)
+        sealed = .allocate(capacity: segments.count)
+        sealed.initialize(repeating: false)
+    }
+
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+        tags.deallocate()
+        sealed.deallocate()
+    }
+
+    func seal(_ i: Int, key: CipherKey, nonce: [UInt8], associatedData: [UInt8]) {
+        guard let tag = try? XChaCha8Blake3SIV.sealInPlace(buffers[i], key: key, nonce: nonce, associatedData: associatedData)
+        else { return }
+        tag.withUnsafeBytes { (tags.baseAddress! + i * XChaCha8Blake3SIV.tagLength).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        sealed[i] = true
     }
 }
 

@@ -32,7 +32,8 @@ struct EncryptCommand: ParsableCommand {
                 let (descriptor, length) = try source.withKnownLength()
                 defer { if descriptor != source.descriptor { close(descriptor) } }
                 try SegmentedCiphertext.encrypt(
-                    from: descriptor, length: length, to: destination.descriptor, key: secret, segmentSize: segmentSize, pad: pad)
+                    from: descriptor, length: length, to: destination.descriptor, key: secret, segmentSize: segmentSize, pad: pad,
+                    threadCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
             }
         }
     }

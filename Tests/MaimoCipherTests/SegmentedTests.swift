@@ -4,8 +4,9 @@ import MaimoTestSupport
 
 @Suite("Segmented ciphertext")
 struct SegmentedTests {
-    func seal(_ content: [UInt8], key: CipherKey, segmentSize: Int = 1024, pad: Bool = false, pieces: Int = 3) throws -> [UInt8] {
+    func seal(_ content: [UInt8], key: CipherKey, segmentSize: Int = 1024, pad: Bool = false, pieces: Int = 3, threads: Int = 1) throws -> [UInt8] {
         var encryptor = try SegmentedEncryptor(key: key, contentLength: UInt64(content.count), segmentSize: segmentSize, pad: pad)
+        encryptor.threadCount = threads
         var out = encryptor.header
         let step = max(1, content.count / pieces)
         var offset = 0
@@ -34,8 +35,8 @@ struct SegmentedTests {
         let key = try CipherKey(bytes: randomBytes(32, using: &generator))
         for size in [0, 1, 1015, 1016, 1017, 2040, 2048, 3000, 10_000] + (0..<5).map({ _ in Int.random(in: 0...50_000, using: &generator) }) {
             let content = randomBytes(size, using: &generator)
-            for pad in [false, true] {
-                let sealed = try seal(content, key: key, pad: pad)
+            for (pad, threads) in [(false, 1), (true, 1), (false, 3), (true, 2)] {
+                let sealed = try seal(content, key: key, pad: pad, threads: threads)
                 #expect(try open(sealed, key: key) == content, "size \(size) pad \(pad)")
                 #expect(try open(sealed, key: key, pieceSize: sealed.count) == content)
                 let logical = UInt64(8 + size)
