@@ -28,9 +28,10 @@ extension SegmentedCiphertext {
 
     /// Decrypts everything from `input` into `output`. Each segment is written only after it
     /// verified; on an error, what was written is a verified prefix and the error says where.
-    public static func decrypt(from input: Int32, to output: Int32, key: CipherKey) throws(SegmentedError) {
+    public static func decrypt(from input: Int32, to output: Int32, key: CipherKey, threadCount: Int = 1) throws(SegmentedError) {
         var decryptor = SegmentedDecryptor(key: key)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        decryptor.threadCount = max(1, threadCount)
+        var buffer = [UInt8](repeating: 0, count: (1 << 20) * max(1, threadCount))
         while true {
             let n = try readSome(input, &buffer, buffer.count)
             if n == 0 { break }

@@ -179,8 +179,9 @@ public struct SegmentedEncryptor {
     }
 }
 
-/// Segments copied into raw buffers that worker threads seal in place; each index is written by
-/// exactly one thread, and nothing is reallocated while they run.
+/// Segments copied into raw buffers that worker threads seal or open in place; each index is
+/// written by exactly one thread, and nothing is reallocated while they run. `sealed[i]` says
+/// that segment `i` was sealed, or opened and verified.
 final class SealSlots: @unchecked Sendable {
     let buffers: [UnsafeMutableRawBufferPointer]
     let tags: UnsafeMutableRawBufferPointer
@@ -199,9 +200,19 @@ final class SealSlots: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in buffers { buffer.deallocate() }
+        // They may hold plaintext.
+        for buffer in buffers {
+            if !buffer.isEmpty { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
+            buffer.deallocate()
+        }
         tags.deallocate()
         sealed.deallocate()
+    }
+
+    func open(_ i: Int, tag: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8]) {
+        guard (try? XChaCha8Blake3SIV.openInPlace(buffers[i], tag: tag, key: key, nonce: nonce, associatedData: associatedData)) != nil
+        else { return }
+        sealed[i] = true
     }
 
     func seal(_ i: Int, key: CipherKey, nonce: [UInt8], associatedData: [UInt8]) {
@@ -236,13 +247,46 @@ public struct SegmentedDecryptor {
             try parseHeader(Array(buffer[..<SegmentedCiphertext.headerLength]))
             buffer.removeFirst(SegmentedCiphertext.headerLength)
         }
-        var output: [UInt8] = []
-        var consumed = 0
-        defer { buffer.removeFirst(consumed) }
         // Open a segment as non-final only when at least one more byte follows it.
-        while buffer.count - consumed > 32 + segmentSize {
-            output += try open(buffer[consumed..<(consumed + 32 + segmentSize)], final: false)
-            consumed += 32 + segmentSize
+        let sealedSize = 32 + segmentSize
+        let complete = buffer.count > sealedSize ? (buffer.count - 1) / sealedSize : 0
+        guard complete > 0 else { return [] }
+        defer { buffer.removeFirst(complete * sealedSize) }
+        if complete == 1 || threadCount <= 1 {
+            var output: [UInt8] = []
+            for i in 0..<complete {
+                output += try open(buffer[(i * sealedSize)..<((i + 1) * sealedSize)], final: false)
+            }
+            return output
+        }
+        return try openInParallel(count: complete, sealedSize: sealedSize)
+    }
+
+    /// Threads that open the segments of one `update` (segments verify independently; content
+    /// is still handed out in order, and only from verified segments).
+    public var threadCount = 1
+
+    private mutating func openInParallel(count: Int, sealedSize: Int) throws(SegmentedError) -> [UInt8] {
+        guard let header, let fileKey else { throw .truncatedHeader(0) }
+        let first = index
+        let workers = min(threadCount, count)
+        let slots = buffer.withUnsafeBytes { bytes in
+            SealSlots((0..<count).map { i in Array(bytes[(i * sealedSize + 32)..<((i + 1) * sealedSize)]) })
+        }
+        let tags = (0..<count).map { i in Array(buffer[(i * sealedSize)..<(i * sealedSize + 32)]) }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var i = worker
+            while i < count {
+                let segmentIndex = first + UInt64(i)
+                let ad = SegmentedCiphertext.associatedData(header: header, index: segmentIndex, final: false)
+                slots.open(i, tag: tags[i], key: fileKey, nonce: SegmentedCiphertext.segmentNonce(segmentIndex, final: false), associatedData: ad)
+                i += workers
+            }
+        }
+        var output: [UInt8] = []
+        for i in 0..<count {
+            guard slots.sealed[i] else { throw .authenticationFailed(segment: first + UInt64(i)) }
+            output += try consume(Array(UnsafeRawBufferPointer(slots.buffers[i])))
         }
         return output
     }
@@ -285,6 +329,13 @@ public struct SegmentedDecryptor {
             }
         }
         do { try result.get() } catch { throw .authenticationFailed(segment: index) }
+        defer { logical.zeroize() }
+        return try consume(logical)
+    }
+
+    /// Takes the content out of the verified logical bytes of the next segment.
+    private mutating func consume(_ logical: [UInt8]) throws(SegmentedError) -> [UInt8] {
+        var logical = logical
         defer { logical.zeroize() }
         var start = 0
         if index == 0 {

@@ -33,7 +33,7 @@ struct EncryptCommand: ParsableCommand {
                 defer { if descriptor != source.descriptor { close(descriptor) } }
                 try SegmentedCiphertext.encrypt(
                     from: descriptor, length: length, to: destination.descriptor, key: secret, segmentSize: segmentSize, pad: pad,
-                    threadCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+                    threadCount: CipherCLI.cores)
             }
         }
     }
@@ -54,7 +54,7 @@ struct DecryptCommand: ParsableCommand {
             let secret = try KeyFile.load(from: key)
             if output == "-" {
                 try CLIFile.withFiles(input: input, output: nil) { source, destination in
-                    try SegmentedCiphertext.decrypt(from: source.descriptor, to: destination.descriptor, key: secret)
+                    try SegmentedCiphertext.decrypt(from: source.descriptor, to: destination.descriptor, key: secret, threadCount: CipherCLI.cores)
                 }
                 return
             }
@@ -69,7 +69,7 @@ struct DecryptCommand: ParsableCommand {
             }
             let source = try CLIFile.open(input)
             defer { source.close() }
-            try SegmentedCiphertext.decrypt(from: source.descriptor, to: temporary, key: secret)
+            try SegmentedCiphertext.decrypt(from: source.descriptor, to: temporary, key: secret, threadCount: CipherCLI.cores)
             guard fsync(temporary) == 0, rename(temporaryPath, output) == 0 else {
                 throw CLIFile.Failure(description: "\(output): \(String(cString: strerror(errno)))")
             }
@@ -79,6 +79,8 @@ struct DecryptCommand: ParsableCommand {
 }
 
 enum CipherCLI {
+    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
     /// One line on standard error and exit status 1 for any failure.
     static func run(_ body: () throws -> Void) throws {
         try CLIFile.run(prefix: "maimo", body)

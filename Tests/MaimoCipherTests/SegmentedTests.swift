@@ -18,8 +18,9 @@ struct SegmentedTests {
         return out + (try encryptor.finalize())
     }
 
-    func open(_ sealed: [UInt8], key: CipherKey, pieceSize: Int = 777) throws -> [UInt8] {
+    func open(_ sealed: [UInt8], key: CipherKey, pieceSize: Int = 777, threads: Int = 1) throws -> [UInt8] {
         var decryptor = SegmentedDecryptor(key: key)
+        decryptor.threadCount = threads
         var out: [UInt8] = []
         var offset = 0
         while offset < sealed.count {
@@ -39,6 +40,8 @@ struct SegmentedTests {
                 let sealed = try seal(content, key: key, pad: pad, threads: threads)
                 #expect(try open(sealed, key: key) == content, "size \(size) pad \(pad)")
                 #expect(try open(sealed, key: key, pieceSize: sealed.count) == content)
+                #expect(try open(sealed, key: key, pieceSize: sealed.count, threads: 3) == content)
+                #expect(try open(sealed, key: key, pieceSize: 5000, threads: 2) == content)
                 let logical = UInt64(8 + size)
                 let expectedLogical = pad ? SegmentedCiphertext.padme(logical) : logical
                 let segments = (expectedLogical + 1023) / 1024
@@ -57,7 +60,15 @@ struct SegmentedTests {
             var bad = sealed
             bad[offset] ^= 4
             #expect(throws: SegmentedError.self, "offset \(offset)") { try open(bad, key: key) }
+            #expect(throws: SegmentedError.self, "offset \(offset), parallel") {
+                try open(bad, key: key, pieceSize: bad.count, threads: 2)
+            }
         }
+        // In parallel the first bad segment in order is the one reported.
+        var twoBad = sealed
+        twoBad[40 + 3 * segment + 40] ^= 1
+        twoBad[40 + 1 * segment + 40] ^= 1
+        #expect(throws: SegmentedError.authenticationFailed(segment: 1)) { try open(twoBad, key: key, pieceSize: twoBad.count, threads: 2) }
         // Truncation at a segment boundary and inside a segment.
         #expect(throws: SegmentedError.authenticationFailed(segment: 3)) { try open(Array(sealed[..<(40 + 4 * segment)]), key: key) }
         #expect(throws: SegmentedError.self) { try open(Array(sealed[..<(sealed.count - 5)]), key: key) }
