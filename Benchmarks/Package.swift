@@ -52,6 +52,7 @@ let package = Package(
                 "CompareSupport",
                 .product(name: "MaimoCipher", package: "Maimo"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
     ],
