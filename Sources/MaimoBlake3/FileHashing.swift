@@ -32,7 +32,7 @@ extension Blake3.Hasher {
     /// Mapped files are faulted in and hashed this much at a time.
     static let mappingWindow = 64 * 1024 * 1024
     /// `MADV_POPULATE_READ` (Linux 5.14); older kernels refuse it and fault on demand.
-    static let advicepopulateRead: Int32 = 22
+    static let advicePopulateRead: Int32 = 22
     /// The read size for files that are not mapped and for streams.
     static let readBufferSize = 64 * 1024
 
@@ -68,7 +68,7 @@ extension Blake3.Hasher {
                 var offset = 0
                 while offset < length {
                     let window = min(Self.mappingWindow, length - offset)
-                    _ = madvise(mapping + offset, window, Self.advicepopulateRead)
+                    _ = madvise(mapping + offset, window, Self.advicePopulateRead)
                     update(UnsafeRawBufferPointer(start: mapping + offset, count: window))
                     offset += window
                 }

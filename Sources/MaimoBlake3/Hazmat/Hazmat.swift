@@ -187,7 +187,7 @@ extension Blake3.Hazmat {
         }
     }
 
-    /// The root chaining value check for a single-chunk input: its hash (the chunk as root).
+    /// The root hash of an input of at most one chunk (1024 bytes): the chunk compressed as root.
     public static func rootHash(ofSingleChunk bytes: UnsafeRawBufferPointer, mode: Blake3.Mode = .hash) -> Blake3.Digest {
         precondition(bytes.count <= Blake3Constants.chunkLength, "a single chunk is at most 1024 bytes")
         return Blake3.Digest(words: Blake3.singleChunkRootWords(bytes, key: mode.keyWords, flags: mode.flags))
