@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MaimoBlake3", targets: ["MaimoBlake3"]),
         .library(name: "MaimoBao", targets: ["MaimoBao"]),
         .library(name: "MaimoCipher", targets: ["MaimoCipher"]),
+        .library(name: "MaimoKeystore", targets: ["MaimoKeystore"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
     dependencies: [
@@ -20,12 +21,14 @@ let package = Package(
         .target(name: "MaimoBlake3"),
         .target(name: "MaimoBao", dependencies: ["MaimoBlake3"]),
         .target(name: "MaimoCipher", dependencies: ["MaimoBlake3"]),
+        .target(name: "MaimoKeystore"),
         .executableTarget(
             name: "maimo",
             dependencies: [
                 "MaimoBlake3",
                 "MaimoBao",
                 "MaimoCipher",
+                "MaimoKeystore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,6 +36,9 @@ let package = Package(
         .target(name: "MaimoTestSupport", path: "Tests/MaimoTestSupport"),
         .testTarget(name: "MaimoBlake3Tests", dependencies: ["MaimoBlake3", "MaimoTestSupport"]),
         .testTarget(name: "MaimoBaoTests", dependencies: ["MaimoBao", "MaimoTestSupport"]),
+        // A child process for the crash tests: random acknowledged writes until it is killed.
+        .executableTarget(name: "maimo-kv-crash-child", dependencies: ["MaimoKeystore", "MaimoTestSupport"], path: "Tests/KeystoreCrashChild"),
+        .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),

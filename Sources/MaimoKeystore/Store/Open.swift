@@ -1,0 +1,252 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What open found and repaired. Nothing here means data was lost that had been acknowledged:
+/// a torn tail is a write that never returned.
+public struct RecoveryReport: Sendable, Equatable {
+    /// A torn record cut from the end of the active segment.
+    public struct TruncatedTail: Sendable, Equatable {
+        /// The segment file.
+        public var file: String
+        /// Where the cut was made.
+        public var offset: UInt64
+        /// How many bytes were removed.
+        public var bytes: UInt64
+    }
+    /// Set when open cut a torn tail.
+    public var truncatedTail: TruncatedTail?
+    /// Compactions interrupted after their commit point, finished by deleting replaced segments.
+    public var completedCompactions = 0
+    /// Temporary files of interrupted work (an uncommitted compaction, a hint being written).
+    public var removedTemporaryFiles = 0
+    /// Blob files no live record names (a crash between blob and record, or an old version).
+    public var removedOrphanBlobs = 0
+    /// Segments read through their hint files, and segments scanned record by record.
+    public var segmentsFromHints = 0
+    public var segmentsScanned = 0
+    public var keys = 0
+
+}
+
+extension StoreCore {
+    /// Opens (or creates) the store in `directory`: takes the lock, finishes or abandons
+    /// interrupted work, rebuilds the index from hints or scans, and cuts a torn tail.
+    static func open(directory: String, options: KeyValueStore.Options) throws(KeystoreError) -> (StoreCore, RecoveryReport) {
+        var report = RecoveryReport()
+        if !FileSystem.exists(directory) {
+            guard options.createIfMissing else { throw .io(operation: "open", path: directory, errno: ENOENT) }
+            try FileSystem.createDirectory(directory)
+        }
+        let lockFile = try OpenFile.make(directory + "/LOCK", flags: O_RDWR | O_CREAT)
+        if flock(lockFile.descriptor, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK { throw .locked(path: directory) }
+            throw .io(operation: "flock", path: lockFile.path, errno: errno)
+        }
+
+        var segmentIDs: [UInt64] = [], hintIDs = Set<UInt64>(), blobIDs: [UInt64] = []
+        var changedDirectory = false
+        for name in try FileSystem.list(directory) {
+            if name.hasSuffix(".tmp") {
+                try FileSystem.remove(directory + "/" + name)
+                report.removedTemporaryFiles += 1
+                changedDirectory = true
+                continue
+            }
+            guard let (id, suffix) = FileName.parse(name) else { continue }
+            switch suffix {
+            case "seg": segmentIDs.append(id)
+            case "hint": hintIDs.insert(id)
+            case "blob": blobIDs.append(id)
+            default: continue
+            }
+        }
+        segmentIDs.sort()
+        var maximumID: UInt64 = max(segmentIDs.last ?? 0, blobIDs.max() ?? 0)
+
+        // Headers first: compaction outputs say which segments they replaced.
+        var files: [UInt64: (OpenFile, SegmentHeader, UInt64)] = [:]
+        var replaced = Set<UInt64>()
+        for id in segmentIDs {
+            let name = directory + "/" + FileName.make(id, "seg")
+            let file = try OpenFile.make(name, flags: O_RDWR)
+            let length = try file.size
+            let prefix = try file.read(count: Int(min(length, 1 << 16)), at: 0)
+            var header = try withBytes(of: prefix) { (raw) throws(KeystoreError) in try SegmentHeader.decode(raw, file: name) }
+            if header == nil, length > UInt64(prefix.count) {
+                let whole = try file.read(count: Int(min(length, 64 << 20)), at: 0)
+                header = try withBytes(of: whole) { (raw) throws(KeystoreError) in try SegmentHeader.decode(raw, file: name) }
+            }
+            guard let header else { throw .badFormat(file: name, reason: "segment header is truncated (\(length) bytes)") }
+            guard header.id == id else { throw .badFormat(file: name, reason: "header names segment \(header.id)") }
+            files[id] = (file, header, length)
+            if header.isCompactionOutput {
+                for old in header.replaced {
+                    replaced.insert(old)
+                    maximumID = max(maximumID, old)
+                }
+            }
+        }
+        for id in replaced.sorted() where files[id] != nil {
+            files[id] = nil
+            try FileSystem.remove(directory + "/" + FileName.make(id, "seg"))
+            try FileSystem.remove(directory + "/" + FileName.make(id, "hint"))
+            hintIDs.remove(id)
+            changedDirectory = true
+            report.completedCompactions += 1
+        }
+        for id in hintIDs where files[id] == nil {
+            try FileSystem.remove(directory + "/" + FileName.make(id, "hint"))
+            changedDirectory = true
+        }
+
+        let remaining = files.keys.sorted()
+        let activeCandidate = remaining.last { files[$0]!.1.isCompactionOutput == false }
+        var states: [UInt64: SegmentState] = [:]
+        var perSegment: [(SegmentState, [OperationEntry])] = []
+        var nextSequence: UInt64 = 1
+        var activeState: SegmentState?
+        var activeEntries: [OperationEntry] = []
+
+        for id in remaining {
+            let (file, header, length) = files[id]!
+            nextSequence = max(nextSequence, header.nextSequence)
+            var entries: [OperationEntry]? = nil
+            if hintIDs.contains(id) {
+                let hint = try OpenFile.make(directory + "/" + FileName.make(id, "hint"), flags: O_RDONLY)
+                entries = HintFile.decode(try hint.read(count: Int(try hint.size), at: 0), segment: id, segmentLength: length)
+            }
+            let isActive = id == activeCandidate && entries == nil
+            var validLength = length
+            if entries != nil {
+                report.segmentsFromHints += 1
+            } else {
+                report.segmentsScanned += 1
+                let scan = try scanSegment(file: file, headerLength: header.length, length: length, allowTornTail: isActive)
+                entries = scan.entries
+                if scan.validLength < length {
+                    try file.truncate(to: scan.validLength)
+                    try file.sync()
+                    report.truncatedTail = .init(file: file.path, offset: scan.validLength, bytes: length - scan.validLength)
+                    validLength = scan.validLength
+                }
+            }
+            let state = SegmentState(id: id, file: file, header: header, length: validLength, sealed: !isActive)
+            states[id] = state
+            perSegment.append((state, entries!))
+            if isActive {
+                activeState = state
+                activeEntries = entries!
+            }
+        }
+
+        // The newest version of every key wins, wherever it is.
+        var winners: [[UInt8]: (OperationEntry, UInt64)] = [:]
+        for (state, entries) in perSegment {
+            for entry in entries {
+                state.minimumSequence = min(state.minimumSequence, entry.sequence)
+                if entry.sequence >= nextSequence { nextSequence = entry.sequence + 1 }
+                if let current = winners[entry.key], current.0.sequence >= entry.sequence { continue }
+                winners[entry.key] = (entry, state.id)
+            }
+        }
+        var pairs: [([UInt8], IndexEntry)] = []
+        pairs.reserveCapacity(winners.count)
+        var liveBlobs = Set<UInt64>()
+        for (key, (entry, segment)) in winners {
+            if entry.kind == .delete {
+                // The newest word on its key: kept by compaction while older records may exist.
+                states[segment]!.liveBytes += UInt64(entry.footprint)
+                continue
+            }
+            pairs.append((key, IndexEntry(entry, segment: segment)))
+            states[segment]!.liveBytes += UInt64(entry.footprint)
+            if let blob = entry.blob { liveBlobs.insert(blob.id) }
+        }
+        winners = [:]
+        pairs.sort { compareBytes($0.0, $1.0) < 0 }
+        report.keys = pairs.count
+
+        for id in blobIDs where !liveBlobs.contains(id) {
+            try FileSystem.remove(directory + "/" + FileName.make(id, "blob"))
+            report.removedOrphanBlobs += 1
+            changedDirectory = true
+        }
+        if changedDirectory { try FileSystem.syncDirectory(directory) }
+
+        var nextID = maximumID + 1
+        let core: StoreCore
+        if let activeState {
+            core = StoreCore(directory: directory, options: options, lockFile: lockFile, active: activeState,
+                             nextSequence: nextSequence, nextID: nextID)
+        } else {
+            let placeholder = SegmentState(
+                id: 0, file: lockFile, header: SegmentHeader(id: 0, nextSequence: 0, isCompactionOutput: false, replaced: []),
+                length: 48, sealed: true)
+            core = StoreCore(directory: directory, options: options, lockFile: lockFile, active: placeholder,
+                             nextSequence: nextSequence, nextID: nextID)
+            let id = nextID
+            let fresh = try core.createSegment(id: id, header: SegmentHeader(
+                id: id, nextSequence: nextSequence, isCompactionOutput: false, replaced: []))
+            nextID += 1
+            core.nextID = nextID
+            core.active = fresh
+            states[id] = fresh
+        }
+        core.segments = states
+        core.activeEntries = activeEntries
+        core.index = OrderedIndex(sorted: pairs)
+        return (core, report)
+    }
+
+    /// Reads every record of a segment. In a sealed segment any invalid record is an error; in
+    /// the active one a torn tail is cut (see `Docs/Keystore.md`, "torn tails").
+    static func scanSegment(file: OpenFile, headerLength: Int, length: UInt64, allowTornTail: Bool)
+        throws(KeystoreError) -> (entries: [OperationEntry], validLength: UInt64)
+    {
+        try scanRecords(try file.read(count: Int(length), at: 0), headerLength: headerLength, path: file.path,
+                        allowTornTail: allowTornTail)
+    }
+
+    static func scanRecords(_ bytes: [UInt8], headerLength: Int, path: String, allowTornTail: Bool)
+        throws(KeystoreError) -> (entries: [OperationEntry], validLength: UInt64)
+    {
+        try withBytes(of: bytes) { (raw) throws(KeystoreError) -> ([OperationEntry], UInt64) in
+            var entries: [OperationEntry] = []
+            var offset = headerLength
+            while offset < raw.count {
+                switch RecordFormat.parse(raw, at: offset) {
+                case .success(let parsed):
+                    entries.append(contentsOf: parsed)
+                    offset += Int(parsed[0].recordLength)
+                case .failure(let box):
+                    let reason: String
+                    switch box.problem {
+                    case .truncated: reason = "record runs past the end of the file"
+                    case .invalid(let why): reason = why
+                    }
+                    guard allowTornTail, isTornTail(raw, at: offset, problem: box.problem) else {
+                        throw .corruptRecord(file: path, offset: UInt64(offset), reason: reason)
+                    }
+                    return (entries, UInt64(offset))
+                }
+            }
+            return (entries, UInt64(offset))
+        }
+    }
+
+    /// A bad record at `offset` of the active segment is a torn tail unless a valid record
+    /// follows it, which would mean damage in the middle of acknowledged data.
+    static func isTornTail(_ raw: UnsafeRawBufferPointer, at offset: Int, problem: RecordFormat.Problem) -> Bool {
+        if case .truncated = problem { return true }
+        if raw[offset...].allSatisfy({ $0 == 0 }) { return true }
+        guard raw.count - offset >= RecordFormat.headerSize else { return true }
+        let body = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)))
+        let next = offset + RecordFormat.headerSize + body
+        guard body <= RecordFormat.maximumBodySize, next < raw.count else { return true }
+        if case .success = RecordFormat.parse(raw, at: next) { return false }
+        return true
+    }
+}

@@ -1,0 +1,52 @@
+// The child of the keystore crash tests. It opens the store with small segments (so that
+// rotation, blobs and compaction all happen often), writes the batches of `CrashWorkload` from
+// a given index on, and prints `ack N` after batch N's write returned, until it is killed.
+//
+// usage: maimo-kv-crash-child DIRECTORY SEED FIRST-INDEX
+import Foundation
+import MaimoKeystore
+import MaimoTestSupport
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let seed = UInt64(arguments[2]), let first = Int(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: maimo-kv-crash-child DIRECTORY SEED FIRST-INDEX\n".utf8))
+    exit(2)
+}
+var options = KeyValueStore.Options()
+options.segmentSize = 32 << 10
+options.blobThreshold = 2048
+options.blobFrameSize = 1024
+options.compactionThreshold = 0.3
+func acknowledge(_ index: Int) {
+    FileHandle.standardOutput.write(Data("ack \(index)\n".utf8))
+}
+do {
+    let store = try KeyValueStore(directory: arguments[1], options: options)
+    var index = first
+    while true {
+        let operations = CrashWorkload.batch(seed: seed, index: index)
+        if operations.count == 1, let value = operations[0].value, value.count > 2048 {
+            // A single large put goes through the streaming writer, in uneven pieces.
+            let writer = try store.makeWriter(for: operations[0].key)
+            var position = 0
+            while position < value.count {
+                let step = min(value.count - position, 1 + (position * 7919) % 5000)
+                try writer.write(Array(value[position..<position + step]))
+                position += step
+            }
+            try writer.commit()
+        } else {
+            var batch = WriteBatch()
+            for operation in operations {
+                if let value = operation.value { batch.put(operation.key, value) } else { batch.delete(operation.key) }
+            }
+            try store.write(batch)
+        }
+        acknowledge(index)
+        if index % 97 == 0 { try store.compact() }
+        index += 1
+    }
+} catch {
+    FileHandle.standardError.write(Data("crash child: \(error)\n".utf8))
+    exit(1)
+}
