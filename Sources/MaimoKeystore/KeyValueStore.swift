@@ -284,7 +284,16 @@ public final class KeyValueStore: Sendable {
         while core.compacting { core.lock.wait() }
         var problem: KeystoreError?
         if core.failure == nil {
-            do { try core.syncAll() } catch { problem = error }
+            do throws(KeystoreError) {
+                try core.syncAll()
+                let file = try OpenFile.make(directory + "/CLOSED.tmp", flags: O_RDWR | O_CREAT | O_TRUNC)
+                try file.write(CleanClose.encode(id: core.active.id, length: core.active.length), at: 0)
+                try file.sync()
+                try FileSystem.move(directory + "/CLOSED.tmp", directory + "/CLOSED")
+                try FileSystem.syncDirectory(directory)
+            } catch {
+                problem = error
+            }
         }
         core.isClosed = true
         core.blobFiles = [:]

@@ -2,15 +2,22 @@
 // rotation, blobs and compaction all happen often), writes the batches of `CrashWorkload` from
 // a given index on, and prints `ack N` after batch N's write returned, until it is killed.
 //
-// usage: maimo-kv-crash-child DIRECTORY SEED FIRST-INDEX
+// usage: maimo-kv-crash-child DIRECTORY SEED FIRST-INDEX [FILE-SIZE-LIMIT]
+// With a file size limit (RLIMIT_FSIZE), writes past it fail as on a full disk: the child
+// reports the error and exits 3.
 import Foundation
 import MaimoKeystore
 import MaimoTestSupport
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let seed = UInt64(arguments[2]), let first = Int(arguments[3]) else {
+guard arguments.count == 4 || arguments.count == 5, let seed = UInt64(arguments[2]), let first = Int(arguments[3]) else {
     FileHandle.standardError.write(Data("usage: maimo-kv-crash-child DIRECTORY SEED FIRST-INDEX\n".utf8))
     exit(2)
+}
+if arguments.count == 5, let limit = UInt64(arguments[4]) {
+    signal(SIGXFSZ, SIG_IGN)
+    var bound = rlimit(rlim_cur: rlim_t(limit), rlim_max: rlim_t(limit))
+    setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &bound)
 }
 var options = KeyValueStore.Options()
 options.segmentSize = 32 << 10
@@ -48,5 +55,6 @@ do {
     }
 } catch {
     FileHandle.standardError.write(Data("crash child: \(error)\n".utf8))
+    if case KeystoreError.diskFull = error { exit(3) }
     exit(1)
 }

@@ -88,3 +88,40 @@ struct CrashTests {
         print("kv crash: \(kills) kills, \(next) batches, in-flight batch present after \(inFlightApplied) kills (seed \(seed))")
     }
 }
+
+struct DiskFullTests {
+    /// Writes fail as on a full disk (a file size limit in the child): the writer gets a typed
+    /// error, and the store opens afterwards with every acknowledged batch and no partial one.
+    @Test func fullDiskLeavesEveryAcknowledgedWriteAndAnOpenableStore() throws {
+        var generator = SeededGenerator.fromEnvironment("kv disk full")
+        let seed = generator.next()
+        for limit in [20_000, 26_000, 31_000] {
+            let directory = TemporaryDirectory("full")
+            defer { directory.remove() }
+            let process = Process()
+            process.executableURL = CrashTests.child
+            process.arguments = [directory.path, String(seed), "0", String(limit)]
+            let output = Pipe(), error = Pipe()
+            process.standardOutput = output
+            process.standardError = error
+            try process.run()
+            let acknowledged = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").compactMap { Int($0.dropFirst(4)) }
+            let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 3, "limit \(limit): \(message)")
+            #expect(message.contains("no space left on device"), "limit \(limit): \(message)")
+
+            var model: [[UInt8]: [UInt8]] = [:]
+            let last = acknowledged.max() ?? -1
+            if last >= 0 { for index in 0...last { CrashWorkload.apply(seed: seed, index: index, to: &model) } }
+            let store = try KeyValueStore(directory: directory.path)
+            var contents: [[UInt8]: [UInt8]] = [:]
+            for key in try store.keys() { contents[key] = try store.get(key) }
+            #expect(contents == model, "limit \(limit): \(acknowledged.count) acknowledged batches")
+            try store.put("after", bytes("the store works again"))
+            #expect(try store.get("after") == bytes("the store works again"))
+            #expect(try store.check().isHealthy)
+        }
+    }
+}

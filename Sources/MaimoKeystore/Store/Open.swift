@@ -102,6 +102,15 @@ extension StoreCore {
             changedDirectory = true
         }
 
+        // A clean close recorded the active segment's length: a shorter file now is damage, not
+        // a crash (a crash cannot happen after a clean close without a reopen in between).
+        let closedPath = directory + "/CLOSED"
+        var closed: (id: UInt64, length: UInt64)?
+        if FileSystem.exists(closedPath) {
+            let file = try OpenFile.make(closedPath, flags: O_RDONLY)
+            closed = CleanClose.decode(try file.read(count: 64, at: 0))
+        }
+
         let remaining = files.keys.sorted()
         let activeCandidate = remaining.last { files[$0]!.1.isCompactionOutput == false }
         var states: [UInt64: SegmentState] = [:]
@@ -120,6 +129,10 @@ extension StoreCore {
             }
             let isActive = id == activeCandidate && entries == nil
             var validLength = length
+            if isActive, let closed, closed.id == id, length < closed.length {
+                throw .corruptRecord(file: file.path, offset: length,
+                                     reason: "segment is \(closed.length - length) bytes shorter than when the store was closed")
+            }
             if entries != nil {
                 report.segmentsFromHints += 1
             } else {
@@ -172,6 +185,10 @@ extension StoreCore {
         for id in blobIDs where !liveBlobs.contains(id) {
             try FileSystem.remove(directory + "/" + FileName.make(id, "blob"))
             report.removedOrphanBlobs += 1
+            changedDirectory = true
+        }
+        if FileSystem.exists(closedPath) {
+            try FileSystem.remove(closedPath)
             changedDirectory = true
         }
         if changedDirectory { try FileSystem.syncDirectory(directory) }
@@ -248,5 +265,31 @@ extension StoreCore {
         guard body <= RecordFormat.maximumBodySize, next < raw.count else { return true }
         if case .success = RecordFormat.parse(raw, at: next) { return false }
         return true
+    }
+}
+
+/// The `CLOSED` file: the active segment's id and length at a clean close (`Docs/Keystore.md`).
+enum CleanClose {
+    static let magic: [UInt8] = Array("MAIMOKVC".utf8)
+
+    static func encode(id: UInt64, length: UInt64) -> [UInt8] {
+        var writer = ByteWriter(capacity: 36)
+        writer.append(magic)
+        writer.append(UInt32(1))
+        writer.append(id)
+        writer.append(length)
+        writer.append(XXH64.hash(writer.bytes))
+        return writer.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) -> (id: UInt64, length: UInt64)? {
+        guard bytes.count == 36, Array(bytes[0..<8]) == magic, XXH64.hash(Array(bytes[0..<28])) ==
+            bytes.withUnsafeBytes({ UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 28, as: UInt64.self)) })
+        else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            guard UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) == 1 else { return nil }
+            return (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self)),
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 20, as: UInt64.self)))
+        }
     }
 }

@@ -63,7 +63,7 @@ final class OpenFile: Sendable {
             let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
-                if errno == ENOSPC || errno == EDQUOT { throw .diskFull(path: path) }
+                if errno == ENOSPC || errno == EDQUOT || errno == EFBIG { throw .diskFull(path: path) }
                 throw .io(operation: "write", path: path, errno: errno)
             }
             done += n
