@@ -5,6 +5,7 @@
 //   swift run -c release --package-path Benchmarks blake3-compare     # ratios against b3sum, SHA-256
 //   swift run -c release --package-path Benchmarks bao-compare        # Bao against plain hashing
 //   swift run -c release --package-path Benchmarks cipher-compare     # SIV against ChaChaPoly
+//   swift run -c release --package-path Benchmarks keystore-compare   # MaimoKeystore against SQLite (GRDB)
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -17,6 +18,8 @@ let package = Package(
         .package(name: "Maimo", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // Only the benchmark depends on SQLite: it is the store a user would otherwise pick.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "CompareSupport"),
@@ -53,6 +56,14 @@ let package = Package(
                 .product(name: "MaimoCipher", package: "Maimo"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "keystore-compare",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "MaimoKeystore", package: "Maimo"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

@@ -3,7 +3,7 @@
 /// the files it needs open.
 public struct ValueReader: Sendable {
     enum Source: Sendable {
-        case inline(file: OpenFile, recordOffset: UInt64, recordLength: Int, valueOffset: Int)
+        case inline(file: OpenFile, valueStart: UInt64, sequence: UInt64, checksum: UInt64)
         case blob(file: OpenFile, reference: BlobReference, frameSize: Int)
     }
 
@@ -16,8 +16,8 @@ public struct ValueReader: Sendable {
         if let blob = entry.blob {
             source = .blob(file: file, reference: blob, frameSize: frameSize)
         } else {
-            source = .inline(file: file, recordOffset: entry.recordOffset, recordLength: Int(entry.recordLength),
-                             valueOffset: Int(entry.valueOffset))
+            source = .inline(file: file, valueStart: entry.recordOffset + UInt64(entry.valueOffset),
+                             sequence: entry.sequence, checksum: entry.valueChecksum)
         }
     }
 
@@ -56,13 +56,14 @@ public struct ValueReader: Sendable {
         }
         if buffer.isEmpty { return }
         switch source {
-        case .inline(let file, let recordOffset, let recordLength, let valueOffset):
-            let record = try file.read(count: recordLength, at: recordOffset)
-            try withBytes(of: record) { (raw) throws(KeystoreError) in
-                guard raw.count == recordLength, case .success = RecordFormat.parse(raw, at: 0) else {
-                    throw .corruptRecord(file: file.path, offset: recordOffset, reason: "record does not verify on read")
-                }
-                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(valueOffset + Int(offset))...].prefix(buffer.count)))
+        case .inline(let file, let valueStart, let sequence, let checksum):
+            // An inline value is at most a blob threshold long: read it whole, verify, copy.
+            let value = try file.read(count: Int(length), at: valueStart)
+            guard value.count == Int(length), XXH64.hash(value, seed: sequence) == checksum else {
+                throw .corruptRecord(file: file.path, offset: valueStart, reason: "value checksum mismatch on read")
+            }
+            value.withUnsafeBytes { raw in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[Int(offset)..<Int(offset) + buffer.count]))
             }
         case .blob(let file, _, let frameSize):
             try readBlob(file: file, frameSize: frameSize, into: buffer, at: offset)

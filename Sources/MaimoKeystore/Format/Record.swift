@@ -26,7 +26,7 @@ enum PendingOperation: Sendable {
 
     var encodedSize: Int {
         switch self {
-        case .put(let key, let value): return 8 + key.count + value.count
+        case .put(let key, let value): return 16 + key.count + value.count
         case .putBlob(let key, _): return 28 + key.count
         case .delete(let key): return 4 + key.count
         }
@@ -44,6 +44,8 @@ struct OperationEntry: Sendable {
     var valueOffset: UInt32
     var valueLength: UInt64
     var blob: BlobReference?
+    /// `XXH64(value, seed: sequence)` of an inline value (reads verify only the value's bytes).
+    var valueChecksum: UInt64 = 0
     /// Bytes this operation occupies in its segment (for dead-space accounting).
     var footprint: UInt32
 }
@@ -61,13 +63,14 @@ enum RecordFormat {
         writer.append(UInt32(bodySize))
         writer.append(UInt32(operations.count))
         writer.append(sequence)
-        for operation in operations {
+        for (index, operation) in operations.enumerated() {
             switch operation {
             case .put(let key, let value):
                 writer.append(OperationKind.putInline.rawValue)
                 writer.append(UInt8(0))
                 writer.append(UInt16(key.count))
                 writer.append(UInt32(value.count))
+                writer.append(XXH64.hash(value, seed: sequence &+ UInt64(index)))
                 writer.append(key)
                 writer.append(value)
             case .putBlob(let key, let blob):
@@ -150,10 +153,11 @@ enum RecordFormat {
                 recordLength: UInt32(length), valueOffset: 0, valueLength: 0, blob: nil, footprint: 0)
             switch kind {
             case .putInline:
-                guard let valueLength = reader.read(UInt32.self), let key = reader.readBytes(Int(keyLength)) else {
-                    return .failure(ProblemBox(.invalid("operation \(index) runs past the record")))
-                }
+                guard let valueLength = reader.read(UInt32.self), let valueChecksum = reader.read(UInt64.self),
+                      let key = reader.readBytes(Int(keyLength))
+                else { return .failure(ProblemBox(.invalid("operation \(index) runs past the record"))) }
                 entry.key = key
+                entry.valueChecksum = valueChecksum
                 entry.valueOffset = UInt32(reader.position)
                 entry.valueLength = UInt64(valueLength)
                 guard reader.skip(Int(valueLength)) else {

@@ -73,7 +73,7 @@ enum HintFile {
             writer.append(entry.valueOffset)
             writer.append(entry.valueLength)
             writer.append(entry.blob?.id ?? 0)
-            writer.append(entry.blob?.checksum ?? 0)
+            writer.append(entry.blob?.checksum ?? entry.valueChecksum)
             writer.append(entry.key)
         }
         writer.append(XXH64.hash(writer.bytes))
@@ -104,13 +104,14 @@ enum HintFile {
                 else { return nil }
                 let blob = kind == .putBlob ? BlobReference(id: blobID, length: valueLength, checksum: checksum) : nil
                 let footprint: UInt32 = switch kind {
-                case .putInline: UInt32(clamping: 8 + UInt64(keyLength) + valueLength)
+                case .putInline: UInt32(clamping: 16 + UInt64(keyLength) + valueLength)
                 case .putBlob: 28 + UInt32(keyLength)
                 case .delete: 4 + UInt32(keyLength)
                 }
                 entries.append(OperationEntry(
                     kind: kind, key: key, sequence: sequence, recordOffset: recordOffset, recordLength: recordLength,
-                    valueOffset: valueOffset, valueLength: valueLength, blob: blob, footprint: footprint))
+                    valueOffset: valueOffset, valueLength: valueLength, blob: blob,
+                    valueChecksum: kind == .putInline ? checksum : 0, footprint: footprint))
             }
             return reader.remaining == 0 ? entries : nil
         }

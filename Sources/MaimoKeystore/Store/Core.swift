@@ -15,6 +15,7 @@ struct IndexEntry: Sendable {
     var valueOffset: UInt32
     var valueLength: UInt64
     var blob: BlobReference?
+    var valueChecksum: UInt64
     var footprint: UInt32
 
     init(_ operation: OperationEntry, segment: UInt64) {
@@ -25,6 +26,7 @@ struct IndexEntry: Sendable {
         valueOffset = operation.valueOffset
         valueLength = operation.valueLength
         blob = operation.blob
+        valueChecksum = operation.valueChecksum
         footprint = operation.footprint
     }
 }
