@@ -286,6 +286,8 @@ public final class KeyValueStore: Sendable {
         if core.failure == nil {
             do throws(KeystoreError) {
                 try core.syncAll()
+                // A hint for the active segment lets the next open skip scanning it.
+                core.writeHint(segment: core.active, entries: core.activeEntries)
                 let file = try OpenFile.make(directory + "/CLOSED.tmp", flags: O_RDWR | O_CREAT | O_TRUNC)
                 try file.write(CleanClose.encode(id: core.active.id, length: core.active.length), at: 0)
                 try file.sync()

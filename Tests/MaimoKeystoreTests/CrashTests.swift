@@ -35,6 +35,13 @@ struct CrashTests {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
+            // A child that stops making progress (a hang in the store) is killed after a minute
+            // and reported, rather than hanging the test run.
+            let pid = process.processIdentifier
+            let started = Date()
+            let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+            defer { watchdog.cancel() }
             // Kill after a random number of acknowledgements, sometimes before the first.
             let target = Int.random(in: 0...60, using: &generator)
             var acknowledged: [Int] = []
@@ -49,6 +56,9 @@ struct CrashTests {
                     buffer.removeSubrange(buffer.startIndex...newline)
                     if line.hasPrefix("ack "), let n = Int(line.dropFirst(4)) { acknowledged.append(n) }
                 }
+            }
+            if acknowledged.count < target && Date().timeIntervalSince(started) >= 59 {
+                Issue.record("cycle \(cycle) (seed \(seed)): the child stalled after \(acknowledged.count) acknowledgements")
             }
             usleep(UInt32.random(in: 0...3000, using: &generator))
             kill(process.processIdentifier, SIGKILL)

@@ -127,7 +127,10 @@ extension StoreCore {
                 let hint = try OpenFile.make(directory + "/" + FileName.make(id, "hint"), flags: O_RDONLY)
                 entries = HintFile.decode(try hint.read(count: Int(try hint.size), at: 0), segment: id, segmentLength: length)
             }
-            let isActive = id == activeCandidate && entries == nil
+            // The newest ordinary segment is the active one. It has a hint only after a clean
+            // close (rotation creates the next segment before it writes the old one's hint);
+            // a hint that still matches its length saves the scan.
+            let isActive = id == activeCandidate
             var validLength = length
             if isActive, let closed, closed.id == id, length < closed.length {
                 throw .corruptRecord(file: file.path, offset: length,
