@@ -154,7 +154,8 @@ final class StoreCore: @unchecked Sendable {
         let temporary = final + ".tmp"
         do {
             let file = try OpenFile.make(temporary, flags: O_RDWR | O_CREAT | O_TRUNC)
-            try file.write(HintFile.encode(segment: segment.id, segmentLength: segment.length, entries: entries), at: 0)
+            try file.write(HintFile.encode(segment: segment.id, segmentLength: segment.length,
+                                          entries: StoreCore.newestPerKey(entries)), at: 0)
             try file.sync()
             try FileSystem.move(temporary, final)
             try FileSystem.syncDirectory(directory)

@@ -158,31 +158,37 @@ extension StoreCore {
             }
         }
 
-        // The newest version of every key wins, wherever it is.
-        var winners: [[UInt8]: (OperationEntry, UInt64)] = [:]
+        // The newest version of every key wins, wherever it is: each segment's entries as a run
+        // sorted by key (newest per key only), then the runs merged pairwise.
+        var runs: [[Winner]] = []
         for (state, entries) in perSegment {
             for entry in entries {
                 state.minimumSequence = min(state.minimumSequence, entry.sequence)
                 if entry.sequence >= nextSequence { nextSequence = entry.sequence + 1 }
-                if let current = winners[entry.key], current.0.sequence >= entry.sequence { continue }
-                winners[entry.key] = (entry, state.id)
             }
+            runs.append(StoreCore.newestPerKey(entries).map { Winner(entry: $0, segment: state.id) })
+        }
+        perSegment = []
+        while runs.count > 1 {
+            var merged: [[Winner]] = []
+            for i in stride(from: 0, to: runs.count, by: 2) {
+                merged.append(i + 1 < runs.count ? StoreCore.merge(runs[i], runs[i + 1]) : runs[i])
+            }
+            runs = merged
         }
         var pairs: [([UInt8], IndexEntry)] = []
-        pairs.reserveCapacity(winners.count)
+        pairs.reserveCapacity(runs.first?.count ?? 0)
         var liveBlobs = Set<UInt64>()
-        for (key, (entry, segment)) in winners {
-            if entry.kind == .delete {
-                // The newest word on its key: kept by compaction while older records may exist.
-                states[segment]!.liveBytes += UInt64(entry.footprint)
-                continue
-            }
-            pairs.append((key, IndexEntry(entry, segment: segment)))
-            states[segment]!.liveBytes += UInt64(entry.footprint)
+        for winner in runs.first ?? [] {
+            let entry = winner.entry
+            // A delete that is the newest word on its key stays live data: compaction keeps it
+            // while older records may exist.
+            states[winner.segment]!.liveBytes += UInt64(entry.footprint)
+            if entry.kind == .delete { continue }
+            pairs.append((entry.key, IndexEntry(entry, segment: winner.segment)))
             if let blob = entry.blob { liveBlobs.insert(blob.id) }
         }
-        winners = [:]
-        pairs.sort { compareBytes($0.0, $1.0) < 0 }
+        runs = []
         report.keys = pairs.count
 
         for id in blobIDs where !liveBlobs.contains(id) {
@@ -219,6 +225,51 @@ extension StoreCore {
         core.activeEntries = activeEntries
         core.index = OrderedIndex(sorted: pairs)
         return (core, report)
+    }
+
+    struct Winner {
+        var entry: OperationEntry
+        var segment: UInt64
+    }
+
+    /// `entries` sorted by key with only the newest operation of each key.
+    static func newestPerKey(_ entries: [OperationEntry]) -> [OperationEntry] {
+        var sorted = true
+        for i in entries.indices.dropFirst() where compareBytes(entries[i - 1].key, entries[i].key) >= 0 {
+            sorted = false
+            break
+        }
+        if sorted { return entries }
+        var order = Array(entries.indices)
+        order.sort { a, b in
+            let c = compareBytes(entries[a].key, entries[b].key)
+            return c != 0 ? c < 0 : entries[a].sequence > entries[b].sequence
+        }
+        var result: [OperationEntry] = []
+        result.reserveCapacity(entries.count)
+        for i in order where result.last?.key != entries[i].key { result.append(entries[i]) }
+        return result
+    }
+
+    /// Merges two runs sorted by key; on a shared key the newer operation wins.
+    static func merge(_ a: [Winner], _ b: [Winner]) -> [Winner] {
+        var result: [Winner] = []
+        result.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            let c = compareBytes(a[i].entry.key, b[j].entry.key)
+            if c < 0 {
+                result.append(a[i]); i += 1
+            } else if c > 0 {
+                result.append(b[j]); j += 1
+            } else {
+                result.append(a[i].entry.sequence >= b[j].entry.sequence ? a[i] : b[j])
+                i += 1; j += 1
+            }
+        }
+        result.append(contentsOf: a[i...])
+        result.append(contentsOf: b[j...])
+        return result
     }
 
     /// Reads every record of a segment. In a sealed segment any invalid record is an error; in
