@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MaimoBao", targets: ["MaimoBao"]),
         .library(name: "MaimoCipher", targets: ["MaimoCipher"]),
         .library(name: "MaimoKeystore", targets: ["MaimoKeystore"]),
+        .library(name: "MaimoIndex", targets: ["MaimoIndex"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
     dependencies: [
@@ -22,6 +23,7 @@ let package = Package(
         .target(name: "MaimoBao", dependencies: ["MaimoBlake3"]),
         .target(name: "MaimoCipher", dependencies: ["MaimoBlake3"]),
         .target(name: "MaimoKeystore"),
+        .target(name: "MaimoIndex"),
         .executableTarget(
             name: "maimo",
             dependencies: [
@@ -39,6 +41,7 @@ let package = Package(
         // A child process for the crash tests: random acknowledged writes until it is killed.
         .executableTarget(name: "maimo-kv-crash-child", dependencies: ["MaimoKeystore", "MaimoTestSupport"], path: "Tests/KeystoreCrashChild"),
         .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
+        .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport"]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),

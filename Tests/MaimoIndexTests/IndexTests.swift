@@ -1,0 +1,149 @@
+import Foundation
+import MaimoTestSupport
+import Testing
+@testable import MaimoIndex
+
+func temporaryFile(_ name: String = "index") -> String {
+    NSTemporaryDirectory() + "maimo-\(name)-\(UInt64.random(in: 0...UInt64.max)).db"
+}
+
+func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
+
+struct CRC32CTests {
+    /// RFC 3720, appendix B.4, and the usual check value.
+    @Test func knownAnswers() {
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
+        #expect(CRC32C.checksum(bytes("123456789")) == 0xE306_9283)
+        #expect(CRC32C.checksum(vectorInput(1000)) == 0x11F6_6220)
+        let input = vectorInput(1000)
+        let split = input.withUnsafeBytes { raw in
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[333...]), continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[..<333])))
+        }
+        #expect(split == 0x11F6_6220)
+    }
+}
+
+struct IndexTests {
+    @Test func putGetDeleteAcrossTransactionsAndReopen() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let db = try IndexDatabase(path: path)
+            try db.write { (tx) throws in
+                try tx.put("files", bytes("a"), bytes("1"))
+                try tx.put("files", bytes("b"), bytes("2"))
+                try tx.put("peers", bytes("x"), bytes("onion"))
+            }
+            try db.write { (tx) throws in
+                #expect(try tx.get("files", bytes("a")) == bytes("1"))
+                try tx.delete("files", bytes("a"))
+                #expect(try tx.get("files", bytes("a")) == nil)
+            }
+            #expect(try db.tables() == ["files", "peers"])
+            db.close()
+        }
+        let db = try IndexDatabase(path: path)
+        try db.read { (tx) throws in
+            #expect(try tx.get("files", bytes("a")) == nil)
+            #expect(try tx.get("files", bytes("b")) == bytes("2"))
+            #expect(try tx.get("peers", bytes("x")) == bytes("onion"))
+            #expect(try tx.count("files") == 1)
+            #expect(throws: IndexError.noSuchTable("nope")) { try tx.get("nope", bytes("a")) }
+        }
+    }
+
+    @Test func rollbackLeavesNothing() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try IndexDatabase(path: path)
+        try db.write { try $0.put("t", bytes("kept"), bytes("1")) }
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try db.write { (tx) throws in
+                try tx.put("t", bytes("dropped"), bytes("2"))
+                throw Stop()
+            }
+        }
+        try db.read { (tx) throws in
+            #expect(try tx.get("t", bytes("dropped")) == nil)
+            #expect(try tx.get("t", bytes("kept")) == bytes("1"))
+        }
+    }
+
+    @Test func readersKeepTheirSnapshotWhileTheWriterCommits() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try IndexDatabase(path: path)
+        try db.write { tx in for i in 0..<2000 { try tx.put("t", bytes("key\(i)"), bytes("old\(i)")) } }
+        let reader = try db.beginRead()
+        for round in 0..<5 {
+            try db.write { (tx) throws in
+                for i in stride(from: round, to: 2000, by: 3) { try tx.put("t", bytes("key\(i)"), bytes("new\(i)")) }
+                for i in stride(from: 1, to: 2000, by: 7) { try tx.delete("t", bytes("key\(i)")) }
+            }
+        }
+        var cursor = try reader.cursor("t")
+        var seen = 0
+        try cursor.scan { key, value in
+            let i = String(decoding: key.dropFirst(3), as: UTF8.self)
+            #expect(value == bytes("old\(i)"))
+            seen += 1
+            return true
+        }
+        #expect(seen == 2000)
+        reader.end()
+        try db.read { (tx) throws in
+            #expect(try tx.get("t", bytes("key1")) == nil)
+            #expect(try tx.get("t", bytes("key3")) == bytes("new3"))
+        }
+    }
+
+    @Test func largeValuesGoToOverflowPages() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var generator = SeededGenerator.fromEnvironment("index overflow")
+        let big = randomBytes(100_000, using: &generator)
+        let db = try IndexDatabase(path: path)
+        try db.write { (tx) throws in
+            try tx.put("t", bytes("big"), big)
+            try tx.put("t", bytes("edge"), randomBytes(1000, using: &generator))
+        }
+        try db.read { (tx) throws in #expect(try tx.get("t", bytes("big")) == big) }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! NSNumber
+        // Replacing the value many times reuses the freed overflow pages.
+        for _ in 0..<20 { try db.write { try $0.put("t", bytes("big"), big) } }
+        try db.read { (tx) throws in #expect(try tx.get("t", bytes("big")) == big) }
+        let after = try FileManager.default.attributesOfItem(atPath: path)[.size] as! NSNumber
+        #expect(after.intValue <= size.intValue * 4, "freed pages are reused (\(size) -> \(after) bytes)")
+    }
+
+    @Test func cursorsWalkBothWays() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try IndexDatabase(path: path)
+        let keys = (0..<3000).map { bytes(String(format: "k%05d", $0 * 3)) }
+        try db.write { tx in for key in keys.shuffled() { try tx.put("t", key, key) } }
+        try db.read { (tx) throws in
+            var cursor = try tx.cursor("t")
+            try cursor.first()
+            var forward: [[UInt8]] = []
+            while let key = cursor.key { forward.append(key); try cursor.next() }
+            #expect(forward == keys)
+            try cursor.last()
+            var backward: [[UInt8]] = []
+            while let key = cursor.key { backward.append(key); try cursor.previous() }
+            #expect(backward == keys.reversed())
+            try cursor.seek(to: bytes("k00100"))
+            #expect(cursor.key == bytes("k00102"))
+            try cursor.previous()
+            #expect(cursor.key == bytes("k00099"))
+            try cursor.seek(to: bytes("zzz"))
+            #expect(cursor.key == nil)
+            var prefixed: [[UInt8]] = []
+            try cursor.scan(prefix: bytes("k001")) { key, _ in prefixed.append(key); return true }
+            #expect(prefixed == keys.filter { $0.starts(with: bytes("k001")) })
+        }
+    }
+}
