@@ -38,10 +38,10 @@ let package = Package(
         .target(name: "MaimoTestSupport", path: "Tests/MaimoTestSupport"),
         .testTarget(name: "MaimoBlake3Tests", dependencies: ["MaimoBlake3", "MaimoTestSupport"]),
         .testTarget(name: "MaimoBaoTests", dependencies: ["MaimoBao", "MaimoTestSupport"]),
-        // A child process for the crash tests: random acknowledged writes until it is killed.
-        .executableTarget(name: "maimo-kv-crash-child", dependencies: ["MaimoKeystore", "MaimoTestSupport"], path: "Tests/KeystoreCrashChild"),
+        // A child process for the keystore and index crash tests: acknowledged writes until it is killed.
+        .executableTarget(name: "maimo-kv-crash-child", dependencies: ["MaimoKeystore", "MaimoIndex", "MaimoTestSupport"], path: "Tests/KeystoreCrashChild"),
         .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
-        .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport"]),
+        .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),

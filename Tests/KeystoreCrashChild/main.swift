@@ -6,8 +6,36 @@
 // With a file size limit (RLIMIT_FSIZE), writes past it fail as on a full disk: the child
 // reports the error and exits 3.
 import Foundation
+import MaimoIndex
 import MaimoKeystore
 import MaimoTestSupport
+
+// `maimo-kv-crash-child index FILE SEED FIRST-INDEX`: the same batches as MaimoIndex write
+// transactions on table "t", `ack N` after transaction N committed.
+if CommandLine.arguments.count == 5, CommandLine.arguments[1] == "index",
+   let seed = UInt64(CommandLine.arguments[3]), let first = Int(CommandLine.arguments[4]) {
+    do {
+        let db = try IndexDatabase(path: CommandLine.arguments[2])
+        var index = first
+        while true {
+            try db.write { transaction in
+                try transaction.createTable("t")
+                for operation in CrashWorkload.batch(seed: seed, index: index) {
+                    if let value = operation.value {
+                        try transaction.put("t", operation.key, value)
+                    } else if try transaction.get("t", operation.key) != nil {
+                        try transaction.delete("t", operation.key)
+                    }
+                }
+            }
+            FileHandle.standardOutput.write(Data("ack \(index)\n".utf8))
+            index += 1
+        }
+    } catch {
+        FileHandle.standardError.write(Data("crash child: \(error)\n".utf8))
+        exit(1)
+    }
+}
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4 || arguments.count == 5, let seed = UInt64(arguments[2]), let first = Int(arguments[3]) else {
