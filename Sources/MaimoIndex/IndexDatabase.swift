@@ -30,6 +30,9 @@ public final class IndexDatabase: Sendable {
     }
 
     public let path: String
+    /// True when one of the two meta pages did not verify (a torn meta write, or damage), so
+    /// open used the other: if the bad one was the newer, its commit is lost.
+    public let openedFromOlderMeta: Bool
     let pager: Pager
     let state: StateBox
 
@@ -50,6 +53,7 @@ public final class IndexDatabase: Sendable {
         fstat(descriptor, &info)
         let meta: Meta
         let pageSize: Int
+        var fellBack = false
         if info.st_size == 0 {
             pageSize = options.pageSize
             guard pageSize >= 1024, pageSize <= 65536, pageSize & (pageSize - 1) == 0 else {
@@ -67,14 +71,15 @@ public final class IndexDatabase: Sendable {
             }
             try pager.sync()
         } else {
-            (meta, pageSize) = try Self.readMeta(descriptor: descriptor, path: path)
+            (meta, pageSize, fellBack) = try Self.readMeta(descriptor: descriptor, path: path)
             pager = try Pager(descriptor: descriptor, path: path, pageSize: pageSize, cacheCapacity: options.cachePages)
         }
+        openedFromOlderMeta = fellBack
         state = StateBox(meta: meta, options: options)
         state.freePages = try Freelist.read(from: meta.freelist, pager: pager)
     }
 
-    static func readMeta(descriptor: Int32, path: String) throws(IndexError) -> (Meta, Int) {
+    static func readMeta(descriptor: Int32, path: String) throws(IndexError) -> (Meta, Int, Bool) {
         var header = [UInt8](repeating: 0, count: 80)
         let n = header.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 80, 0) }
         guard n == 80, Array(header[32..<40]) == Meta.magic else {
@@ -98,7 +103,8 @@ public final class IndexDatabase: Sendable {
             }
         }
         guard let best else { throw .badFile(path: path, reason: "no valid meta page: " + problems.joined(separator: "; ")) }
-        return (best, best.pageSize)
+        // Both metas verify in a healthy file; one that does not may have been the newer.
+        return (best, best.pageSize, !problems.isEmpty)
     }
 
     /// Runs `body` in a read transaction on the newest committed snapshot.

@@ -72,7 +72,11 @@ struct IndexModelTests {
                 db.close()
                 db = try IndexDatabase(path: path, options: options)
             }
-            if step % 10 == 0 { try check(db, model, step) }
+            if step % 10 == 0 {
+                try check(db, model, step)
+                let report = try db.check()
+                #expect(report.isHealthy, "step \(step): \(report.problems)")
+            }
         }
         try check(db, model, 150)
     }
