@@ -31,6 +31,7 @@ let package = Package(
                 "MaimoBao",
                 "MaimoCipher",
                 "MaimoKeystore",
+                "MaimoIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -9,6 +9,6 @@ struct MaimoCommand: ParsableCommand {
             Each library can be tried from here and checked against the tool people already trust:
             `maimo hash` behaves like b3sum, `maimo bao` like the bao CLI.
             """,
-        subcommands: [HashCommand.self, BaoCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self, KVCommand.self, DemoCommand.self]
+        subcommands: [HashCommand.self, BaoCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self, KVCommand.self, IndexCommand.self, DemoCommand.self]
     )
 }
