@@ -6,6 +6,7 @@
 //   swift run -c release --package-path Benchmarks bao-compare        # Bao against plain hashing
 //   swift run -c release --package-path Benchmarks cipher-compare     # SIV against ChaChaPoly
 //   swift run -c release --package-path Benchmarks keystore-compare   # MaimoKeystore against SQLite (GRDB)
+//   swift run -c release --package-path Benchmarks index-compare      # MaimoIndex against SQLite (GRDB)
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -63,6 +64,14 @@ let package = Package(
             dependencies: [
                 "CompareSupport",
                 .product(name: "MaimoKeystore", package: "Maimo"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "index-compare",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "MaimoIndex", package: "Maimo"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -88,8 +88,10 @@ struct TreeEditor {
 
     private mutating func insert(_ key: [UInt8], _ value: LeafValue, into node: MutableNode) throws(IndexError) -> (([UInt8], MutableNode)?, Bool) {
         var added = false
+        var atEnd = false
         if node.isLeaf {
             let (position, found) = Self.search(node.keys, key)
+            atEnd = position == node.keys.count
             if found {
                 release(node.values[position])
                 node.values[position] = value
@@ -107,16 +109,23 @@ struct TreeEditor {
             if let (separator, right) = split {
                 node.keys.insert(separator, at: index)
                 node.children.insert(.node(right), at: index + 1)
+                atEnd = index + 2 == node.children.count
             }
         }
-        return (splitIfNeeded(node), added)
+        return (splitIfNeeded(node, appending: atEnd), added)
     }
 
     /// Splits a node that no longer fits a page in two of about equal bytes; returns the
-    /// separator and the right half.
-    private func splitIfNeeded(_ node: MutableNode) -> ([UInt8], MutableNode)? {
+    /// separator and the right half. When the overflow came from appending at the node's end
+    /// (keys inserted in order, as a bulk load or compaction does), the left node stays full
+    /// and the right one starts nearly empty, so that ordered loads fill their pages.
+    private func splitIfNeeded(_ node: MutableNode, appending: Bool) -> ([UInt8], MutableNode)? {
         let size = NodeCodec.encodedSize(isLeaf: node.isLeaf, keys: node.keys, values: node.values)
         guard size > pageSize else { return nil }
+        if appending && node.keys.count >= (node.isLeaf ? 2 : 3) {
+            let cut = node.keys.count - (node.isLeaf ? 1 : 2)
+            return split(node, at: cut)
+        }
         var running = PageLayout.headerSize
         var cut = 1
         for index in 0..<node.keys.count {
@@ -125,6 +134,10 @@ struct TreeEditor {
             if running > size / 2 + PageLayout.headerSize / 2 { cut = max(1, index); break }
         }
         cut = min(max(cut, 1), node.keys.count - 1)
+        return split(node, at: cut)
+    }
+
+    private func split(_ node: MutableNode, at cut: Int) -> ([UInt8], MutableNode) {
         if node.isLeaf {
             let right = MutableNode(isLeaf: true, keys: Array(node.keys[cut...]), values: Array(node.values[cut...]), children: [])
             node.keys.removeSubrange(cut...)
