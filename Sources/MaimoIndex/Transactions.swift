@@ -209,11 +209,10 @@ public final class WriteTransaction {
         }
         let catalogPage = try catalogRoot.map { (root) throws(IndexError) in try writer.write(root) } ?? 0
         // Everything freed now may be reused once no reader older than this commit remains.
-        var free = kept
-        for page in writer.unusedReusable { free.append((page, base.transaction)) }
-        for page in editor.freed + catalog.freed { free.append((page, base.transaction + 1)) }
-        for page in try Freelist.pageNumbers(from: base.freelist, pager: database.pager) { free.append((page, base.transaction + 1)) }
-        let freelistPage = try writer.writeFreelist(free)
+        var pendingFree = kept
+        for page in editor.freed + catalog.freed { pendingFree.append((page, base.transaction + 1)) }
+        for page in try Freelist.pageNumbers(from: base.freelist, pager: database.pager) { pendingFree.append((page, base.transaction + 1)) }
+        let (freelistPage, free) = writer.writeFreelist(pendingFree, reusableTag: base.transaction)
         try writer.flush()
         let meta = Meta(pageSize: database.pager.pageSize, transaction: base.transaction + 1, catalogRoot: catalogPage,
                         freelist: freelistPage, pageCount: writer.pageCount)

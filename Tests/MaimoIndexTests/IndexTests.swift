@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import MaimoTestSupport
 import Testing
 @testable import MaimoIndex
@@ -119,6 +120,31 @@ struct IndexTests {
         #expect(after.intValue <= size.intValue * 4, "freed pages are reused (\(size) -> \(after) bytes)")
     }
 
+    /// Thousands of small commits, some across a reopen, keep the file small: freed pages,
+    /// the freelist's own pages included, are reused (a freelist always taken from the end of
+    /// the file once grew it without bound).
+    @Test func manyCommitsKeepTheFileBounded() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = IndexDatabase.Options()
+        options.syncCommits = false
+        options.pageSize = 1024
+        var db = try IndexDatabase(path: path, options: options)
+        for round in 0..<3000 {
+            try db.write { (tx) throws in
+                for i in 0..<4 { try tx.put("t", bytes("key\((round * 7 + i * 31) % 500)"), bytes(String(repeating: "v", count: round % 90))) }
+                if round % 3 == 0 { try tx.delete("t", bytes("key\((round * 11) % 500)")) }
+            }
+            if round % 500 == 499 {
+                db.close()
+                db = try IndexDatabase(path: path, options: options)
+            }
+        }
+        let stats = try db.statistics()
+        #expect(stats.pages < 1000, "\(stats.pages) pages, \(stats.freePages) free after 3000 commits")
+        #expect(try db.check().isHealthy)
+    }
+
     @Test func cursorsWalkBothWays() throws {
         let path = temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -211,5 +237,59 @@ struct IndexCorruptionTests {
                 #expect(readErrors > 0 || !report.isHealthy, "round \(round): damage on page \(page) went unnoticed")
             }
         }
+    }
+}
+
+struct IndexConcurrencyTests {
+    /// Every commit rewrites all 300 keys with the commit's number; readers on other threads,
+    /// opening snapshots all the time, must always see one number on every key, never a mix.
+    @Test func concurrentReadersSeeOnlyWholeCommits() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = IndexDatabase.Options()
+        options.syncCommits = false
+        options.pageSize = 1024
+        let db = try IndexDatabase(path: path, options: options)
+        let keys = (0..<300).map { bytes("key\($0)") }
+        try db.write { (tx) throws in for key in keys { try tx.put("t", key, bytes("0")) } }
+        let failures = Atomic<Int>(0)
+        let reads = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
+        let finished = Atomic<Int>(0)
+        for _ in 0..<3 {
+            Thread.detachNewThread {
+                repeat {
+                    do {
+                        try db.read { (tx) throws in
+                            var cursor = try tx.cursor("t")
+                            var seen = Set<[UInt8]>()
+                            var n = 0
+                            try cursor.scan { _, value in seen.insert(value); n += 1; return true }
+                            if seen.count != 1 || n != keys.count { failures.add(1, ordering: .relaxed) }
+                        }
+                        reads.add(1, ordering: .relaxed)
+                    } catch {
+                        failures.add(1, ordering: .relaxed)
+                    }
+                } while !done.load(ordering: .acquiring)
+                finished.add(1, ordering: .releasing)
+            }
+        }
+        while reads.load(ordering: .relaxed) == 0 { usleep(100) }
+        for round in 1...60 {
+            try db.write { (tx) throws in
+                for key in keys { try tx.put("t", key, bytes("\(round)")) }
+                if round % 5 == 0 {
+                    try tx.delete("t", keys[round])
+                    try tx.put("t", keys[round], bytes("\(round)"))
+                }
+            }
+        }
+        let readsDuringWrites = reads.load(ordering: .relaxed)
+        done.store(true, ordering: .releasing)
+        while finished.load(ordering: .acquiring) < 3 { usleep(100) }
+        #expect(readsDuringWrites > 3)
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(try db.check().isHealthy)
     }
 }

@@ -14,9 +14,6 @@ struct CommitWriter {
         self.pageCount = pageCount
     }
 
-    /// Free pages this commit did not need.
-    var unusedReusable: [UInt64] { reusable }
-
     private mutating func allocate() -> UInt64 {
         if let page = reusable.popLast() { return page }
         pageCount += 1
@@ -72,20 +69,30 @@ struct CommitWriter {
         return .overflow(page: first, length: UInt64(bytes.count))
     }
 
-    /// Writes the freelist to pages at the end of the file; returns its first page (0 if empty).
-    mutating func writeFreelist(_ entries: [(UInt64, UInt64)]) throws(IndexError) -> UInt64 {
-        guard !entries.isEmpty else { return 0 }
+    /// Writes the freelist: `freed` plus every reusable page this commit did not use (tagged
+    /// `reusableTag`). Its own pages come from those reusable pages first, then from the end of
+    /// the file; taking them from the end every time would grow the list, and the file, without
+    /// bound. Returns the first page (0 if empty) and the entries written.
+    mutating func writeFreelist(_ freed: [(UInt64, UInt64)], reusableTag: UInt64) -> (UInt64, [(UInt64, UInt64)]) {
         let perPage = (pager.pageSize - PageLayout.headerSize) / 16
-        let pages = (entries.count + perPage - 1) / perPage
-        let first = pageCount
-        pageCount += UInt64(pages)
-        for index in 0..<pages {
+        func pagesFor(_ entries: Int) -> Int { (entries + perPage - 1) / perPage }
+        var chosen: [UInt64] = []
+        while chosen.count < pagesFor(freed.count + reusable.count), let page = reusable.popLast() {
+            chosen.append(page)
+        }
+        while chosen.count < pagesFor(freed.count + reusable.count) {
+            chosen.append(pageCount)
+            pageCount += 1
+        }
+        let entries = freed + reusable.map { ($0, reusableTag) }
+        reusable = []
+        guard !entries.isEmpty else { return (0, []) }
+        for (index, number) in chosen.enumerated() {
             let slice = entries[(index * perPage)..<min(entries.count, (index + 1) * perPage)]
-            let number = first + UInt64(index)
             var page = [UInt8](repeating: 0, count: pager.pageSize)
             page.withUnsafeMutableBytes { raw in
                 PageLayout.writeHeader(raw, kind: .freelist, count: 0, transaction: transaction,
-                                       link: index + 1 < pages ? number + 1 : 0, extra: UInt64(slice.count))
+                                       link: index + 1 < chosen.count ? chosen[index + 1] : 0, extra: UInt64(slice.count))
                 for (i, (freed, by)) in slice.enumerated() {
                     raw.storeBytes(of: freed.littleEndian, toByteOffset: PageLayout.headerSize + 16 * i, as: UInt64.self)
                     raw.storeBytes(of: by.littleEndian, toByteOffset: PageLayout.headerSize + 16 * i + 8, as: UInt64.self)
@@ -94,7 +101,7 @@ struct CommitWriter {
             }
             pending.append((number, page, nil))
         }
-        return first
+        return (chosen[0], entries)
     }
 
     /// Writes every pending page in page order and updates the cache.
