@@ -6,13 +6,14 @@ import Testing
 /// Random transactions (puts of small and overflow values, deletes, rollbacks, dropped tables)
 /// against a dictionary of sorted dictionaries, with reopens and snapshot checks.
 struct IndexModelTests {
-    @Test(arguments: [1024, 4096])
-    func randomTransactionsMatchASortedModel(pageSize: Int) throws {
-        var generator = SeededGenerator.fromEnvironment("index model \(pageSize)")
+    @Test(arguments: [(1024, false), (4096, true)])
+    func randomTransactionsMatchASortedModel(pageSize: Int, memoryMap: Bool) throws {
+        var generator = SeededGenerator.fromEnvironment("index model \(pageSize)\(memoryMap ? " mmap" : "")")
         let path = temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: path) }
         var options = IndexDatabase.Options()
         options.pageSize = pageSize
+        options.memoryMap = memoryMap
         options.syncCommits = false
         var db = try IndexDatabase(path: path, options: options)
         var model: [String: [[UInt8]: [UInt8]]] = [:]

@@ -16,8 +16,12 @@ final class Pager: Sendable {
     private let cache = Mutex<[UInt64: Node]>([:])
     /// Bytes the file has been extended to (grown in large steps).
     private let allocated = Mutex<UInt64>(0)
+    /// A read-only mapping of the file's first `mappedLength` bytes of address space (beyond the
+    /// file's end it is never touched), or nil to read with `pread`.
+    nonisolated(unsafe) private let map: UnsafeRawPointer?
+    private static let mappedLength = 1 << 40
 
-    init(descriptor: Int32, path: String, pageSize: Int, cacheCapacity: Int) throws(IndexError) {
+    init(descriptor: Int32, path: String, pageSize: Int, cacheCapacity: Int, memoryMap: Bool = false) throws(IndexError) {
         self.descriptor = descriptor
         self.path = path
         self.pageSize = pageSize
@@ -25,13 +29,30 @@ final class Pager: Sendable {
         var info = stat()
         if fstat(descriptor, &info) != 0 { throw .io(operation: "stat", path: path, errno: errno) }
         allocated.withLock { $0 = UInt64(info.st_size) }
+        if memoryMap {
+            let address = mmap(nil, Self.mappedLength, PROT_READ, MAP_SHARED | MAP_NORESERVE, descriptor, 0)
+            map = address == MAP_FAILED ? nil : UnsafeRawPointer(address)
+        } else {
+            map = nil
+        }
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        if let map { munmap(UnsafeMutableRawPointer(mutating: map), Self.mappedLength) }
+        close(descriptor)
+    }
 
     func read(_ number: UInt64) throws(IndexError) -> [UInt8] {
         var page = [UInt8](repeating: 0, count: pageSize)
         let offset = off_t(number) * off_t(pageSize)
+        if let map {
+            // Only pages inside the file: touching the mapping past its end would be SIGBUS.
+            guard UInt64(offset) + UInt64(pageSize) <= allocated.withLock({ $0 }) else {
+                throw .corruptPage(page: number, reason: "beyond the end of the file")
+            }
+            page.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: map + Int(offset), count: pageSize)) }
+            return page
+        }
         let n = page.withUnsafeMutableBytes { raw -> Int in
             var done = 0
             while done < raw.count {
