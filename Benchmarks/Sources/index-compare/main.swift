@@ -10,19 +10,14 @@ import MaimoIndex
 
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
-let base = arguments.firstIndex(of: "--dir").map { arguments[$0 + 1] } ?? NSTemporaryDirectory()
-let root = base + "/maimo-index-compare-\(getpid())"
-try? FileManager.default.removeItem(atPath: root)
-try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: root) }
+let scratch = try ScratchDirectory(name: "maimo-index-compare")
+let root = scratch.path
+defer { scratch.remove() }
 
-nonisolated(unsafe) var generatorState: UInt64 = 0x9E37_79B9_7F4A_7C15
-func nextRandom() -> UInt64 {
-    generatorState ^= generatorState << 13; generatorState ^= generatorState >> 7; generatorState ^= generatorState << 17
-    return generatorState
-}
-func rate(_ count: Int, _ s: Double) -> String { String(format: "%10.0f /s", Double(count) / s) }
-func ratio(_ a: Double, _ b: Double) -> String { String(format: "%6.2f×", a / b) }
+nonisolated(unsafe) var generator = XorShift()
+func nextRandom() -> UInt64 { generator.next() }
+let rate = perSecond
+let ratio = speedup
 func size(_ path: String) -> UInt64 { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0 }
 
 let count = quick ? 100_000 : 1_000_000
@@ -75,7 +70,7 @@ let sqliteInsert = try best(1) {
         }
     }
 }
-try sqlite.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+_ = try sqlite.writeWithoutTransaction { try $0.checkpoint(.truncate) }
 print("batched inserts, random order, \(batch) per transaction")
 print("  MaimoIndex, synced commits      \(rate(count, maimoInsert))  \(ratio(sqliteInsert, maimoInsert)) SQLite")
 print("  MaimoIndex, no-sync commits     \(rate(count, maimoInsertNoSync))  \(ratio(sqliteInsert, maimoInsertNoSync)) SQLite")

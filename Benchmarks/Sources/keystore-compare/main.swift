@@ -10,17 +10,13 @@ import MaimoKeystore
 
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
-let base = arguments.firstIndex(of: "--dir").map { arguments[$0 + 1] } ?? NSTemporaryDirectory()
-let root = base + "/maimo-keystore-compare-\(getpid())"
-try? FileManager.default.removeItem(atPath: root)
-try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: root) }
+let scratch = try ScratchDirectory(name: "maimo-keystore-compare")
+let base = scratch.base
+let root = scratch.path
+defer { scratch.remove() }
 
-nonisolated(unsafe) var generatorState: UInt64 = 0x9E37_79B9_7F4A_7C15
-func nextRandom() -> UInt64 {
-    generatorState ^= generatorState << 13; generatorState ^= generatorState >> 7; generatorState ^= generatorState << 17
-    return generatorState
-}
+nonisolated(unsafe) var generator = XorShift()
+func nextRandom() -> UInt64 { generator.next() }
 func randomBytes(_ count: Int) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     bytes.withUnsafeMutableBytes { raw in
@@ -31,8 +27,8 @@ func randomBytes(_ count: Int) -> [UInt8] {
     return bytes
 }
 func key(_ i: Int) -> [UInt8] { Array("key-\(String(i, radix: 16))-\(i &* 2_654_435_761 % 1_000_003)".utf8) }
-func rate(_ count: Int, _ s: Double) -> String { String(format: "%10.0f /s", Double(count) / s) }
-func ratio(_ a: Double, _ b: Double) -> String { String(format: "%6.2f×", a / b) }
+let rate = perSecond
+let ratio = speedup
 
 func openSQLite(_ path: String) throws -> DatabaseQueue {
     var configuration = Configuration()

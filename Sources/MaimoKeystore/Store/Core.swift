@@ -128,13 +128,7 @@ final class StoreCore: @unchecked Sendable {
     /// Seals the active segment and starts a new one. Lock held.
     func rotate(scheduleCompaction: Bool = true) throws(KeystoreError) {
         while syncing { lock.wait() }
-        do {
-            try active.file.syncData()
-        } catch {
-            failure = error.description
-            throw error
-        }
-        synced = written
+        try syncActiveSegment()
         let id = nextID
         let fresh = try createSegment(id: id, header: SegmentHeader(
             id: id, nextSequence: nextSequence, isCompactionOutput: false, replaced: []))
@@ -235,13 +229,7 @@ final class StoreCore: @unchecked Sendable {
         case .everyCommit:
             while syncing { lock.wait() }
             if synced >= target { return }
-            do {
-                try active.file.syncData()
-            } catch {
-                failure = error.description
-                throw error
-            }
-            synced = written
+            try syncActiveSegment()
         case .groupCommit:
             while synced < target {
                 if let failure { throw .failed(reason: failure) }
@@ -268,18 +256,22 @@ final class StoreCore: @unchecked Sendable {
         deleteDurablySupersededBlobs()
     }
 
+    /// `fdatasync`s the active segment with the lock held, no other sync running. A failure
+    /// fails the store: the kernel may have dropped the pages it could not write.
+    private func syncActiveSegment() throws(KeystoreError) {
+        do {
+            try active.file.syncData()
+        } catch {
+            failure = error.description
+            throw error
+        }
+        synced = written
+    }
+
     /// Makes everything written so far durable, whatever the mode. Lock held.
     func syncAll() throws(KeystoreError) {
         while syncing { lock.wait() }
-        if synced < written {
-            do {
-                try active.file.syncData()
-            } catch {
-                failure = error.description
-                throw error
-            }
-            synced = written
-        }
+        if synced < written { try syncActiveSegment() }
         deleteDurablySupersededBlobs()
     }
 
