@@ -8,7 +8,8 @@ import Darwin
 /// nothing is visible; ``cancel()`` (or dropping the writer) discards the partial value.
 ///
 /// A value that stays under the store's blob threshold is kept in memory and committed inline;
-/// a longer one goes to a blob file frame by frame, so memory stays at one frame.
+/// a longer one goes to a blob file in checksummed frames, written 1 MiB at a time, so memory
+/// stays at about 1 MiB however long the value is.
 public final class ValueWriter {
     let core: StoreCore
     /// The key the value will be stored under.
@@ -17,6 +18,10 @@ public final class ValueWriter {
     private var blob: (id: UInt64, file: OpenFile, layout: BlobLayout)?
     private var frame: [UInt8] = []
     private var frameIndex: UInt64 = 0
+    /// Sealed frames not yet written, and where in the file they go.
+    private var pending: [UInt8] = []
+    private var pendingOffset = UInt64(BlobLayout.headerSize)
+    private static let writeSize = 1 << 20
     private var whole = XXH64.State()
     /// Bytes written so far.
     public private(set) var length: UInt64 = 0
@@ -50,9 +55,9 @@ public final class ValueWriter {
             throw error
         }
         frame.reserveCapacity(layout.frameSize)
-        let pending = memory
+        let buffered = memory
         memory = []
-        try appendToBlob(pending)
+        try appendToBlob(buffered)
     }
 
     /// Appends `bytes` to the value.
@@ -88,24 +93,29 @@ public final class ValueWriter {
         }
     }
 
-    private func flushFrame() throws(KeystoreError) {
-        guard let blob, !frame.isEmpty else { return }
-        let checksum = XXH64.hash(frame, seed: frameIndex)
-        withUnsafeBytes(of: checksum.littleEndian) { frame.append(contentsOf: $0) }
+    private func flushFrame(final: Bool = false) throws(KeystoreError) {
+        guard let blob else { return }
+        if !frame.isEmpty {
+            pending.append(contentsOf: frame)
+            withUnsafeBytes(of: XXH64.hash(frame, seed: frameIndex).littleEndian) { pending.append(contentsOf: $0) }
+            frameIndex += 1
+            frame.removeAll(keepingCapacity: true)
+        }
+        guard pending.count >= Self.writeSize || (final && !pending.isEmpty) else { return }
         do {
-            try blob.file.write(frame, at: blob.layout.offset(ofFrame: frameIndex))
+            try blob.file.write(pending, at: pendingOffset)
         } catch {
             discard()
             throw error
         }
-        frameIndex += 1
-        frame.removeAll(keepingCapacity: true)
+        pendingOffset += UInt64(pending.count)
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// Writes the last frame and makes the blob file durable; returns its reference.
     func finishBlob() throws(KeystoreError) -> BlobReference {
         guard let blob else { throw .writerFinished }
-        try flushFrame()
+        try flushFrame(final: true)
         do {
             try blob.file.sync()
             try FileSystem.syncDirectory(core.directory)
