@@ -1,3 +1,4 @@
+import Dispatch
 import MaimoBlake3
 
 /// XChaCha8-Blake3-SIV: a nonce-misuse-resistant AEAD, byte-compatible with the Rust crate
@@ -47,26 +48,57 @@ public enum XChaCha8Blake3SIV {
         return (0..<nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    /// Encrypts and authenticates `plaintext` with `associatedData`.
+    /// Encrypts and authenticates `plaintext` with `associatedData`. Messages of at least
+    /// ``parallelThreshold`` bytes are hashed and encrypted on `threadCount` threads (the output
+    /// is the same for any thread count).
     public static func seal(
-        _ plaintext: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+        _ plaintext: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [], threadCount: Int = 1
     ) throws(CipherError) -> SealedBox {
         var ciphertext = plaintext
         let tag = try withMutableBytes(of: &ciphertext) { buffer throws(CipherError) in
-            try sealInPlace(buffer, key: key, nonce: nonce, associatedData: associatedData)
+            try sealInPlace(buffer, key: key, nonce: nonce, associatedData: associatedData, threadCount: threadCount)
         }
         return SealedBox(tag: tag, ciphertext: ciphertext)
     }
 
     /// Encrypts `buffer` in place and returns the 32-byte tag: no copy of the message.
     public static func sealInPlace(
-        _ buffer: UnsafeMutableRawBufferPointer, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+        _ buffer: UnsafeMutableRawBufferPointer, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [],
+        threadCount: Int = 1
     ) throws(CipherError) -> [UInt8] {
         guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
-        let tag = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer))
-        var cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
-        try cipher.apply(to: buffer)
+        let threads = buffer.count >= parallelThreshold ? max(1, threadCount) : 1
+        let tag = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer),
+                             threadCount: threads)
+        try applyKeystream(to: buffer, key: key, tag: tag, threadCount: threads)
         return tag
+    }
+
+    /// Messages at least this long use several threads when a thread count above 1 is given.
+    public static let parallelThreshold = 256 * 1024
+
+    /// XOR with XChaCha8 keyed by the tag, split into block-aligned pieces on `threadCount`
+    /// threads (the keystream is seekable by block, so the pieces are independent).
+    static func applyKeystream(to buffer: UnsafeMutableRawBufferPointer, key: CipherKey, tag: [UInt8], threadCount: Int) throws(CipherError) {
+        let cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
+        guard threadCount > 1 else {
+            var serial = cipher
+            try serial.apply(to: buffer)
+            return
+        }
+        let blocks = (buffer.count + 63) / 64
+        let perThread = (blocks + threadCount - 1) / threadCount
+        let pieces = DisjointPieces(buffer: buffer)
+        DispatchQueue.concurrentPerform(iterations: threadCount) { index in
+            let buffer = pieces.buffer
+            let first = index * perThread
+            let start = min(buffer.count, first * 64), end = min(buffer.count, (first + perThread) * 64)
+            guard start < end else { return }
+            var piece = cipher
+            piece.seek(toBlock: UInt64(first))
+            // A block-aligned piece of a buffer that fits: apply cannot fail here.
+            try? piece.apply(to: UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end]))
+        }
     }
 
     /// Decrypts and verifies; returns the plaintext only when the tag matches (compared in
@@ -74,11 +106,11 @@ public enum XChaCha8Blake3SIV {
     /// - Throws: ``CipherError/authenticationFailed`` for a wrong key, nonce, associated data or
     ///   any change to the box; nothing decrypted is returned or left in memory.
     public static func open(
-        _ box: SealedBox, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+        _ box: SealedBox, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [], threadCount: Int = 1
     ) throws(CipherError) -> [UInt8] {
         var plaintext = box.ciphertext
         try withMutableBytes(of: &plaintext) { buffer throws(CipherError) in
-            try openInPlace(buffer, tag: box.tag, key: key, nonce: nonce, associatedData: associatedData)
+            try openInPlace(buffer, tag: box.tag, key: key, nonce: nonce, associatedData: associatedData, threadCount: threadCount)
         }
         return plaintext
     }
@@ -86,23 +118,26 @@ public enum XChaCha8Blake3SIV {
     /// Decrypts `buffer` in place and verifies `tag`; on failure the buffer is zeroed and
     /// ``CipherError/authenticationFailed`` is thrown.
     public static func openInPlace(
-        _ buffer: UnsafeMutableRawBufferPointer, tag: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = []
+        _ buffer: UnsafeMutableRawBufferPointer, tag: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [],
+        threadCount: Int = 1
     ) throws(CipherError) {
         guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
         guard tag.count == tagLength else { throw .authenticationFailed }
-        var cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
-        try cipher.apply(to: buffer)
-        let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer))
+        let threads = buffer.count >= parallelThreshold ? max(1, threadCount) : 1
+        try applyKeystream(to: buffer, key: key, tag: tag, threadCount: threads)
+        let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer),
+                                  threadCount: threads)
         guard constantTimeEqual(expected, tag) else {
             if !buffer.isEmpty { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
             throw .authenticationFailed
         }
     }
 
-    static func computeTag(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: UnsafeRawBufferPointer) -> [UInt8] {
+    static func computeTag(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: UnsafeRawBufferPointer,
+                           threadCount: Int = 1) -> [UInt8] {
         // The key is exactly 32 bytes by construction of CipherKey.
         let macKey = key.withUnsafeBytes { try? Blake3.Key($0) }!
-        var hasher = Blake3.Hasher(key: macKey)
+        var hasher = Blake3.Hasher(key: macKey, threadCount: threadCount)
         hasher.update(nonce)
         var length = UInt64(associatedData.count).littleEndian
         withUnsafeBytes(of: &length) { hasher.update($0) }
@@ -110,6 +145,11 @@ public enum XChaCha8Blake3SIV {
         hasher.update(plaintext)
         return hasher.finalize().bytes
     }
+}
+
+/// A buffer handed to several threads that each write only their own disjoint piece of it.
+private struct DisjointPieces: @unchecked Sendable {
+    let buffer: UnsafeMutableRawBufferPointer
 }
 
 /// Compares without an early exit, so timing reveals nothing about where two tags differ.

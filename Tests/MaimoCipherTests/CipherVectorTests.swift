@@ -172,3 +172,28 @@ struct IETFTests {
             "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d"))
     }
 }
+
+struct ParallelSIVTests {
+    /// Several threads give exactly the serial tag and ciphertext, at and around the threshold
+    /// and at sizes that do not split into whole blocks; a flipped bit still fails to open.
+    @Test func parallelSealAndOpenEqualSerial() throws {
+        var generator = SeededGenerator.fromEnvironment("parallel siv")
+        let key = CipherKey()
+        let nonce = XChaCha8Blake3SIV.randomNonce()
+        for size in [XChaCha8Blake3SIV.parallelThreshold - 1, XChaCha8Blake3SIV.parallelThreshold,
+                     XChaCha8Blake3SIV.parallelThreshold + 1, (1 << 20) + 37, 3 * (1 << 20) + 64] {
+            let plaintext = randomBytes(size, using: &generator)
+            let serial = try XChaCha8Blake3SIV.seal(plaintext, key: key, nonce: nonce, associatedData: [7])
+            for threads in [2, 3, 4] {
+                let parallel = try XChaCha8Blake3SIV.seal(plaintext, key: key, nonce: nonce, associatedData: [7], threadCount: threads)
+                #expect(parallel == serial, "size \(size), \(threads) threads")
+                #expect(try XChaCha8Blake3SIV.open(serial, key: key, nonce: nonce, associatedData: [7], threadCount: threads) == plaintext)
+            }
+            var tampered = serial
+            tampered.ciphertext[size / 2] ^= 1
+            #expect(throws: CipherError.authenticationFailed) {
+                try XChaCha8Blake3SIV.open(tampered, key: key, nonce: nonce, associatedData: [7], threadCount: 2)
+            }
+        }
+    }
+}

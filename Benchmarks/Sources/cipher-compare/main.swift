@@ -38,6 +38,24 @@ for size in [64, 1024, 1 << 20, 64 << 20] {
     }
 }
 
+// Large messages on every core (ChaChaPoly has no multi-threaded mode: its one-thread figure).
+let cores = ProcessInfo.processInfo.activeProcessorCount
+print("")
+print("XChaCha8-Blake3-SIV with threadCount \(cores) (messages of at least \(XChaCha8Blake3SIV.parallelThreshold >> 10) KiB)")
+for size in [1 << 20, 64 << 20] {
+    let message = [UInt8](repeating: 0x42, count: size)
+    let iterations = max(1, (quick ? 4 : 32) * 1024 * 1024 / size)
+    let runs = size >= (64 << 20) ? (quick ? 2 : 4) : (quick ? 3 : 7)
+    let box = try XChaCha8Blake3SIV.seal(message, key: sivKey, nonce: nonce)
+    let polyBox = try ChaChaPoly.seal(message, using: symmetric, nonce: polyNonce)
+    let seal = try best(runs) { for _ in 0..<iterations { _ = try XChaCha8Blake3SIV.seal(message, key: sivKey, nonce: nonce, threadCount: cores) } } / Double(iterations)
+    let open = try best(runs) { for _ in 0..<iterations { _ = try XChaCha8Blake3SIV.open(box, key: sivKey, nonce: nonce, threadCount: cores) } } / Double(iterations)
+    let polySeal = try best(runs) { for _ in 0..<iterations { _ = try ChaChaPoly.seal(message, using: symmetric, nonce: polyNonce) } } / Double(iterations)
+    let polyOpen = try best(runs) { for _ in 0..<iterations { _ = try ChaChaPoly.open(polyBox, using: symmetric) } } / Double(iterations)
+    print(String(format: "%10d  seal %6.2f GB/s (%5.2f× ChaChaPoly)  open %6.2f GB/s (%5.2f× ChaChaPoly)", size,
+                 Double(size) / seal / 1e9, polySeal / seal, Double(size) / open / 1e9, polyOpen / open))
+}
+
 // The raw ChaCha20 keystream next to swift-crypto's (BoringSSL) ChaCha20-CTR.
 print("")
 let streamSize = 1 << 20
