@@ -86,8 +86,8 @@ extension IndexDatabase {
         }
         report.reachablePages = owner.count - 2
         do throws(IndexError) {
-            for page in try Freelist.pageNumbers(from: meta.freelist, pager: pager) { claim(page, "the freelist") }
-            let free = try Freelist.read(from: meta.freelist, pager: pager)
+            let (free, chain) = try Freelist.read(from: meta.freelist, pager: pager)
+            for page in chain { claim(page, "the freelist") }
             for (page, _) in free { claim(page, "the free pages") }
             report.freePages = free.count
         } catch {

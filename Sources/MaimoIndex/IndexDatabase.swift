@@ -81,7 +81,7 @@ public final class IndexDatabase: Sendable {
         }
         openedFromOlderMeta = fellBack
         state = StateBox(meta: meta, options: options)
-        state.freePages = try Freelist.read(from: meta.freelist, pager: pager)
+        (state.freePages, state.freelistPages) = try Freelist.read(from: meta.freelist, pager: pager)
     }
 
     static func readMeta(descriptor: Int32, path: String) throws(IndexError) -> (Meta, Int, Bool) {
@@ -158,7 +158,8 @@ public final class IndexDatabase: Sendable {
         for (page, freedBy) in state.freePages {
             if freedBy <= oldestReader && freedBy <= state.meta.transaction { reusable.append(page) } else { kept.append((page, freedBy)) }
         }
-        return WriteTransaction(database: self, meta: state.meta, reusable: reusable, kept: kept)
+        return WriteTransaction(database: self, meta: state.meta, reusable: reusable, kept: kept,
+                                freelistPages: state.freelistPages)
     }
 
     func endRead(_ snapshot: UInt64) {
@@ -197,6 +198,8 @@ final class StateBox: @unchecked Sendable {
     var readers: [UInt64: Int] = [:]
     var writerActive = false
     var isClosed = false
+    /// The pages of the committed freelist chain, freed by the next commit that writes a new one.
+    var freelistPages: [UInt64] = []
     /// Free pages and the transaction that freed each.
     var freePages: [(UInt64, UInt64)] = []
 
@@ -208,12 +211,15 @@ final class StateBox: @unchecked Sendable {
 
 /// The freelist chain (`Docs/Index.md`, "The freelist").
 enum Freelist {
-    static func read(from first: UInt64, pager: Pager) throws(IndexError) -> [(UInt64, UInt64)] {
+    /// The free pages the chain lists, and the pages of the chain itself.
+    static func read(from first: UInt64, pager: Pager) throws(IndexError) -> (entries: [(UInt64, UInt64)], chain: [UInt64]) {
         var entries: [(UInt64, UInt64)] = []
+        var chain: [UInt64] = []
         var number = first
         var seen = Set<UInt64>()
         while number != 0 {
             guard seen.insert(number).inserted else { throw .corruptPage(page: number, reason: "freelist chain loops") }
+            chain.append(number)
             let page = try pager.read(number)
             let next = try page.withUnsafeBytes { (raw) -> Result<UInt64, IndexError> in
                 do throws(IndexError) {
@@ -234,12 +240,6 @@ enum Freelist {
             }.get()
             number = next
         }
-        return entries
-    }
-
-    /// The pages a freelist of `entries` occupies (and, as the last pages, their own numbers).
-    static func pagesNeeded(entries: Int, pageSize: Int) -> Int {
-        let perPage = (pageSize - PageLayout.headerSize) / 16
-        return (entries + perPage - 1) / perPage
+        return (entries, chain)
     }
 }

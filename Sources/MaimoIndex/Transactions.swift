@@ -71,16 +71,18 @@ public final class WriteTransaction {
     /// Tables read or changed in this transaction: their current root and key count.
     var tables: [String: (root: ChildReference?, count: UInt64, changed: Bool)] = [:]
     var dropped: Set<String> = []
-    var reusable: [UInt64]
+    let reusable: [UInt64]
     let kept: [(UInt64, UInt64)]
+    let freelistPages: [UInt64]
     private var finished = false
 
-    init(database: IndexDatabase, meta: Meta, reusable: [UInt64], kept: [(UInt64, UInt64)]) {
+    init(database: IndexDatabase, meta: Meta, reusable: [UInt64], kept: [(UInt64, UInt64)], freelistPages: [UInt64]) {
         self.database = database
         base = meta
         editor = TreeEditor(pager: database.pager)
         self.reusable = reusable
         self.kept = kept
+        self.freelistPages = freelistPages
     }
 
     deinit { if !finished { rollback() } }
@@ -211,8 +213,8 @@ public final class WriteTransaction {
         // Everything freed now may be reused once no reader older than this commit remains.
         var pendingFree = kept
         for page in editor.freed + catalog.freed { pendingFree.append((page, base.transaction + 1)) }
-        for page in try Freelist.pageNumbers(from: base.freelist, pager: database.pager) { pendingFree.append((page, base.transaction + 1)) }
-        let (freelistPage, free) = writer.writeFreelist(pendingFree, reusableTag: base.transaction)
+        for page in freelistPages { pendingFree.append((page, base.transaction + 1)) }
+        let (freelistPage, free, chain) = writer.writeFreelist(pendingFree, reusableTag: base.transaction)
         try writer.flush()
         let meta = Meta(pageSize: database.pager.pageSize, transaction: base.transaction + 1, catalogRoot: catalogPage,
                         freelist: freelistPage, pageCount: writer.pageCount)
@@ -224,6 +226,7 @@ public final class WriteTransaction {
         database.state.lock.lock()
         database.state.meta = meta
         database.state.freePages = free
+        database.state.freelistPages = chain
         database.state.lock.unlock()
     }
 }
@@ -272,20 +275,5 @@ enum Values {
             }
             return result
         }
-    }
-}
-
-extension Freelist {
-    /// The page numbers of the freelist chain itself.
-    static func pageNumbers(from first: UInt64, pager: Pager) throws(IndexError) -> [UInt64] {
-        var numbers: [UInt64] = []
-        var number = first
-        while number != 0 {
-            numbers.append(number)
-            let page = try pager.read(number)
-            number = page.withUnsafeBytes { PageLayout.link($0) }
-            if numbers.count > 1 << 24 { throw .corruptPage(page: number, reason: "freelist chain too long") }
-        }
-        return numbers
     }
 }

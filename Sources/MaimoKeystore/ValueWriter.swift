@@ -132,13 +132,13 @@ public final class ValueWriter {
         if finished { throw .writerFinished }
         if blob == nil && !forceBlob {
             finished = true
-            try core.commitValidated([.put(key: key, value: memory)])
+            try core.commit([.put(key: key, value: memory)])
             memory = []
             return
         }
         let reference = try finishBlob()
         do {
-            try core.commitValidated([.putBlob(key: key, blob: reference)])
+            try core.commit([.putBlob(key: key, blob: reference)])
         } catch {
             try? FileSystem.remove(core.path(reference.id, "blob"))
             throw error
@@ -154,11 +154,5 @@ public final class ValueWriter {
         finished = true
         memory = []
         if let blob { try? FileSystem.remove(core.path(blob.id, "blob")) }
-    }
-}
-
-extension StoreCore {
-    func commitValidated(_ operations: [PendingOperation]) throws(KeystoreError) {
-        try commit(operations)
     }
 }

@@ -22,6 +22,15 @@ struct IndexCommand: ParsableCommand {
             options.createIfMissing = create
             return try IndexDatabase(path: db, options: options)
         }
+
+        /// `IndexCommand.run` with the existing file open for `body`, closed afterwards.
+        func run(_ body: (IndexDatabase) throws -> Void) throws {
+            try IndexCommand.run {
+                let database = try open()
+                defer { database.close() }
+                try body(database)
+            }
+        }
     }
 
     static func run(_ body: () throws -> Void) throws {
@@ -65,9 +74,7 @@ struct IndexCommand: ParsableCommand {
         @Argument(help: "The key.") var key: String
 
         func run() throws {
-            try IndexCommand.run {
-                let db = try database.open()
-                defer { db.close() }
+            try database.run { db in
                 guard let value = try db.read({ try $0.get(table, Array(key.utf8)) }) else {
                     throw CLIFile.Failure(description: "no such key in \(table): \(key)")
                 }
@@ -83,9 +90,7 @@ struct IndexCommand: ParsableCommand {
         @Argument(help: "The key.") var key: String
 
         func run() throws {
-            try IndexCommand.run {
-                let db = try database.open()
-                defer { db.close() }
+            try database.run { db in
                 let removed = try db.write { try $0.delete(table, Array(key.utf8)) }
                 if !removed { throw CLIFile.Failure(description: "no such key in \(table): \(key)") }
             }
@@ -101,9 +106,7 @@ struct IndexCommand: ParsableCommand {
         @Option(help: "Stop before this key.") var to: String?
 
         func run() throws {
-            try IndexCommand.run {
-                let db = try database.open()
-                defer { db.close() }
+            try database.run { db in
                 try db.read { transaction in
                     var cursor = try transaction.cursor(table)
                     try cursor.scan(prefix: Array(prefix.utf8), from: from.map { Array($0.utf8) }, to: to.map { Array($0.utf8) }) { key, value in
@@ -121,9 +124,7 @@ struct IndexCommand: ParsableCommand {
         @OptionGroup var database: Database
 
         func run() throws {
-            try IndexCommand.run {
-                let db = try database.open()
-                defer { db.close() }
+            try database.run { db in
                 for (name, keys) in try db.statistics().tables { Console.write("\(name)\t\(keys)\n") }
                 Console.flush()
             }
@@ -135,9 +136,7 @@ struct IndexCommand: ParsableCommand {
         @OptionGroup var database: Database
 
         func run() throws {
-            try IndexCommand.run {
-                let db = try database.open()
-                defer { db.close() }
+            try database.run { db in
                 let report = try db.check()
                 for problem in report.problems { Console.error("maimo index: \(problem)") }
                 if db.openedFromOlderMeta { Console.error("maimo index: one meta page did not verify; opened from the other") }
@@ -154,9 +153,7 @@ struct IndexCommand: ParsableCommand {
         @OptionGroup var database: Database
 
         func run() throws {
-            try IndexCommand.run {
-                let db = try database.open()
-                defer { db.close() }
+            try database.run { db in
                 let stats = try db.statistics()
                 Console.write("""
                     page size:    \(stats.pageSize)

@@ -203,7 +203,7 @@ struct IndexCorruptionTests {
             #expect(report.isHealthy, "\(report.problems)")
             let meta = db.state.meta
             pageCount = meta.pageCount
-            free = Set(try Freelist.read(from: meta.freelist, pager: db.pager).map(\.0))
+            free = Set(try Freelist.read(from: meta.freelist, pager: db.pager).entries.map(\.0))
             db.close()
         }
         for round in 0..<60 {

@@ -72,8 +72,8 @@ struct CommitWriter {
     /// Writes the freelist: `freed` plus every reusable page this commit did not use (tagged
     /// `reusableTag`). Its own pages come from those reusable pages first, then from the end of
     /// the file; taking them from the end every time would grow the list, and the file, without
-    /// bound. Returns the first page (0 if empty) and the entries written.
-    mutating func writeFreelist(_ freed: [(UInt64, UInt64)], reusableTag: UInt64) -> (UInt64, [(UInt64, UInt64)]) {
+    /// bound. Returns the first page (0 if empty), the entries written, and the chain's pages.
+    mutating func writeFreelist(_ freed: [(UInt64, UInt64)], reusableTag: UInt64) -> (UInt64, [(UInt64, UInt64)], [UInt64]) {
         let perPage = (pager.pageSize - PageLayout.headerSize) / 16
         func pagesFor(_ entries: Int) -> Int { (entries + perPage - 1) / perPage }
         var chosen: [UInt64] = []
@@ -86,7 +86,7 @@ struct CommitWriter {
         }
         let entries = freed + reusable.map { ($0, reusableTag) }
         reusable = []
-        guard !entries.isEmpty else { return (0, []) }
+        guard !entries.isEmpty else { return (0, [], []) }
         for (index, number) in chosen.enumerated() {
             let slice = entries[(index * perPage)..<min(entries.count, (index + 1) * perPage)]
             var page = [UInt8](repeating: 0, count: pager.pageSize)
@@ -101,7 +101,7 @@ struct CommitWriter {
             }
             pending.append((number, page, nil))
         }
-        return (chosen[0], entries)
+        return (chosen[0], entries, chosen)
     }
 
     /// Writes every pending page in page order and updates the cache.

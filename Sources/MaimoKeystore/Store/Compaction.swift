@@ -118,7 +118,7 @@ extension StoreCore {
                     }
                     let record = RecordFormat.encode([operation], sequence: entry.sequence)
                     let offset = outputLength + UInt64(pending.count)
-                    if case .success(var parsed) = record.withUnsafeBytes({ RecordFormat.parse($0, at: 0) }) {
+                    if case .success(var parsed) = record.withUnsafeBytes({ RecordFormat.parse($0, at: 0, verifyChecksum: false) }) {
                         parsed[0].recordOffset = offset
                         outputEntries.append(parsed[0])
                     }

@@ -295,7 +295,7 @@ final class StoreCore: @unchecked Sendable {
             throw error
         }
         let entries: [OperationEntry]
-        switch record.withUnsafeBytes({ RecordFormat.parse($0, at: 0) }) {
+        switch record.withUnsafeBytes({ RecordFormat.parse($0, at: 0, verifyChecksum: false) }) {
         case .success(var parsed):
             for i in parsed.indices { parsed[i].recordOffset = offset }
             entries = parsed
