@@ -80,16 +80,16 @@ enum HintFile {
         return writer.bytes
     }
 
-    /// The entries of a hint file, or `nil` when it does not verify or describes another
-    /// segment or length (the caller then scans the segment).
-    static func decode(_ bytes: [UInt8], segment: UInt64, segmentLength: UInt64) -> [OperationEntry]? {
-        bytes.withUnsafeBytes { raw -> [OperationEntry]? in
+    /// The entries of a hint file and the segment length it describes, or `nil` when it does
+    /// not verify or describes another segment (the caller then scans the segment).
+    static func decode(_ bytes: [UInt8], segment: UInt64) -> (entries: [OperationEntry], segmentLength: UInt64)? {
+        bytes.withUnsafeBytes { raw -> (entries: [OperationEntry], segmentLength: UInt64)? in
             guard raw.count >= 48, Array(raw[0..<8]) == magic else { return nil }
             let stored = raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self)
             guard XXH64.hash(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8])) == UInt64(littleEndian: stored) else { return nil }
             var reader = ByteReader(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]), at: 8)
             guard reader.read(UInt32.self) == version, reader.read(UInt32.self) == 0,
-                  reader.read(UInt64.self) == segment, reader.read(UInt64.self) == segmentLength,
+                  reader.read(UInt64.self) == segment, let segmentLength = reader.read(UInt64.self),
                   let count = reader.read(UInt64.self), count <= UInt64(raw.count)
             else { return nil }
             var entries: [OperationEntry] = []
@@ -113,7 +113,7 @@ enum HintFile {
                     valueOffset: valueOffset, valueLength: valueLength, blob: blob,
                     valueChecksum: kind == .putInline ? checksum : 0, footprint: footprint))
             }
-            return reader.remaining == 0 ? entries : nil
+            return reader.remaining == 0 ? (entries, segmentLength) : nil
         }
     }
 }

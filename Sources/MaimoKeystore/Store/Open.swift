@@ -125,7 +125,16 @@ extension StoreCore {
             var entries: [OperationEntry]? = nil
             if hintIDs.contains(id) {
                 let hint = try OpenFile.make(directory + "/" + FileName.make(id, "hint"), flags: O_RDONLY)
-                entries = HintFile.decode(try hint.read(count: Int(try hint.size), at: 0), segment: id, segmentLength: length)
+                if let decoded = HintFile.decode(try hint.read(count: Int(try hint.size), at: 0), segment: id) {
+                    // A verified hint knows how long the segment was when it was written: shorter
+                    // now is lost data. Longer is a hint from a clean close followed by appends
+                    // (and perhaps a rotation cut short before the new hint): scan instead.
+                    if length < decoded.segmentLength {
+                        throw .corruptRecord(file: file.path, offset: min(length, decoded.segmentLength),
+                                             reason: "segment is \(length) bytes long but its hint file records \(decoded.segmentLength)")
+                    }
+                    if length == decoded.segmentLength { entries = decoded.entries }
+                }
             }
             // The newest ordinary segment is the active one. It has a hint only after a clean
             // close (rotation creates the next segment before it writes the old one's hint);
