@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "MaimoBlake3", targets: ["MaimoBlake3"]),
         .library(name: "MaimoBao", targets: ["MaimoBao"]),
         .library(name: "MaimoCipher", targets: ["MaimoCipher"]),
+        .library(name: "MaimoXXHash", targets: ["MaimoXXHash"]),
+        .library(name: "MaimoZstd", targets: ["MaimoZstd"]),
         .library(name: "MaimoKeystore", targets: ["MaimoKeystore"]),
         .library(name: "MaimoIndex", targets: ["MaimoIndex"]),
         .executable(name: "maimo", targets: ["maimo"]),
@@ -22,7 +24,10 @@ let package = Package(
         .target(name: "MaimoBlake3"),
         .target(name: "MaimoBao", dependencies: ["MaimoBlake3"]),
         .target(name: "MaimoCipher", dependencies: ["MaimoBlake3"]),
-        .target(name: "MaimoKeystore"),
+        // xxHash64: the keystore's record checksum and zstd's content checksum.
+        .target(name: "MaimoXXHash"),
+        .target(name: "MaimoZstd", dependencies: ["MaimoXXHash"]),
+        .target(name: "MaimoKeystore", dependencies: ["MaimoXXHash"]),
         .target(name: "MaimoIndex"),
         .executableTarget(
             name: "maimo",
@@ -32,6 +37,7 @@ let package = Package(
                 "MaimoCipher",
                 "MaimoKeystore",
                 "MaimoIndex",
+                "MaimoZstd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +49,7 @@ let package = Package(
         .executableTarget(name: "maimo-kv-crash-child", dependencies: ["MaimoKeystore", "MaimoIndex", "MaimoTestSupport"], path: "Tests/KeystoreCrashChild"),
         .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
+        .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),

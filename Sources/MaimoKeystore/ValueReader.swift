@@ -1,3 +1,5 @@
+import MaimoXXHash
+
 /// A handle on one version of a value: reads any range of it, verified, without reading the
 /// rest. It stays valid while the store changes (an overwrite, a delete, a compaction): it keeps
 /// the files it needs open.

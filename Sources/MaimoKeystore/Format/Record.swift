@@ -1,3 +1,4 @@
+import MaimoXXHash
 /// The kinds of operation in a record (`Docs/Keystore.md`, "Records").
 enum OperationKind: UInt8, Sendable {
     case putInline = 1

@@ -1,3 +1,5 @@
+import MaimoXXHash
+
 /// The header at the start of every segment file (`Docs/Keystore.md`, "Segment file").
 struct SegmentHeader: Equatable {
     static let magic: [UInt8] = Array("MAIMOKVS".utf8)

@@ -1,3 +1,5 @@
+import MaimoXXHash
+
 /// What ``KeyValueStore/check()`` read and what it found wrong.
 public struct CheckReport: Sendable {
     public var segments = 0

@@ -1,3 +1,4 @@
+import MaimoXXHash
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,6 @@
 import MaimoTestSupport
 import Testing
-@testable import MaimoKeystore
+import MaimoXXHash
 
 /// Published xxHash64 values (computed with the reference `xxhash` Python binding of the C
 /// library) over the vector input 0, 1, …, 250, 0, … with seed 0 and a 64-bit seed.

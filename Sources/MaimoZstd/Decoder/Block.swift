@@ -1,0 +1,274 @@
+/// Compressed blocks (RFC 8878 §3.1.1.3): a literals section, then a sequences section whose
+/// sequences are executed straight into the history buffer.
+extension ZstdDecompressor {
+    /// Decodes one compressed block at `history + position`; returns the bytes it produced.
+    func decodeCompressedBlock(_ block: UnsafeRawBufferPointer, limit: Int, offset: UInt64) throws(ZstdError) -> Int {
+        let (literalCount, literalsSize) = try decodeLiterals(block, limit: limit, offset: offset)
+        let rest = UnsafeRawBufferPointer(rebasing: block[literalsSize...])
+        return try decodeSequences(rest, literalCount: literalCount, limit: limit, offset: offset + UInt64(literalsSize))
+    }
+
+    /// Decodes the literals section into `literals`; returns the literal count and section size.
+    func decodeLiterals(_ block: UnsafeRawBufferPointer, limit: Int, offset: UInt64) throws(ZstdError) -> (Int, Int) {
+        let byte0 = Int(block[0])
+        let type = byte0 & 3
+        let sizeFormat = (byte0 >> 2) & 3
+        if type < 2 {
+            let headerSize: Int
+            let regenerated: Int
+            switch sizeFormat {
+            case 0, 2:
+                headerSize = 1
+                regenerated = byte0 >> 3
+            case 1:
+                headerSize = 2
+                guard block.count >= 2 else { throw .corrupt(offset: offset, reason: "literals header is truncated") }
+                regenerated = byte0 >> 4 | Int(block[1]) << 4
+            default:
+                headerSize = 3
+                guard block.count >= 3 else { throw .corrupt(offset: offset, reason: "literals header is truncated") }
+                regenerated = byte0 >> 4 | Int(block[1]) << 4 | Int(block[2]) << 12
+            }
+            guard regenerated <= limit else {
+                throw .corrupt(offset: offset, reason: "\(regenerated) literals exceed the block maximum \(limit)")
+            }
+            if type == 0 {
+                guard headerSize + regenerated <= block.count else {
+                    throw .corrupt(offset: offset, reason: "raw literals run past the block")
+                }
+                if regenerated > 0 {
+                    literals.update(from: block.baseAddress!.assumingMemoryBound(to: UInt8.self) + headerSize, count: regenerated)
+                }
+                return (regenerated, headerSize + regenerated)
+            }
+            guard headerSize < block.count else { throw .corrupt(offset: offset, reason: "RLE literals byte is missing") }
+            literals.update(repeating: block[headerSize], count: regenerated)
+            return (regenerated, headerSize + 1)
+        }
+
+        let headerSize = sizeFormat < 2 ? 3 : sizeFormat + 2
+        guard block.count >= headerSize else { throw .corrupt(offset: offset, reason: "literals header is truncated") }
+        var header = 0
+        for i in 0..<headerSize { header |= Int(block[i]) << (8 * i) }
+        let fieldBits = [10, 10, 14, 18][sizeFormat]
+        let mask = (1 << fieldBits) - 1
+        let regenerated = (header >> 4) & mask
+        let compressed = (header >> (4 + fieldBits)) & mask
+        let streamCount = sizeFormat == 0 ? 1 : 4
+        guard regenerated <= limit else {
+            throw .corrupt(offset: offset, reason: "\(regenerated) literals exceed the block maximum \(limit)")
+        }
+        guard headerSize + compressed <= block.count else {
+            throw .corrupt(offset: offset, reason: "compressed literals run past the block")
+        }
+        var streams = UnsafeRawBufferPointer(rebasing: block[headerSize..<(headerSize + compressed)])
+        var streamsOffset = offset + UInt64(headerSize)
+        if type == 2 {
+            hasHuffman = false
+            let tree = try Huffman.readTree(streams, into: huffmanTable, offset: streamsOffset)
+            huffmanLog = tree.tableLog
+            hasHuffman = true
+            streams = UnsafeRawBufferPointer(rebasing: streams[tree.byteCount...])
+            streamsOffset += UInt64(tree.byteCount)
+        } else {
+            guard hasHuffman else {
+                throw .corrupt(offset: offset, reason: "treeless literals without a previous Huffman table")
+            }
+        }
+        guard streams.count > 0 else { throw .corrupt(offset: streamsOffset, reason: "Huffman streams are missing") }
+        if streamCount == 1 {
+            try Huffman.decodeStream(
+                streams, into: literals, count: regenerated, table: huffmanTable, tableLog: huffmanLog, offset: streamsOffset)
+        } else {
+            try Huffman.decodeFourStreams(
+                streams, into: literals, count: regenerated, table: huffmanTable, tableLog: huffmanLog, offset: streamsOffset)
+        }
+        return (regenerated, headerSize + compressed)
+    }
+
+    /// Reads the sequences section header and tables, then decodes and executes the sequences.
+    func decodeSequences(_ section: UnsafeRawBufferPointer, literalCount: Int, limit: Int, offset: UInt64) throws(ZstdError) -> Int {
+        guard section.count >= 1 else { throw .corrupt(offset: offset, reason: "sequences section is missing") }
+        let byte0 = Int(section[0])
+        var sequenceCount: Int
+        var cursor: Int
+        if byte0 < 128 {
+            sequenceCount = byte0
+            cursor = 1
+        } else if byte0 < 255 {
+            guard section.count >= 2 else { throw .corrupt(offset: offset, reason: "sequences header is truncated") }
+            sequenceCount = (byte0 - 128) << 8 + Int(section[1])
+            cursor = 2
+        } else {
+            guard section.count >= 3 else { throw .corrupt(offset: offset, reason: "sequences header is truncated") }
+            sequenceCount = Int(section[1]) + Int(section[2]) << 8 + 0x7F00
+            cursor = 3
+        }
+        if sequenceCount == 0 {
+            guard cursor == section.count else {
+                throw .corrupt(offset: offset, reason: "bytes follow a sequences section without sequences")
+            }
+            guard literalCount <= limit else { throw .corrupt(offset: offset, reason: "literals exceed the block maximum") }
+            if literalCount > 0 { (history + position).update(from: literals, count: literalCount) }
+            return literalCount
+        }
+        guard cursor < section.count else { throw .corrupt(offset: offset, reason: "symbol compression modes are missing") }
+        let modes = Int(section[cursor])
+        guard modes & 3 == 0 else { throw .corrupt(offset: offset + UInt64(cursor), reason: "reserved bits of the symbol compression modes are set") }
+        cursor += 1
+        cursor += try readTable(&literalLengths, kind: .literalLength, mode: modes >> 6, section, at: cursor, offset: offset)
+        cursor += try readTable(&offsets, kind: .offset, mode: (modes >> 4) & 3, section, at: cursor, offset: offset)
+        cursor += try readTable(&matchLengths, kind: .matchLength, mode: (modes >> 2) & 3, section, at: cursor, offset: offset)
+        guard cursor < section.count else { throw .corrupt(offset: offset + UInt64(cursor), reason: "sequence bitstream is missing") }
+        let bitstream = UnsafeRawBufferPointer(rebasing: section[cursor...])
+        return try executeSequences(
+            bitstream, count: sequenceCount, literalCount: literalCount, limit: limit, offset: offset + UInt64(cursor))
+    }
+
+    /// Sets up one sequence table by its mode; returns the bytes its description took.
+    func readTable(
+        _ table: inout SequenceTable, kind: SequenceKind, mode: Int, _ section: UnsafeRawBufferPointer, at cursor: Int,
+        offset: UInt64
+    ) throws(ZstdError) -> Int {
+        let here = offset + UInt64(cursor)
+        switch mode {
+        case 0:
+            let table0 = ZstdDecompressor.predefined[kind.rawValue]
+            table.cells.update(from: table0.cells, count: 1 << table0.accuracyLog)
+            table.accuracyLog = table0.accuracyLog
+            table.isValid = true
+            return 0
+        case 1:
+            guard cursor < section.count else { throw .corrupt(offset: here, reason: "RLE symbol of the \(kind.name) is missing") }
+            let symbol = Int(section[cursor])
+            guard symbol <= kind.maxSymbol else {
+                throw .corrupt(offset: here, reason: "RLE symbol \(symbol) of the \(kind.name) is out of range")
+            }
+            kind.fillRLE(table.cells, symbol: symbol)
+            table.accuracyLog = 0
+            table.isValid = true
+            return 1
+        case 2:
+            table.isValid = false
+            let description = try FSE.readCounts(
+                UnsafeRawBufferPointer(rebasing: section[cursor...]), maxSymbol: kind.maxSymbol,
+                maxAccuracyLog: kind.maxAccuracyLog, into: counts, offset: here)
+            try FSE.buildTable(
+                counts: counts, symbolCount: description.symbolCount, accuracyLog: description.accuracyLog,
+                into: scratchCells, offset: here)
+            kind.fill(table.cells, from: scratchCells, accuracyLog: description.accuracyLog)
+            table.accuracyLog = description.accuracyLog
+            table.isValid = true
+            return description.byteCount
+        default:
+            guard table.isValid else {
+                throw .corrupt(offset: here, reason: "repeat mode for the \(kind.name) without a previous table")
+            }
+            return 0
+        }
+    }
+
+    /// Decodes `count` sequences from the bitstream and executes each at once into the history.
+    func executeSequences(
+        _ bitstream: UnsafeRawBufferPointer, count: Int, literalCount: Int, limit: Int, offset: UInt64
+    ) throws(ZstdError) -> Int {
+        guard var reader = BackwardBitReader(start: bitstream.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bitstream.count) else {
+            throw .corrupt(offset: offset, reason: "sequence bitstream has no end marker")
+        }
+        let llTable = literalLengths.cells, ofTable = offsets.cells, mlTable = matchLengths.cells
+        var llState = Int(reader.read(literalLengths.accuracyLog))
+        var ofState = Int(reader.read(offsets.accuracyLog))
+        var mlState = Int(reader.read(matchLengths.accuracyLog))
+        reader.reload()
+
+        var (rep1, rep2, rep3) = repeats
+        var literal = UnsafePointer(literals)
+        let literalEnd = UnsafePointer(literals + literalCount)
+        let start = history + position
+        var out = start
+        let end = start + limit
+        let lowest = history + historyStart
+
+        var remaining = count
+        while remaining > 0 {
+            remaining -= 1
+            let ll = llTable[llState], ml = mlTable[mlState], of = ofTable[ofState]
+            let offsetBits = Int(of.extraBits), matchBits = Int(ml.extraBits), literalBits = Int(ll.extraBits)
+            let offsetValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: reader.read(offsetBits))
+            let matchLength = Int(ml.baseValue) &+ Int(truncatingIfNeeded: reader.read(matchBits))
+            if offsetBits + matchBits + literalBits >= 31 { reader.reload() }
+            let literalLength = Int(ll.baseValue) &+ Int(truncatingIfNeeded: reader.read(literalBits))
+
+            var matchOffset: Int
+            if offsetValue > 3 {
+                matchOffset = offsetValue &- 3
+                rep3 = rep2; rep2 = rep1; rep1 = matchOffset
+            } else {
+                let index = offsetValue - (literalLength == 0 ? 0 : 1)
+                switch index {
+                case 0:
+                    matchOffset = rep1
+                case 1:
+                    matchOffset = rep2
+                    rep2 = rep1; rep1 = matchOffset
+                case 2:
+                    matchOffset = rep3
+                    rep3 = rep2; rep2 = rep1; rep1 = matchOffset
+                default:
+                    matchOffset = rep1 &- 1
+                    guard matchOffset > 0 else { throw .corrupt(offset: offset, reason: "repeat offset 1 minus one is zero") }
+                    rep3 = rep2; rep2 = rep1; rep1 = matchOffset
+                }
+            }
+
+            if remaining > 0 {
+                llState = Int(ll.nextState) &+ Int(truncatingIfNeeded: reader.read(Int(ll.stateBits)))
+                mlState = Int(ml.nextState) &+ Int(truncatingIfNeeded: reader.read(Int(ml.stateBits)))
+                ofState = Int(of.nextState) &+ Int(truncatingIfNeeded: reader.read(Int(of.stateBits)))
+                reader.reload()
+            }
+
+            guard literalLength <= literalEnd - literal else {
+                throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) uses more literals than the block has")
+            }
+            guard literalLength + matchLength <= end - out else {
+                throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) overflows the block maximum \(limit)")
+            }
+            wildCopy16(out, literal, literalLength)
+            out += literalLength
+            literal += literalLength
+            guard matchOffset <= out - lowest else {
+                throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) has offset \(matchOffset) beyond the window")
+            }
+            copyMatch(out, offset: matchOffset, length: matchLength)
+            out += matchLength
+        }
+        reader.reload()
+        guard reader.isFinished else {
+            throw .corrupt(offset: offset, reason: "sequence bitstream length does not match its sequences")
+        }
+        let tail = literalEnd - literal
+        guard tail <= end - out else { throw .corrupt(offset: offset, reason: "last literals overflow the block maximum \(limit)") }
+        if tail > 0 { out.update(from: literal, count: tail) }
+        out += tail
+        repeats = (rep1, rep2, rep3)
+        return out - start
+    }
+
+    /// The predefined sequence tables, built once.
+    nonisolated(unsafe) static let predefined: [SequenceTable] = {
+        [SequenceKind.literalLength, .offset, .matchLength].map { kind in
+            let (values, log) = kind.predefined
+            var table = SequenceTable(capacity: 1 << log)
+            let cells = UnsafeMutablePointer<FSECell>.allocate(capacity: 1 << log)
+            defer { cells.deallocate() }
+            values.withUnsafeBufferPointer { counts in
+                try! FSE.buildTable(counts: counts.baseAddress!, symbolCount: counts.count, accuracyLog: log, into: cells, offset: 0)
+            }
+            kind.fill(table.cells, from: cells, accuracyLog: log)
+            table.accuracyLog = log
+            table.isValid = true
+            return table
+        }
+    }()
+}

@@ -1,0 +1,370 @@
+import MaimoXXHash
+
+/// Settings of a ``ZstdDecompressor``.
+public struct ZstdDecompressionOptions: Sendable {
+    /// The largest window a frame may ask for, in bytes. Memory use is bounded by about twice
+    /// this, whatever the content size. The default is the reference decoder's streaming limit,
+    /// 128 MiB (`--memory=128MB`); frames made with `--long=31` need `1 << 31`.
+    public var maxWindowSize: Int
+    /// Whether to check the XXH64 content checksum of frames that carry one.
+    public var verifiesChecksum: Bool
+
+    public init(maxWindowSize: Int = 1 << 27, verifiesChecksum: Bool = true) {
+        self.maxWindowSize = maxWindowSize
+        self.verifiesChecksum = verifiesChecksum
+    }
+}
+
+/// A streaming zstd decoder (RFC 8878): feed it compressed bytes in pieces of any size with
+/// ``decompress(_:to:)`` and it hands each decoded block to a sink as soon as it is complete;
+/// call ``finish()`` at the end of the input. Frames may be concatenated, and skippable frames
+/// are skipped. Memory stays bounded by the window size, not by the content size.
+///
+/// After an error the decompressor stays failed: every later call throws the same error.
+public final class ZstdDecompressor {
+    public let options: ZstdDecompressionOptions
+    public let dictionary: ZstdDictionary?
+
+    /// A unit of input the decoder waits for.
+    enum Stage {
+        case magic
+        case skippableLength
+        case skipping(remaining: UInt64)
+        case descriptor
+        case headerRest(descriptor: UInt8, count: Int)
+        case blockHeader
+        case block(type: UInt8, size: Int, last: Bool)
+        case checksum
+    }
+
+    var stage = Stage.magic
+    var failure: ZstdError?
+    /// Bytes of input consumed so far (the offsets in errors count from here).
+    var inputOffset: UInt64 = 0
+    var frameOffset: UInt64 = 0
+    /// Input bytes of the current unit gathered across calls.
+    let pending: UnsafeMutablePointer<UInt8>
+    var pendingCount = 0
+    static let pendingCapacity = (1 << 17) + 16
+
+    // The current frame.
+    var windowSize = 0
+    var blockMaximum = 0
+    var contentSize: UInt64?
+    var hasChecksum = false
+    var produced: UInt64 = 0
+    var checksum = XXH64.State()
+    var framesDecoded = 0
+
+    // The history: decoded bytes the matches refer to; `position` is where the next block goes.
+    var history: UnsafeMutablePointer<UInt8>
+    var historyCapacity = 0
+    var position = 0
+    var historyStart = 0
+    static let slack = 64
+
+    // Entropy state carried from block to block.
+    let literals: UnsafeMutablePointer<UInt8>
+    let huffmanTable: UnsafeMutablePointer<UInt16>
+    var huffmanLog = 0
+    var hasHuffman = false
+    var literalLengths = SequenceTable(capacity: 512)
+    var offsets = SequenceTable(capacity: 256)
+    var matchLengths = SequenceTable(capacity: 512)
+    var repeats = (1, 4, 8)
+    let counts: UnsafeMutablePointer<Int16>
+    let scratchCells: UnsafeMutablePointer<FSECell>
+
+    /// A decompressor for frames made without a dictionary, or with `dictionary`.
+    public init(dictionary: ZstdDictionary? = nil, options: ZstdDecompressionOptions = .init()) {
+        self.dictionary = dictionary
+        self.options = options
+        pending = .allocate(capacity: Self.pendingCapacity)
+        history = .allocate(capacity: 0)
+        literals = .allocate(capacity: (1 << 17) + Self.slack)
+        huffmanTable = .allocate(capacity: Huffman.tableCapacity)
+        counts = .allocate(capacity: 256)
+        scratchCells = .allocate(capacity: 512)
+    }
+
+    deinit {
+        pending.deallocate()
+        history.deallocate()
+        literals.deallocate()
+        huffmanTable.deallocate()
+        counts.deallocate()
+        scratchCells.deallocate()
+        literalLengths.deallocate()
+        offsets.deallocate()
+        matchLengths.deallocate()
+    }
+
+    /// True between frames: all input given so far forms whole frames.
+    public var isAtFrameBoundary: Bool {
+        if case .magic = stage { return pendingCount == 0 }
+        return false
+    }
+
+    /// Decodes `input`, handing decoded bytes to `sink` in order. Input may stop anywhere; the
+    /// rest of a unit is awaited in the next call.
+    public func decompress(
+        _ input: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void
+    ) throws(ZstdError) {
+        if let failure { throw failure }
+        do {
+            try feed(input, sink)
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// Decodes `input` (see ``decompress(_:to:)-(UnsafeRawBufferPointer,_)``).
+    public func decompress(_ input: [UInt8], to sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        let result: Result<Void, ZstdError> = input.withUnsafeBytes { raw in
+            Result { () throws(ZstdError) in try decompress(raw, to: sink) }
+        }
+        try result.get()
+    }
+
+    /// Declares the end of the input: throws ``ZstdError/truncated(frameOffset:offset:)`` when it
+    /// stops inside a frame.
+    public func finish() throws(ZstdError) {
+        if let failure { throw failure }
+        guard isAtFrameBoundary else {
+            let error = ZstdError.truncated(frameOffset: frameOffset, offset: inputOffset + UInt64(pendingCount))
+            failure = error
+            throw error
+        }
+    }
+
+    /// How many input bytes the current stage waits for.
+    var unitSize: Int {
+        switch stage {
+        case .magic, .skippableLength, .checksum: return 4
+        case .skipping: return 0
+        case .descriptor: return 1
+        case let .headerRest(_, count): return count
+        case .blockHeader: return 3
+        case let .block(type, size, _): return type == 1 ? 1 : size
+        }
+    }
+
+    func feed(_ input: UnsafeRawBufferPointer, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        var cursor = 0
+        while true {
+            if case let .skipping(remaining) = stage {
+                let take = Int(min(remaining, UInt64(input.count - cursor)))
+                cursor += take
+                inputOffset += UInt64(take)
+                stage = remaining == UInt64(take) ? .magic : .skipping(remaining: remaining - UInt64(take))
+                if remaining != UInt64(take) { return }
+                continue
+            }
+            let need = unitSize
+            if need == 0 {
+                try process(UnsafeRawBufferPointer(start: nil, count: 0), sink)
+                continue
+            }
+            if cursor == input.count { return }
+            if pendingCount == 0 && input.count - cursor >= need {
+                try process(UnsafeRawBufferPointer(rebasing: input[cursor..<(cursor + need)]), sink)
+                cursor += need
+                continue
+            }
+            let take = min(need - pendingCount, input.count - cursor)
+            (pending + pendingCount).initialize(
+                from: input.baseAddress!.assumingMemoryBound(to: UInt8.self) + cursor, count: take)
+            pendingCount += take
+            cursor += take
+            if pendingCount == need {
+                pendingCount = 0
+                try process(UnsafeRawBufferPointer(start: pending, count: need), sink)
+            }
+        }
+    }
+
+    /// Handles one complete unit of input and moves to the next stage.
+    func process(_ unit: UnsafeRawBufferPointer, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        let offset = inputOffset
+        defer { inputOffset += UInt64(unit.count) }
+        switch stage {
+        case .magic:
+            let magic = unit.loadUnaligned(as: UInt32.self).littleEndian
+            frameOffset = offset
+            if magic == Zstd.frameMagic {
+                stage = .descriptor
+            } else if magic & 0xFFFF_FFF0 == Zstd.skippableFrameMagic {
+                stage = .skippableLength
+            } else {
+                throw .unknownMagic(offset: offset, magic: magic)
+            }
+        case .skippableLength:
+            let length = UInt64(unit.loadUnaligned(as: UInt32.self).littleEndian)
+            stage = length == 0 ? .magic : .skipping(remaining: length)
+        case .skipping:
+            break
+        case .descriptor:
+            let descriptor = unit[0]
+            guard descriptor & 0x08 == 0 else {
+                throw .corrupt(offset: offset, reason: "reserved bit of the frame header descriptor is set")
+            }
+            let singleSegment = descriptor & 0x20 != 0
+            let dictionaryIDSize = [0, 1, 2, 4][Int(descriptor & 3)]
+            let contentSizeFlag = Int(descriptor >> 6)
+            let contentSizeSize = contentSizeFlag == 0 ? (singleSegment ? 1 : 0) : [0, 2, 4, 8][contentSizeFlag]
+            let rest = (singleSegment ? 0 : 1) + dictionaryIDSize + contentSizeSize
+            stage = .headerRest(descriptor: descriptor, count: rest)
+        case let .headerRest(descriptor, _):
+            try beginFrame(descriptor: descriptor, header: unit, offset: offset)
+            stage = .blockHeader
+        case .blockHeader:
+            let header = Int(unit[0]) | Int(unit[1]) << 8 | Int(unit[2]) << 16
+            let last = header & 1 != 0
+            let type = UInt8((header >> 1) & 3)
+            let size = header >> 3
+            guard type != 3 else { throw .corrupt(offset: offset, reason: "reserved block type") }
+            guard size <= blockMaximum else {
+                throw .corrupt(offset: offset, reason: "block size \(size) exceeds the maximum \(blockMaximum)")
+            }
+            guard type != 2 || size > 0 else { throw .corrupt(offset: offset, reason: "compressed block of size 0") }
+            stage = .block(type: type, size: size, last: last)
+        case let .block(type, size, last):
+            let limit = prepareHistory()
+            let start = position
+            if type != 2 && size > limit {
+                throw .contentSizeMismatch(offset: frameOffset, declared: contentSize ?? 0, actual: produced + UInt64(size))
+            }
+            switch type {
+            case 0:
+                if size > 0 {
+                    (history + position).update(from: unit.baseAddress!.assumingMemoryBound(to: UInt8.self), count: size)
+                }
+                position += size
+            case 1:
+                (history + position).update(repeating: unit[0], count: size)
+                position += size
+            default:
+                position += try decodeCompressedBlock(unit, limit: limit, offset: offset)
+            }
+            try emit(from: start, sink)
+            if last { try endFrame(offset: offset + UInt64(unit.count)) }
+            else { stage = .blockHeader }
+        case .checksum:
+            let stored = unit.loadUnaligned(as: UInt32.self).littleEndian
+            let actual = UInt32(truncatingIfNeeded: checksum.finalize())
+            if options.verifiesChecksum && stored != actual {
+                throw .checksumMismatch(offset: offset, expected: stored, actual: actual)
+            }
+            framesDecoded += 1
+            stage = .magic
+        }
+    }
+
+    /// Parses the frame header after its descriptor and sets up the window and the dictionary.
+    func beginFrame(descriptor: UInt8, header: UnsafeRawBufferPointer, offset: UInt64) throws(ZstdError) {
+        let singleSegment = descriptor & 0x20 != 0
+        var cursor = 0
+        var window: UInt64 = 0
+        if !singleSegment {
+            let byte = header[0]
+            let exponent = UInt64(byte >> 3), mantissa = UInt64(byte & 7)
+            let base: UInt64 = 1 << (10 + exponent)
+            window = base + (base / 8) * mantissa
+            cursor = 1
+        }
+        var dictionaryID: UInt32 = 0
+        let dictionaryIDSize = [0, 1, 2, 4][Int(descriptor & 3)]
+        for i in 0..<dictionaryIDSize { dictionaryID |= UInt32(header[cursor + i]) << (8 * i) }
+        cursor += dictionaryIDSize
+        let contentSizeSize = header.count - cursor
+        if contentSizeSize > 0 {
+            var value: UInt64 = 0
+            for i in 0..<contentSizeSize { value |= UInt64(header[cursor + i]) << (8 * UInt64(i)) }
+            if contentSizeSize == 2 { value += 256 }
+            contentSize = value
+        } else {
+            contentSize = nil
+        }
+        if singleSegment { window = contentSize ?? 0 }
+        guard window <= UInt64(options.maxWindowSize) else {
+            throw .windowTooLarge(offset: frameOffset, windowSize: window, limit: options.maxWindowSize)
+        }
+        if dictionaryID != 0 && dictionary?.id != dictionaryID {
+            throw .dictionaryMismatch(offset: frameOffset, frameDictionaryID: dictionaryID, suppliedDictionaryID: dictionary?.id)
+        }
+        windowSize = Int(window)
+        blockMaximum = min(windowSize, 1 << 17)
+        hasChecksum = descriptor & 0x04 != 0
+        produced = 0
+        checksum = XXH64.State()
+
+        // Room for the window plus a stretch to decode into before sliding; a known content size
+        // that is smaller bounds it further, so small frames never slide.
+        let prefix = dictionary?.content.count ?? 0
+        var needed = windowSize + max(windowSize, 1 << 20) + blockMaximum
+        if let contentSize, contentSize < UInt64(needed) { needed = Int(contentSize) }
+        needed += prefix + Self.slack
+        if needed > historyCapacity || historyCapacity > 4 * needed + (1 << 22) {
+            history.deallocate()
+            history = .allocate(capacity: needed)
+            historyCapacity = needed
+        }
+        historyStart = 0
+        position = 0
+        if let dictionary {
+            dictionary.content.withUnsafeBufferPointer { content in
+                if let base = content.baseAddress { history.update(from: base, count: content.count) }
+            }
+            position = prefix
+            dictionary.loadEntropy(into: self)
+        } else {
+            hasHuffman = false
+            literalLengths.isValid = false
+            offsets.isValid = false
+            matchLengths.isValid = false
+            repeats = (1, 4, 8)
+        }
+    }
+
+    /// Makes room for one more block, sliding the last window of history to the front, and
+    /// returns how many bytes the block may produce.
+    @inline(__always)
+    func prepareHistory() -> Int {
+        var limit = blockMaximum
+        if let contentSize { limit = min(limit, Int(contentSize - produced)) }
+        if position + limit + Self.slack > historyCapacity {
+            let keep = min(position - historyStart, windowSize)
+            history.update(from: history + position - keep, count: keep)
+            historyStart = 0
+            position = keep
+        }
+        return limit
+    }
+
+    /// Hands the bytes decoded since `start` to the sink and the checksum.
+    @inline(__always)
+    func emit(from start: Int, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        let count = position - start
+        guard count > 0 else { return }
+        produced += UInt64(count)
+        if let contentSize, produced > contentSize {
+            throw .contentSizeMismatch(offset: frameOffset, declared: contentSize, actual: produced)
+        }
+        let bytes = UnsafeRawBufferPointer(start: history + start, count: count)
+        if hasChecksum && options.verifiesChecksum { checksum.update(bytes) }
+        try sink(bytes)
+    }
+
+    func endFrame(offset: UInt64) throws(ZstdError) {
+        if let contentSize, produced != contentSize {
+            throw .contentSizeMismatch(offset: frameOffset, declared: contentSize, actual: produced)
+        }
+        if hasChecksum {
+            stage = .checksum
+        } else {
+            framesDecoded += 1
+            stage = .magic
+        }
+    }
+}

@@ -1,0 +1,240 @@
+/// Huffman literal decoding (RFC 8878 §4.2): the tree description, the decoding table and the
+/// one- and four-stream bitstreams.
+///
+/// The table has `1 << tableLog` entries of `symbol << 8 | bitCount`, indexed by the next
+/// `tableLog` bits of the stream.
+enum Huffman {
+    static let maxTableLog = 11
+    static let tableCapacity = 1 << maxTableLog
+
+    /// Reads a Huffman tree description and builds its decoding table into `table`.
+    /// Returns the table log and the bytes the description took.
+    static func readTree(
+        _ source: UnsafeRawBufferPointer, into table: UnsafeMutablePointer<UInt16>, offset: UInt64
+    ) throws(ZstdError) -> (tableLog: Int, byteCount: Int) {
+        guard source.count >= 1 else { throw .corrupt(offset: offset, reason: "Huffman tree description is missing") }
+        let header = Int(source[0])
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { (buffer) throws(ZstdError) in
+            let weights = buffer.baseAddress!
+            var weightCount: Int
+            let used: Int
+            if header >= 128 {
+                weightCount = header - 127
+                used = 1 + (weightCount + 1) / 2
+                guard used <= source.count else {
+                    throw .corrupt(offset: offset, reason: "Huffman weights run past the literals section")
+                }
+                for i in 0..<weightCount {
+                    let byte = source[1 + i / 2]
+                    weights[i] = i & 1 == 0 ? byte >> 4 : byte & 0xF
+                }
+            } else {
+                used = 1 + header
+                guard header > 0, used <= source.count else {
+                    throw .corrupt(offset: offset, reason: "FSE-compressed Huffman weights run past the literals section")
+                }
+                weightCount = try readCompressedWeights(
+                    UnsafeRawBufferPointer(rebasing: source[1..<used]), into: weights, offset: offset + 1)
+            }
+            let tableLog = try buildTable(weights: weights, count: weightCount, into: table, offset: offset)
+            return (tableLog, used)
+        }
+    }
+
+    /// Decodes FSE-compressed weights (two interleaved states, accuracy log at most 6).
+    static func readCompressedWeights(
+        _ source: UnsafeRawBufferPointer, into weights: UnsafeMutablePointer<UInt8>, offset: UInt64
+    ) throws(ZstdError) -> Int {
+        try withUnsafeTemporaryAllocation(of: Int16.self, capacity: 256) { (counts) throws(ZstdError) -> Int in
+            try withUnsafeTemporaryAllocation(of: FSECell.self, capacity: 64) { (cells) throws(ZstdError) -> Int in
+                let description = try FSE.readCounts(
+                    source, maxSymbol: 255, maxAccuracyLog: 6, into: counts.baseAddress!, offset: offset)
+                try FSE.buildTable(
+                    counts: counts.baseAddress!, symbolCount: description.symbolCount,
+                    accuracyLog: description.accuracyLog, into: cells.baseAddress!, offset: offset)
+                let streamStart = source.baseAddress!.assumingMemoryBound(to: UInt8.self) + description.byteCount
+                guard var reader = BackwardBitReader(start: streamStart, count: source.count - description.byteCount) else {
+                    throw .corrupt(offset: offset, reason: "Huffman weight bitstream has no end marker")
+                }
+                let log = description.accuracyLog
+                var state1 = Int(reader.read(log))
+                var state2 = Int(reader.read(log))
+                reader.reload()
+                var count = 0
+                let table = cells.baseAddress!
+                while true {
+                    guard count <= 253 else { throw .corrupt(offset: offset, reason: "too many Huffman weights") }
+                    var cell = table[state1]
+                    weights[count] = cell.symbol
+                    count += 1
+                    state1 = Int(cell.nextState) + Int(reader.read(Int(cell.stateBits)))
+                    if reader.reload() == .overflow {
+                        weights[count] = table[state2].symbol
+                        count += 1
+                        break
+                    }
+                    cell = table[state2]
+                    weights[count] = cell.symbol
+                    count += 1
+                    state2 = Int(cell.nextState) + Int(reader.read(Int(cell.stateBits)))
+                    if reader.reload() == .overflow {
+                        weights[count] = table[state1].symbol
+                        count += 1
+                        break
+                    }
+                }
+                return count
+            }
+        }
+    }
+
+    /// Completes the weights with the implied last one and builds the decoding table.
+    static func buildTable(
+        weights: UnsafeMutablePointer<UInt8>, count: Int, into table: UnsafeMutablePointer<UInt16>, offset: UInt64
+    ) throws(ZstdError) -> Int {
+        guard count >= 1, count <= 255 else { throw .corrupt(offset: offset, reason: "bad Huffman weight count \(count)") }
+        var total = 0
+        var ranks = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        try withUnsafeMutableBytes(of: &ranks) { (raw) throws(ZstdError) in
+            let rankCount = raw.baseAddress!.assumingMemoryBound(to: Int.self)
+            for i in 0..<count {
+                let weight = Int(weights[i])
+                guard weight <= maxTableLog else { throw .corrupt(offset: offset, reason: "Huffman weight \(weight) exceeds 11") }
+                rankCount[weight] += 1
+                if weight > 0 { total += 1 << (weight - 1) }
+            }
+        }
+        guard total > 0 else { throw .corrupt(offset: offset, reason: "Huffman weights are all zero") }
+        let tableLog = Int.bitWidth - total.leadingZeroBitCount
+        guard tableLog <= maxTableLog else { throw .corrupt(offset: offset, reason: "Huffman codes longer than 11 bits") }
+        let rest = (1 << tableLog) - total
+        guard rest > 0, rest & (rest - 1) == 0 else {
+            throw .corrupt(offset: offset, reason: "Huffman weights do not form a complete prefix code")
+        }
+        let lastWeight = Int.bitWidth - rest.leadingZeroBitCount
+        weights[count] = UInt8(lastWeight)
+        let symbolCount = count + 1
+        return try withUnsafeMutableBytes(of: &ranks) { (raw) throws(ZstdError) -> Int in
+            let rankCount = raw.baseAddress!.assumingMemoryBound(to: Int.self)
+            rankCount[lastWeight] += 1
+            // The reference decoder requires an even number (at least two) of the longest codes.
+            guard rankCount[1] >= 2, rankCount[1] & 1 == 0 else {
+                throw .corrupt(offset: offset, reason: "Huffman weights give an odd number of the longest codes")
+            }
+            var start = 0
+            for weight in 1...tableLog {
+                let width = rankCount[weight] << (weight - 1)
+                rankCount[weight] = start
+                start += width
+            }
+            for symbol in 0..<symbolCount {
+                let weight = Int(weights[symbol])
+                guard weight > 0 else { continue }
+                let length = 1 << (weight - 1)
+                let entry = UInt16(symbol << 8 | (tableLog + 1 - weight))
+                (table + rankCount[weight]).update(repeating: entry, count: length)
+                rankCount[weight] += length
+            }
+            return tableLog
+        }
+    }
+
+    @inline(__always)
+    static func decodeSymbol(_ reader: inout BackwardBitReader, _ table: UnsafePointer<UInt16>, _ log: Int) -> UInt8 {
+        let entry = table[Int(truncatingIfNeeded: reader.peek(log))]
+        reader.consumed &+= Int(entry & 0xFF)
+        return UInt8(truncatingIfNeeded: entry >> 8)
+    }
+
+    /// Decodes one stream of `count` symbols into `output`; the stream must be consumed exactly.
+    static func decodeStream(
+        _ stream: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>, count: Int,
+        table: UnsafePointer<UInt16>, tableLog: Int, offset: UInt64
+    ) throws(ZstdError) {
+        guard var reader = BackwardBitReader(start: stream.baseAddress!.assumingMemoryBound(to: UInt8.self), count: stream.count) else {
+            throw .corrupt(offset: offset, reason: "Huffman stream has no end marker")
+        }
+        var out = output
+        let end = output + count
+        while reader.canReloadFast && end - out >= 4 {
+            out[0] = decodeSymbol(&reader, table, tableLog)
+            out[1] = decodeSymbol(&reader, table, tableLog)
+            out[2] = decodeSymbol(&reader, table, tableLog)
+            out[3] = decodeSymbol(&reader, table, tableLog)
+            out += 4
+            reader.reload()
+        }
+        try finish(&reader, from: out, to: end, table: table, tableLog: tableLog, offset: offset)
+    }
+
+    @inline(__always)
+    static func finish(
+        _ reader: inout BackwardBitReader, from start: UnsafeMutablePointer<UInt8>, to end: UnsafeMutablePointer<UInt8>,
+        table: UnsafePointer<UInt16>, tableLog: Int, offset: UInt64
+    ) throws(ZstdError) {
+        var out = start
+        while out < end {
+            guard reader.reload() != .overflow else { throw .corrupt(offset: offset, reason: "Huffman stream is too short") }
+            out.pointee = decodeSymbol(&reader, table, tableLog)
+            out += 1
+        }
+        reader.reload()
+        guard reader.isFinished else {
+            throw .corrupt(offset: offset, reason: "Huffman stream length does not match its symbols")
+        }
+    }
+
+    /// Decodes the four-stream layout: a 6-byte jump table, then four streams that each decode a
+    /// quarter of `count` (the last one the rest).
+    static func decodeFourStreams(
+        _ source: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>, count: Int,
+        table: UnsafePointer<UInt16>, tableLog: Int, offset: UInt64
+    ) throws(ZstdError) {
+        guard source.count >= 10 else { throw .corrupt(offset: offset, reason: "four-stream literals are too short") }
+        let size1 = Int(source[0]) | Int(source[1]) << 8
+        let size2 = Int(source[2]) | Int(source[3]) << 8
+        let size3 = Int(source[4]) | Int(source[5]) << 8
+        let size4 = source.count - 6 - size1 - size2 - size3
+        guard size1 > 0, size2 > 0, size3 > 0, size4 > 0 else {
+            throw .corrupt(offset: offset, reason: "Huffman jump table sizes exceed the literals section")
+        }
+        let base = source.baseAddress!.assumingMemoryBound(to: UInt8.self) + 6
+        let starts = (base, base + size1, base + size1 + size2, base + size1 + size2 + size3)
+        let offsets = (offset + 6, offset + 6 + UInt64(size1), offset + 6 + UInt64(size1 + size2),
+                       offset + 6 + UInt64(size1 + size2 + size3))
+        guard var r1 = BackwardBitReader(start: starts.0, count: size1) else {
+            throw .corrupt(offset: offsets.0, reason: "Huffman stream has no end marker")
+        }
+        guard var r2 = BackwardBitReader(start: starts.1, count: size2) else {
+            throw .corrupt(offset: offsets.1, reason: "Huffman stream has no end marker")
+        }
+        guard var r3 = BackwardBitReader(start: starts.2, count: size3) else {
+            throw .corrupt(offset: offsets.2, reason: "Huffman stream has no end marker")
+        }
+        guard var r4 = BackwardBitReader(start: starts.3, count: size4) else {
+            throw .corrupt(offset: offsets.3, reason: "Huffman stream has no end marker")
+        }
+        let segment = (count + 3) / 4
+        let end = output + count
+        let end1 = output + min(segment, count)
+        let end2 = output + min(2 * segment, count)
+        let end3 = output + min(3 * segment, count)
+        var o1 = output, o2 = end1, o3 = end2, o4 = end3
+        // Streams 1-3 have `segment` symbols, stream 4 at most as many: checking o4 and o1 suffices.
+        while end - o4 >= 4 && end1 - o1 >= 4
+            && r1.canReloadFast && r2.canReloadFast && r3.canReloadFast && r4.canReloadFast {
+            for i in 0..<4 {
+                o1[i] = decodeSymbol(&r1, table, tableLog)
+                o2[i] = decodeSymbol(&r2, table, tableLog)
+                o3[i] = decodeSymbol(&r3, table, tableLog)
+                o4[i] = decodeSymbol(&r4, table, tableLog)
+            }
+            o1 += 4; o2 += 4; o3 += 4; o4 += 4
+            r1.reload(); r2.reload(); r3.reload(); r4.reload()
+        }
+        try finish(&r1, from: o1, to: end1, table: table, tableLog: tableLog, offset: offsets.0)
+        try finish(&r2, from: o2, to: end2, table: table, tableLog: tableLog, offset: offsets.1)
+        try finish(&r3, from: o3, to: end3, table: table, tableLog: tableLog, offset: offsets.2)
+        try finish(&r4, from: o4, to: end, table: table, tableLog: tableLog, offset: offsets.3)
+    }
+}

@@ -1,0 +1,38 @@
+/// zstd (RFC 8878) in pure Swift: one-shot helpers over ``ZstdDecompressor``.
+public enum Zstd {
+    /// The magic number that starts every zstd frame (little-endian on disk: `28 B5 2F FD`).
+    public static let frameMagic: UInt32 = 0xFD2F_B528
+    /// Skippable frames start with `0x184D2A50 ... 0x184D2A5F`.
+    public static let skippableFrameMagic: UInt32 = 0x184D_2A50
+
+    /// Decompresses every frame in `data`.
+    /// - Parameters:
+    ///   - dictionary: the dictionary the frames were made with, if any.
+    ///   - maxOutputSize: refuse (``ZstdError/outputTooLarge(limit:)``) to produce more than this.
+    public static func decompress(
+        _ data: UnsafeRawBufferPointer, dictionary: ZstdDictionary? = nil,
+        options: ZstdDecompressionOptions = .init(), maxOutputSize: Int = .max
+    ) throws(ZstdError) -> [UInt8] {
+        let decoder = ZstdDecompressor(dictionary: dictionary, options: options)
+        var output = [UInt8]()
+        try decoder.decompress(data) { (bytes) throws(ZstdError) in
+            guard bytes.count <= maxOutputSize - output.count else { throw .outputTooLarge(limit: maxOutputSize) }
+            output.append(contentsOf: bytes)
+        }
+        try decoder.finish()
+        return output
+    }
+
+    /// Decompresses every frame in `data`.
+    public static func decompress(
+        _ data: [UInt8], dictionary: ZstdDictionary? = nil,
+        options: ZstdDecompressionOptions = .init(), maxOutputSize: Int = .max
+    ) throws(ZstdError) -> [UInt8] {
+        let result: Result<[UInt8], ZstdError> = data.withUnsafeBytes { raw in
+            Result { () throws(ZstdError) in
+                try decompress(raw, dictionary: dictionary, options: options, maxOutputSize: maxOutputSize)
+            }
+        }
+        return try result.get()
+    }
+}
