@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "maimo-kv-crash-child", dependencies: ["MaimoKeystore", "MaimoIndex", "MaimoTestSupport"], path: "Tests/KeystoreCrashChild"),
         .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
-        .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"]),
+        .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),

@@ -114,6 +114,45 @@ struct CLIFile {
 
     func write(_ bytes: [UInt8], to descriptor: Int32) throws { try Self.write(bytes, to: descriptor) }
 
+    /// The whole file at `path`.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let file = try open(path)
+        defer { file.close() }
+        var bytes = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(file.descriptor, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw Failure(description: "\(path): \(String(cString: strerror(errno)))") }
+            if n == 0 { return bytes }
+            bytes += buffer[..<n]
+        }
+    }
+
+    /// Runs `body` on a temporary file beside `path`, then fsyncs it and renames it to `path`;
+    /// on any error the temporary file is removed and `path` is left as it was.
+    /// - Parameter mode: the permissions of the result (`nil`: 0600 from mkstemp).
+    static func writeAtomically<R>(to path: String, mode: mode_t? = nil, _ body: (Int32) throws -> R) throws -> R {
+        var template = Array((path + ".maimo-XXXXXX").utf8CString)
+        let temporary = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard temporary >= 0 else {
+            throw Failure(description: "\(path): cannot create a temporary file: \(String(cString: strerror(errno)))")
+        }
+        let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var renamed = false
+        defer {
+            Glibc.close(temporary)
+            if !renamed { unlink(temporaryPath) }
+        }
+        let result = try body(temporary)
+        if let mode { fchmod(temporary, mode) }
+        guard fsync(temporary) == 0, rename(temporaryPath, path) == 0 else {
+            throw Failure(description: "\(path): \(String(cString: strerror(errno)))")
+        }
+        renamed = true
+        return result
+    }
+
     static func parseHash(_ hex: String) throws -> Blake3.Digest {
         do { return try Blake3.Digest(hex: hex) } catch { throw Failure(description: "invalid hash: \(error)") }
     }

@@ -58,22 +58,11 @@ struct DecryptCommand: ParsableCommand {
                 }
                 return
             }
-            var template = Array((output + ".maimo-XXXXXX").utf8CString)
-            let temporary = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard temporary >= 0 else { throw CLIFile.Failure(description: "\(output): cannot create a temporary file: \(String(cString: strerror(errno)))") }
-            let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            var renamed = false
-            defer {
-                close(temporary)
-                if !renamed { unlink(temporaryPath) }
-            }
             let source = try CLIFile.open(input)
             defer { source.close() }
-            try SegmentedCiphertext.decrypt(from: source.descriptor, to: temporary, key: secret, threadCount: CipherCLI.cores)
-            guard fsync(temporary) == 0, rename(temporaryPath, output) == 0 else {
-                throw CLIFile.Failure(description: "\(output): \(String(cString: strerror(errno)))")
+            try CLIFile.writeAtomically(to: output) { temporary in
+                try SegmentedCiphertext.decrypt(from: source.descriptor, to: temporary, key: secret, threadCount: CipherCLI.cores)
             }
-            renamed = true
         }
     }
 }

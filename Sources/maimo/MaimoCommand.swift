@@ -7,8 +7,8 @@ struct MaimoCommand: ParsableCommand {
         abstract: "Verifiable remote storage over Tor, and the pure-Swift libraries it is built from.",
         discussion: """
             Each library can be tried from here and checked against the tool people already trust:
-            `maimo hash` behaves like b3sum, `maimo bao` like the bao CLI.
+            `maimo hash` behaves like b3sum, `maimo bao` like the bao CLI, `maimo zstd -d` like zstd -d.
             """,
-        subcommands: [HashCommand.self, BaoCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self, KVCommand.self, IndexCommand.self, DemoCommand.self]
+        subcommands: [HashCommand.self, BaoCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self, ZstdCommand.self, KVCommand.self, IndexCommand.self, DemoCommand.self]
     )
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// `maimo zstd -d` against the reference `zstd`: the same bytes out, the same refusals.
+@Suite("maimo zstd")
+struct ZstdCommandTests {
+    let directory: TemporaryDirectory
+    let content: Data
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        // Text with repeats and some noise: several blocks, real matches, a checksum.
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8]()
+        let words = ["maimo ", "zstd ", "frame ", "block ", "window ", "\n", "literal "].map { Array($0.utf8) }
+        while bytes.count < 400_000 {
+            bytes += words[Int.random(in: 0..<words.count, using: &generator)]
+            if Int.random(in: 0..<50, using: &generator) == 0 { bytes.append(UInt8.random(in: 0...255, using: &generator)) }
+        }
+        content = Data(bytes)
+        try directory.write("content", content)
+    }
+
+    func maimo(_ arguments: [String], stdin: Data = Data()) throws -> Run {
+        try Tool.run(Tool.maimo, ["zstd"] + arguments, stdin: stdin, in: directory.url)
+    }
+
+    func file(_ name: String) -> Data? { try? Data(contentsOf: directory.url.appendingPathComponent(name)) }
+
+    @Test func decompressesWhatZstdMade() throws {
+        guard let zstd = Tool.reference("zstd") else { return }
+        for level in ["-1", "-3", "-19"] {
+            let frame = try Tool.run(zstd, ["-q", "-c", level, "content"], in: directory.url).stdout
+            try directory.write("content.zst", frame)
+            try? FileManager.default.removeItem(at: directory.url.appendingPathComponent("content"))
+            let run = try maimo(["-d", "content.zst"])
+            #expect(run.status == 0, "\(run.err)")
+            #expect(file("content") == content, "level \(level)")
+            #expect(run.err.contains("150") || run.err.contains("bytes"))
+            // Standard streams, and the reference's own output for comparison.
+            let piped = try maimo(["-d"], stdin: frame)
+            let reference = try Tool.run(zstd, ["-d", "-c"], stdin: frame)
+            #expect(piped.status == 0 && piped.stdout == reference.stdout && piped.stdout == content)
+            #expect(try maimo(["-d", "-c", "content.zst"]).stdout == content)
+            #expect(try maimo(["-d", "content.zst", "-o", "other", "-q"]).status == 0)
+            #expect(file("other") == content)
+            try FileManager.default.removeItem(at: directory.url.appendingPathComponent("other"))
+        }
+    }
+
+    @Test func refusesCorruptInputAndLeavesNoOutput() throws {
+        guard let zstd = Tool.reference("zstd") else { return }
+        let good = try Tool.run(zstd, ["-q", "-c", "-3", "content"], in: directory.url).stdout
+        var frame = good
+        frame[frame.count / 2] ^= 0x10
+        try directory.write("bad.zst", frame)
+        let run = try maimo(["-d", "bad.zst"])
+        #expect(run.status == 1)
+        #expect(run.err.hasPrefix("maimo zstd: "))
+        #expect(file("bad") == nil)
+        #expect(try Tool.run(zstd, ["-d", "-c", "bad.zst"], in: directory.url).status != 0)
+        // Truncated, empty, not zstd at all.
+        try directory.write("cut.zst", good.prefix(good.count - 3))
+        #expect(try maimo(["-d", "cut.zst"]).err.contains("truncated"))
+        #expect(file("cut") == nil)
+        #expect(try maimo(["-d"], stdin: Data()).err.contains("unexpected end of file"))
+        #expect(try maimo(["-d", "-o", "x"], stdin: Data("hello world".utf8)).err.contains("unknown magic"))
+        #expect(file("x") == nil)
+    }
+
+    @Test func keepsExistingOutputUnlessForced() throws {
+        guard let zstd = Tool.reference("zstd") else { return }
+        try directory.write("small.zst", try Tool.run(zstd, ["-q", "-c"], stdin: Data("new".utf8)).stdout)
+        try directory.write("small", Data("old".utf8))
+        #expect(try maimo(["-d", "small.zst"]).status == 1)
+        #expect(file("small") == Data("old".utf8))
+        #expect(try maimo(["-d", "-f", "small.zst"]).status == 0)
+        #expect(file("small") == Data("new".utf8))
+        #expect(try maimo(["-d", "content"]).err.contains("unknown suffix"))
+    }
+
+    @Test func usesDictionariesAndTheMemoryLimit() throws {
+        guard let zstd = Tool.reference("zstd") else { return }
+        var samples = [String]()
+        for i in 0..<200 {
+            let name = "sample\(i).json"
+            try directory.write(name, Data("{\"id\": \(i), \"name\": \"file\(i * 7)\", \"kind\": \"sample\", \"size\": \(i * 991)}".utf8))
+            samples.append(name)
+        }
+        #expect(try Tool.run(zstd, ["-q", "--train"] + samples + ["-o", "dict", "--maxdict=4096"], in: directory.url).status == 0)
+        let record = Data("{\"id\": 5000, \"name\": \"file35000\", \"kind\": \"sample\", \"size\": 4955000}".utf8)
+        let frame = try Tool.run(zstd, ["-q", "-c", "-D", "dict"], stdin: record, in: directory.url).stdout
+        #expect(try maimo(["-d", "-D", "dict"], stdin: frame).stdout == record)
+        let missing = try maimo(["-d"], stdin: frame)
+        #expect(missing.status == 1 && missing.err.contains("needs dictionary"))
+
+        let long = try Tool.run(zstd, ["-q", "-c", "--long=27"], stdin: content).stdout
+        let refused = try maimo(["-d", "--memory", "1MB"], stdin: long)
+        #expect(refused.status == 1 && refused.err.contains("window"))
+        #expect(try maimo(["-d", "--memory", "128MB"], stdin: long).stdout == content)
+    }
+}
