@@ -7,6 +7,7 @@
 //   swift run -c release --package-path Benchmarks cipher-compare     # SIV against ChaChaPoly
 //   swift run -c release --package-path Benchmarks keystore-compare   # MaimoKeystore against SQLite (GRDB)
 //   swift run -c release --package-path Benchmarks index-compare      # MaimoIndex against SQLite (GRDB)
+//   swift run -c release --package-path Benchmarks zstd-compare       # MaimoZstd against the zstd CLI
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -73,6 +74,13 @@ let package = Package(
                 "CompareSupport",
                 .product(name: "MaimoIndex", package: "Maimo"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "zstd-compare",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "MaimoZstd", package: "Maimo"),
             ]
         ),
     ],

@@ -70,9 +70,23 @@ struct BackwardBitReader {
         return status
     }
 
-    /// True when the container can be refilled by the fast path (at least 8 bytes remain before it).
+    /// Refills without checks: the caller knows that at least `consumed / 8` bytes remain before
+    /// `position` (and that no more than 64 bits were consumed).
     @inline(__always)
-    var canReloadFast: Bool { position >= start + 8 }
+    mutating func reloadFast() {
+        position -= consumed &>> 3
+        consumed &= 7
+        container = UInt64(littleEndian: UnsafeRawPointer(position).loadUnaligned(as: UInt64.self))
+    }
+
+    /// Takes back the state of a marker-bit loop (see `Huffman.decodeFourStreams`): the
+    /// container was loaded at `position`, and the marker's trailing zeros count the bits used.
+    @inline(__always)
+    mutating func resume(at position: UnsafePointer<UInt8>, bits: UInt64) {
+        self.position = position
+        container = UInt64(littleEndian: UnsafeRawPointer(position).loadUnaligned(as: UInt64.self))
+        consumed = bits.trailingZeroBitCount
+    }
 
     /// True when every bit of the stream has been consumed, exactly.
     var isFinished: Bool { position == start && consumed == 64 }

@@ -156,13 +156,14 @@ enum Huffman {
         }
         var out = output
         let end = output + count
-        while reader.canReloadFast && end - out >= 4 {
-            out[0] = decodeSymbol(&reader, table, tableLog)
-            out[1] = decodeSymbol(&reader, table, tableLog)
-            out[2] = decodeSymbol(&reader, table, tableLog)
-            out[3] = decodeSymbol(&reader, table, tableLog)
-            out += 4
-            reader.reload()
+        while true {
+            let rounds = min((reader.position - reader.start) / 7, (end - out) / 5)
+            if rounds <= 0 { break }
+            for _ in 0..<rounds {
+                for i in 0..<5 { out[i] = decodeSymbol(&reader, table, tableLog) }
+                out += 5
+                reader.reloadFast()
+            }
         }
         try finish(&reader, from: out, to: end, table: table, tableLog: tableLog, offset: offset)
     }
@@ -220,17 +221,48 @@ enum Huffman {
         let end2 = output + min(2 * segment, count)
         let end3 = output + min(3 * segment, count)
         var o1 = output, o2 = end1, o3 = end2, o4 = end3
-        // Streams 1-3 have `segment` symbols, stream 4 at most as many: checking o4 and o1 suffices.
-        while end - o4 >= 4 && end1 - o1 >= 4
-            && r1.canReloadFast && r2.canReloadFast && r3.canReloadFast && r4.canReloadFast {
-            for i in 0..<4 {
-                o1[i] = decodeSymbol(&r1, table, tableLog)
-                o2[i] = decodeSymbol(&r2, table, tableLog)
-                o3[i] = decodeSymbol(&r3, table, tableLog)
-                o4[i] = decodeSymbol(&r4, table, tableLog)
+        // Fast loop: each round decodes 5 symbols per stream (at most 55 bits, so a reload moves
+        // a stream back at most 7 bytes). The number of rounds that can run without any bounds
+        // check is computed up front from the bytes left before each stream's start and the room
+        // left in the output; streams 1-3 have `segment` symbols, stream 4 at most as many.
+        // In the loop each stream is two registers: its load position and its bits, left-aligned
+        // with a marker bit below them whose trailing-zero count is the bits consumed.
+        var rounds = min(
+            min((r1.position - r1.start) / 7, (r2.position - r2.start) / 7),
+            min((r3.position - r3.start) / 7, (r4.position - r4.start) / 7),
+            min((end1 - o1) / 5, (end - o4) / 5))
+        if rounds > 0 {
+            var p1 = r1.position, p2 = r2.position, p3 = r3.position, p4 = r4.position
+            var b1 = (r1.container | 1) &<< UInt64(r1.consumed), b2 = (r2.container | 1) &<< UInt64(r2.consumed)
+            var b3 = (r3.container | 1) &<< UInt64(r3.consumed), b4 = (r4.container | 1) &<< UInt64(r4.consumed)
+            let shift = UInt64(64 - tableLog)
+            @inline(__always) func step(_ bits: inout UInt64) -> UInt8 {
+                let entry = table[Int(truncatingIfNeeded: bits &>> shift)]
+                bits &<<= UInt64(entry & 0xFF)
+                return UInt8(truncatingIfNeeded: entry >> 8)
             }
-            o1 += 4; o2 += 4; o3 += 4; o4 += 4
-            r1.reload(); r2.reload(); r3.reload(); r4.reload()
+            @inline(__always) func refill(_ bits: inout UInt64, _ position: inout UnsafePointer<UInt8>) {
+                let consumed = bits.trailingZeroBitCount
+                position -= consumed &>> 3
+                bits = (UInt64(littleEndian: UnsafeRawPointer(position).loadUnaligned(as: UInt64.self)) | 1) &<< UInt64(consumed & 7)
+            }
+            while rounds > 0 {
+                for _ in 0..<rounds {
+                    for i in 0..<5 {
+                        o1[i] = step(&b1)
+                        o2[i] = step(&b2)
+                        o3[i] = step(&b3)
+                        o4[i] = step(&b4)
+                    }
+                    o1 += 5; o2 += 5; o3 += 5; o4 += 5
+                    refill(&b1, &p1); refill(&b2, &p2); refill(&b3, &p3); refill(&b4, &p4)
+                }
+                rounds = min(
+                    min((p1 - r1.start) / 7, (p2 - r2.start) / 7), min((p3 - r3.start) / 7, (p4 - r4.start) / 7),
+                    min((end1 - o1) / 5, (end - o4) / 5))
+            }
+            r1.resume(at: p1, bits: b1); r2.resume(at: p2, bits: b2)
+            r3.resume(at: p3, bits: b3); r4.resume(at: p4, bits: b4)
         }
         try finish(&r1, from: o1, to: end1, table: table, tableLog: tableLog, offset: offsets.0)
         try finish(&r2, from: o2, to: end2, table: table, tableLog: tableLog, offset: offsets.1)

@@ -1,0 +1,189 @@
+// Prints MaimoZstd's decompression speed next to the reference `zstd` (1.5.x, C), in one run,
+// as ratios, on a generated mixed corpus: prose, JSON records, binary tables and noise (standing
+// for already-compressed files), compressed by the reference at levels 1 and 3.
+//
+// Two comparisons per level:
+//   library: MaimoZstd in memory (output copied into one buffer) against `zstd -b -d FILE`,
+//            the reference's own in-memory decompression benchmark;
+//   CLI:     `maimo zstd -d -c FILE > /dev/null` against `zstd -d -c FILE > /dev/null`.
+//
+//   swift run -c release --package-path Benchmarks zstd-compare [--quick] [--maimo PATH]
+import CompareSupport
+import Foundation
+import MaimoZstd
+
+let quick = CommandLine.arguments.contains("--quick")
+
+func which(_ name: String) -> String? {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let path = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
+
+/// Runs a command to completion; returns its standard output (and standard error, merged).
+func capture(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// The fastest of several runs of a command with stdout to /dev/null (posix_spawn: Foundation's
+/// Process adds its own tens of milliseconds per launch).
+func timeCommand(_ executable: String, _ arguments: [String], runs: Int) -> Double {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    return best(runs) {
+        var pid = pid_t()
+        guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+}
+
+// MARK: The corpus
+
+struct Generator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+let words = ("the of and to in is was for on that with as by at from this be are or an it not which have has "
+    + "storage verify retrieve remote provider onion block frame window literal sequence offset match").split(separator: " ").map(String.init)
+
+func piece(_ kind: Int, _ count: Int, _ g: inout Generator) -> [UInt8] {
+    var out = [UInt8]()
+    out.reserveCapacity(count + 200)
+    switch kind {
+    case 0:
+        while out.count < count {
+            let sentence = (0..<Int.random(in: 6...14, using: &g)).map { _ in words.randomElement(using: &g)! }.joined(separator: " ")
+            out += Array((sentence.prefix(1).uppercased() + sentence.dropFirst() + ".\n").utf8)
+        }
+    case 1:
+        var id = Int.random(in: 0...1_000_000, using: &g)
+        while out.count < count {
+            id += 1
+            let line = "{\"id\": \(id), \"user\": \"user\(Int.random(in: 1...500, using: &g))\", \"path\": \"/home/\(words.randomElement(using: &g)!)/\(words.randomElement(using: &g)!)\", \"size\": \(Int.random(in: 0...(1 << 30), using: &g)), \"ok\": \(Int.random(in: 0..<10, using: &g) < 9)}\n"
+            out += Array(line.utf8)
+        }
+    case 2:
+        var time: UInt32 = 0
+        while out.count < count {
+            time &+= UInt32.random(in: 1...50, using: &g)
+            withUnsafeBytes(of: time) { out += $0 }
+            withUnsafeBytes(of: UInt16.random(in: 0...7, using: &g)) { out += $0 }
+            withUnsafeBytes(of: Int16.random(in: -300...300, using: &g)) { out += $0 }
+            withUnsafeBytes(of: UInt16.random(in: 0...1000, using: &g)) { out += $0 }
+        }
+    default:
+        while out.count < count { withUnsafeBytes(of: g.next()) { out += $0 } }
+    }
+    return Array(out.prefix(count))
+}
+
+func corpus(kinds: [Int], size: Int) -> [UInt8] {
+    var g = Generator(state: 20_261_125)
+    var out = [UInt8]()
+    out.reserveCapacity(size)
+    while out.count < size {
+        let kind = kinds.randomElement(using: &g)!
+        // Noise stands for already-compressed files: a quarter as much of it.
+        let count = Int.random(in: 20_000...400_000, using: &g) / (kind == 3 ? 4 : 1)
+        out += piece(kind, min(count, size - out.count), &g)
+    }
+    return out
+}
+
+// MARK: Measurements
+
+guard let zstd = which("zstd") else {
+    print("zstd-compare needs the reference `zstd` on PATH (apt-get install zstd)")
+    exit(1)
+}
+let maimo = CommandLine.arguments.firstIndex(of: "--maimo").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+} ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/release/maimo").path
+let haveMaimo = FileManager.default.isExecutableFile(atPath: maimo)
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-zstd-bench-\(getpid())")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: directory) }
+
+let size = quick ? 16 << 20 : 64 << 20
+let corpora: [(String, [Int])] = [("mixed", [0, 1, 2, 3]), ("text", [0]), ("json", [1]), ("binary", [2])]
+print("MaimoZstd decompression against \(try capture(zstd, ["--version"]).split(separator: "\n").first ?? "zstd")")
+print("Corpus: \(size >> 20) MiB per kind, generated (seed 20261125); MB = 10^6 bytes, best of N.")
+print("")
+print("corpus  level  ratio   maimo lib   zstd -b -d   lib ratio   maimo CLI   zstd CLI   CLI ratio")
+
+/// `zstd -b -d`'s decompression speed in MB/s (the last figure it prints).
+func referenceSpeed(_ file: String) throws -> Double {
+    let output = try capture(zstd, ["-b", "-d", "-i\(quick ? 1 : 3)", file])
+    let figures = output.split(whereSeparator: { $0 == " " || $0 == "\r" || $0 == "\n" || $0 == "," })
+    var last = 0.0
+    for (i, word) in figures.enumerated() where word == "MB/s" && i > 0 {
+        last = Double(figures[i - 1]) ?? last
+    }
+    return last
+}
+
+for (name, kinds) in corpora {
+    let data = corpus(kinds: kinds, size: size)
+    let plain = directory.appendingPathComponent("\(name).bin").path
+    FileManager.default.createFile(atPath: plain, contents: Data(data))
+    for level in [1, 3] {
+        let compressedPath = directory.appendingPathComponent("\(name)-\(level).zst").path
+        _ = try capture(zstd, ["-q", "-f", "-\(level)", plain, "-o", compressedPath])
+        let frame = [UInt8](try Data(contentsOf: URL(fileURLWithPath: compressedPath)))
+
+        let output = UnsafeMutableRawPointer.allocate(byteCount: data.count, alignment: 64)
+        defer { output.deallocate() }
+        var produced = 0
+        let libraryTime = try best(quick ? 3 : 8) {
+            let decoder = ZstdDecompressor()
+            produced = 0
+            try decoder.decompress(frame) { (bytes) throws(ZstdError) in
+                (output + produced).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                produced += bytes.count
+            }
+            try decoder.finish()
+        }
+        guard produced == data.count, memcmp(output, data, data.count) == 0 else {
+            print("MaimoZstd output differs on \(name) level \(level)!")
+            exit(1)
+        }
+        let maimoLibrary = Double(data.count) / libraryTime / 1e6
+        let reference = try referenceSpeed(compressedPath)
+        var cli = "          -            -          -"
+        if haveMaimo {
+            let runs = quick ? 3 : 8
+            let ours = timeCommand(maimo, ["zstd", "-d", "-c", compressedPath], runs: runs)
+            let theirs = timeCommand(zstd, ["-d", "-c", compressedPath], runs: runs)
+            cli = String(format: "%7.0f MB/s %7.0f MB/s   %6.2f×", Double(data.count) / ours / 1e6, Double(data.count) / theirs / 1e6, theirs / ours)
+        }
+        print(name.padding(toLength: 7, withPad: " ", startingAt: 0) + String(format: " %5d  %5.2f  %6.0f MB/s  %6.0f MB/s    %6.2f×  ", 
+                    
+                     level, Double(data.count) / Double(frame.count), maimoLibrary, reference, maimoLibrary / reference) + cli)
+    }
+}
+if !haveMaimo { print("\n(no maimo binary at \(maimo): build it with `swift build -c release` for the CLI columns)") }
