@@ -5,6 +5,7 @@ import MaimoBlake3
 import MaimoCipher
 import MaimoIndex
 import MaimoKeystore
+import MaimoZstd
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,6 +75,58 @@ struct DemoCommand: ParsableCommand {
         try keystoreStep(UnsafeRawBufferPointer(rebasing: input[..<min(input.count, 64 << 20)]))
         print("")
         try indexStep()
+        print("")
+        try zstdStep()
+    }
+
+    /// MaimoZstd: frames the reference `zstd` made from generated text and JSON, decoded here,
+    /// and a corrupted frame refused. (Own compression arrives with the encoder.)
+    private func zstdStep() throws {
+        print("MaimoZstd: decoding what the reference zstd made")
+        var state: UInt64 = 0x2026_1125
+        func next() -> Int { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return Int(state >> 1) }
+        let words = ["maimo", "stores", "files", "over", "tor", "and", "proves", "every", "byte", "is", "still", "there", "with", "a", "hash"]
+        var corpus = [UInt8]()
+        while corpus.count < 16 << 20 {
+            if next() % 2 == 0 {
+                corpus += Array(((0..<(6 + next() % 9)).map { _ in words[next() % words.count] }.joined(separator: " ") + ".\n").utf8)
+            } else {
+                corpus += Array("{\"id\": \(next() % 1_000_000), \"path\": \"/home/\(words[next() % words.count])/\(next() % 1000)\", \"size\": \(next() % (1 << 30))}\n".utf8)
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-demo-zstd-\(getpid())").path
+        guard mkdir(directory, 0o700) == 0 else { print("  cannot create \(directory)"); return }
+        defer { _ = try? FileManager.default.removeItem(atPath: directory) }
+        let plainPath = directory + "/corpus", framePath = directory + "/corpus.zst"
+        guard FileManager.default.createFile(atPath: plainPath, contents: Data(corpus)) else { return }
+        var pid = pid_t()
+        let arguments: [String] = ["zstd", "-q", "-3", plainPath, "-o", framePath]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var status: Int32 = -1
+        if posix_spawnp(&pid, "zstd", nil, nil, argv, environ) == 0 { waitpid(pid, &status, 0) }
+        guard status == 0, let frameData = FileManager.default.contents(atPath: framePath) else {
+            print("  the reference zstd is not installed (apt-get install zstd); skipped until Maimo's own encoder lands")
+            return
+        }
+        let frame = [UInt8](frameData)
+        let clock = ContinuousClock()
+        var output = [UInt8]()
+        var best = Double.infinity
+        for _ in 0..<max(1, repetitions) {
+            let time = try clock.measure { output = try Zstd.decompress(frame) }
+            best = min(best, seconds(time))
+        }
+        print("  \(corpus.count >> 20) MiB of text and JSON lines, zstd -3: \(frame.count) bytes (ratio \(format(Double(corpus.count) / Double(frame.count))))")
+        print("  decoded at \(format(Double(corpus.count) / best / 1e6)) MB/s on one core: \(output == corpus ? "identical" : "DIFFERENT")")
+        var damaged = frame
+        damaged[damaged.count / 2] ^= 0x20
+        do {
+            _ = try Zstd.decompress(damaged)
+            print("  one flipped bit: ACCEPTED")
+        } catch {
+            print("  one flipped bit: rejected (\(error))")
+        }
     }
 
     /// MaimoIndex: a catalogue of typed rows, lookups, a snapshot that ignores a later commit,
