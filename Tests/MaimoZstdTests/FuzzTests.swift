@@ -6,7 +6,7 @@ import Testing
 /// Mutated reference frames must decode or fail with a `ZstdError`: never trap, hang or read out
 /// of bounds. `swift test` runs a bounded number of cases; a long run in release mode:
 ///
-///     MAIMO_ZSTD_FUZZ=200000 swift test -c release --filter "zstd fuzz"
+///     MAIMO_ZSTD_FUZZ=5000000 swift test -c release --filter MaimoZstdTests.FuzzTests
 @Suite("zstd fuzz")
 struct FuzzTests {
     static var iterations: Int {

@@ -22,6 +22,37 @@ struct MalformedTests {
         return frame
     }
 
+    /// A frame with no content size whose one block is a compressed block of `body`.
+    static func compressedFrame(_ body: [UInt8]) -> [UInt8] {
+        let header = body.count << 3 | 2 << 1 | 1
+        return [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x00, UInt8(header & 0xFF), UInt8((header >> 8) & 0xFF), UInt8(header >> 16)] + body
+    }
+
+    @Test("hand-made blocks: RLE literals, raw literals with RLE-mode sequence tables")
+    func handMadeCompressedBlocks() throws {
+        // RLE literals block (type 1, 20 times "x"), then a sequences section with no sequences.
+        #expect(try Zstd.decompress(Self.compressedFrame([20 << 3 | 1, UInt8(ascii: "x"), 0])) == Array(repeating: UInt8(ascii: "x"), count: 20))
+        // Raw literals "abcd", one sequence: literal length 4 (code 4), offset value 7 (code 2,
+        // extra bits 3, so offset 4), match length 6 (code 3); all three tables in RLE mode.
+        // The bitstream holds the two offset bits under its end marker: 0b111.
+        let body: [UInt8] = [4 << 3, 0x61, 0x62, 0x63, 0x64, 0x01, 0x54, 0x04, 0x02, 0x03, 0x07]
+        #expect(try Zstd.decompress(Self.compressedFrame(body)) == Array("abcdabcdab".utf8))
+        // The same with a symbol beyond the literal-length codes is refused.
+        var bad = body
+        bad[7] = 36
+        #expect(throws: ZstdError.corrupt(offset: 16, reason: "RLE symbol 36 of the literal lengths is out of range")) {
+            try Zstd.decompress(Self.compressedFrame(bad))
+        }
+        // Repeat mode in the first block of a frame has no table to repeat.
+        var repeatMode = body
+        repeatMode[6] = 0xFC
+        #expect(throws: ZstdError.self) { try Zstd.decompress(Self.compressedFrame(repeatMode)) }
+        // An offset reaching before the start of the frame.
+        var far = body
+        far[8] = 5   // offset code 5: at least 32 - 3 = 29 bytes back
+        #expect(throws: ZstdError.self) { try Zstd.decompress(Self.compressedFrame(far)) }
+    }
+
     @Test func handMadeRawFrameDecodes() throws {
         #expect(try Zstd.decompress(Self.rawFrame(declaring: 5, blocks: [[1, 2], [3, 4, 5]])) == [1, 2, 3, 4, 5])
         #expect(try Zstd.decompress(Self.rawFrame(declaring: nil, blocks: [[9]])) == [9])

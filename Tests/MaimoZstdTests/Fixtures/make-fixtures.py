@@ -51,8 +51,15 @@ def runs(n):
         out += bytes([rng.choice([0, 0, 0, 255, 32])]) * rng.randint(1, 5000)
     return bytes(out[:n])
 
-def zstd(args, data):
-    return subprocess.run(["zstd", "-q", "-c"] + args, input=data, check=True, capture_output=True).stdout
+def zstd(args, data, piped=False):
+    """Compresses `data` from a file (so the header records its size), or piped (no size)."""
+    if piped:
+        return subprocess.run(["zstd", "-q", "-c"] + args, input=data, check=True, capture_output=True).stdout
+    with open("input.tmp", "wb") as f: f.write(data)
+    try:
+        return subprocess.run(["zstd", "-q", "-c"] + args + ["input.tmp"], check=True, capture_output=True).stdout
+    finally:
+        os.remove("input.tmp")
 
 def b3(data):
     return subprocess.run(["b3sum", "--no-names"], input=data, check=True, capture_output=True).stdout.decode().strip()
@@ -80,6 +87,16 @@ os.remove("stdin-input.tmp")
 add("text-piped-long.zst", piped, data)
 add("json-no-check.zst", zstd(["-3", "--no-check"], inputs["json"]), inputs["json"])
 add("json-no-size.zst", zstd(["-3", "--no-content-size"], inputs["json"]), inputs["json"])
+add("json-piped.zst", zstd(["-3"], inputs["json"], piped=True), inputs["json"])
+hello = b"Hello, zstd! " * 7
+add("small.zst", zstd(["-3"], hello), hello)                     # single segment, 1-byte size
+zeros = bytes(300_000) + b"a" * 100_000
+add("zeros.zst", zstd(["-3"], zeros), zeros)                     # RLE blocks
+# The same frame with its content size spelled in 8 bytes (only a >4 GiB input would get that).
+framed = zstd(["-3", "--no-check"], inputs["text"], piped=True)
+assert framed[4] == 0x00                                           # windowed, no size, no ID
+eight = framed[:4] + bytes([0xC0]) + framed[5:6] + struct.pack("<Q", len(inputs["text"])) + framed[6:]
+add("size-8-bytes.zst", eight, inputs["text"])
 a, b = inputs["json"][:40_000], inputs["binary"][:30_000]
 add("multi-frame.zst", zstd(["-3"], a) + zstd(["-19"], b), a + b)
 skippable = struct.pack("<II", 0x184D2A53, 11) + b"hello world"
@@ -96,14 +113,19 @@ os.makedirs("samples.tmp", exist_ok=True)
 for i in range(400):
     with open(f"samples.tmp/{i}.json", "wb") as f: f.write(record(i).encode())
 subprocess.run("zstd -q --train samples.tmp/*.json --maxdict=4096 -o json.dict", shell=True, check=True)
-for name in os.listdir("samples.tmp"): os.remove(f"samples.tmp/{name}")
-os.rmdir("samples.tmp")
+os.rename("samples.tmp", "samples2.tmp")
 records = "".join(record(1000 + i) + "\n" for i in range(4)).encode()
 one = record(2000).encode()
 add("dict-record.zst", zstd(["-3", "-D", "json.dict"], one), one, "json.dict")
 add("dict-records-19.zst", zstd(["-19", "-D", "json.dict"], records), records, "json.dict")
 add("dict-no-id.zst", zstd(["-3", "-D", "json.dict", "--no-dictID"], one), one, "json.dict")
 # Raw content dictionary: any file that lacks the dictionary magic.
+# Dictionary IDs that fit one and two bytes give 1- and 2-byte ID fields in the frame header.
+for dict_id, name in ((200, "small-id.dict"), (40_000, "medium-id.dict")):
+    subprocess.run(f"zstd -q --train samples2.tmp/*.json --maxdict=2048 --dictID={dict_id} -o {name}", shell=True, check=True)
+    add(f"dict-id-{dict_id}.zst", zstd(["-3", "-D", name], one), one, name)
+for name in os.listdir("samples2.tmp"): os.remove(f"samples2.tmp/{name}")
+os.rmdir("samples2.tmp")
 raw = large[:8_000]
 with open("raw.dict", "wb") as f: f.write(raw)
 tail = large[8_000:20_000]
