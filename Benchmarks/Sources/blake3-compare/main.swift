@@ -13,29 +13,9 @@ let clock = benchmarkClock
 
 
 
-/// The fastest of several runs of a command, stdout to /dev/null. posix_spawn, because
-/// Foundation's `Process` adds tens of milliseconds of its own per launch on Linux.
+/// The fastest of several runs of a command, stdout to /dev/null.
 func run(_ executable: String, _ arguments: [String]) -> Double {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    return best(quick ? 10 : 60) {
-        var pid = pid_t()
-        guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
-}
-
-func which(_ name: String) -> String? {
-    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let path = "\(directory)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
+    timeCommand(executable, arguments, runs: quick ? 10 : 60)
 }
 
 func gbps(_ bytes: Int, _ seconds: Double) -> String { String(format: "%6.2f GB/s", Double(bytes) / seconds / 1e9) }

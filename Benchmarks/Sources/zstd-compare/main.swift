@@ -14,14 +14,6 @@ import MaimoZstd
 
 let quick = CommandLine.arguments.contains("--quick")
 
-func which(_ name: String) -> String? {
-    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let path = "\(directory)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}
-
 /// Runs a command to completion; returns its standard output (and standard error, merged).
 func capture(_ executable: String, _ arguments: [String]) throws -> String {
     let process = Process()
@@ -34,23 +26,6 @@ func capture(_ executable: String, _ arguments: [String]) throws -> String {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
-}
-
-/// The fastest of several runs of a command with stdout to /dev/null (posix_spawn: Foundation's
-/// Process adds its own tens of milliseconds per launch).
-func timeCommand(_ executable: String, _ arguments: [String], runs: Int) -> Double {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    return best(runs) {
-        var pid = pid_t()
-        guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
 }
 
 // MARK: The corpus

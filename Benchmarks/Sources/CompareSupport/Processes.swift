@@ -1,0 +1,28 @@
+// Running the reference tools the comparisons measure against.
+import Foundation
+
+/// The path of `name` on PATH, or nil.
+public func which(_ name: String) -> String? {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let path = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
+
+/// The fastest of `runs` runs of a command, stdout to /dev/null. posix_spawn, because
+/// Foundation's `Process` adds tens of milliseconds of its own per launch on Linux.
+public func timeCommand(_ executable: String, _ arguments: [String], runs: Int) -> Double {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    return best(runs) {
+        var pid = pid_t()
+        guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+}
