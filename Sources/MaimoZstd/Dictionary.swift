@@ -16,6 +16,8 @@ public final class ZstdDictionary: @unchecked Sendable {
     let huffmanLog: Int
     let tables: [SequenceTable]
     let repeats: (Int, Int, Int)
+    /// The entropy tables as a compressor starts a frame with them (nil for raw content).
+    var encodingState: EntropyState? { nil }
 
     /// Parses `bytes` as a zstd-format dictionary when they start with its magic number, and as
     /// raw content otherwise.

@@ -1,0 +1,334 @@
+/// The sequences a match finder produced for one block, and the literals between them.
+/// Offsets are distances; the block encoder turns them into repeat codes.
+final class SequenceBuffer {
+    let capacity: Int
+    let literals: UnsafeMutablePointer<UInt8>
+    var literalCount = 0
+    let literalLengths: UnsafeMutablePointer<UInt32>
+    let matchLengths: UnsafeMutablePointer<UInt32>
+    let distances: UnsafeMutablePointer<UInt32>
+    var count = 0
+
+    init(blockSize: Int) {
+        capacity = blockSize / 3 + 8
+        literals = .allocate(capacity: blockSize + 64)
+        literalLengths = .allocate(capacity: capacity)
+        matchLengths = .allocate(capacity: capacity)
+        distances = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        literals.deallocate()
+        literalLengths.deallocate()
+        matchLengths.deallocate()
+        distances.deallocate()
+    }
+
+    func reset() {
+        literalCount = 0
+        count = 0
+    }
+
+    /// Records `literalLength` literals from `source`, then a match.
+    @inline(__always)
+    func add(literals source: UnsafePointer<UInt8>, _ literalLength: Int, distance: Int, matchLength: Int) {
+        (literals + literalCount).update(from: source, count: literalLength)
+        literalCount += literalLength
+        literalLengths[count] = UInt32(truncatingIfNeeded: literalLength)
+        matchLengths[count] = UInt32(truncatingIfNeeded: matchLength)
+        distances[count] = UInt32(truncatingIfNeeded: distance)
+        count += 1
+    }
+
+    /// Records the literals after the last match.
+    func addLastLiterals(_ source: UnsafePointer<UInt8>, _ count: Int) {
+        (literals + literalCount).update(from: source, count: count)
+        literalCount += count
+    }
+}
+
+/// How one sequence kind is coded in a block.
+enum SequenceTableChoice {
+    case predefined(FSEEncodingTable)
+    case rle(symbol: Int)
+    case compressed(FSEEncodingTable)
+    case repeated(FSEEncodingTable)
+
+    var mode: Int {
+        switch self {
+        case .predefined: return 0
+        case .rle: return 1
+        case .compressed: return 2
+        case .repeated: return 3
+        }
+    }
+
+    var table: FSEEncodingTable? {
+        switch self {
+        case let .predefined(table), let .compressed(table), let .repeated(table): return table
+        case .rle: return nil
+        }
+    }
+}
+
+/// What a frame's blocks carry from one to the next: repeat offsets and the tables that
+/// treeless literals and repeat mode refer to.
+struct EntropyState {
+    var huffman: HuffmanEncodingTable?
+    var tables: [FSEEncodingTable?] = [nil, nil, nil]
+    var repeats = (1, 4, 8)
+}
+
+enum SequenceCodes {
+    static let literalLengthCodes: [UInt8] = (0..<64).map { value in
+        UInt8(SequenceKind.literalLengthBase.lastIndex { $0 <= UInt32(value) }!)
+    }
+    static let matchLengthCodes: [UInt8] = (0..<128).map { value in
+        UInt8(SequenceKind.matchLengthBase.lastIndex { $0 <= UInt32(value + 3) }!)
+    }
+
+    @inline(__always)
+    static func literalLength(_ value: Int) -> Int {
+        value < 64 ? Int(literalLengthCodes[value]) : (Int.bitWidth - 1 - value.leadingZeroBitCount) + 19
+    }
+
+    @inline(__always)
+    static func matchLength(_ value: Int) -> Int {
+        let base = value - 3
+        return base < 128 ? Int(matchLengthCodes[base]) : (Int.bitWidth - 1 - base.leadingZeroBitCount) + 36
+    }
+
+    static let predefinedTables: [FSEEncodingTable] = [SequenceKind.literalLength, .offset, .matchLength].map { kind in
+        let (counts, log) = kind.predefined
+        return FSEEncodingTable(counts: counts, accuracyLog: log)
+    }
+}
+
+/// Turns a block's sequences into a compressed block body (RFC 8878 §3.1.1.3).
+struct BlockEncoder {
+    /// Encodes the block into `output` (capacity at least the block size + 64); returns the body
+    /// size, or nil when a raw block would be as small. Updates `state` only on success.
+    static func encode(
+        _ sequences: SequenceBuffer, blockSize: Int, state: inout EntropyState,
+        output: UnsafeMutablePointer<UInt8>, capacity: Int
+    ) -> Int? {
+        var next = state
+        let literalsSize = encodeLiterals(sequences, state: &next, output: output, capacity: capacity)
+        guard let literalsSize else { return nil }
+        guard let sequencesSize = encodeSequences(
+            sequences, state: &next, output: output + literalsSize, capacity: capacity - literalsSize)
+        else { return nil }
+        let total = literalsSize + sequencesSize
+        // A compressed block must be worth its keep (as zstd: gain more than 1/64 + 2 bytes).
+        guard total < blockSize - (blockSize >> 6) - 2 || (sequences.count == 0 && total < blockSize) else { return nil }
+        state = next
+        return total
+    }
+
+    // MARK: Literals
+
+    static func writeRawLiteralsHeader(_ size: Int, type: UInt8, into output: UnsafeMutablePointer<UInt8>) -> Int {
+        if size < 32 {
+            output[0] = UInt8(size << 3) | type
+            return 1
+        } else if size < 4096 {
+            output[0] = UInt8((size << 4) & 0xF0) | 1 << 2 | type
+            output[1] = UInt8(size >> 4)
+            return 2
+        } else {
+            output[0] = UInt8((size << 4) & 0xF0) | 3 << 2 | type
+            output[1] = UInt8((size >> 4) & 0xFF)
+            output[2] = UInt8(size >> 12)
+            return 3
+        }
+    }
+
+    static func encodeLiterals(_ sequences: SequenceBuffer, state: inout EntropyState, output: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
+        let count = sequences.literalCount
+        let literals = sequences.literals
+        func raw() -> Int? {
+            guard count + 3 <= capacity else { return nil }
+            let header = writeRawLiteralsHeader(count, type: 0, into: output)
+            if count > 0 { (output + header).update(from: literals, count: count) }
+            return header + count
+        }
+        if count == 0 { return raw() }
+        var histogram = [Int](repeating: 0, count: 256)
+        histogram.withUnsafeMutableBufferPointer { counts in
+            for i in 0..<count { counts[Int(literals[i])] += 1 }
+        }
+        let maxSymbol = histogram.lastIndex { $0 > 0 }!
+        if histogram[maxSymbol] == count {
+            let header = writeRawLiteralsHeader(count, type: 1, into: output)
+            output[header] = literals[0]
+            return header + 1
+        }
+        // Too few literals to pay for a table: raw, unless the previous table fits them.
+        let fresh: HuffmanEncodingTable? = count >= 64 ? histogram.withUnsafeBufferPointer {
+            HuffmanEncodingTable(counts: $0.baseAddress!, maxSymbol: maxSymbol)
+        } : nil
+        let freshDescription = fresh?.description()
+        var choice: (table: HuffmanEncodingTable, description: [UInt8]?)?
+        var bestBits = count * 8
+        if let fresh, let freshDescription {
+            let bits = histogram.withUnsafeBufferPointer { fresh.cost(of: $0.baseAddress!, maxSymbol: maxSymbol)! } + freshDescription.count * 8
+            if bits < bestBits { bestBits = bits; choice = (fresh, freshDescription) }
+        }
+        if let previous = state.huffman, let bits = histogram.withUnsafeBufferPointer({ previous.cost(of: $0.baseAddress!, maxSymbol: maxSymbol) }) {
+            if bits + 48 < bestBits { bestBits = bits; choice = (previous, nil) }
+        }
+        guard let choice else { return raw() }
+        let singleStream = count < 256
+        let headerSize = singleStream ? 3 : count < 1024 ? 3 : count < 16384 ? 4 : 5
+        let descriptionSize = choice.description?.count ?? 0
+        guard headerSize + descriptionSize + 8 < capacity else { return raw() }
+        if let description = choice.description {
+            description.withUnsafeBufferPointer { (output + headerSize).update(from: $0.baseAddress!, count: $0.count) }
+        }
+        let streamsStart = output + headerSize + descriptionSize
+        let room = min(capacity, count + 64) - headerSize - descriptionSize
+        let streamsSize = singleStream
+            ? choice.table.encodeStream(literals, count: count, into: streamsStart, capacity: room)
+            : choice.table.encodeFourStreams(literals, count: count, into: streamsStart, capacity: room)
+        guard let streamsSize else { return raw() }
+        let compressedSize = descriptionSize + streamsSize
+        let minimumGain = (count >> 6) + 2
+        guard compressedSize + headerSize + minimumGain < count + (count < 32 ? 1 : count < 4096 ? 2 : 3) else { return raw() }
+        if singleStream && compressedSize >= 1024 { return raw() }
+        let type: Int = choice.description == nil ? 3 : 2
+        let sizeFormat = singleStream ? 0 : headerSize == 3 ? 1 : headerSize == 4 ? 2 : 3
+        let fieldBits = [10, 10, 14, 18][sizeFormat]
+        let header = type | sizeFormat << 2 | count << 4 | compressedSize << (4 + fieldBits)
+        for i in 0..<headerSize { output[i] = UInt8(truncatingIfNeeded: header >> (8 * i)) }
+        state.huffman = choice.table
+        return headerSize + compressedSize
+    }
+
+    // MARK: Sequences
+
+    static func encodeSequences(_ sequences: SequenceBuffer, state: inout EntropyState, output: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
+        let n = sequences.count
+        guard capacity > 16 else { return nil }
+        var cursor = 0
+        if n < 128 {
+            output[0] = UInt8(n); cursor = 1
+        } else if n < 0x7F00 {
+            output[0] = UInt8((n >> 8) + 128); output[1] = UInt8(n & 0xFF); cursor = 2
+        } else {
+            output[0] = 255; output[1] = UInt8((n - 0x7F00) & 0xFF); output[2] = UInt8((n - 0x7F00) >> 8); cursor = 3
+        }
+        if n == 0 { return cursor }
+
+        // Codes and extra-bit values; offsets become repeat codes as the decoder will see them.
+        let llCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        let mlCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        let ofCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        let ofValues = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        defer { llCodes.deallocate(); mlCodes.deallocate(); ofCodes.deallocate(); ofValues.deallocate() }
+        var counts = [[Int](repeating: 0, count: 36), [Int](repeating: 0, count: 32), [Int](repeating: 0, count: 53)]
+        var (rep1, rep2, rep3) = state.repeats
+        for i in 0..<n {
+            let literalLength = Int(sequences.literalLengths[i])
+            let distance = Int(sequences.distances[i])
+            var value: Int
+            if literalLength > 0 {
+                if distance == rep1 { value = 1 }
+                else if distance == rep2 { value = 2; rep2 = rep1; rep1 = distance }
+                else if distance == rep3 { value = 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
+                else { value = distance + 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
+            } else {
+                if distance == rep2 { value = 1; rep2 = rep1; rep1 = distance }
+                else if distance == rep3 { value = 2; rep3 = rep2; rep2 = rep1; rep1 = distance }
+                else if distance == rep1 - 1 { value = 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
+                else { value = distance + 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
+            }
+            ofValues[i] = UInt32(value)
+            let of = Int.bitWidth - 1 - value.leadingZeroBitCount
+            let ll = SequenceCodes.literalLength(literalLength)
+            let ml = SequenceCodes.matchLength(Int(sequences.matchLengths[i]))
+            llCodes[i] = UInt8(ll); ofCodes[i] = UInt8(of); mlCodes[i] = UInt8(ml)
+            counts[0][ll] += 1; counts[1][of] += 1; counts[2][ml] += 1
+        }
+
+        var choices = [SequenceTableChoice]()
+        var description = [UInt8]()
+        for kind in [SequenceKind.literalLength, .offset, .matchLength] {
+            let choice = chooseTable(counts[kind.rawValue], total: n, kind: kind, previous: state.tables[kind.rawValue], description: &description)
+            choices.append(choice)
+        }
+        output[cursor] = UInt8(choices[0].mode << 6 | choices[1].mode << 4 | choices[2].mode << 2)
+        cursor += 1
+        guard cursor + description.count + 16 < capacity else { return nil }
+        description.withUnsafeBufferPointer { (output + cursor).update(from: $0.baseAddress!, count: $0.count) }
+        cursor += description.count
+
+        var writer = BitWriter(output + cursor, capacity: capacity - cursor - 8)
+        let ll = choices[0].table, of = choices[1].table, ml = choices[2].table
+        let last = n - 1
+        var llState = ll?.initialState(Int(llCodes[last])) ?? 0
+        var ofState = of?.initialState(Int(ofCodes[last])) ?? 0
+        var mlState = ml?.initialState(Int(mlCodes[last])) ?? 0
+        @inline(__always) func extras(_ i: Int) {
+            let llCode = Int(llCodes[i]), mlCode = Int(mlCodes[i]), ofCode = Int(ofCodes[i])
+            writer.add(UInt64(sequences.literalLengths[i]), Int(SequenceKind.literalLengthBits[llCode]))
+            writer.add(UInt64(sequences.matchLengths[i] &- 3), Int(SequenceKind.matchLengthBits[mlCode]))
+            if ofCode > 24 { writer.flush() }
+            writer.add(UInt64(ofValues[i]), ofCode)
+            writer.flush()
+        }
+        extras(last)
+        var i = last
+        while i > 0 {
+            i -= 1
+            of?.encode(Int(ofCodes[i]), state: &ofState, into: &writer)
+            ml?.encode(Int(mlCodes[i]), state: &mlState, into: &writer)
+            ll?.encode(Int(llCodes[i]), state: &llState, into: &writer)
+            writer.flush()
+            extras(i)
+        }
+        ml?.flush(mlState, into: &writer)
+        of?.flush(ofState, into: &writer)
+        ll?.flush(llState, into: &writer)
+        guard let streamSize = writer.closeBackward() else { return nil }
+        for kind in 0..<3 {
+            if case .rle = choices[kind] { state.tables[kind] = nil } else { state.tables[kind] = choices[kind].table }
+        }
+        state.repeats = (rep1, rep2, rep3)
+        return cursor + streamSize
+    }
+
+    /// Picks predefined, RLE, a new table or the previous one, whichever codes `counts` smallest.
+    static func chooseTable(
+        _ counts: [Int], total: Int, kind: SequenceKind, previous: FSEEncodingTable?, description: inout [UInt8]
+    ) -> SequenceTableChoice {
+        let maxSymbol = counts.lastIndex { $0 > 0 }!
+        let predefined = SequenceCodes.predefinedTables[kind.rawValue]
+        if counts[maxSymbol] == total {
+            if total <= 2, let _ = FSE.cost(of: counts, under: predefined.counts, accuracyLog: predefined.accuracyLog) {
+                return .predefined(predefined)
+            }
+            description.append(UInt8(maxSymbol))
+            return .rle(symbol: maxSymbol)
+        }
+        var best: SequenceTableChoice? = nil
+        var bestBits = Double.infinity
+        if let bits = FSE.cost(of: counts, under: predefined.counts, accuracyLog: predefined.accuracyLog) {
+            best = .predefined(predefined); bestBits = bits
+        }
+        if let previous, let bits = FSE.cost(of: counts, under: previous.counts, accuracyLog: previous.accuracyLog), bits < bestBits {
+            best = .repeated(previous); bestBits = bits
+        }
+        let log = FSE.optimalAccuracyLog(maxLog: kind.maxAccuracyLog, total: total, maxSymbol: maxSymbol)
+        let trimmed = Array(counts[0...maxSymbol])
+        var header = [UInt8]()
+        if let normalized = FSE.normalize(trimmed, total: total, accuracyLog: log, allowLowProbability: total >= 2048) {
+            FSE.writeCounts(normalized, accuracyLog: log, into: &header)
+            if let bits = FSE.cost(of: trimmed, under: normalized, accuracyLog: log), bits + Double(header.count * 8) < bestBits || best == nil {
+                best = .compressed(FSEEncodingTable(counts: normalized, accuracyLog: log))
+                bestBits = bits
+            }
+        }
+        if case .compressed = best! { description += header }
+        return best!
+    }
+}

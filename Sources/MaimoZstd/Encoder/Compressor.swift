@@ -1,0 +1,237 @@
+import MaimoXXHash
+
+/// Settings of a ``ZstdCompressor``.
+public struct ZstdCompressionOptions: Sendable {
+    /// 1 (fastest) to 19 (smallest); 3 is zstd's default.
+    public var level: Int
+    /// Whether frames end with the XXH64 content checksum (zstd's default: yes).
+    public var checksum: Bool
+    /// The exact number of bytes that will be compressed, when known in advance: it goes into the
+    /// frame header, and small inputs get smaller tables and windows.
+    public var contentSize: UInt64?
+    /// Whether the frame names the dictionary's ID (zstd's default: yes).
+    public var includesDictionaryID: Bool
+    /// Overrides the level's search parameters.
+    public var parameters: ZstdParameters?
+
+    public init(level: Int = 3, checksum: Bool = true, contentSize: UInt64? = nil, includesDictionaryID: Bool = true, parameters: ZstdParameters? = nil) {
+        self.level = level
+        self.checksum = checksum
+        self.contentSize = contentSize
+        self.includesDictionaryID = includesDictionaryID
+        self.parameters = parameters
+    }
+}
+
+/// A streaming zstd compressor: one standard frame (RFC 8878) that the reference `zstd -d`
+/// decodes, made from input given in pieces of any size. Memory is bounded by the window plus
+/// one stretch of input: the tables of the level, about twice the window and a few blocks.
+public final class ZstdCompressor {
+    public let options: ZstdCompressionOptions
+    public let dictionary: ZstdDictionary?
+    public let parameters: ZstdParameters
+    public var windowSize: Int { 1 << parameters.windowLog }
+    let blockSize: Int
+
+    var window: UnsafeMutablePointer<UInt8>
+    let windowCapacity: Int
+    /// Bytes in the window, and the start of the first byte not yet compressed.
+    var end = 0
+    var next = 0
+    let dictionaryLength: Int
+    /// How far the window slid in total (positions are window indices).
+    var slid = 0
+    var consumed: UInt64 = 0
+    var headerWritten = false
+    var finished = false
+    var checksum = XXH64.State()
+    var entropy = EntropyState()
+    let finder: MatchFinder
+    let sequences: SequenceBuffer
+    let output: UnsafeMutablePointer<UInt8>
+    static let slack = 64
+
+    public init(dictionary: ZstdDictionary? = nil, options: ZstdCompressionOptions = .init()) {
+        self.options = options
+        self.dictionary = dictionary
+        let dictionaryLength = dictionary?.content.count ?? 0
+        self.dictionaryLength = dictionaryLength
+        parameters = (options.parameters ?? .level(options.level)).adjusted(forSize: options.contentSize, dictionarySize: 0)
+        let windowSize = 1 << parameters.windowLog
+        blockSize = min(1 << 17, windowSize)
+        var capacity = windowSize + max(windowSize, 1 << 20) + blockSize
+        if let size = options.contentSize, size < UInt64(capacity) { capacity = Int(size) }
+        windowCapacity = capacity + dictionaryLength
+        window = .allocate(capacity: windowCapacity + Self.slack)
+        finder = MatchFinder(parameters: parameters)
+        sequences = SequenceBuffer(blockSize: blockSize)
+        output = .allocate(capacity: blockSize + 256)
+        if let dictionary {
+            dictionary.content.withUnsafeBufferPointer { content in
+                if let base = content.baseAddress { window.update(from: base, count: content.count) }
+            }
+            end = dictionaryLength
+            next = dictionaryLength
+            finder.insert(window, from: 0, to: dictionaryLength)
+            if let encoding = dictionary.encodingState {
+                entropy = encoding
+                finder.rep1 = encoding.repeats.0
+                finder.rep2 = encoding.repeats.1
+            }
+        }
+    }
+
+    deinit {
+        window.deallocate()
+        output.deallocate()
+    }
+
+    /// Compresses `input`, handing finished bytes of the frame to `sink` as blocks complete.
+    public func compress(_ input: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        precondition(!finished, "ZstdCompressor: compress after finish")
+        try writeHeaderIfNeeded(sink)
+        var cursor = 0
+        while cursor < input.count {
+            if end == windowCapacity { slide() }
+            let take = min(windowCapacity - end, input.count - cursor)
+            if let contentSize = options.contentSize, consumed + UInt64(take) > contentSize {
+                throw .contentSizeMismatch(offset: 0, declared: contentSize, actual: consumed + UInt64(take))
+            }
+            let source = UnsafeRawBufferPointer(rebasing: input[cursor..<(cursor + take)])
+            (window + end).update(from: source.baseAddress!.assumingMemoryBound(to: UInt8.self), count: take)
+            if options.checksum { checksum.update(source) }
+            end += take
+            consumed += UInt64(take)
+            cursor += take
+            while end - next > blockSize {
+                try compressBlock(from: next, to: next + blockSize, last: false, sink)
+            }
+        }
+    }
+
+    /// Compresses `input` (see ``compress(_:to:)-(UnsafeRawBufferPointer,_)``).
+    public func compress(_ input: [UInt8], to sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        let result: Result<Void, ZstdError> = input.withUnsafeBytes { raw in
+            Result { () throws(ZstdError) in try compress(raw, to: sink) }
+        }
+        try result.get()
+    }
+
+    /// Compresses what is left, writes the last block and the checksum, and ends the frame.
+    public func finish(to sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        precondition(!finished, "ZstdCompressor: finish twice")
+        if let contentSize = options.contentSize, consumed != contentSize {
+            throw .contentSizeMismatch(offset: 0, declared: contentSize, actual: consumed)
+        }
+        try writeHeaderIfNeeded(sink)
+        try compressBlock(from: next, to: end, last: true, sink)
+        if options.checksum {
+            let sum = UInt32(truncatingIfNeeded: checksum.finalize())
+            try Self.emit((0..<4).map { UInt8(truncatingIfNeeded: sum >> (8 * $0)) }, sink)
+        }
+        finished = true
+    }
+
+    static func emit(_ bytes: [UInt8], _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        let result: Result<Void, ZstdError> = bytes.withUnsafeBytes { raw in Result { () throws(ZstdError) in try sink(raw) } }
+        try result.get()
+    }
+
+    /// Drops the oldest bytes beyond one window before `next` and shifts the tables to match.
+    func slide() {
+        let shift = next - windowSize
+        guard shift > 0 else { return }
+        window.update(from: window + shift, count: end - shift)
+        end -= shift
+        next -= shift
+        slid += shift
+        finder.slide(by: shift)
+    }
+
+    func writeHeaderIfNeeded(_ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        guard !headerWritten else { return }
+        headerWritten = true
+        var header: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0]
+        let dictionaryID = options.includesDictionaryID ? (dictionary?.id ?? 0) : 0
+        let idSize = dictionaryID == 0 ? 0 : dictionaryID < 256 ? 1 : dictionaryID < 65536 ? 2 : 3
+        var descriptor = UInt8(idSize)
+        if options.checksum { descriptor |= 0x04 }
+        let singleSegment = options.contentSize.map { $0 <= UInt64(windowSize) } ?? false
+        if singleSegment { descriptor |= 0x20 } else { header.append(UInt8((parameters.windowLog - 10) << 3)) }
+        for i in 0..<[0, 1, 2, 4][idSize] { header.append(UInt8(truncatingIfNeeded: dictionaryID >> (8 * i))) }
+        if let size = options.contentSize {
+            if size < 256 && singleSegment {
+                header.append(UInt8(size))
+            } else if size >= 256 && size < 65536 + 256 {
+                descriptor |= 1 << 6
+                header += [UInt8((size - 256) & 0xFF), UInt8((size - 256) >> 8)]
+            } else if size <= UInt64(UInt32.max) {
+                descriptor |= 2 << 6
+                for i in 0..<4 { header.append(UInt8(truncatingIfNeeded: size >> (8 * UInt64(i)))) }
+            } else {
+                descriptor |= 3 << 6
+                for i in 0..<8 { header.append(UInt8(truncatingIfNeeded: size >> (8 * UInt64(i)))) }
+            }
+        }
+        header[4] = descriptor
+        try Self.emit(header, sink)
+    }
+
+    func compressBlock(from start: Int, to stop: Int, last: Bool, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        let size = stop - start
+        var type = 0
+        var bodySize = size
+        var body = UnsafePointer(window + start)
+        if size > 0 {
+            let first = window[start]
+            var same = true
+            for i in 1..<size where window[start + i] != first { same = false; break }
+            if same && size > 1 {
+                type = 1
+                bodySize = 1
+            } else {
+                // References may reach into the dictionary while the frame is within one window of it.
+                let low = stop - (slid == 0 ? dictionaryLength : 0) <= windowSize ? 0 : max(0, stop - windowSize)
+                finder.findSequences(window, start: start, end: stop, low: low, into: sequences)
+                if let compressed = BlockEncoder.encode(sequences, blockSize: size, state: &entropy, output: output + 3, capacity: blockSize + 200) {
+                    type = 2
+                    bodySize = compressed
+                    body = UnsafePointer(output + 3)
+                }
+            }
+        }
+        let header = (last ? 1 : 0) | type << 1 | (type == 1 ? size : bodySize) << 3
+        if type == 2 {
+            output[0] = UInt8(header & 0xFF); output[1] = UInt8((header >> 8) & 0xFF); output[2] = UInt8(header >> 16)
+            try sink(UnsafeRawBufferPointer(start: output, count: 3 + bodySize))
+        } else {
+            var bytes = [UInt8(header & 0xFF), UInt8((header >> 8) & 0xFF), UInt8(header >> 16)]
+            if type == 1 { bytes.append(body.pointee) }
+            try Self.emit(bytes, sink)
+            if type == 0 && size > 0 { try sink(UnsafeRawBufferPointer(start: body, count: size)) }
+        }
+        next = stop
+    }
+}
+
+extension Zstd {
+    /// Compresses `data` into one frame with its content size in the header.
+    public static func compress(
+        _ data: UnsafeRawBufferPointer, level: Int = 3, dictionary: ZstdDictionary? = nil, checksum: Bool = true
+    ) -> [UInt8] {
+        let compressor = ZstdCompressor(
+            dictionary: dictionary, options: .init(level: level, checksum: checksum, contentSize: UInt64(data.count)))
+        var output = [UInt8]()
+        output.reserveCapacity(data.count / 2 + 64)
+        let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { bytes in output.append(contentsOf: bytes) }
+        // Cannot fail: the sink does not throw and the content size is exact.
+        try! compressor.compress(data, to: sink)
+        try! compressor.finish(to: sink)
+        return output
+    }
+
+    /// Compresses `data` into one frame with its content size in the header.
+    public static func compress(_ data: [UInt8], level: Int = 3, dictionary: ZstdDictionary? = nil, checksum: Bool = true) -> [UInt8] {
+        data.withUnsafeBytes { compress($0, level: level, dictionary: dictionary, checksum: checksum) }
+    }
+}
