@@ -17,7 +17,7 @@ public final class ZstdDictionary: @unchecked Sendable {
     let tables: [SequenceTable]
     let repeats: (Int, Int, Int)
     /// The entropy tables as a compressor starts a frame with them (nil for raw content).
-    var encodingState: EntropyState? { nil }
+    let encodingState: EntropyState?
 
     /// Parses `bytes` as a zstd-format dictionary when they start with its magic number, and as
     /// raw content otherwise.
@@ -40,16 +40,18 @@ public final class ZstdDictionary: @unchecked Sendable {
         huffmanLog = 0
         tables = []
         repeats = (1, 4, 8)
+        encodingState = nil
     }
 
     init(formatted bytes: [UInt8]) throws(ZstdError) {
         let table = UnsafeMutablePointer<UInt16>.allocate(capacity: Huffman.tableCapacity)
         var sequenceTables = [SequenceTable(capacity: 512), SequenceTable(capacity: 256), SequenceTable(capacity: 512)]
         var parsed: (id: UInt32, log: Int, repeats: (Int, Int, Int), contentStart: Int)?
+        var encoding = EntropyState()
         var failure: ZstdError?
         bytes.withUnsafeBytes { raw in
             do throws(ZstdError) {
-                parsed = try Self.parse(raw, huffman: table, tables: &sequenceTables)
+                parsed = try Self.parse(raw, huffman: table, tables: &sequenceTables, encoding: &encoding)
             } catch {
                 failure = error
             }
@@ -65,6 +67,8 @@ public final class ZstdDictionary: @unchecked Sendable {
         tables = sequenceTables
         repeats = parsed.repeats
         content = Array(bytes[parsed.contentStart...])
+        encoding.repeats = parsed.repeats
+        encodingState = encoding
     }
 
     deinit {
@@ -73,16 +77,20 @@ public final class ZstdDictionary: @unchecked Sendable {
     }
 
     static func parse(
-        _ raw: UnsafeRawBufferPointer, huffman: UnsafeMutablePointer<UInt16>, tables: inout [SequenceTable]
+        _ raw: UnsafeRawBufferPointer, huffman: UnsafeMutablePointer<UInt16>, tables: inout [SequenceTable],
+        encoding: inout EntropyState
     ) throws(ZstdError) -> (UInt32, Int, (Int, Int, Int), Int) {
         let id = raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian
         var cursor = 8
         let tree: (tableLog: Int, byteCount: Int)
+        var weights = [UInt8]()
         do {
-            tree = try Huffman.readTree(UnsafeRawBufferPointer(rebasing: raw[cursor...]), into: huffman, offset: UInt64(cursor))
+            tree = try Huffman.readTree(UnsafeRawBufferPointer(rebasing: raw[cursor...]), into: huffman, offset: UInt64(cursor), weightsOut: &weights)
         } catch {
             throw .invalidDictionary(reason: "bad Huffman table: \(error)")
         }
+        let lengths = weights.map { $0 == 0 ? UInt8(0) : UInt8(tree.tableLog + 1 - Int($0)) }
+        encoding.huffman = HuffmanEncodingTable(lengths: lengths, maxSymbol: lengths.count - 1)
         cursor += tree.byteCount
         let counts = UnsafeMutablePointer<Int16>.allocate(capacity: 256)
         let cells = UnsafeMutablePointer<FSECell>.allocate(capacity: 512)
@@ -99,6 +107,8 @@ public final class ZstdDictionary: @unchecked Sendable {
                 kind.fill(tables[kind.rawValue].cells, from: cells, accuracyLog: description.accuracyLog)
                 tables[kind.rawValue].accuracyLog = description.accuracyLog
                 tables[kind.rawValue].isValid = true
+                encoding.tables[kind.rawValue] = FSEEncodingTable(
+                    counts: Array(UnsafeBufferPointer(start: counts, count: description.symbolCount)), accuracyLog: description.accuracyLog)
                 cursor += description.byteCount
             } catch {
                 throw .invalidDictionary(reason: "bad \(kind.name) table: \(error)")

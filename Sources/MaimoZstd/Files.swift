@@ -55,3 +55,106 @@ extension Zstd {
         }
     }
 }
+
+import Dispatch
+
+extension Zstd {
+    /// How much input each thread compresses into its own frame in multi-threaded compression:
+    /// four windows of the level, at least 1 MiB.
+    public static func parallelChunkSize(level: Int) -> Int {
+        max(1 << 20, 4 << ZstdParameters.level(level).windowLog)
+    }
+
+    /// Compresses everything readable from `input` into `output` (file descriptors).
+    ///
+    /// With one thread the result is one frame (with the content size when `contentSize` is
+    /// given). With more, the input is cut into chunks of ``parallelChunkSize(level:)`` that are
+    /// compressed at once, each into its own frame, written in order: standard concatenated
+    /// frames that any zstd decoder reads as one stream, a little larger than one frame because
+    /// each chunk starts without history.
+    @discardableResult
+    public static func compress(
+        from input: Int32, to output: Int32, level: Int = 3, dictionary: ZstdDictionary? = nil,
+        threadCount: Int = 1, contentSize: UInt64? = nil, checksum: Bool = true,
+        inputName: String = "input", outputName: String = "output"
+    ) throws(ZstdError) -> Transfer {
+        var transfer = Transfer(bytesRead: 0, bytesWritten: 0)
+        let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { bytes in
+            try writeAll(bytes, to: output, name: outputName)
+            transfer.bytesWritten += UInt64(bytes.count)
+        }
+        if threadCount <= 1 {
+            let compressor = ZstdCompressor(
+                dictionary: dictionary, options: .init(level: level, checksum: checksum, contentSize: contentSize))
+            let capacity = 1 << 20
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            defer { buffer.deallocate() }
+            while true {
+                let count = try readFull(input, buffer, capacity, name: inputName)
+                if count == 0 { break }
+                transfer.bytesRead += UInt64(count)
+                try compressor.compress(UnsafeRawBufferPointer(start: buffer, count: count), to: sink)
+            }
+            try compressor.finish(to: sink)
+            return transfer
+        }
+        let chunk = parallelChunkSize(level: level)
+        let buffers = (0..<threadCount).map { _ in UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16) }
+        defer { buffers.forEach { $0.deallocate() } }
+        var first = true
+        while true {
+            var lengths = [Int](repeating: 0, count: threadCount)
+            for i in 0..<threadCount {
+                lengths[i] = try readFull(input, buffers[i], chunk, name: inputName)
+                transfer.bytesRead += UInt64(lengths[i])
+                if lengths[i] < chunk { break }
+            }
+            let used = lengths.filter { $0 > 0 }.count
+            if used == 0 {
+                if first { try writeEmptyFrame(level: level, dictionary: dictionary, checksum: checksum, sink) }
+                break
+            }
+            first = false
+            let frames = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: used)
+            frames.initialize(repeating: [])
+            defer { frames.deallocate() }
+            let shared = UncheckedSendable(value: (buffers, lengths, frames))
+            DispatchQueue.concurrentPerform(iterations: used) { i in
+                let (buffers, lengths, frames) = shared.value
+                frames[i] = compress(UnsafeRawBufferPointer(start: buffers[i], count: lengths[i]), level: level, dictionary: dictionary, checksum: checksum)
+            }
+            for frame in frames { try withBytes(frame, sink) }
+            if lengths[used - 1] < chunk { break }
+        }
+        return transfer
+    }
+
+    static func writeEmptyFrame(level: Int, dictionary: ZstdDictionary?, checksum: Bool, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        try withBytes(compress([UInt8](), level: level, dictionary: dictionary, checksum: checksum), sink)
+    }
+
+    static func withBytes(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        let result: Result<Void, ZstdError> = bytes.withUnsafeBytes { raw in Result { () throws(ZstdError) in try body(raw) } }
+        try result.get()
+    }
+
+    /// Reads until `capacity` bytes or the end of the input.
+    static func readFull(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ capacity: Int, name: String) throws(ZstdError) -> Int {
+        var total = 0
+        while total < capacity {
+            let count = read(descriptor, buffer + total, capacity - total)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "reading", path: name, errno: errno)
+            }
+            if count == 0 { break }
+            total += count
+        }
+        return total
+    }
+}
+
+/// Hands non-Sendable buffers to `concurrentPerform`, whose iterations touch disjoint parts.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+}

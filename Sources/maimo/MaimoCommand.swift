@@ -7,8 +7,14 @@ struct MaimoCommand: ParsableCommand {
         abstract: "Verifiable remote storage over Tor, and the pure-Swift libraries it is built from.",
         discussion: """
             Each library can be tried from here and checked against the tool people already trust:
-            `maimo hash` behaves like b3sum, `maimo bao` like the bao CLI, `maimo zstd -d` like zstd -d.
+            `maimo hash` behaves like b3sum, `maimo bao` like the bao CLI, `maimo zstd` like zstd.
             """,
         subcommands: [HashCommand.self, BaoCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self, ZstdCommand.self, KVCommand.self, IndexCommand.self, DemoCommand.self]
     )
+
+    /// Rewrites zstd-style `-19` level flags, then runs as usual.
+    static func main() {
+        let arguments = ZstdCommand.rewriteLevelFlags(Array(CommandLine.arguments.dropFirst()))
+        main(arguments)
+    }
 }

@@ -4,49 +4,75 @@ import MaimoZstd
 import Glibc
 #endif
 
-/// `maimo zstd`: a subset of the reference `zstd` CLI with the same meanings and output bytes.
+/// `maimo zstd`: a subset of the reference `zstd` CLI with the same meanings.
 struct ZstdCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zstd",
-        abstract: "Decompress zstd frames like `zstd -d` (byte-identical output).",
+        abstract: "Compress, decompress and train dictionaries like the reference zstd CLI.",
         discussion: """
+            maimo zstd [-1 … -19] [-T N] [-D DICT] [INPUT] [-o OUTPUT | -c]
             maimo zstd -d [-D DICT] [INPUT] [-o OUTPUT | -c]
+            maimo zstd --train FILE... -o DICT [--maxdict N]
 
             With no INPUT or `-`, reads standard input and writes standard output. With INPUT and
-            neither -o nor -c, writes INPUT without its `.zst` suffix, as zstd does. A file OUTPUT is
-            written through a temporary file and renamed only when every frame decoded and its
-            checksum matched: on corrupt input the command exits 1 with a message and leaves no
-            OUTPUT. An existing OUTPUT is kept unless -f is given. Compression comes with the
-            encoder (a later release); today the command only decompresses.
+            neither -o nor -c, compression writes INPUT.zst and decompression writes INPUT without
+            its `.zst` suffix, as zstd does. Frames are standard: `zstd -d` reads what this writes,
+            and the other way round. A file OUTPUT is written through a temporary file and renamed
+            only when everything succeeded (for decompression: every frame decoded and its checksum
+            matched), so corrupt input leaves no OUTPUT. An existing OUTPUT is kept unless -f.
+            -T N compresses N chunks at once, each its own frame (see Zstd.parallelChunkSize).
             """)
 
-    @Flag(name: [.customShort("d"), .long], help: "Decompress (the only mode for now).") var decompress = false
-    @Option(name: .customShort("D"), help: ArgumentHelp("The dictionary the frames were made with.", valueName: "dict")) var dictionary: String?
+    @Flag(name: [.customShort("d"), .long], help: "Decompress.") var decompress = false
+    @Option(name: .long, help: ArgumentHelp("Compression level, 1-19 (also written -1 … -19).", valueName: "level"))
+    var level = 3
+    @Option(name: .customShort("T"), help: ArgumentHelp("Threads for compression (0: one per core).", valueName: "threads"))
+    var threads = 1
+    @Option(name: .customShort("D"), help: ArgumentHelp("The dictionary to compress with, or that the frames were made with.", valueName: "dict"))
+    var dictionary: String?
     @Option(name: .customShort("o"), help: ArgumentHelp("Where the output goes.", valueName: "output")) var output: String?
     @Flag(name: [.customShort("c"), .customLong("stdout")], help: "Write to standard output.") var toStandardOutput = false
     @Flag(name: [.customShort("f"), .long], help: "Overwrite an existing OUTPUT.") var force = false
     @Flag(name: [.customShort("q"), .long], help: "Print nothing on success.") var quiet = false
-    @Flag(name: .customLong("no-check"), help: "Do not verify content checksums.") var noCheck = false
-    @Option(name: .customLong("memory"), help: "Largest window to accept, e.g. 128MB (default) or 2GB (--long=31 frames).")
+    @Flag(name: .customLong("no-check"), help: "Decompression: do not verify checksums. Compression: write none.") var noCheck = false
+    @Option(name: .customLong("memory"), help: "Largest window to accept when decompressing, e.g. 128MB (default) or 2GB.")
     var memory: String?
-    @Argument(help: "The compressed input, or `-`.") var input: String?
+    @Flag(name: .customLong("train"), help: "Train a dictionary from the sample FILEs into -o DICT.") var train = false
+    @Option(name: .customLong("maxdict"), help: ArgumentHelp("Largest dictionary to train, in bytes.", valueName: "size"))
+    var maxDictionary = 112_640
+    @Argument(help: "The input, or `-`; with --train, the sample files.") var inputs: [String] = []
+
+    /// zstd's `-#` level flags, rewritten to `--level #` before parsing.
+    static func rewriteLevelFlags(_ arguments: [String]) -> [String] {
+        guard arguments.first == "zstd" else { return arguments }
+        return arguments.map { argument in
+            if argument.count >= 2, argument.first == "-", let value = Int(argument.dropFirst()), value >= 1, value <= 22 {
+                return "--level=\(value)"
+            }
+            return argument
+        }
+    }
 
     func validate() throws {
-        guard decompress else {
-            throw ValidationError("only decompression (-d) is implemented so far")
-        }
         if output != nil && toStandardOutput { throw ValidationError("-o and -c exclude each other") }
+        if !(1...19).contains(level) { throw ValidationError("levels go from 1 to 19") }
+        if train {
+            if output == nil { throw ValidationError("--train needs -o DICT") }
+            if inputs.isEmpty { throw ValidationError("--train needs sample files") }
+        } else if inputs.count > 1 {
+            throw ValidationError("one INPUT at a time")
+        }
     }
 
     func run() throws {
         try CLIFile.run(prefix: "maimo zstd") {
-            var options = ZstdDecompressionOptions(verifiesChecksum: !noCheck)
-            if let memory { options.maxWindowSize = try Self.parseSize(memory) }
+            if train { return try trainDictionary() }
             let dictionary = try self.dictionary.map { path in try ZstdDictionary(try CLIFile.readAll(path)) }
-            let inputName = input ?? "-"
+            let inputName = inputs.first ?? "-"
             let destination: String? = try {
                 if toStandardOutput || inputName == "-" { return output }
                 if let output { return output }
+                if !decompress { return inputName + ".zst" }
                 guard inputName.hasSuffix(".zst"), inputName.count > 4 else {
                     throw CLIFile.Failure(description: "\(inputName): unknown suffix (expected .zst); use -o or -c")
                 }
@@ -55,24 +81,62 @@ struct ZstdCommand: ParsableCommand {
             let source = try CLIFile.open(inputName)
             defer { source.close() }
             let shownInput = inputName == "-" ? "standard input" : inputName
-            let decode = { (descriptor: Int32, shownOutput: String) throws -> Zstd.Transfer in
-                let transfer = try Zstd.decompress(
-                    from: source.descriptor, to: descriptor, dictionary: dictionary, options: options,
+            let work = { (descriptor: Int32, shownOutput: String) throws -> Zstd.Transfer in
+                if decompress {
+                    var options = ZstdDecompressionOptions(verifiesChecksum: !noCheck)
+                    if let memory { options.maxWindowSize = try Self.parseSize(memory) }
+                    let transfer = try Zstd.decompress(
+                        from: source.descriptor, to: descriptor, dictionary: dictionary, options: options,
+                        inputName: shownInput, outputName: shownOutput)
+                    if transfer.bytesRead == 0 { throw CLIFile.Failure(description: "\(shownInput): unexpected end of file") }
+                    return transfer
+                }
+                let size: UInt64? = source.isRegularFile ? Self.remainingSize(source.descriptor) : nil
+                let threadCount = threads == 0 ? CipherCLI.cores : max(1, threads)
+                return try Zstd.compress(
+                    from: source.descriptor, to: descriptor, level: level, dictionary: dictionary,
+                    threadCount: threadCount, contentSize: threadCount == 1 ? size : nil, checksum: !noCheck,
                     inputName: shownInput, outputName: shownOutput)
-                if transfer.bytesRead == 0 { throw CLIFile.Failure(description: "\(shownInput): unexpected end of file") }
-                return transfer
             }
             guard let destination, destination != "-" else {
-                _ = try decode(1, "standard output")
+                _ = try work(1, "standard output")
                 return
             }
             if !force && access(destination, F_OK) == 0 {
                 throw CLIFile.Failure(description: "\(destination) already exists; not overwritten (use -f)")
             }
             let mode = mode_t(0o666) & ~Self.umaskValue
-            let transfer = try CLIFile.writeAtomically(to: destination, mode: mode) { descriptor in try decode(descriptor, destination) }
-            if !quiet { Console.error("\(inputName): \(transfer.bytesWritten) bytes") }
+            let transfer = try CLIFile.writeAtomically(to: destination, mode: mode) { descriptor in try work(descriptor, destination) }
+            if !quiet {
+                if decompress {
+                    Console.error("\(inputName): \(transfer.bytesWritten) bytes")
+                } else {
+                    let percent = transfer.bytesRead == 0 ? 0 : Double(transfer.bytesWritten) * 100 / Double(transfer.bytesRead)
+                    let shown = (percent * 100).rounded() / 100
+                    Console.error("\(inputName) : \(shown)%   (\(transfer.bytesRead) => \(transfer.bytesWritten) bytes, \(destination))")
+                }
+            }
         }
+    }
+
+    func trainDictionary() throws {
+        var samples = [[UInt8]]()
+        for path in inputs { samples.append(try CLIFile.readAll(path)) }
+        let dictionary = try ZstdDictionary.train(samples: samples, maxSize: maxDictionary, level: level)
+        guard let output else { return }
+        if !force && access(output, F_OK) == 0 {
+            throw CLIFile.Failure(description: "\(output) already exists; not overwritten (use -f)")
+        }
+        let mode = mode_t(0o666) & ~Self.umaskValue
+        try CLIFile.writeAtomically(to: output, mode: mode) { descriptor in try CLIFile.write(dictionary, to: descriptor) }
+        if !quiet { Console.error("Save dictionary of size \(dictionary.count) into file \(output)") }
+    }
+
+    static func remainingSize(_ descriptor: Int32) -> UInt64? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        let here = lseek(descriptor, 0, SEEK_CUR)
+        return UInt64(max(0, Int64(info.st_size) - Int64(max(0, here))))
     }
 
     /// The process's umask (read by setting it and putting it back).

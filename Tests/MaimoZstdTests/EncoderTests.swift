@@ -26,3 +26,37 @@ struct EncoderTests {
         }
     }
 }
+
+/// Dictionaries: frames made with a zstd-trained dictionary and with raw content decode with
+/// the reference `zstd -D`, and a dictionary shrinks small records.
+@Suite("zstd encoder with dictionaries")
+struct EncoderDictionaryTests {
+    @Test func compressesWithTrainedAndRawDictionaries() throws {
+        let trained = try #require(try Fixtures.dictionary("json.dict"))
+        let raw = try #require(try Fixtures.dictionary("raw.dict"))
+        var generator = SeededGenerator.fromEnvironment("zstd encoder dictionaries")
+        for level in [1, 3, 7, 19] {
+            var plainTotal = 0, withTotal = 0
+            for i in 0..<30 {
+                let record = Corpus.record(50_000 + i, using: &generator)
+                let frame = Zstd.compress(record, level: level, dictionary: trained)
+                let without = Zstd.compress(record, level: level)
+                plainTotal += without.count
+                withTotal += frame.count
+                #expect(try Zstd.decompress(frame, dictionary: trained) == record)
+                if referenceZstdAvailable {
+                    let path = Fixtures.directory.appendingPathComponent("json.dict").path
+                    #expect(try referenceZstd(["-d", "-q", "-c", "-D", path], input: frame) == record, "level \(level)")
+                }
+            }
+            #expect(withTotal * 2 < plainTotal, "level \(level): \(withTotal) bytes with the dictionary, \(plainTotal) without")
+            let text = Corpus.make(.text, count: 20_000, using: &generator)
+            let frame = Zstd.compress(text, level: level, dictionary: raw)
+            #expect(try Zstd.decompress(frame, dictionary: raw) == text)
+            if referenceZstdAvailable {
+                let path = Fixtures.directory.appendingPathComponent("raw.dict").path
+                #expect(try referenceZstd(["-d", "-q", "-c", "-D", path], input: frame) == text)
+            }
+        }
+    }
+}

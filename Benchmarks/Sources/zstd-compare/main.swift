@@ -161,4 +161,34 @@ for (name, kinds) in corpora {
                      level, Double(data.count) / Double(frame.count), maimoLibrary, reference, maimoLibrary / reference) + cli)
     }
 }
+// MARK: Compression
+
+print("")
+print("Compression: MaimoZstd in memory against `zstd -b#` (the reference's in-memory benchmark), same corpus")
+print("corpus  level   maimo ratio   zstd ratio   size ratio   maimo speed   zstd speed   speed ratio")
+/// `zstd -b#`'s compression speed (MB/s) and ratio.
+func referenceCompression(_ file: String, level: Int) throws -> (speed: Double, ratio: Double) {
+    let output = try capture(zstd, ["-b\(level)", "-i\(quick ? 1 : 3)", file])
+    // The last progress line: `name : 67108864 -> 27736578 (x2.420),  414.2 MB/s, 1369.2 MB/s`.
+    let line = output.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last { $0.contains("MB/s") } ?? ""
+    let words = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "(" || $0 == ")" })
+    let ratio = words.first { $0.hasPrefix("x") }.flatMap { Double($0.dropFirst()) } ?? 0
+    let speed = words.firstIndex { $0 == "MB/s" }.flatMap { Double(words[$0 - 1]) } ?? 0
+    return (speed, ratio)
+}
+for (name, kinds) in corpora {
+    let data = corpus(kinds: kinds, size: size)
+    let plain = directory.appendingPathComponent("\(name).bin").path
+    for level in [1, 3] {
+        var frame = [UInt8]()
+        let time = best(quick ? 2 : 5) { frame = Zstd.compress(data, level: level) }
+        guard (try? Zstd.decompress(frame)) == data else { print("round trip failed on \(name) level \(level)!"); exit(1) }
+        let reference = try referenceCompression(plain, level: level)
+        let ours = Double(data.count) / Double(frame.count)
+        let speed = Double(data.count) / time / 1e6
+        print(name.padding(toLength: 7, withPad: " ", startingAt: 0) + String(format: " %5d   %11.3f   %10.3f   %9.3f×   %6.0f MB/s  %6.0f MB/s     %6.2f×",
+            level, ours, reference.ratio, reference.ratio / ours, speed, reference.speed, speed / reference.speed))
+    }
+}
+
 if !haveMaimo { print("\n(no maimo binary at \(maimo): build it with `swift build -c release` for the CLI columns)") }

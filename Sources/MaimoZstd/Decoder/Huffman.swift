@@ -10,7 +10,8 @@ enum Huffman {
     /// Reads a Huffman tree description and builds its decoding table into `table`.
     /// Returns the table log and the bytes the description took.
     static func readTree(
-        _ source: UnsafeRawBufferPointer, into table: UnsafeMutablePointer<UInt16>, offset: UInt64
+        _ source: UnsafeRawBufferPointer, into table: UnsafeMutablePointer<UInt16>, offset: UInt64,
+        weightsOut: UnsafeMutablePointer<[UInt8]>? = nil
     ) throws(ZstdError) -> (tableLog: Int, byteCount: Int) {
         guard source.count >= 1 else { throw .corrupt(offset: offset, reason: "Huffman tree description is missing") }
         let header = Int(source[0])
@@ -37,6 +38,7 @@ enum Huffman {
                     UnsafeRawBufferPointer(rebasing: source[1..<used]), into: weights, offset: offset + 1)
             }
             let tableLog = try buildTable(weights: weights, count: weightCount, into: table, offset: offset)
+            weightsOut?.pointee = Array(UnsafeBufferPointer(start: weights, count: weightCount + 1))
             return (tableLog, used)
         }
     }

@@ -169,13 +169,19 @@ struct BlockEncoder {
         } : nil
         let freshDescription = fresh?.description()
         var choice: (table: HuffmanEncodingTable, description: [UInt8]?)?
-        var bestBits = count * 8
+        // Estimated sizes in bytes: header, description, streams (with jump table and markers).
+        let singleStreamEstimate = count < 256
+        let estimatedHeader = singleStreamEstimate || count < 1024 ? 3 : count < 16384 ? 4 : 5
+        let streamOverhead = singleStreamEstimate ? 1 : 10
+        var bestSize = count + (count < 32 ? 1 : count < 4096 ? 2 : 3)
         if let fresh, let freshDescription {
-            let bits = histogram.withUnsafeBufferPointer { fresh.cost(of: $0.baseAddress!, maxSymbol: maxSymbol)! } + freshDescription.count * 8
-            if bits < bestBits { bestBits = bits; choice = (fresh, freshDescription) }
+            let bits = histogram.withUnsafeBufferPointer { fresh.cost(of: $0.baseAddress!, maxSymbol: maxSymbol)! }
+            let size = estimatedHeader + freshDescription.count + (bits + 7) / 8 + streamOverhead
+            if size < bestSize { bestSize = size; choice = (fresh, freshDescription) }
         }
         if let previous = state.huffman, let bits = histogram.withUnsafeBufferPointer({ previous.cost(of: $0.baseAddress!, maxSymbol: maxSymbol) }) {
-            if bits + 48 < bestBits { bestBits = bits; choice = (previous, nil) }
+            let size = estimatedHeader + (bits + 7) / 8 + streamOverhead
+            if size < bestSize { bestSize = size; choice = (previous, nil) }
         }
         guard let choice else { return raw() }
         let singleStream = count < 256

@@ -30,7 +30,7 @@ public struct ZstdParameters: Sendable, Equatable {
     /// The parameters of `level` (1...19; values outside are clamped), for large inputs.
     public static func level(_ level: Int) -> ZstdParameters {
         let table: [(ZstdStrategy, Int, Int, Int, Int, Int)] = [
-            (.fast, 19, 14, 0, 0, 6),           // 1
+            (.fast, 19, 15, 0, 0, 8),           // 1
             (.doubleFast, 20, 16, 15, 0, 6),    // 2
             (.doubleFast, 21, 17, 16, 0, 5),    // 3
             (.doubleFast, 21, 18, 18, 0, 5),    // 4
@@ -64,8 +64,15 @@ public struct ZstdParameters: Sendable, Equatable {
         result.windowLog = min(windowLog, sizeLog)
         result.hashLog = min(hashLog, max(6, result.windowLog + 1))
         result.chainLog = min(chainLog, max(6, result.windowLog + 1))
+        // Small inputs have fewer long repeats: shorter minimum matches pay off (as zstd's
+        // tables for inputs up to 16 KiB and 128 KiB).
+        if size <= 16 << 10 { result.minMatch = min(minMatch, 5) } else if size <= 128 << 10 { result.minMatch = min(minMatch, 6) }
         return result
     }
+}
+
+extension UInt32 {
+    var asInt: Int { Int(self) }
 }
 
 /// Finds matches in a window of bytes and records them as sequences. Positions are indices into
@@ -204,6 +211,8 @@ final class MatchFinder {
                 continue
             }
             if ip < limit {
+                let matchStart = anchor - sequences.matchLengths[sequences.count - 1].asInt
+                if matchStart + 2 < ip - 2 { table[hash(window + matchStart + 2, log, mls)] = UInt32(matchStart + 2) }
                 table[hash(window + ip - 2, log, mls)] = UInt32(ip - 2)
             }
             // Immediate repeats of the second offset.
