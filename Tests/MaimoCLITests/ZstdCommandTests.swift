@@ -100,3 +100,63 @@ struct ZstdCommandTests {
         #expect(try maimo(["-d", "--memory", "128MB"], stdin: long).stdout == content)
     }
 }
+
+/// `maimo zstd` compressing and training: what it writes, the reference reads.
+@Suite("maimo zstd compression")
+struct ZstdCompressionCommandTests {
+    let directory: TemporaryDirectory
+    let content: Data
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        var generator = SystemRandomNumberGenerator()
+        var text = ""
+        let words = ["maimo", "zstd", "frame", "block", "window", "literal", "offset", "tor", "onion"]
+        while text.utf8.count < 3_000_000 {
+            text += words[Int.random(in: 0..<words.count, using: &generator)] + (Int.random(in: 0..<12, using: &generator) == 0 ? ".\n" : " ")
+        }
+        content = Data(text.utf8)
+        try directory.write("content", content)
+    }
+
+    func maimo(_ arguments: [String], stdin: Data = Data()) throws -> Run {
+        try Tool.run(Tool.maimo, ["zstd"] + arguments, stdin: stdin, in: directory.url)
+    }
+
+    @Test func compressesForTheReference() throws {
+        guard let zstd = Tool.reference("zstd") else { return }
+        for arguments in [["-1"], [], ["-9", "-T", "2"], ["--level", "3", "-T", "2"], ["-19", "--no-check"]] {
+            try? FileManager.default.removeItem(at: directory.url.appendingPathComponent("content.zst"))
+            let run = try maimo(arguments + ["content"])
+            #expect(run.status == 0, "\(arguments): \(run.err)")
+            #expect(run.err.contains("content :"), "\(run.err)")
+            let decoded = try Tool.run(zstd, ["-d", "-c", "content.zst"], in: directory.url)
+            #expect(decoded.status == 0 && decoded.stdout == content, "\(arguments)")
+            #expect(try maimo(["-d", "-c", "content.zst"]).stdout == content)
+        }
+        // Piped, and refusing to overwrite.
+        let piped = try maimo(["-3"], stdin: content)
+        #expect(try Tool.run(zstd, ["-d", "-c"], stdin: piped.stdout).stdout == content)
+        #expect(try maimo(["content"]).status == 1)
+        #expect(try maimo(["-25", "content"]).status != 0)
+    }
+
+    @Test func trainsDictionariesTheReferenceLoads() throws {
+        guard let zstd = Tool.reference("zstd") else { return }
+        var samples = [String]()
+        for i in 0..<300 {
+            let name = "sample\(i).json"
+            try directory.write(name, Data("{\"id\": \(i), \"name\": \"file\(i * 7)\", \"kind\": \"sample\", \"size\": \(i * 991), \"tags\": [\"maimo\", \"zstd\"]}".utf8))
+            samples.append(name)
+        }
+        let trained = try maimo(["--train"] + samples + ["-o", "dict", "--maxdict", "4096"])
+        #expect(trained.status == 0, "\(trained.err)")
+        let record = Data("{\"id\": 5000, \"name\": \"file35000\", \"kind\": \"sample\", \"size\": 4955000, \"tags\": [\"maimo\"]}".utf8)
+        let ours = try maimo(["-3", "-D", "dict"], stdin: record)
+        #expect(try Tool.run(zstd, ["-d", "-c", "-D", "dict"], stdin: ours.stdout, in: directory.url).stdout == record)
+        let theirs = try Tool.run(zstd, ["-q", "-c", "-D", "dict"], stdin: record, in: directory.url)
+        #expect(theirs.status == 0)
+        #expect(try maimo(["-d", "-D", "dict"], stdin: theirs.stdout).stdout == record)
+        #expect(ours.stdout.count < 60, "a \(record.count)-byte record took \(ours.stdout.count) bytes")
+    }
+}

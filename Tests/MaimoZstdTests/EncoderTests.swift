@@ -60,3 +60,68 @@ struct EncoderDictionaryTests {
         }
     }
 }
+
+@Suite("zstd streaming compression and training")
+struct StreamingEncoderTests {
+    @Test("input in random pieces, longer than the window, with and without a declared size")
+    func streamsAcrossWindowSlides() throws {
+        var generator = SeededGenerator.fromEnvironment("zstd streaming compression")
+        let data = Corpus.make(.mixed, count: 2_600_000, using: &generator)
+        for (level, declared) in [(1, false), (3, true)] {
+            // Level 1's window is 512 KiB: 2.6 MB slides it several times.
+            let compressor = ZstdCompressor(options: .init(level: level, contentSize: declared ? UInt64(data.count) : nil))
+            var frame = [UInt8]()
+            var start = 0
+            while start < data.count {
+                let end = min(data.count, start + Int.random(in: 1...300_000, using: &generator))
+                try compressor.compress(Array(data[start..<end])) { (bytes) throws(ZstdError) in frame.append(contentsOf: bytes) }
+                start = end
+            }
+            try compressor.finish { (bytes) throws(ZstdError) in frame.append(contentsOf: bytes) }
+            #expect(try Zstd.decompress(frame) == data, "level \(level)")
+            if referenceZstdAvailable {
+                #expect(try referenceZstd(["-d", "-q", "-c"], input: frame) == data, "level \(level), zstd -d")
+            }
+            #expect(frame.count < data.count / 2)
+        }
+    }
+
+    @Test("a declared size that the input does not match is refused")
+    func declaredSizeMustMatch() throws {
+        let compressor = ZstdCompressor(options: .init(contentSize: 10))
+        try compressor.compress([1, 2, 3]) { (_) throws(ZstdError) in }
+        #expect(throws: ZstdError.contentSizeMismatch(offset: 0, declared: 10, actual: 3)) {
+            try compressor.finish { (_) throws(ZstdError) in }
+        }
+    }
+
+    @Test("trained dictionaries: both decoders, both encoders, and a smaller output")
+    func trainedDictionaryWorksBothWays() throws {
+        var generator = SeededGenerator.fromEnvironment("zstd dictionary training")
+        let samples = (0..<400).map { Corpus.record($0, using: &generator) }
+        let bytes = try ZstdDictionary.train(samples: samples, maxSize: 8192)
+        #expect(bytes.count <= 8192)
+        let dictionary = try ZstdDictionary(bytes)
+        #expect(dictionary.id >= 32768)
+        let records = (0..<40).map { Corpus.record(100_000 + $0, using: &generator) }
+        var with = 0, without = 0
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-train-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("dict").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        for record in records {
+            let frame = Zstd.compress(record, level: 3, dictionary: dictionary)
+            with += frame.count
+            without += Zstd.compress(record, level: 3).count
+            #expect(try Zstd.decompress(frame, dictionary: dictionary) == record)
+            if referenceZstdAvailable {
+                #expect(try referenceZstd(["-d", "-q", "-c", "-D", path], input: frame) == record)
+                let theirs = try referenceZstd(["-q", "-c", "-3", "-D", path], input: record)
+                #expect(try Zstd.decompress(theirs, dictionary: dictionary) == record)
+            }
+        }
+        #expect(with * 2 < without, "\(with) bytes with the trained dictionary, \(without) without")
+        #expect(throws: ZstdError.self) { try ZstdDictionary.train(samples: [[1, 2, 3]], maxSize: 4096) }
+    }
+}
