@@ -1,3 +1,5 @@
+import Foundation
+
 /// A zstd dictionary (RFC 8878 §5): either the zstd dictionary format — magic `0xEC30A437`, an
 /// ID, entropy tables and content — or raw content that frames may refer back into.
 ///
@@ -69,6 +71,21 @@ public final class ZstdDictionary: @unchecked Sendable {
         content = Array(bytes[parsed.contentStart...])
         encoding.repeats = parsed.repeats
         encodingState = encoding
+    }
+
+    private let matchTablesLock = NSLock()
+    private var matchTablesCache: [ZstdParameters: DictionaryMatchTables] = [:]
+
+    /// The content's match tables for `parameters`, built on first use.
+    func matchTables(for parameters: ZstdParameters) -> DictionaryMatchTables {
+        matchTablesLock.lock()
+        defer { matchTablesLock.unlock() }
+        if let tables = matchTablesCache[parameters] { return tables }
+        let tables = content.withUnsafeBufferPointer {
+            DictionaryMatchTables(content: $0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count, parameters: parameters)
+        }
+        matchTablesCache[parameters] = tables
+        return tables
     }
 
     deinit {

@@ -13,6 +13,8 @@ import Foundation
 import MaimoZstd
 
 let quick = CommandLine.arguments.contains("--quick")
+/// `--records`: only the small-records-with-a-dictionary section.
+let recordsOnly = CommandLine.arguments.contains("--records")
 
 /// Runs a command to completion; returns its standard output (and standard error, merged).
 func capture(_ executable: String, _ arguments: [String]) throws -> String {
@@ -88,6 +90,8 @@ func corpus(kinds: [Int], size: Int) -> [UInt8] {
     return out
 }
 
+var generatorForRecords = Generator(state: 42)
+
 // MARK: Measurements
 
 guard let zstd = which("zstd") else {
@@ -122,7 +126,7 @@ func referenceSpeed(_ file: String) throws -> Double {
     return last
 }
 
-for (name, kinds) in corpora {
+for (name, kinds) in corpora where !recordsOnly {
     let data = corpus(kinds: kinds, size: size)
     let plain = directory.appendingPathComponent("\(name).bin").path
     FileManager.default.createFile(atPath: plain, contents: Data(data))
@@ -176,7 +180,7 @@ func referenceCompression(_ file: String, level: Int) throws -> (speed: Double, 
     let speed = words.firstIndex { $0 == "MB/s" }.flatMap { Double(words[$0 - 1]) } ?? 0
     return (speed, ratio)
 }
-for (name, kinds) in corpora {
+for (name, kinds) in corpora where !recordsOnly {
     let data = corpus(kinds: kinds, size: size)
     let plain = directory.appendingPathComponent("\(name).bin").path
     for level in [1, 3] {
@@ -190,5 +194,52 @@ for (name, kinds) in corpora {
             level, ours, reference.ratio, reference.ratio / ours, speed, reference.speed, speed / reference.speed))
     }
 }
+
+// MARK: Small records with a dictionary
+
+print("")
+print("Small JSON records (2000, one frame each, no checksum) with a dictionary trained on 1000 others")
+let lines = piece(1, 400_000, &generatorForRecords).split(separator: UInt8(ascii: "\n")).map { Array($0) }.filter { $0.count > 20 }
+let trainRecords = Array(lines.prefix(1000)), testRecords = Array(lines.dropFirst(1000).prefix(2000))
+let recordDirectory = directory.appendingPathComponent("records")
+try FileManager.default.createDirectory(at: recordDirectory, withIntermediateDirectories: true)
+var trainPaths = [String](), testPaths = [String]()
+for (i, record) in trainRecords.enumerated() {
+    let path = recordDirectory.appendingPathComponent("train-\(i).json").path
+    FileManager.default.createFile(atPath: path, contents: Data(record)); trainPaths.append(path)
+}
+for (i, record) in testRecords.enumerated() {
+    let path = recordDirectory.appendingPathComponent("test-\(i).json").path
+    FileManager.default.createFile(atPath: path, contents: Data(record)); testPaths.append(path)
+}
+let referenceDictionaryPath = directory.appendingPathComponent("zstd.dict").path
+_ = try capture(zstd, ["-q", "--train"] + trainPaths + ["--maxdict=16384", "-o", referenceDictionaryPath])
+let ownDictionaryBytes = try ZstdDictionary.train(samples: trainRecords, maxSize: 16384)
+let ownDictionaryPath = directory.appendingPathComponent("maimo.dict").path
+FileManager.default.createFile(atPath: ownDictionaryPath, contents: Data(ownDictionaryBytes))
+let recordBytes = testRecords.reduce(0) { $0 + $1.count }
+print("\(testRecords.count) records, \(recordBytes) bytes (mean \(recordBytes / testRecords.count))")
+print("dictionary       level   maimo ratio   zstd ratio   size ratio   maimo speed   zstd speed   speed ratio")
+for (label, path) in [("zstd --train", referenceDictionaryPath), ("maimo --train", ownDictionaryPath)] {
+    let dictionary = try ZstdDictionary([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+    for level in [1, 3] {
+        var compressedBytes = 0
+        let time = best(quick ? 2 : 5) {
+            compressedBytes = 0
+            for record in testRecords { compressedBytes += Zstd.compress(record, level: level, dictionary: dictionary, checksum: false).count }
+        }
+        let output = try capture(zstd, ["-b\(level)", "-i\(quick ? 1 : 3)", "-D", path] + testPaths)
+        let line = output.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last { $0.contains("MB/s") } ?? ""
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "(" || $0 == ")" })
+        let referenceRatio = words.first { $0.hasPrefix("x") }.flatMap { Double($0.dropFirst()) } ?? 0
+        let referenceSpeed = words.firstIndex { $0 == "MB/s" }.flatMap { Double(words[$0 - 1]) } ?? 0
+        let ours = Double(recordBytes) / Double(compressedBytes)
+        let speed = Double(recordBytes) / time / 1e6
+        print(label.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %5d   %11.3f   %10.3f   %9.3f×   %6.1f MB/s  %6.1f MB/s     %6.2f×",
+            level, ours, referenceRatio, referenceRatio / ours, speed, referenceSpeed, speed / referenceSpeed))
+    }
+}
+let plainRatio = Double(recordBytes) / Double(testRecords.reduce(0) { $0 + Zstd.compress($1, level: 3, checksum: false).count })
+print(String(format: "without a dictionary, level 3: ratio %.3f", plainRatio))
 
 if !haveMaimo { print("\n(no maimo binary at \(maimo): build it with `swift build -c release` for the CLI columns)") }

@@ -199,7 +199,7 @@ struct BlockEncoder {
         guard let streamsSize else { return raw() }
         let compressedSize = descriptionSize + streamsSize
         let minimumGain = (count >> 6) + 2
-        guard compressedSize + headerSize + minimumGain < count + (count < 32 ? 1 : count < 4096 ? 2 : 3) else { return raw() }
+        guard compressedSize < count - minimumGain else { return raw() }   // zstd's rule: the header is not counted
         if singleStream && compressedSize >= 1024 { return raw() }
         let type: Int = choice.description == nil ? 3 : 2
         let sizeFormat = singleStream ? 0 : headerSize == 3 ? 1 : headerSize == 4 ? 2 : 3
@@ -324,6 +324,8 @@ struct BlockEncoder {
         if let previous, let bits = FSE.cost(of: counts, under: previous.counts, accuracyLog: previous.accuracyLog), bits < bestBits {
             best = .repeated(previous); bestBits = bits
         }
+        // A handful of sequences never pays for a new table (zstd reasons the same way).
+        if let chosen = best, total < 16 { return chosen }
         let log = FSE.optimalAccuracyLog(maxLog: kind.maxAccuracyLog, total: total, maxSymbol: maxSymbol)
         let trimmed = Array(counts[0...maxSymbol])
         var header = [UInt8]()

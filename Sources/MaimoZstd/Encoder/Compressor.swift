@@ -56,7 +56,10 @@ public final class ZstdCompressor {
         self.dictionary = dictionary
         let dictionaryLength = dictionary?.content.count ?? 0
         self.dictionaryLength = dictionaryLength
-        parameters = (options.parameters ?? .level(options.level)).adjusted(forSize: options.contentSize, dictionarySize: 0)
+        // Fast strategies look the dictionary up in its own prebuilt tables, so the frame's tables
+        // are sized for the content alone; the lazy ones hash the dictionary into theirs.
+        let base = options.parameters ?? .level(options.level)
+        parameters = base.adjusted(forSize: options.contentSize, dictionarySize: base.strategy <= .doubleFast ? 0 : dictionaryLength)
         let windowSize = 1 << parameters.windowLog
         blockSize = min(1 << 17, windowSize)
         var capacity = windowSize + max(windowSize, 1 << 20) + blockSize
@@ -72,7 +75,11 @@ public final class ZstdCompressor {
             }
             end = dictionaryLength
             next = dictionaryLength
-            finder.insert(window, from: 0, to: dictionaryLength)
+            if parameters.strategy <= .doubleFast {
+                finder.dictionary = dictionary.matchTables(for: (options.parameters ?? .level(options.level)).adjusted(forSize: UInt64(dictionaryLength), dictionarySize: 0))
+            } else {
+                finder.insert(window, from: 0, to: dictionaryLength)
+            }
             if let encoding = dictionary.encodingState {
                 entropy = encoding
                 finder.rep1 = encoding.repeats.0
@@ -146,6 +153,8 @@ public final class ZstdCompressor {
         next -= shift
         slid += shift
         finder.slide(by: shift)
+        // The dictionary has slid out of the window: its tables no longer point at it.
+        finder.dictionary = nil
     }
 
     func writeHeaderIfNeeded(_ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {

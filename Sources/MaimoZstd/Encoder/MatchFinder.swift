@@ -15,7 +15,7 @@ public enum ZstdStrategy: Int, Sendable, Comparable {
 }
 
 /// The search parameters of a level (the names follow zstd's `ZSTD_compressionParameters`).
-public struct ZstdParameters: Sendable, Equatable {
+public struct ZstdParameters: Sendable, Hashable {
     public var strategy: ZstdStrategy
     public var windowLog: Int
     /// Entries of the main hash table (log2).
@@ -29,6 +29,10 @@ public struct ZstdParameters: Sendable, Equatable {
 
     /// The parameters of `level` (1...19; values outside are clamped), for large inputs.
     public static func level(_ level: Int) -> ZstdParameters {
+        levels[max(1, min(19, level)) - 1]
+    }
+
+    static let levels: [ZstdParameters] = {
         let table: [(ZstdStrategy, Int, Int, Int, Int, Int)] = [
             (.fast, 19, 15, 0, 0, 8),           // 1
             (.doubleFast, 20, 16, 15, 0, 6),    // 2
@@ -50,9 +54,10 @@ public struct ZstdParameters: Sendable, Equatable {
             (.lazy2, 23, 22, 24, 9, 4),         // 18
             (.lazy2, 23, 22, 24, 10, 4),        // 19
         ]
-        let row = table[max(1, min(19, level)) - 1]
-        return ZstdParameters(strategy: row.0, windowLog: row.1, hashLog: row.2, chainLog: row.3, searchLog: row.4, minMatch: row.5)
-    }
+        return table.map { row in
+            ZstdParameters(strategy: row.0, windowLog: row.1, hashLog: row.2, chainLog: row.3, searchLog: row.4, minMatch: row.5)
+        }
+    }()
 
     /// The same parameters shrunk for an input of `size` bytes: no table or window larger than
     /// the input needs.
@@ -66,7 +71,7 @@ public struct ZstdParameters: Sendable, Equatable {
         result.chainLog = min(chainLog, max(6, result.windowLog + 1))
         // Small inputs have fewer long repeats: shorter minimum matches pay off (as zstd's
         // tables for inputs up to 16 KiB and 128 KiB).
-        if size <= 16 << 10 { result.minMatch = min(minMatch, 5) } else if size <= 128 << 10 { result.minMatch = min(minMatch, 6) }
+        if size <= 16 << 10 { result.minMatch = min(minMatch, strategy == .fast ? 6 : 5) } else if size <= 128 << 10 { result.minMatch = min(minMatch, 6) }
         return result
     }
 }
@@ -83,6 +88,9 @@ final class MatchFinder {
     let secondTable: UnsafeMutablePointer<UInt32>
     let hashSize: Int
     let secondSize: Int
+    /// Tables over a dictionary's content, looked up when the frame's own tables miss
+    /// (fast and double-fast only; the lazy strategies insert the content into their chains).
+    var dictionary: DictionaryMatchTables?
     /// The next position not yet inserted into the chain (lazy strategies).
     var nextToUpdate = 0
     /// The finder's own repeat offsets (the block encoder keeps the decoder's exact view).
@@ -189,8 +197,17 @@ final class MatchFinder {
         var r1 = rep1, r2 = rep2
         while ip < limit {
             let h = hash(window + ip, log, mls)
-            let candidate = Int(table[h])
+            var candidate = Int(table[h])
             table[h] = UInt32(ip)
+            if let dictionary {
+                // The longer of the frame's own candidate and the dictionary's.
+                let other = Int(dictionary.first[hash(window + ip, dictionary.firstLog, mls)])
+                let ownLength = candidate >= low && candidate < ip && read32(window + candidate) == read32(window + ip)
+                    ? commonLength(window + ip, window + candidate, blockEnd) : 0
+                let otherLength = other >= low && other < ip && read32(window + other) == read32(window + ip)
+                    ? commonLength(window + ip, window + other, blockEnd) : 0
+                if otherLength > ownLength { candidate = other }
+            }
             // A repeat of the last offset one byte on (cheap to code: no offset bits).
             if ip + 1 - r1 >= low && read32(window + ip + 1 - r1) == read32(window + ip + 1) {
                 let length = 4 + commonLength(window + ip + 5, window + ip + 5 - r1, blockEnd)
@@ -242,7 +259,18 @@ final class MatchFinder {
         while ip < limit {
             let hl = hash(window + ip, longLog, 8)
             let hs = hash(window + ip, shortLog, mls)
-            let longCandidate = Int(longTable[hl]), shortCandidate = Int(shortTable[hs])
+            var longCandidate = Int(longTable[hl]), shortCandidate = Int(shortTable[hs])
+            if let dictionary {
+                // The longer of the frame's own candidates and the dictionary's.
+                @inline(__always) func length(_ candidate: Int) -> Int {
+                    candidate >= low && candidate < ip && read32(window + candidate) == read32(window + ip)
+                        ? commonLength(window + ip, window + candidate, blockEnd) : 0
+                }
+                let otherLong = Int(dictionary.first[hash(window + ip, dictionary.firstLog, 8)])
+                if length(otherLong) > length(longCandidate) { longCandidate = otherLong }
+                let otherShort = Int(dictionary.second[hash(window + ip, dictionary.secondLog, mls)])
+                if length(otherShort) > length(shortCandidate) { shortCandidate = otherShort }
+            }
             longTable[hl] = UInt32(ip)
             shortTable[hs] = UInt32(ip)
             var matchStart = 0, matchFrom = 0, length = 0
@@ -401,5 +429,39 @@ final class MatchFinder {
         }
         sequences.addLastLiterals(window + anchor, end - anchor)
         rep1 = r1; rep2 = r2
+    }
+}
+
+/// Hash tables over a dictionary's content for one set of parameters, built once and shared
+/// (read-only) by every frame compressed with the dictionary.
+final class DictionaryMatchTables: @unchecked Sendable {
+    let first: UnsafeMutablePointer<UInt32>
+    let second: UnsafeMutablePointer<UInt32>
+    let firstLog: Int
+    let secondLog: Int
+
+    init(content: UnsafePointer<UInt8>, count: Int, parameters: ZstdParameters) {
+        let sizeLog = max(8, Int.bitWidth - max(1, count).leadingZeroBitCount + 1)
+        firstLog = min(parameters.hashLog, sizeLog)
+        secondLog = parameters.strategy == .doubleFast ? min(parameters.chainLog, sizeLog) : 0
+        first = .allocate(capacity: 1 << firstLog)
+        first.initialize(repeating: 0, count: 1 << firstLog)
+        second = .allocate(capacity: 1 << secondLog)
+        second.initialize(repeating: 0, count: 1 << secondLog)
+        guard count >= 8 else { return }
+        let probe = MatchFinder(parameters: ZstdParameters(strategy: .fast, windowLog: 10, hashLog: 6, chainLog: 6, searchLog: 0, minMatch: 4))
+        for p in 0..<(count - 8) {
+            if parameters.strategy == .doubleFast {
+                first[probe.hash(content + p, firstLog, 8)] = UInt32(p)
+                second[probe.hash(content + p, secondLog, parameters.minMatch)] = UInt32(p)
+            } else {
+                first[probe.hash(content + p, firstLog, parameters.minMatch)] = UInt32(p)
+            }
+        }
+    }
+
+    deinit {
+        first.deallocate()
+        second.deallocate()
     }
 }
