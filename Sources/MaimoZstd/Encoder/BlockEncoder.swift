@@ -310,7 +310,7 @@ struct BlockEncoder {
         let maxSymbol = counts.lastIndex { $0 > 0 }!
         let predefined = SequenceCodes.predefinedTables[kind.rawValue]
         if counts[maxSymbol] == total {
-            if total <= 2, let _ = FSE.cost(of: counts, under: predefined.counts, accuracyLog: predefined.accuracyLog) {
+            if total <= 2, predefined.cost(of: counts) != nil {
                 return .predefined(predefined)
             }
             description.append(UInt8(maxSymbol))
@@ -318,10 +318,10 @@ struct BlockEncoder {
         }
         var best: SequenceTableChoice? = nil
         var bestBits = Double.infinity
-        if let bits = FSE.cost(of: counts, under: predefined.counts, accuracyLog: predefined.accuracyLog) {
+        if let bits = predefined.cost(of: counts) {
             best = .predefined(predefined); bestBits = bits
         }
-        if let previous, let bits = FSE.cost(of: counts, under: previous.counts, accuracyLog: previous.accuracyLog), bits < bestBits {
+        if let previous, let bits = previous.cost(of: counts), bits < bestBits {
             best = .repeated(previous); bestBits = bits
         }
         // A handful of sequences never pays for a new table (zstd reasons the same way).

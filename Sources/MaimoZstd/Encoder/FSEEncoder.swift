@@ -1,15 +1,17 @@
 /// The compressing side of finite state entropy (RFC 8878 §4.1): normalizing counts to a table,
 /// writing the table description the decoder reads, and the encoding table.
-struct FSEEncodingTable {
-    var accuracyLog = 0
+final class FSEEncodingTable: @unchecked Sendable {
+    let accuracyLog: Int
     /// Indexed by `state - tableSize + …`: the next state for each (symbol, bits) pair.
-    var states: [UInt16] = []
+    let states: [UInt16]
     /// Per symbol: where its states begin, and how many bits a state emits when encoding it
     /// (`(state + deltaBits) >> 16`).
-    var deltaFindState: [Int32] = []
-    var deltaBits: [UInt32] = []
+    let deltaFindState: [Int32]
+    let deltaBits: [UInt32]
     /// The normalized counts the table was built from (for cost estimates and repeat mode).
-    var counts: [Int16] = []
+    let counts: [Int16]
+    /// Bits each symbol costs under this table (infinite for symbols it cannot code).
+    let bitCosts: [Double]
 
     /// Builds the encoding table for normalized `counts` (summing to `1 << accuracyLog`, -1 for
     /// "less than one").
@@ -37,15 +39,16 @@ struct FSEEncodingTable {
                 repeat { position = (position + step) & (size - 1) } while position > high
             }
         }
-        states = [UInt16](repeating: 0, count: size)
+        var states = [UInt16](repeating: 0, count: size)
         var next = cumulative
         for u in 0..<size {
             let s = Int(symbols[u])
             states[next[s]] = UInt16(size + u)
             next[s] += 1
         }
-        deltaFindState = [Int32](repeating: 0, count: counts.count)
-        deltaBits = [UInt32](repeating: 0, count: counts.count)
+        self.states = states
+        var deltaFindState = [Int32](repeating: 0, count: counts.count)
+        var deltaBits = [UInt32](repeating: 0, count: counts.count)
         var total = 0
         for s in 0..<counts.count {
             switch counts[s] {
@@ -64,6 +67,19 @@ struct FSEEncodingTable {
                 total += count
             }
         }
+        self.deltaFindState = deltaFindState
+        self.deltaBits = deltaBits
+        bitCosts = counts.map { $0 == 0 ? .infinity : Double(accuracyLog) - log2($0 == -1 ? 1.0 : Double($0)) }
+    }
+
+    /// Bits to code `counts` with this table (nil if a present symbol has no slot).
+    func cost(of counts: [Int]) -> Double? {
+        var bits = 0.0
+        for s in 0..<counts.count where counts[s] > 0 {
+            guard s < bitCosts.count, bitCosts[s] < .infinity else { return nil }
+            bits += Double(counts[s]) * bitCosts[s]
+        }
+        return bits
     }
 
     /// The state that starts encoding with `symbol` as the last symbol written.
@@ -77,9 +93,15 @@ struct FSEEncodingTable {
     /// Encodes `symbol` from `state`: writes the state's low bits and moves to the next state.
     @inline(__always)
     func encode(_ symbol: Int, state: inout Int, into writer: inout BitWriter) {
-        let bits = (state + Int(deltaBits[symbol])) >> 16
-        writer.add(UInt64(state), bits)
-        state = Int(states[(state >> bits) + Int(deltaFindState[symbol])])
+        deltaBits.withUnsafeBufferPointer { deltaBits in
+            deltaFindState.withUnsafeBufferPointer { deltaFindState in
+                states.withUnsafeBufferPointer { states in
+                    let bits = (state + Int(deltaBits[symbol])) >> 16
+                    writer.add(UInt64(state), bits)
+                    state = Int(states[(state >> bits) + Int(deltaFindState[symbol])])
+                }
+            }
+        }
     }
 
     /// Writes the final state: the decoder's initial state.

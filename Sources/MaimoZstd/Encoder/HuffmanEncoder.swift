@@ -1,6 +1,6 @@
 /// Huffman coding of literals (RFC 8878 §4.2): code lengths limited to 11 bits, the tree
 /// description (FSE-compressed or 4-bit weights), and the one- and four-stream encodings.
-struct HuffmanEncodingTable {
+final class HuffmanEncodingTable: @unchecked Sendable {
     /// Code length of each byte value, 0 for bytes that do not occur.
     var lengths = [UInt8](repeating: 0, count: 256)
     /// The canonical code of each byte value, right-aligned.
@@ -38,7 +38,7 @@ struct HuffmanEncodingTable {
 
     /// Canonical codes in the decoder's order: by weight ascending (longest codes first), then by
     /// symbol, each code the top bits of its first decoding-table slot.
-    mutating func assignCodes() {
+    func assignCodes() {
         var rankStart = [Int](repeating: 0, count: Huffman.maxTableLog + 2)
         var rankCount = [Int](repeating: 0, count: Huffman.maxTableLog + 2)
         for s in 0...maxSymbol where lengths[s] > 0 { rankCount[tableLog + 1 - Int(lengths[s])] += 1 }
