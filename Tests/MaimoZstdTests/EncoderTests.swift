@@ -79,10 +79,13 @@ struct StreamingEncoderTests {
             }
             try compressor.finish { (bytes) throws(ZstdError) in frame.append(contentsOf: bytes) }
             #expect(try Zstd.decompress(frame) == data, "level \(level)")
+            #expect(frame.count < data.count)
             if referenceZstdAvailable {
                 #expect(try referenceZstd(["-d", "-q", "-c"], input: frame) == data, "level \(level), zstd -d")
+                // Not much larger than what the reference makes of the same data.
+                let theirs = try referenceZstd(["-q", "-c", "-\(level)"], input: data)
+                #expect(Double(frame.count) < Double(theirs.count) * 1.08, "level \(level): \(frame.count) bytes, zstd \(theirs.count)")
             }
-            #expect(frame.count < data.count / 2)
         }
     }
 
@@ -123,5 +126,25 @@ struct StreamingEncoderTests {
         }
         #expect(with * 2 < without, "\(with) bytes with the trained dictionary, \(without) without")
         #expect(throws: ZstdError.self) { try ZstdDictionary.train(samples: [[1, 2, 3]], maxSize: 4096) }
+    }
+}
+
+@Suite("zstd compressor reuse")
+struct CompressorReuseTests {
+    @Test("a reset compressor makes the same frames as a fresh one")
+    func resetMatchesFresh() throws {
+        var generator = SeededGenerator.fromEnvironment("zstd compressor reuse")
+        let dictionary = try #require(try Fixtures.dictionary("json.dict"))
+        for level in [1, 3, 6] {
+            for dictionary in [nil, dictionary] {
+                let compressor = ZstdCompressor(dictionary: dictionary, options: .init(level: level))
+                for size in [90, 0, 5000, 200_000, 120] {
+                    let data = Corpus.make(.json, count: size, using: &generator)
+                    let reused = compressor.compressFrame(data)
+                    #expect(reused == Zstd.compress(data, level: level, dictionary: dictionary), "level \(level), \(size) bytes")
+                    #expect(try Zstd.decompress(reused, dictionary: dictionary) == data)
+                }
+            }
+        }
     }
 }

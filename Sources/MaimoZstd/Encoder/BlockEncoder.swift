@@ -71,11 +71,30 @@ enum SequenceTableChoice {
     }
 }
 
+/// The previous block's table of each sequence kind, subscripted by `SequenceKind.rawValue`
+/// (three stored values rather than an array: copying the state allocates nothing).
+struct SequenceTables {
+    var literalLength: FSEEncodingTable?
+    var offset: FSEEncodingTable?
+    var matchLength: FSEEncodingTable?
+
+    subscript(_ kind: Int) -> FSEEncodingTable? {
+        get { kind == 0 ? literalLength : kind == 1 ? offset : matchLength }
+        set {
+            switch kind {
+            case 0: literalLength = newValue
+            case 1: offset = newValue
+            default: matchLength = newValue
+            }
+        }
+    }
+}
+
 /// What a frame's blocks carry from one to the next: repeat offsets and the tables that
 /// treeless literals and repeat mode refer to.
 struct EntropyState {
     var huffman: HuffmanEncodingTable?
-    var tables: [FSEEncodingTable?] = [nil, nil, nil]
+    var tables = SequenceTables()
     var repeats = (1, 4, 8)
 }
 
@@ -153,20 +172,28 @@ struct BlockEncoder {
             return header + count
         }
         if count == 0 { return raw() }
-        var histogram = [Int](repeating: 0, count: 256)
-        histogram.withUnsafeMutableBufferPointer { counts in
-            for i in 0..<count { counts[Int(literals[i])] += 1 }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { histogram in
+            histogram.initialize(repeating: 0)
+            for i in 0..<count { histogram[Int(literals[i])] += 1 }
+            return encodeLiterals(sequences, histogram: UnsafePointer(histogram.baseAddress!), state: &state, output: output, capacity: capacity, raw: raw)
         }
-        let maxSymbol = histogram.lastIndex { $0 > 0 }!
+    }
+
+    static func encodeLiterals(
+        _ sequences: SequenceBuffer, histogram: UnsafePointer<Int>, state: inout EntropyState,
+        output: UnsafeMutablePointer<UInt8>, capacity: Int, raw: () -> Int?
+    ) -> Int? {
+        let count = sequences.literalCount
+        let literals = sequences.literals
+        var maxSymbol = 255
+        while histogram[maxSymbol] == 0 { maxSymbol -= 1 }
         if histogram[maxSymbol] == count {
             let header = writeRawLiteralsHeader(count, type: 1, into: output)
             output[header] = literals[0]
             return header + 1
         }
         // Too few literals to pay for a table: raw, unless the previous table fits them.
-        let fresh: HuffmanEncodingTable? = count >= 64 ? histogram.withUnsafeBufferPointer {
-            HuffmanEncodingTable(counts: $0.baseAddress!, maxSymbol: maxSymbol)
-        } : nil
+        let fresh: HuffmanEncodingTable? = count >= 64 ? HuffmanEncodingTable(counts: histogram, maxSymbol: maxSymbol) : nil
         let freshDescription = fresh?.description()
         var choice: (table: HuffmanEncodingTable, description: [UInt8]?)?
         // Estimated sizes in bytes: header, description, streams (with jump table and markers).
@@ -175,11 +202,11 @@ struct BlockEncoder {
         let streamOverhead = singleStreamEstimate ? 1 : 10
         var bestSize = count + (count < 32 ? 1 : count < 4096 ? 2 : 3)
         if let fresh, let freshDescription {
-            let bits = histogram.withUnsafeBufferPointer { fresh.cost(of: $0.baseAddress!, maxSymbol: maxSymbol)! }
+            let bits = fresh.cost(of: histogram, maxSymbol: maxSymbol)!
             let size = estimatedHeader + freshDescription.count + (bits + 7) / 8 + streamOverhead
             if size < bestSize { bestSize = size; choice = (fresh, freshDescription) }
         }
-        if let previous = state.huffman, let bits = histogram.withUnsafeBufferPointer({ previous.cost(of: $0.baseAddress!, maxSymbol: maxSymbol) }) {
+        if let previous = state.huffman, let bits = previous.cost(of: histogram, maxSymbol: maxSymbol) {
             let size = estimatedHeader + (bits + 7) / 8 + streamOverhead
             if size < bestSize { bestSize = size; choice = (previous, nil) }
         }

@@ -27,14 +27,15 @@ public struct ZstdCompressionOptions: Sendable {
 /// decodes, made from input given in pieces of any size. Memory is bounded by the window plus
 /// one stretch of input: the tables of the level, about twice the window and a few blocks.
 public final class ZstdCompressor {
-    public let options: ZstdCompressionOptions
+    public private(set) var options: ZstdCompressionOptions
     public let dictionary: ZstdDictionary?
-    public let parameters: ZstdParameters
+    /// The search parameters of the current frame (the level's, shrunk for a small declared size).
+    public private(set) var parameters: ZstdParameters
     public var windowSize: Int { 1 << parameters.windowLog }
-    let blockSize: Int
+    var blockSize = 0
 
     var window: UnsafeMutablePointer<UInt8>
-    let windowCapacity: Int
+    var windowCapacity = 0
     /// Bytes in the window, and the start of the first byte not yet compressed.
     var end = 0
     var next = 0
@@ -46,45 +47,102 @@ public final class ZstdCompressor {
     var finished = false
     var checksum = XXH64.State()
     var entropy = EntropyState()
-    let finder: MatchFinder
-    let sequences: SequenceBuffer
-    let output: UnsafeMutablePointer<UInt8>
+    var finder: MatchFinder
+    var sequences: SequenceBuffer
+    var output: UnsafeMutablePointer<UInt8>
     static let slack = 64
 
     public init(dictionary: ZstdDictionary? = nil, options: ZstdCompressionOptions = .init()) {
         self.options = options
         self.dictionary = dictionary
-        let dictionaryLength = dictionary?.content.count ?? 0
-        self.dictionaryLength = dictionaryLength
+        dictionaryLength = dictionary?.content.count ?? 0
+        parameters = .level(1)
+        window = .allocate(capacity: 1)
+        output = .allocate(capacity: 1)
+        finder = MatchFinder(parameters: ZstdParameters(strategy: .fast, windowLog: 10, hashLog: 6, chainLog: 6, searchLog: 0, minMatch: 4))
+        sequences = SequenceBuffer(blockSize: 0)
+        configure(reusing: false)
+    }
+
+    /// Starts a new frame with the same level, dictionary and settings, reusing the buffers and
+    /// tables (and, while it is still in place, the dictionary's content): the cheap way to
+    /// compress many small records.
+    public func reset(contentSize: UInt64? = nil) {
+        options.contentSize = contentSize
+        configure(reusing: true)
+    }
+
+    /// Compresses `data` into one frame (with its size in the header) after ``reset(contentSize:)``.
+    public func compressFrame(_ data: UnsafeRawBufferPointer) -> [UInt8] {
+        reset(contentSize: UInt64(data.count))
+        var frame = [UInt8]()
+        frame.reserveCapacity(data.count / 2 + 32)
+        let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { bytes in frame.append(contentsOf: bytes) }
+        // Cannot fail: the sink does not throw and the declared size is exact.
+        try! compress(data, to: sink)
+        try! finish(to: sink)
+        return frame
+    }
+
+    /// Compresses `data` into one frame (see ``compressFrame(_:)-(UnsafeRawBufferPointer)``).
+    public func compressFrame(_ data: [UInt8]) -> [UInt8] {
+        data.withUnsafeBytes { compressFrame($0) }
+    }
+
+    /// Sizes the window, tables and buffers for the current options (growing only) and sets the
+    /// state of a new frame.
+    func configure(reusing: Bool) {
         // Fast strategies look the dictionary up in its own prebuilt tables, so the frame's tables
         // are sized for the content alone; the lazy ones hash the dictionary into theirs.
         let base = options.parameters ?? .level(options.level)
-        parameters = base.adjusted(forSize: options.contentSize, dictionarySize: base.strategy <= .doubleFast ? 0 : dictionaryLength)
-        let windowSize = 1 << parameters.windowLog
-        blockSize = min(1 << 17, windowSize)
-        var capacity = windowSize + max(windowSize, 1 << 20) + blockSize
+        let adjusted = base.adjusted(forSize: options.contentSize, dictionarySize: base.strategy <= .doubleFast ? 0 : dictionaryLength)
+        let windowSize = 1 << adjusted.windowLog
+        let newBlockSize = min(1 << 17, windowSize)
+        var capacity = windowSize + max(windowSize, 1 << 20) + newBlockSize
         if let size = options.contentSize, size < UInt64(capacity) { capacity = Int(size) }
-        windowCapacity = capacity + dictionaryLength
-        window = .allocate(capacity: windowCapacity + Self.slack)
-        finder = MatchFinder(parameters: parameters)
-        sequences = SequenceBuffer(blockSize: blockSize)
-        output = .allocate(capacity: blockSize + 256)
-        if let dictionary {
+        capacity += dictionaryLength
+        var contentInPlace = reusing && slid == 0
+        if !reusing || capacity > windowCapacity || (windowCapacity > 4 * capacity + (1 << 22)) {
+            window.deallocate()
+            window = .allocate(capacity: capacity + Self.slack)
+            windowCapacity = capacity
+            contentInPlace = false
+        }
+        if !reusing || adjusted != parameters {
+            finder = MatchFinder(parameters: adjusted)
+        } else {
+            finder.reset()
+        }
+        if !reusing || newBlockSize != blockSize {
+            sequences = SequenceBuffer(blockSize: newBlockSize)
+            output.deallocate()
+            output = .allocate(capacity: newBlockSize + 256)
+        }
+        parameters = adjusted
+        blockSize = newBlockSize
+        end = 0; next = 0; slid = 0
+        consumed = 0
+        headerWritten = false
+        finished = false
+        checksum = XXH64.State()
+        entropy = EntropyState()
+        guard let dictionary else { return }
+        if !contentInPlace {
             dictionary.content.withUnsafeBufferPointer { content in
                 if let base = content.baseAddress { window.update(from: base, count: content.count) }
             }
-            end = dictionaryLength
-            next = dictionaryLength
-            if parameters.strategy <= .doubleFast {
-                finder.dictionary = dictionary.matchTables(for: (options.parameters ?? .level(options.level)).adjusted(forSize: UInt64(dictionaryLength), dictionarySize: 0))
-            } else {
-                finder.insert(window, from: 0, to: dictionaryLength)
-            }
-            if let encoding = dictionary.encodingState {
-                entropy = encoding
-                finder.rep1 = encoding.repeats.0
-                finder.rep2 = encoding.repeats.1
-            }
+        }
+        end = dictionaryLength
+        next = dictionaryLength
+        if parameters.strategy <= .doubleFast {
+            finder.dictionary = dictionary.matchTables(for: base.adjusted(forSize: UInt64(dictionaryLength), dictionarySize: 0))
+        } else {
+            finder.insert(window, from: 0, to: dictionaryLength)
+        }
+        if let encoding = dictionary.encodingState {
+            entropy = encoding
+            finder.rep1 = encoding.repeats.0
+            finder.rep2 = encoding.repeats.1
         }
     }
 
@@ -133,8 +191,9 @@ public final class ZstdCompressor {
         try writeHeaderIfNeeded(sink)
         try compressBlock(from: next, to: end, last: true, sink)
         if options.checksum {
-            let sum = UInt32(truncatingIfNeeded: checksum.finalize())
-            try Self.emit((0..<4).map { UInt8(truncatingIfNeeded: sum >> (8 * $0)) }, sink)
+            let sum = UInt32(truncatingIfNeeded: checksum.finalize()).littleEndian
+            let result: Result<Void, ZstdError> = withUnsafeBytes(of: sum) { raw in Result { () throws(ZstdError) in try sink(raw) } }
+            try result.get()
         }
         finished = true
     }
@@ -160,30 +219,34 @@ public final class ZstdCompressor {
     func writeHeaderIfNeeded(_ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
         guard !headerWritten else { return }
         headerWritten = true
-        var header: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0]
+        // At most 4 + 1 + 1 + 4 + 8 bytes, written into the block output buffer.
+        let header = output
+        var length = 5
+        func append(_ byte: UInt8) { header[length] = byte; length += 1 }
+        header[0] = 0x28; header[1] = 0xB5; header[2] = 0x2F; header[3] = 0xFD
         let dictionaryID = options.includesDictionaryID ? (dictionary?.id ?? 0) : 0
         let idSize = dictionaryID == 0 ? 0 : dictionaryID < 256 ? 1 : dictionaryID < 65536 ? 2 : 3
         var descriptor = UInt8(idSize)
         if options.checksum { descriptor |= 0x04 }
         let singleSegment = options.contentSize.map { $0 <= UInt64(windowSize) } ?? false
-        if singleSegment { descriptor |= 0x20 } else { header.append(UInt8((parameters.windowLog - 10) << 3)) }
-        for i in 0..<[0, 1, 2, 4][idSize] { header.append(UInt8(truncatingIfNeeded: dictionaryID >> (8 * i))) }
+        if singleSegment { descriptor |= 0x20 } else { append(UInt8((parameters.windowLog - 10) << 3)) }
+        for i in 0..<[0, 1, 2, 4][idSize] { append(UInt8(truncatingIfNeeded: dictionaryID >> (8 * i))) }
         if let size = options.contentSize {
             if size < 256 && singleSegment {
-                header.append(UInt8(size))
+                append(UInt8(size))
             } else if size >= 256 && size < 65536 + 256 {
                 descriptor |= 1 << 6
-                header += [UInt8((size - 256) & 0xFF), UInt8((size - 256) >> 8)]
+                append(UInt8((size - 256) & 0xFF)); append(UInt8((size - 256) >> 8))
             } else if size <= UInt64(UInt32.max) {
                 descriptor |= 2 << 6
-                for i in 0..<4 { header.append(UInt8(truncatingIfNeeded: size >> (8 * UInt64(i)))) }
+                for i in 0..<4 { append(UInt8(truncatingIfNeeded: size >> (8 * UInt64(i)))) }
             } else {
                 descriptor |= 3 << 6
-                for i in 0..<8 { header.append(UInt8(truncatingIfNeeded: size >> (8 * UInt64(i)))) }
+                for i in 0..<8 { append(UInt8(truncatingIfNeeded: size >> (8 * UInt64(i)))) }
             }
         }
         header[4] = descriptor
-        try Self.emit(header, sink)
+        try sink(UnsafeRawBufferPointer(start: header, count: length))
     }
 
     func compressBlock(from start: Int, to stop: Int, last: Bool, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {

@@ -65,10 +65,11 @@ public struct ZstdParameters: Sendable, Hashable {
         guard let size else { return self }
         var result = self
         let needed = max(UInt64(1 << 10), size + UInt64(dictionarySize))
-        let sizeLog = max(10, UInt64.bitWidth - (needed - 1).leadingZeroBitCount)
-        result.windowLog = min(windowLog, sizeLog)
-        result.hashLog = min(hashLog, max(6, result.windowLog + 1))
-        result.chainLog = min(chainLog, max(6, result.windowLog + 1))
+        let sizeLog = UInt64.bitWidth - (max(64, size + UInt64(dictionarySize)) - 1).leadingZeroBitCount
+        result.windowLog = min(windowLog, max(10, UInt64.bitWidth - (needed - 1).leadingZeroBitCount))
+        // Tables need no more entries than there are positions to remember.
+        result.hashLog = min(hashLog, max(6, sizeLog + 1))
+        result.chainLog = min(chainLog, max(6, sizeLog + 1))
         // Small inputs have fewer long repeats: shorter minimum matches pay off (as zstd's
         // tables for inputs up to 16 KiB and 128 KiB).
         if size <= 16 << 10 { result.minMatch = min(minMatch, strategy == .fast ? 6 : 5) } else if size <= 128 << 10 { result.minMatch = min(minMatch, 6) }
