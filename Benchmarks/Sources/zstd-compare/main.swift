@@ -13,8 +13,9 @@ import Foundation
 import MaimoZstd
 
 let quick = CommandLine.arguments.contains("--quick")
-/// `--records`: only the small-records-with-a-dictionary section.
-let recordsOnly = CommandLine.arguments.contains("--records")
+/// `--records`: only the small-records-with-a-dictionary section (`--profile-records`: then only
+/// a long loop compressing them, to profile).
+let recordsOnly = CommandLine.arguments.contains("--records") || CommandLine.arguments.contains("--profile-records")
 
 /// Runs a command to completion; returns its standard output (and standard error, merged).
 func capture(_ executable: String, _ arguments: [String]) throws -> String {
@@ -226,6 +227,11 @@ for (label, path) in [("zstd --train", referenceDictionaryPath), ("maimo --train
         var compressedBytes = 0
         // One compressor for all records, as `zstd -b` keeps one context and a prepared dictionary.
         let compressor = ZstdCompressor(dictionary: dictionary, options: .init(level: level, checksum: false))
+        if CommandLine.arguments.contains("--profile-records") {
+            // A long loop of nothing but record compression, for `perf record`.
+            for _ in 0..<200 { for record in testRecords { _ = compressor.compressFrame(record) } }
+            exit(0)
+        }
         let time = best(quick ? 2 : 5) {
             compressedBytes = 0
             for record in testRecords { compressedBytes += compressor.compressFrame(record).count }

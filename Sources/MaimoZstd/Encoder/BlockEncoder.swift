@@ -127,12 +127,14 @@ enum SequenceCodes {
 struct BlockEncoder {
     /// Encodes the block into `output` (capacity at least the block size + 64); returns the body
     /// size, or nil when a raw block would be as small. Updates `state` only on success.
+    /// - Parameter preferRepeat: reuse a previous Huffman table that fits up to 1 KiB of literals
+    ///   without trying a new one (zstd's choice for its fast strategies).
     static func encode(
         _ sequences: SequenceBuffer, blockSize: Int, state: inout EntropyState,
-        output: UnsafeMutablePointer<UInt8>, capacity: Int
+        output: UnsafeMutablePointer<UInt8>, capacity: Int, preferRepeat: Bool = false
     ) -> Int? {
         var next = state
-        let literalsSize = encodeLiterals(sequences, state: &next, output: output, capacity: capacity)
+        let literalsSize = encodeLiterals(sequences, state: &next, output: output, capacity: capacity, preferRepeat: preferRepeat)
         guard let literalsSize else { return nil }
         guard let sequencesSize = encodeSequences(
             sequences, state: &next, output: output + literalsSize, capacity: capacity - literalsSize)
@@ -162,7 +164,7 @@ struct BlockEncoder {
         }
     }
 
-    static func encodeLiterals(_ sequences: SequenceBuffer, state: inout EntropyState, output: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
+    static func encodeLiterals(_ sequences: SequenceBuffer, state: inout EntropyState, output: UnsafeMutablePointer<UInt8>, capacity: Int, preferRepeat: Bool) -> Int? {
         let count = sequences.literalCount
         let literals = sequences.literals
         func raw() -> Int? {
@@ -175,25 +177,43 @@ struct BlockEncoder {
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { histogram in
             histogram.initialize(repeating: 0)
             for i in 0..<count { histogram[Int(literals[i])] += 1 }
-            return encodeLiterals(sequences, histogram: UnsafePointer(histogram.baseAddress!), state: &state, output: output, capacity: capacity, raw: raw)
+            return encodeLiterals(
+                sequences, histogram: UnsafePointer(histogram.baseAddress!), state: &state, output: output, capacity: capacity,
+                preferRepeat: preferRepeat, raw: raw)
         }
     }
 
     static func encodeLiterals(
         _ sequences: SequenceBuffer, histogram: UnsafePointer<Int>, state: inout EntropyState,
-        output: UnsafeMutablePointer<UInt8>, capacity: Int, raw: () -> Int?
+        output: UnsafeMutablePointer<UInt8>, capacity: Int, preferRepeat: Bool, raw: () -> Int?
     ) -> Int? {
         let count = sequences.literalCount
         let literals = sequences.literals
         var maxSymbol = 255
         while histogram[maxSymbol] == 0 { maxSymbol -= 1 }
+        // Few literals: cost summed over the literals themselves.
+        func cost(_ table: HuffmanEncodingTable) -> Int? {
+            guard count < 128 else { return table.cost(of: histogram, maxSymbol: maxSymbol) }
+            guard maxSymbol <= table.maxSymbol else { return nil }
+            return table.lengths.withUnsafeBufferPointer { lengths in
+                var bits = 0
+                for i in 0..<count {
+                    let length = Int(lengths[Int(literals[i])])
+                    if length == 0 { return nil }
+                    bits += length
+                }
+                return bits
+            }
+        }
         if histogram[maxSymbol] == count {
             let header = writeRawLiteralsHeader(count, type: 1, into: output)
             output[header] = literals[0]
             return header + 1
         }
         // Too few literals to pay for a table: raw, unless the previous table fits them.
-        let fresh: HuffmanEncodingTable? = count >= 64 ? HuffmanEncodingTable(counts: histogram, maxSymbol: maxSymbol) : nil
+        let previousBits = state.huffman.flatMap { cost($0) }
+        let repeatFits = preferRepeat && count <= 1024 && previousBits != nil
+        let fresh: HuffmanEncodingTable? = count >= 64 && !repeatFits ? HuffmanEncodingTable(counts: histogram, maxSymbol: maxSymbol) : nil
         let freshDescription = fresh?.description()
         var choice: (table: HuffmanEncodingTable, description: [UInt8]?)?
         // Estimated sizes in bytes: header, description, streams (with jump table and markers).
@@ -206,7 +226,7 @@ struct BlockEncoder {
             let size = estimatedHeader + freshDescription.count + (bits + 7) / 8 + streamOverhead
             if size < bestSize { bestSize = size; choice = (fresh, freshDescription) }
         }
-        if let previous = state.huffman, let bits = previous.cost(of: histogram, maxSymbol: maxSymbol) {
+        if let previous = state.huffman, let bits = previousBits {
             let size = estimatedHeader + (bits + 7) / 8 + streamOverhead
             if size < bestSize { bestSize = size; choice = (previous, nil) }
         }
@@ -283,12 +303,12 @@ struct BlockEncoder {
             counts[0][ll] += 1; counts[1][of] += 1; counts[2][ml] += 1
         }
 
-        var choices = [SequenceTableChoice]()
         var description = [UInt8]()
-        for kind in [SequenceKind.literalLength, .offset, .matchLength] {
-            let choice = chooseTable(counts[kind.rawValue], total: n, kind: kind, previous: state.tables[kind.rawValue], description: &description)
-            choices.append(choice)
-        }
+        let choices = [
+            chooseTable(counts[0], codes: llCodes, total: n, kind: .literalLength, previous: state.tables[0], description: &description),
+            chooseTable(counts[1], codes: ofCodes, total: n, kind: .offset, previous: state.tables[1], description: &description),
+            chooseTable(counts[2], codes: mlCodes, total: n, kind: .matchLength, previous: state.tables[2], description: &description),
+        ]
         output[cursor] = UInt8(choices[0].mode << 6 | choices[1].mode << 4 | choices[2].mode << 2)
         cursor += 1
         guard cursor + description.count + 16 < capacity else { return nil }
@@ -332,12 +352,26 @@ struct BlockEncoder {
 
     /// Picks predefined, RLE, a new table or the previous one, whichever codes `counts` smallest.
     static func chooseTable(
-        _ counts: [Int], total: Int, kind: SequenceKind, previous: FSEEncodingTable?, description: inout [UInt8]
+        _ counts: [Int], codes: UnsafePointer<UInt8>, total: Int, kind: SequenceKind, previous: FSEEncodingTable?,
+        description: inout [UInt8]
     ) -> SequenceTableChoice {
+        // Few sequences: costs summed over the codes themselves, cheaper than over the alphabet.
+        func cost(_ table: FSEEncodingTable) -> Double? {
+            guard total < 32 else { return table.cost(of: counts) }
+            return table.bitCosts.withUnsafeBufferPointer { bitCosts in
+                var bits = 0.0
+                for i in 0..<total {
+                    let code = Int(codes[i])
+                    guard code < bitCosts.count, bitCosts[code] < .infinity else { return nil }
+                    bits += bitCosts[code]
+                }
+                return bits
+            }
+        }
         let maxSymbol = counts.lastIndex { $0 > 0 }!
         let predefined = SequenceCodes.predefinedTables[kind.rawValue]
         if counts[maxSymbol] == total {
-            if total <= 2, predefined.cost(of: counts) != nil {
+            if total <= 2, cost(predefined) != nil {
                 return .predefined(predefined)
             }
             description.append(UInt8(maxSymbol))
@@ -345,10 +379,10 @@ struct BlockEncoder {
         }
         var best: SequenceTableChoice? = nil
         var bestBits = Double.infinity
-        if let bits = predefined.cost(of: counts) {
+        if let bits = cost(predefined) {
             best = .predefined(predefined); bestBits = bits
         }
-        if let previous, let bits = previous.cost(of: counts), bits < bestBits {
+        if let previous, let bits = cost(previous), bits < bestBits {
             best = .repeated(previous); bestBits = bits
         }
         // A handful of sequences never pays for a new table (zstd reasons the same way).

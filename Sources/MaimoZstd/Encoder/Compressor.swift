@@ -50,6 +50,9 @@ public final class ZstdCompressor {
     var finder: MatchFinder
     var sequences: SequenceBuffer
     var output: UnsafeMutablePointer<UInt8>
+    /// The dictionary's match tables for the level's parameters, kept across frames.
+    var dictionaryTables: DictionaryMatchTables?
+    var dictionaryTablesLevel: ZstdParameters?
     static let slack = 64
 
     public init(dictionary: ZstdDictionary? = nil, options: ZstdCompressionOptions = .init()) {
@@ -135,7 +138,11 @@ public final class ZstdCompressor {
         end = dictionaryLength
         next = dictionaryLength
         if parameters.strategy <= .doubleFast {
-            finder.dictionary = dictionary.matchTables(for: base.adjusted(forSize: UInt64(dictionaryLength), dictionarySize: 0))
+            if dictionaryTables == nil || dictionaryTablesLevel != base {
+                dictionaryTables = dictionary.matchTables(for: base.adjusted(forSize: UInt64(dictionaryLength), dictionarySize: 0))
+                dictionaryTablesLevel = base
+            }
+            finder.dictionary = dictionaryTables
         } else {
             finder.insert(window, from: 0, to: dictionaryLength)
         }
@@ -265,7 +272,9 @@ public final class ZstdCompressor {
                 // References may reach into the dictionary while the frame is within one window of it.
                 let low = stop - (slid == 0 ? dictionaryLength : 0) <= windowSize ? 0 : max(0, stop - windowSize)
                 finder.findSequences(window, start: start, end: stop, low: low, into: sequences)
-                if let compressed = BlockEncoder.encode(sequences, blockSize: size, state: &entropy, output: output + 3, capacity: blockSize + 200) {
+                if let compressed = BlockEncoder.encode(
+                    sequences, blockSize: size, state: &entropy, output: output + 3, capacity: blockSize + 200,
+                    preferRepeat: parameters.strategy <= .doubleFast) {
                     type = 2
                     bodySize = compressed
                     body = UnsafePointer(output + 3)
