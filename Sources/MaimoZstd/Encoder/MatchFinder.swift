@@ -77,10 +77,6 @@ public struct ZstdParameters: Sendable, Hashable {
     }
 }
 
-extension UInt32 {
-    var asInt: Int { Int(self) }
-}
-
 /// Finds matches in a window of bytes and records them as sequences. Positions are indices into
 /// the window buffer; the tables keep positions as `UInt32` and are shifted when the window slides.
 final class MatchFinder {
@@ -229,7 +225,7 @@ final class MatchFinder {
                 continue
             }
             if ip < limit {
-                let matchStart = anchor - sequences.matchLengths[sequences.count - 1].asInt
+                let matchStart = anchor - Int(sequences.matchLengths[sequences.count - 1])
                 if matchStart + 2 < ip - 2 { table[hash(window + matchStart + 2, log, mls)] = UInt32(matchStart + 2) }
                 table[hash(window + ip - 2, log, mls)] = UInt32(ip - 2)
             }
