@@ -182,6 +182,23 @@ final class MatchFinder {
         return p - a
     }
 
+    /// After a match: while the bytes at `ip` repeat the second-last offset, take them as a
+    /// match with no literals (the cheapest sequence there is), swapping the two offsets.
+    @inline(__always)
+    func repeatSecondOffset(
+        _ window: UnsafePointer<UInt8>, _ ip: inout Int, _ anchor: inout Int, _ r1: inout Int, _ r2: inout Int,
+        limit: Int, low: Int, end: UnsafePointer<UInt8>, into sequences: SequenceBuffer, insert: (Int) -> Void
+    ) {
+        while ip < limit && ip - r2 >= low && read32(window + ip - r2) == read32(window + ip) {
+            let length = 4 + commonLength(window + ip + 4, window + ip + 4 - r2, end)
+            swap(&r1, &r2)
+            sequences.add(literals: window + anchor, 0, distance: r1, matchLength: length)
+            insert(ip)
+            ip += length
+            anchor = ip
+        }
+    }
+
     // MARK: fast
 
     func findFast(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
@@ -229,14 +246,8 @@ final class MatchFinder {
                 if matchStart + 2 < ip - 2 { table[hash(window + matchStart + 2, log, mls)] = UInt32(matchStart + 2) }
                 table[hash(window + ip - 2, log, mls)] = UInt32(ip - 2)
             }
-            // Immediate repeats of the second offset.
-            while ip < limit && ip - r2 >= low && read32(window + ip - r2) == read32(window + ip) {
-                let length = 4 + commonLength(window + ip + 4, window + ip + 4 - r2, blockEnd)
-                swap(&r1, &r2)
-                sequences.add(literals: window + anchor, 0, distance: r1, matchLength: length)
-                table[hash(window + ip, log, mls)] = UInt32(ip)
-                ip += length
-                anchor = ip
+            repeatSecondOffset(window, &ip, &anchor, &r1, &r2, limit: limit, low: low, end: blockEnd, into: sequences) { p in
+                table[hash(window + p, log, mls)] = UInt32(p)
             }
         }
         sequences.addLastLiterals(window + anchor, end - anchor)
@@ -311,14 +322,9 @@ final class MatchFinder {
                 longTable[hash(window + ip - 2, longLog, 8)] = UInt32(ip - 2)
                 shortTable[hash(window + ip - 1, shortLog, mls)] = UInt32(ip - 1)
             }
-            while ip < limit && ip - r2 >= low && read32(window + ip - r2) == read32(window + ip) {
-                let repeatLength = 4 + commonLength(window + ip + 4, window + ip + 4 - r2, blockEnd)
-                swap(&r1, &r2)
-                sequences.add(literals: window + anchor, 0, distance: r1, matchLength: repeatLength)
-                shortTable[hash(window + ip, shortLog, mls)] = UInt32(ip)
-                longTable[hash(window + ip, longLog, 8)] = UInt32(ip)
-                ip += repeatLength
-                anchor = ip
+            repeatSecondOffset(window, &ip, &anchor, &r1, &r2, limit: limit, low: low, end: blockEnd, into: sequences) { p in
+                shortTable[hash(window + p, shortLog, mls)] = UInt32(p)
+                longTable[hash(window + p, longLog, 8)] = UInt32(p)
             }
         }
         sequences.addLastLiterals(window + anchor, end - anchor)
@@ -416,13 +422,7 @@ final class MatchFinder {
             if distance != r1 { r2 = r1; r1 = distance }
             ip = p + length
             anchor = ip
-            while ip < limit && ip - r2 >= low && read32(window + ip - r2) == read32(window + ip) {
-                let repeatLength = 4 + commonLength(window + ip + 4, window + ip + 4 - r2, blockEnd)
-                swap(&r1, &r2)
-                sequences.add(literals: window + anchor, 0, distance: r1, matchLength: repeatLength)
-                ip += repeatLength
-                anchor = ip
-            }
+            repeatSecondOffset(window, &ip, &anchor, &r1, &r2, limit: limit, low: low, end: blockEnd, into: sequences) { _ in }
         }
         sequences.addLastLiterals(window + anchor, end - anchor)
         rep1 = r1; rep2 = r2
