@@ -14,13 +14,11 @@ struct ZstdCommand: ParsableCommand {
             maimo zstd -d [-D DICT] [INPUT] [-o OUTPUT | -c]
             maimo zstd --train FILE... -o DICT [--maxdict N]
 
-            With no INPUT or `-`, reads standard input and writes standard output. With INPUT and
-            neither -o nor -c, compression writes INPUT.zst and decompression writes INPUT without
-            its `.zst` suffix, as zstd does. Frames are standard: `zstd -d` reads what this writes,
-            and the other way round. A file OUTPUT is written through a temporary file and renamed
-            only when everything succeeded (for decompression: every frame decoded and its checksum
-            matched), so corrupt input leaves no OUTPUT. An existing OUTPUT is kept unless -f.
-            -T N compresses N chunks at once, each its own frame (see Zstd.parallelChunkSize).
+            With no INPUT or `-`, reads standard input and writes standard output. With INPUT and neither -o nor -c, compression writes INPUT.zst and decompression writes INPUT without its `.zst` suffix, as zstd does.
+
+            Frames are standard: `zstd -d` reads what this writes, and the other way round. A file OUTPUT is written through a temporary file and renamed only when everything succeeded (for decompression: every frame decoded and its checksum matched), so corrupt input leaves no OUTPUT. An existing OUTPUT is kept unless -f.
+
+            -T N compresses N chunks at once (four windows of the level, at least 1 MiB), each its own frame.
             """)
 
     @Flag(name: [.customShort("d"), .long], help: "Decompress.") var decompress = false
