@@ -15,10 +15,13 @@ let package = Package(
         .library(name: "MaimoZstd", targets: ["MaimoZstd"]),
         .library(name: "MaimoKeystore", targets: ["MaimoKeystore"]),
         .library(name: "MaimoIndex", targets: ["MaimoIndex"]),
+        .library(name: "MaimoTor", targets: ["MaimoTor"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Ed25519, SHA-3, SHA-512 and HMAC for Tor's onion identities and control-port auth.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         .target(name: "MaimoBlake3"),
@@ -29,6 +32,7 @@ let package = Package(
         .target(name: "MaimoZstd", dependencies: ["MaimoXXHash"]),
         .target(name: "MaimoKeystore", dependencies: ["MaimoXXHash"]),
         .target(name: "MaimoIndex"),
+        .target(name: "MaimoTor", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "maimo",
             dependencies: [
@@ -50,6 +54,7 @@ let package = Package(
         .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),

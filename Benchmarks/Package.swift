@@ -19,7 +19,7 @@ let package = Package(
         // Named, because a path dependency is otherwise known by its folder name (the clone's).
         .package(name: "Maimo", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         // Only the benchmark depends on SQLite: it is the store a user would otherwise pick.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
