@@ -120,3 +120,47 @@ public enum SOCKS5 {
         }
     }
 }
+
+/// A TCP stream through Tor's SocksPort.
+public final class TorStream: @unchecked Sendable {
+    let socket: StreamSocket
+
+    init(socket: StreamSocket) { self.socket = socket }
+
+    /// The connected socket's descriptor (for code that does its own I/O).
+    public var descriptor: Int32 { socket.descriptor }
+
+    /// Opens a stream to `host:port` (an onion address, typically) through the SOCKS5 proxy at
+    /// `proxyHost:proxyPort`. With `isolation` credentials, tor keeps the stream on circuits of
+    /// its own (IsolateSOCKSAuth).
+    /// - Throws: ``TorError/socks(_:)`` with tor's reason — for onion services the extended codes
+    ///   (descriptor not found, client authorization missing or wrong, …) when the SocksPort has
+    ///   the `ExtendedErrors` flag.
+    public static func connect(
+        to host: String, port: UInt16, proxyHost: String = "127.0.0.1", proxyPort: UInt16,
+        isolation: (username: String, password: String)? = nil, timeout: Double = 120
+    ) throws(TorError) -> TorStream {
+        let socket = try StreamSocket.connect(host: proxyHost, port: proxyPort, timeout: timeout)
+        try socket.write(SOCKS5.greeting(withCredentials: isolation != nil))
+        let method = try SOCKS5.method(from: socket.read(exactly: 2))
+        if method == 2 {
+            guard let isolation else { throw .socks(.noAcceptableAuthentication) }
+            try socket.write(SOCKS5.credentials(username: isolation.username, password: isolation.password))
+            let status = try socket.read(exactly: 2)
+            guard status == [1, 0] else { throw .socks(.notAllowedByRuleset) }
+        } else if method != 0 {
+            throw .socks(.noAcceptableAuthentication)
+        }
+        try socket.write(SOCKS5.connectRequest(host: host, port: port))
+        let remaining = try SOCKS5.remainingReplyLength(afterHeader: socket.read(exactly: 5))
+        _ = try socket.read(exactly: remaining)
+        return TorStream(socket: socket)
+    }
+
+    public func write(_ bytes: [UInt8]) throws(TorError) { try socket.write(bytes) }
+
+    /// Exactly `count` bytes.
+    public func read(exactly count: Int) throws(TorError) -> [UInt8] { try socket.read(exactly: count) }
+
+    public func close() { socket.close() }
+}

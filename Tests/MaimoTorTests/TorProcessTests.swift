@@ -1,0 +1,56 @@
+import Foundation
+import MaimoTor
+import Testing
+
+/// A real `tor` (apt package `tor`) with its network disabled: the control port, SAFECOOKIE or
+/// cookie authentication, GETINFO, ADD_ONION with an own key and with client authorization,
+/// DEL_ONION, ONION_CLIENT_AUTH_ADD/REMOVE, and no tor left behind. Under CI a missing `tor`
+/// fails the test instead of skipping it.
+@Suite("tor process and control port", .serialized)
+struct TorProcessTests {
+    static var torInstalled: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/tor")
+        }
+    }
+
+    @Test func controlsAnOfflineTor() throws {
+        guard Self.torInstalled else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-tor-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TorProcess.Configuration(dataDirectory: directory)
+        configuration.disableNetwork = true
+        let started = Date()
+        let tor = try TorProcess(configuration)
+        print("tor: control port ready and authenticated in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        // DisableNetwork keeps every listener but the control port closed.
+        #expect(tor.socksPort == nil)
+        let version = try tor.control.getInfo(["version"])["version"] ?? ""
+        #expect(version.hasPrefix("0."), "\(version)")
+        let config = try tor.control.getInfo(["config-text"])["config-text"] ?? ""
+        #expect(config.contains("DisableNetwork 1"))
+
+        let key = OnionServiceKey()
+        let address = try tor.control.addOnion(key: key, ports: [(virtual: 80, target: "127.0.0.1:9")])
+        #expect(address == key.address)
+        let services = try tor.control.getInfo(["onions/current"])["onions/current"] ?? ""
+        #expect(services.contains(address.serviceID))
+        try tor.control.deleteOnion(address)
+        #expect(!(try tor.control.getInfo(["onions/current"])["onions/current"] ?? "").contains(address.serviceID))
+        #expect(throws: TorError.self) { try tor.control.deleteOnion(address) }
+
+        let client = ClientAuthorizationKey()
+        let restricted = OnionServiceKey()
+        #expect(try tor.control.addOnion(key: restricted, ports: [(virtual: 80, target: "127.0.0.1:9")], clientAuthorization: [client.publicKey]) == restricted.address)
+        try tor.control.addClientAuthorization(for: restricted.address, key: client)
+        try tor.control.removeClientAuthorization(for: restricted.address)
+        #expect(throws: TorError.self) { try tor.control.send("GETINFO no-such-key") }
+
+        let pid = tor.pid
+        tor.stop()
+        #expect(kill(pid, 0) != 0, "tor \(pid) is still running")
+    }
+}
