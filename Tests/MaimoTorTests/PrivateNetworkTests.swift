@@ -1,0 +1,141 @@
+import Foundation
+import MaimoTor
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// End to end over a private Tor network: an onion service with an own key reached through a
+/// client's SOCKS port (1 MiB echoed), client authorization missing then given, DEL_ONION.
+/// Needs `tor` and `tor-gencert` (apt package `tor`); under CI a missing tor fails the test.
+@Suite("private Tor network", .serialized)
+struct PrivateNetworkTests {
+    /// Echoes every connection on a loopback port until the process ends.
+    static func echoServer() -> UInt16 {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 8)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                Thread {
+                    var buffer = [UInt8](repeating: 0, count: 65536)
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+                        if n <= 0 { break }
+                        var sent = 0
+                        while sent < n {
+                            let m = buffer.withUnsafeBytes { send(connection, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
+                            if m <= 0 { break }
+                            sent += m
+                        }
+                    }
+                    close(connection)
+                }.start()
+            }
+        }.start()
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Retries connecting while the descriptor propagates; returns the stream and the wait.
+    static func connect(_ address: OnionAddress, port: UInt16, through client: TorProcess, timeout: Double = 60) throws -> (TorStream, Double) {
+        let start = Date()
+        while true {
+            let failure: TorError
+            do {
+                let stream = try TorStream.connect(to: address.description, port: port, proxyPort: client.socksPort!, timeout: 30)
+                return (stream, Date().timeIntervalSince(start))
+            } catch {
+                failure = error
+            }
+            // The descriptor may still be on its way to the HSDirs: retry those, fail on others.
+            let retry: Bool
+            switch failure {
+            case .socks(.onionDescriptorNotFound), .socks(.onionIntroductionFailed), .socks(.onionIntroductionTimedOut), .socks(.generalFailure):
+                retry = true
+            default:
+                retry = false
+            }
+            guard retry, Date().timeIntervalSince(start) < timeout else { throw failure }
+            usleep(250_000)
+        }
+    }
+
+    @Test func onionServicesEndToEnd() throws {
+        let installed = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/tor-gencert")
+        }
+        guard installed else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
+            return
+        }
+        let network = try PrivateTorNetwork()
+        try network.waitUntilReady()
+        let ready = Date().timeIntervalSince(network.startedAt)
+        let echo = Self.echoServer()
+
+        let key = OnionServiceKey()
+        let published = Date()
+        let address = try network.service.control.addOnion(key: key, ports: [(virtual: 7007, target: "127.0.0.1:\(echo)")])
+        let (stream, wait) = try Self.connect(address, port: 7007, through: network.client)
+        let reachable = Date().timeIntervalSince(published)
+        var generator = SystemRandomNumberGenerator()
+        let payload = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let echoStart = Date()
+        let writer = Thread { try? stream.write(payload) }
+        writer.start()
+        let echoed = try stream.read(exactly: payload.count)
+        let echoTime = Date().timeIntervalSince(echoStart)
+        #expect(echoed == payload)
+        stream.close()
+        let pidsForMemory = network.nodes.map(\.pid) + [network.service.pid, network.client.pid]
+        let residentKiB = pidsForMemory.reduce(0) { total, pid in
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return total + (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0)
+        }
+        print("private Tor network: 6 tors, \(residentKiB / 1024) MiB resident in total")
+        print("private Tor network: bootstrapped in \(String(format: "%.1f", ready)) s; onion service reachable \(String(format: "%.1f", reachable)) s after ADD_ONION (\(String(format: "%.1f", wait)) s of retries); 1 MiB echoed in \(String(format: "%.2f", echoTime)) s")
+
+        // Client authorization: refused without the key, accepted with it.
+        let clientKey = ClientAuthorizationKey()
+        let restricted = OnionServiceKey()
+        _ = try network.service.control.addOnion(key: restricted, ports: [(virtual: 7007, target: "127.0.0.1:\(echo)")], clientAuthorization: [clientKey.publicKey])
+        let deadline = Date().addingTimeInterval(60)
+        var missing = false
+        while Date() < deadline && !missing {
+            var failure: TorError?
+            do {
+                let s = try TorStream.connect(to: restricted.address.description, port: 7007, proxyPort: network.client.socksPort!, timeout: 30)
+                s.close()
+                Issue.record("connected without client authorization")
+                break
+            } catch {
+                failure = error
+            }
+            if failure == .socks(.onionClientAuthorizationMissing) { missing = true } else { usleep(250_000) }
+        }
+        #expect(missing, "no typed 'client authorization missing' error")
+        try network.client.control.addClientAuthorization(for: restricted.address, key: clientKey)
+        let (authorized, _) = try Self.connect(restricted.address, port: 7007, through: network.client)
+        try authorized.write(Array("hello".utf8))
+        #expect(try authorized.read(exactly: 5) == Array("hello".utf8))
+        authorized.close()
+
+        // Withdrawn: connecting fails.
+        try network.service.control.deleteOnion(address)
+        try network.service.control.deleteOnion(restricted.address)
+        #expect(throws: TorError.self) {
+            _ = try TorStream.connect(to: restricted.address.description, port: 7007, proxyPort: network.client.socksPort!, timeout: 20).close()
+        }
+        let pids = network.nodes.map(\.pid) + [network.service.pid, network.client.pid]
+        network.stop()
+        for pid in pids { #expect(kill(pid, 0) != 0, "tor \(pid) left running") }
+    }
+}
