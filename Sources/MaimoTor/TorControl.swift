@@ -57,9 +57,15 @@ public final class TorControl: @unchecked Sendable {
 
     // MARK: Authentication
 
-    /// PROTOCOLINFO: the authentication methods and cookie file tor offers.
+    private var cachedProtocolInfo: ProtocolInfo?
+
+    /// PROTOCOLINFO: the authentication methods and cookie file tor offers. Tor answers it only
+    /// once before authentication, so the answer is kept.
     public func protocolInfo() throws(TorError) -> ProtocolInfo {
-        try ProtocolInfo(send("PROTOCOLINFO 1"))
+        if let cachedProtocolInfo { return cachedProtocolInfo }
+        let info = try ProtocolInfo(send("PROTOCOLINFO 1"))
+        cachedProtocolInfo = info
+        return info
     }
 
     /// Authenticates with the best method tor offers: none, SAFECOOKIE (proving knowledge of the

@@ -5,6 +5,14 @@ import Testing
 import Glibc
 #endif
 
+/// Events gathered from a control connection's handler.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = [String]()
+    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
 /// End to end over a private Tor network: an onion service with an own key reached through a
 /// client's SOCKS port (1 MiB echoed), client authorization missing then given, DEL_ONION.
 /// Needs `tor` and `tor-gencert` (apt package `tor`); under CI a missing tor fails the test.
@@ -80,6 +88,11 @@ struct PrivateNetworkTests {
         let ready = Date().timeIntervalSince(network.startedAt)
         let echo = Self.echoServer()
 
+        // HS_DESC events tell when the descriptor is uploaded.
+        let events = EventLog()
+        network.service.control.eventHandler = { events.append($0.lines.map(\.text).joined(separator: " ")) }
+        try network.service.control.setEvents(["HS_DESC"])
+
         let key = OnionServiceKey()
         let published = Date()
         let address = try network.service.control.addOnion(key: key, ports: [(virtual: 7007, target: "127.0.0.1:\(echo)")])
@@ -94,6 +107,8 @@ struct PrivateNetworkTests {
         let echoTime = Date().timeIntervalSince(echoStart)
         #expect(echoed == payload)
         stream.close()
+        _ = try network.service.control.getInfo(["version"])   // reads (and dispatches) pending events
+        #expect(events.lines.contains { $0.hasPrefix("HS_DESC UPLOADED \(address.serviceID)") }, "\(events.lines.prefix(5))")
         let pidsForMemory = network.nodes.map(\.pid) + [network.service.pid, network.client.pid]
         let residentKiB = pidsForMemory.reduce(0) { total, pid in
             let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""

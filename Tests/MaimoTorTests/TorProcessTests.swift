@@ -14,6 +14,19 @@ struct TorProcessTests {
         }
     }
 
+    /// `tor --hash-password`'s hash of `password`.
+    static func hashPassword(_ password: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tor", "--quiet", "--hash-password", password]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    }
+
     @Test func controlsAnOfflineTor() throws {
         guard Self.torInstalled else {
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
@@ -23,6 +36,9 @@ struct TorProcessTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = TorProcess.Configuration(dataDirectory: directory)
         configuration.disableNetwork = true
+        // A control password too, so that a second connection can use it.
+        let hash = try Self.hashPassword("maimo secret")
+        configuration.extraLines = ["HashedControlPassword \(hash)"]
         let started = Date()
         let tor = try TorProcess(configuration)
         print("tor: control port ready and authenticated in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
@@ -48,6 +64,17 @@ struct TorProcessTests {
         try tor.control.addClientAuthorization(for: restricted.address, key: client)
         try tor.control.removeClientAuthorization(for: restricted.address)
         #expect(throws: TorError.self) { try tor.control.send("GETINFO no-such-key") }
+
+        // A detached service outlives its connection; a second connection (password) sees it.
+        let detached = OnionServiceKey()
+        try tor.control.addOnion(key: detached, ports: [(virtual: 80, target: "127.0.0.1:9")], detach: true)
+        let second = try TorControl(port: tor.controlPort)
+        #expect(try second.protocolInfo().methods.isSuperset(of: ["HASHEDPASSWORD", "SAFECOOKIE", "COOKIE"]))
+        #expect(throws: TorError.self) { try TorControl(port: tor.controlPort).authenticate(password: "wrong") }
+        try second.authenticate(password: "maimo secret")
+        #expect((try second.getInfo(["onions/detached"])["onions/detached"] ?? "").contains(detached.address.serviceID))
+        try second.deleteOnion(detached.address)
+        second.close()
 
         let pid = tor.pid
         tor.stop()
