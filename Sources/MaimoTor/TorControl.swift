@@ -69,8 +69,9 @@ public final class TorControl: @unchecked Sendable {
     }
 
     /// Authenticates with the best method tor offers: none, SAFECOOKIE (proving knowledge of the
-    /// cookie without sending it), COOKIE, or the password when given.
-    public func authenticate(password: String? = nil, cookieFile: String? = nil) throws(TorError) {
+    /// cookie without sending it), COOKIE, or the password when given. `safeCookie: false` sends
+    /// the cookie itself even when SAFECOOKIE is offered (for tors that predate it).
+    public func authenticate(password: String? = nil, cookieFile: String? = nil, safeCookie: Bool = true) throws(TorError) {
         let info = try protocolInfo()
         if info.methods.contains("NULL") {
             try send("AUTHENTICATE")
@@ -81,7 +82,7 @@ public final class TorControl: @unchecked Sendable {
                 throw .io(operation: "reading tor's cookie file \(path)", errno: errno)
             }
             let cookie = [UInt8](data)
-            if info.methods.contains("SAFECOOKIE") {
+            if safeCookie && info.methods.contains("SAFECOOKIE") {
                 var generator = SystemRandomNumberGenerator()
                 let clientNonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
                 let challenge = try send("AUTHCHALLENGE SAFECOOKIE " + Self.hex(clientNonce))
@@ -91,8 +92,10 @@ public final class TorControl: @unchecked Sendable {
                 }
                 let answer = try SafeCookie.respond(cookie: cookie, clientNonce: clientNonce, serverNonce: serverNonce, serverHash: serverHash)
                 try send("AUTHENTICATE " + Self.hex(answer))
-            } else {
+            } else if info.methods.contains("COOKIE") {
                 try send("AUTHENTICATE " + Self.hex(cookie))
+            } else {
+                throw .controlError(code: 515, message: "tor offers only SAFECOOKIE")
             }
         } else {
             throw .controlError(code: 515, message: "no usable authentication method (tor offers \(info.methods.sorted().joined(separator: ", ")))")

@@ -84,7 +84,11 @@ struct PrivateNetworkTests {
             return
         }
         let network = try PrivateTorNetwork()
+        let clientEvents = EventLog()
+        network.client.control.eventHandler = { clientEvents.append($0.lines.map(\.text).joined(separator: " ")) }
+        try network.client.control.setEvents(["STATUS_CLIENT"])
         try network.waitUntilReady()
+        #expect(clientEvents.lines.contains { $0.hasPrefix("STATUS_CLIENT NOTICE BOOTSTRAP") }, "\(clientEvents.lines.prefix(3))")
         let ready = Date().timeIntervalSince(network.startedAt)
         let echo = Self.echoServer()
 

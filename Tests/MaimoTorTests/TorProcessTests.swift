@@ -27,6 +27,25 @@ struct TorProcessTests {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
     }
 
+    @Test func authenticatesWithoutCredentialsWhenTorAllows() throws {
+        guard Self.torInstalled else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-tor-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TorProcess.Configuration(dataDirectory: directory)
+        configuration.disableNetwork = true
+        configuration.extraLines = ["CookieAuthentication 0"]   // the last value wins: NULL auth
+        let tor = try TorProcess(configuration)
+        let other = try TorControl(port: tor.controlPort)
+        #expect(try other.protocolInfo().methods == ["NULL"])
+        try other.authenticate()
+        other.close()
+        tor.stop()
+        #expect(!tor.isRunning)
+    }
+
     @Test func controlsAnOfflineTor() throws {
         guard Self.torInstalled else {
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
@@ -75,6 +94,11 @@ struct TorProcessTests {
         #expect((try second.getInfo(["onions/detached"])["onions/detached"] ?? "").contains(detached.address.serviceID))
         try second.deleteOnion(detached.address)
         second.close()
+        // The plain cookie (no SAFECOOKIE challenge).
+        let third = try TorControl(port: tor.controlPort)
+        try third.authenticate(safeCookie: false)
+        #expect(!(try third.getInfo(["version"])["version"] ?? "").isEmpty)
+        third.close()
 
         let pid = tor.pid
         tor.stop()
