@@ -13,49 +13,41 @@ final class StreamSocket: @unchecked Sendable {
 
     /// Connects to an IPv4 `host` (a dotted quad; tor's ports listen on loopback) and `port`.
     static func connect(host: String, port: UInt16, timeout: Double) throws(TorError) -> StreamSocket {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw .io(operation: "socket", errno: errno) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            Glibc.close(fd)
             throw .io(operation: "parsing the IPv4 address \(host)", errno: EINVAL)
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard result == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw .io(operation: "connecting to \(host):\(port)", errno: code)
-        }
-        let socket = StreamSocket(descriptor: fd)
-        socket.setTimeout(timeout)
-        return socket
+        return try open(AF_INET, address, name: "\(host):\(port)", timeout: timeout)
     }
 
     /// Connects to a Unix domain socket (tor's `ControlPort unix:PATH`).
     static func connect(unixPath path: String, timeout: Double) throws(TorError) -> StreamSocket {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw .io(operation: "socket", errno: errno) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Glibc.close(fd)
             throw .io(operation: "connecting to \(path) (path too long)", errno: ENAMETOOLONG)
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
+        return try open(AF_UNIX, address, name: path, timeout: timeout)
+    }
+
+    /// A stream socket of `family` connected to `address`, with send and receive timeouts.
+    static func open<Address>(_ family: Int32, _ address: Address, name: String, timeout: Double) throws(TorError) -> StreamSocket {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw .io(operation: "socket", errno: errno) }
+        var address = address
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
         }
         guard result == 0 else {
             let code = errno
             Glibc.close(fd)
-            throw .io(operation: "connecting to \(path)", errno: code)
+            throw .io(operation: "connecting to \(name)", errno: code)
         }
         let socket = StreamSocket(descriptor: fd)
         socket.setTimeout(timeout)

@@ -20,14 +20,7 @@ final class EventLog: @unchecked Sendable {
 struct PrivateNetworkTests {
     /// Echoes every connection on a loopback port until the process ends.
     static func echoServer() -> UInt16 {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 8)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let (listener, port) = Loopback.bind(listen: true)
         Thread {
             while true {
                 let connection = accept(listener, nil, nil)
@@ -48,7 +41,7 @@ struct PrivateNetworkTests {
                 }.start()
             }
         }.start()
-        return UInt16(bigEndian: address.sin_port)
+        return port
     }
 
     /// Retries connecting while the descriptor propagates; returns the stream and the wait.
@@ -76,10 +69,7 @@ struct PrivateNetworkTests {
     }
 
     @Test func onionServicesEndToEnd() throws {
-        let installed = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/tor-gencert")
-        }
-        guard installed else {
+        guard TorTestSupport.installed("tor-gencert") else {
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
             return
         }

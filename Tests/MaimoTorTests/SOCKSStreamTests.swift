@@ -11,15 +11,7 @@ import Glibc
 struct SOCKSStreamTests {
     /// Accepts one connection on an ephemeral loopback port and runs `script` on it.
     static func serve(_ script: @escaping @Sendable (Int32) -> Void) throws -> UInt16 {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 1)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let (listener, port) = Loopback.bind(listen: true)
         let thread = Thread {
             let connection = accept(listener, nil, nil)
             close(listener)
@@ -27,7 +19,7 @@ struct SOCKSStreamTests {
             close(connection)
         }
         thread.start()
-        return UInt16(bigEndian: address.sin_port)
+        return port
     }
 
     static func read(_ fd: Int32, _ count: Int) -> [UInt8] {

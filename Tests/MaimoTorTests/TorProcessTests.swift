@@ -8,10 +8,17 @@ import Testing
 /// fails the test instead of skipping it.
 @Suite("tor process and control port", .serialized)
 struct TorProcessTests {
-    static var torInstalled: Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/tor")
+    /// An offline tor (network disabled) with `extraLines`, or nil when tor is not installed.
+    static func offlineTor(_ extraLines: [String] = []) throws -> (TorProcess, String)? {
+        guard TorTestSupport.installed() else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
+            return nil
         }
+        let directory = TorTestSupport.temporaryPath("maimo-tor")
+        var configuration = TorProcess.Configuration(dataDirectory: directory)
+        configuration.disableNetwork = true
+        configuration.extraLines = extraLines
+        return (try TorProcess(configuration), directory)
     }
 
     /// `tor --hash-password`'s hash of `password`.
@@ -28,16 +35,9 @@ struct TorProcessTests {
     }
 
     @Test func authenticatesWithoutCredentialsWhenTorAllows() throws {
-        guard Self.torInstalled else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
-            return
-        }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-tor-\(UUID().uuidString)").path
+        // The last value wins: no cookie, no password, so tor offers NULL authentication.
+        guard let (tor, directory) = try Self.offlineTor(["CookieAuthentication 0"]) else { return }
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = TorProcess.Configuration(dataDirectory: directory)
-        configuration.disableNetwork = true
-        configuration.extraLines = ["CookieAuthentication 0"]   // the last value wins: NULL auth
-        let tor = try TorProcess(configuration)
         let other = try TorControl(port: tor.controlPort)
         #expect(try other.protocolInfo().methods == ["NULL"])
         try other.authenticate()
@@ -47,19 +47,12 @@ struct TorProcessTests {
     }
 
     @Test func controlsAnOfflineTor() throws {
-        guard Self.torInstalled else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
-            return
-        }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-tor-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = TorProcess.Configuration(dataDirectory: directory)
-        configuration.disableNetwork = true
         // A control password too, so that a second connection can use it.
+        guard TorTestSupport.installed() else { _ = try Self.offlineTor(); return }
         let hash = try Self.hashPassword("maimo secret")
-        configuration.extraLines = ["HashedControlPassword \(hash)"]
         let started = Date()
-        let tor = try TorProcess(configuration)
+        guard let (tor, directory) = try Self.offlineTor(["HashedControlPassword \(hash)"]) else { return }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         print("tor: control port ready and authenticated in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
         // DisableNetwork keeps every listener but the control port closed.
         #expect(tor.socksPort == nil)

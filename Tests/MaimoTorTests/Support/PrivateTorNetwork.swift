@@ -18,15 +18,9 @@ final class PrivateTorNetwork: @unchecked Sendable {
     static func freePorts(_ count: Int) -> [UInt16] {
         var sockets = [Int32](), ports = [UInt16]()
         for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            let (fd, port) = Loopback.bind(listen: false)
             sockets.append(fd)
-            ports.append(UInt16(bigEndian: address.sin_port))
+            ports.append(port)
         }
         sockets.forEach { close($0) }
         return ports
