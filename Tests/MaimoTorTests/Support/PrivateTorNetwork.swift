@@ -114,10 +114,19 @@ final class PrivateTorNetwork: @unchecked Sendable {
         client = try TorProcess(clientConfiguration)
     }
 
-    /// Waits until the client and the service are bootstrapped.
+    /// Waits until the client's consensus lists the authority and all three relays, and the
+    /// client and the service are bootstrapped.
     func waitUntilReady(timeout: Double = 120) throws {
-        try client.waitForBootstrap(timeout: timeout)
-        try service.waitForBootstrap(timeout: timeout)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let consensus = (try? client.control.getInfo(["ns/all"])["ns/all"]) ?? ""
+            let routers = consensus.split(separator: "\n").filter { $0.hasPrefix("r ") }.count
+            if routers >= nodes.count { break }
+            guard Date() < deadline else { throw TorError.io(operation: "waiting for a consensus with \(nodes.count) routers (has \(routers))", errno: ETIMEDOUT) }
+            usleep(200_000)
+        }
+        try client.waitForBootstrap(timeout: max(1, deadline.timeIntervalSinceNow))
+        try service.waitForBootstrap(timeout: max(1, deadline.timeIntervalSinceNow))
     }
 
     func stop() {
