@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MaimoKeystore", targets: ["MaimoKeystore"]),
         .library(name: "MaimoIndex", targets: ["MaimoIndex"]),
         .library(name: "MaimoTor", targets: ["MaimoTor"]),
+        .library(name: "Maimo", targets: ["Maimo"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
     dependencies: [
@@ -33,6 +34,11 @@ let package = Package(
         .target(name: "MaimoKeystore", dependencies: ["MaimoXXHash"]),
         .target(name: "MaimoIndex"),
         .target(name: "MaimoTor", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The engine: client, provider, pipeline, catalogue, wire protocol (Docs/Engine.md).
+        .target(name: "Maimo", dependencies: [
+            "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(
             name: "maimo",
             dependencies: [
@@ -54,6 +60,7 @@ let package = Package(
         .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MaimoTests", dependencies: ["Maimo", "MaimoBlake3", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
