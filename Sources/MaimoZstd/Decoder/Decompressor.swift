@@ -54,7 +54,6 @@ public final class ZstdDecompressor {
     var hasChecksum = false
     var produced: UInt64 = 0
     var checksum = XXH64.State()
-    var framesDecoded = 0
 
     // The history: decoded bytes the matches refer to; `position` is where the next block goes.
     var history: UnsafeMutablePointer<UInt8>
@@ -256,7 +255,6 @@ public final class ZstdDecompressor {
             if options.verifiesChecksum && stored != actual {
                 throw .checksumMismatch(offset: offset, expected: stored, actual: actual)
             }
-            framesDecoded += 1
             stage = .magic
         }
     }
@@ -363,7 +361,6 @@ public final class ZstdDecompressor {
         if hasChecksum {
             stage = .checksum
         } else {
-            framesDecoded += 1
             stage = .magic
         }
     }

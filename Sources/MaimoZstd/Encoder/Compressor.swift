@@ -300,15 +300,8 @@ extension Zstd {
     public static func compress(
         _ data: UnsafeRawBufferPointer, level: Int = 3, dictionary: ZstdDictionary? = nil, checksum: Bool = true
     ) -> [UInt8] {
-        let compressor = ZstdCompressor(
-            dictionary: dictionary, options: .init(level: level, checksum: checksum, contentSize: UInt64(data.count)))
-        var output = [UInt8]()
-        output.reserveCapacity(data.count / 2 + 64)
-        let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { bytes in output.append(contentsOf: bytes) }
-        // Cannot fail: the sink does not throw and the content size is exact.
-        try! compressor.compress(data, to: sink)
-        try! compressor.finish(to: sink)
-        return output
+        ZstdCompressor(dictionary: dictionary, options: .init(level: level, checksum: checksum, contentSize: UInt64(data.count)))
+            .compressFrame(data)
     }
 
     /// Compresses `data` into one frame with its content size in the header.

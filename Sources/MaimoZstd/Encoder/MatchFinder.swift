@@ -156,12 +156,16 @@ final class MatchFinder {
 
     // MARK: Shared helpers
 
+    /// The `log`-bit hash of the `bytes` (4...8) bytes at `p` (8 bytes are read).
     @inline(__always)
-    func hash(_ p: UnsafePointer<UInt8>, _ log: Int, _ bytes: Int) -> Int {
+    static func hash(_ p: UnsafePointer<UInt8>, _ log: Int, _ bytes: Int) -> Int {
         let value = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
         let prime: UInt64 = 0xCF1B_BCDC_B7A5_6463
         return Int(truncatingIfNeeded: ((value &<< UInt64(64 - 8 * bytes)) &* prime) &>> UInt64(64 - log))
     }
+
+    @inline(__always)
+    func hash(_ p: UnsafePointer<UInt8>, _ log: Int, _ bytes: Int) -> Int { Self.hash(p, log, bytes) }
 
     @inline(__always)
     func read32(_ p: UnsafePointer<UInt8>) -> UInt32 { UnsafeRawPointer(p).loadUnaligned(as: UInt32.self) }
@@ -446,13 +450,12 @@ final class DictionaryMatchTables: @unchecked Sendable {
         second = .allocate(capacity: 1 << secondLog)
         second.initialize(repeating: 0, count: 1 << secondLog)
         guard count >= 8 else { return }
-        let probe = MatchFinder(parameters: ZstdParameters(strategy: .fast, windowLog: 10, hashLog: 6, chainLog: 6, searchLog: 0, minMatch: 4))
         for p in 0..<(count - 8) {
             if parameters.strategy == .doubleFast {
-                first[probe.hash(content + p, firstLog, 8)] = UInt32(p)
-                second[probe.hash(content + p, secondLog, parameters.minMatch)] = UInt32(p)
+                first[MatchFinder.hash(content + p, firstLog, 8)] = UInt32(p)
+                second[MatchFinder.hash(content + p, secondLog, parameters.minMatch)] = UInt32(p)
             } else {
-                first[probe.hash(content + p, firstLog, parameters.minMatch)] = UInt32(p)
+                first[MatchFinder.hash(content + p, firstLog, parameters.minMatch)] = UInt32(p)
             }
         }
     }
