@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import MaimoBlake3
+import MaimoTor
+
+/// Where a provider is: a v3 onion address (reached through Tor's SOCKS port) or host:port.
+public struct PeerAddress: Hashable, Sendable, CustomStringConvertible, Codable {
+    public let host: String
+    public let port: UInt16
+
+    /// Parses `HOST:PORT`, `[IPv6]:PORT` or `ADDRESS.onion[:PORT]` (port 7070 by default).
+    public init(_ text: String) throws(MaimoError) {
+        var host = text, port: UInt16 = Self.defaultPort
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.hasPrefix(":") {
+                guard let value = UInt16(rest.dropFirst()) else { throw .usage("\(text): the port is not a number") }
+                port = value
+            }
+        } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
+            host = String(text[..<colon])
+            guard let value = UInt16(text[text.index(after: colon)...]) else { throw .usage("\(text): the port is not a number") }
+            port = value
+        }
+        guard !host.isEmpty else { throw .usage("\(text): no host") }
+        self.host = host
+        self.port = port
+    }
+
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// The port Maimo providers listen on (and announce for their onion service) by default.
+    public static let defaultPort: UInt16 = 7070
+
+    public var isOnion: Bool { host.lowercased().hasSuffix(".onion") }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// How a client reaches onion addresses.
+public struct TorConfiguration: Sendable {
+    public var socksHost: String
+    public var socksPort: UInt16
+    public var timeout: Double
+
+    public init(socksHost: String = "127.0.0.1", socksPort: UInt16 = 9050, timeout: Double = 120) {
+        self.socksHost = socksHost
+        self.socksPort = socksPort
+        self.timeout = timeout
+    }
+}
+
+extension TorStream: WireSocketOwner {
+    public func closeStream() { close() }
+}
+
+/// An authenticated session with one provider: the client side of Docs/Engine.md's operations.
+/// One thread uses a session at a time.
+public final class ProviderClient {
+    let connection: WireConnection
+    /// The provider's node ID.
+    public let provider: [UInt8]
+    /// Quota and usage as the provider reported them at the handshake.
+    public let welcome: ProviderUsage
+    private var nextRequest: UInt32 = 1
+
+    /// Connects and runs the handshake: the provider must prove `provider` as its identity.
+    public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil,
+                timeout: Double = 30) throws(MaimoError) {
+        let socket: WireSocket
+        if address.isOnion {
+            guard let tor else { throw .usage("\(address.host) is an onion address: Tor's SOCKS port is needed (--tor-socks)") }
+            let onion: OnionAddress
+            do { onion = try OnionAddress(address.host) } catch { throw .usage("\(address.host): \(error)") }
+            guard onion.publicKey == provider else { throw .usage("\(address.host) is not the onion address of that provider") }
+            do {
+                let stream = try TorStream.connect(
+                    to: onion.description, port: address.port, proxyHost: tor.socksHost, proxyPort: tor.socksPort, timeout: tor.timeout)
+                socket = WireSocket(connected: stream.descriptor, peer: onion.description, owner: stream)
+            } catch {
+                throw .io("reaching \(address) through Tor: \(error)")
+            }
+        } else {
+            socket = try WireSocket.connect(host: address.host, port: address.port, timeout: timeout)
+        }
+        socket.setTimeout(timeout)
+        let connection = WireConnection(socket: socket)
+        var handshake = WireHandshake.Client(identity: identity.signingKey, expectedProvider: provider)
+        do {
+            try connection.send(handshake.hello())
+            let hello = try connection.receive()
+            if hello.kind == .error { throw hello.refusal }
+            let result: (auth: WireFrame, keys: SessionKeys)
+            do { result = try handshake.respond(to: hello) } catch { throw MaimoError.wire(error) }
+            try connection.send(result.auth)
+            connection.authenticate(send: result.keys.clientToProvider, receive: result.keys.providerToClient)
+            let welcome = try connection.receive()
+            if welcome.kind == .error { throw welcome.refusal }
+            guard welcome.kind == .welcome else { throw MaimoError.wire(.badFrame("expected welcome, got \(welcome.kind)")) }
+            var reader = PayloadReader(welcome.payload, "welcome")
+            self.welcome = ProviderUsage(quota: try reader.read64(), used: try reader.read64(), blobs: try reader.read64())
+        } catch let error as MaimoError {
+            socket.close()
+            // A provider that closes right after AUTH refused us without saying so (MACs not set up).
+            throw error
+        } catch {
+            socket.close()
+            throw .io("\(error)")
+        }
+        self.connection = connection
+        self.provider = provider
+    }
+
+    public func close() { connection.close() }
+
+    deinit { connection.close() }
+
+    private func request(_ kind: WireFrame.Kind, _ payload: [UInt8]) throws(MaimoError) -> UInt32 {
+        let id = nextRequest
+        nextRequest &+= 1
+        try connection.send(WireFrame(kind, request: id, payload: payload))
+        return id
+    }
+
+    /// The next reply to `request`: an `ERROR` becomes ``MaimoError/refused(_:_:)``.
+    private func reply(_ request: UInt32, _ expected: WireFrame.Kind) throws(MaimoError) -> WireFrame {
+        let frame = try connection.receive()
+        guard frame.request == request else { throw .wire(.badFrame("reply to request \(frame.request), expected \(request)")) }
+        if frame.kind == .error { throw frame.refusal }
+        guard frame.kind == expected else { throw .wire(.badFrame("expected \(expected), got \(frame.kind)")) }
+        return frame
+    }
+
+    public func stat() throws(MaimoError) -> ProviderUsage {
+        let frame = try reply(try request(.stat, []), .reply)
+        var reader = PayloadReader(frame.payload, "stat")
+        return ProviderUsage(quota: try reader.read64(), used: try reader.read64(), blobs: try reader.read64())
+    }
+
+    public func status(_ root: Blake3.Digest) throws(MaimoError) -> BlobStatus {
+        let frame = try reply(try request(.status, root.bytes), .reply)
+        var reader = PayloadReader(frame.payload, "status")
+        let kind = try reader.read(1)[0], length = try reader.read64()
+        switch kind {
+        case 0: return .absent
+        case 1: return .partial(length)
+        case 2: return .complete(length)
+        default: throw .wire(.badFrame("status \(kind)"))
+        }
+    }
+
+    /// Uploads the combined encoding in `descriptor` (`length` bytes) under `root`, resuming a
+    /// partial upload the provider kept; returns when the provider verified and stored it.
+    /// `progress` gets the bytes sent so far (including those already there); what it throws
+    /// stops the upload, which a later `put` resumes.
+    public func put(root: Blake3.Digest, from descriptor: Int32, length: UInt64,
+                    progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
+        var start: UInt64 = 0
+        switch try status(root) {
+        case .complete: try progress(length); return
+        case .partial(let n): start = min(n, length)
+        case .absent: break
+        }
+        var payload = PayloadWriter()
+        payload.raw(root.bytes)
+        payload.u64(length)
+        payload.u64(start)
+        let id = try request(.put, payload.bytes)
+        let ready = try reply(id, .ready)
+        var reader = PayloadReader(ready.payload, "ready")
+        var offset = try reader.read64()
+        try progress(offset)
+        var buffer = [UInt8](repeating: 0, count: ProviderSession.chunk)
+        while offset < length {
+            let want = Int(min(UInt64(buffer.count), length - offset))
+            let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, want, off_t(offset)) }
+            guard n > 0 else { throw .io("reading the encoding to upload: \(n < 0 ? String(cString: strerror(errno)) : "it ended early")") }
+            var data = PayloadWriter()
+            data.bytes.reserveCapacity(8 + n)
+            data.u64(offset)
+            data.raw(Array(buffer[..<n]))
+            try connection.send(WireFrame(.data, request: id, payload: data.bytes))
+            offset += UInt64(n)
+            try progress(offset)
+        }
+        _ = try reply(id, .stored)
+    }
+
+    /// Streams `length` bytes of the blob's encoding from `offset` to `sink`, as they arrive.
+    public func get(root: Blake3.Digest, offset: UInt64 = 0, length: UInt64 = .max,
+                    to sink: ([UInt8]) throws(MaimoError) -> Void) throws(MaimoError) {
+        var payload = PayloadWriter()
+        payload.raw(root.bytes)
+        payload.u64(offset)
+        payload.u64(length)
+        let id = try request(.get, payload.bytes)
+        while true {
+            let frame = try reply(id, .data)
+            try sink(frame.payload)
+            if frame.flags & 1 != 0 { return }
+        }
+    }
+
+    /// The Bao slice of `count` content bytes from `start` (unverified: check it with the root).
+    public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(MaimoError) -> [UInt8] {
+        var payload = PayloadWriter()
+        payload.raw(root.bytes)
+        payload.u64(start)
+        payload.u64(count)
+        let id = try request(.slice, payload.bytes)
+        var slice: [UInt8] = []
+        while true {
+            let frame = try reply(id, .data)
+            slice += frame.payload
+            guard slice.count <= 4 << 20 else { throw .wire(.badFrame("a slice longer than 4 MiB")) }
+            if frame.flags & 1 != 0 { return slice }
+        }
+    }
+
+    /// Deletes a blob; whether the provider had it.
+    @discardableResult
+    public func delete(root: Blake3.Digest) throws(MaimoError) -> Bool {
+        let frame = try reply(try request(.delete, root.bytes), .ok)
+        return frame.payload.first == 1
+    }
+
+    /// The client's blobs at this provider, in root order, after `after`.
+    public func list(after: Blake3.Digest? = nil, limit: UInt32 = 4096) throws(MaimoError) -> [(root: Blake3.Digest, length: UInt64)] {
+        var payload = PayloadWriter()
+        payload.raw(after?.bytes ?? [UInt8](repeating: 0, count: 32))
+        payload.u32(limit)
+        let frame = try reply(try request(.list, payload.bytes), .reply)
+        var reader = PayloadReader(frame.payload, "list")
+        let count = try reader.read32()
+        var result: [(Blake3.Digest, UInt64)] = []
+        for _ in 0..<count {
+            let root = try reader.read(32), length = try reader.read64()
+            guard let digest = try? Blake3.Digest(bytes: root) else { throw .wire(.badFrame("list")) }
+            result.append((digest, length))
+        }
+        return result
+    }
+}

@@ -1,0 +1,260 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+import Maimo
+import MaimoBao
+import MaimoBlake3
+import MaimoTestSupport
+import Testing
+
+/// A provider on loopback in a temporary directory, and helpers to talk to it.
+final class TestProvider: @unchecked Sendable {
+    let directory: String
+    let identity = NodeIdentity(signingKey: Curve25519.Signing.PrivateKey())
+    var store: ProviderStore
+    var server: ProviderServer
+    var port: UInt16
+    let lines = LogLines()
+
+    final class LogLines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    }
+
+    init(quota: UInt64 = .max, directory: String? = nil) throws {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("maimo-provider-\(UUID().uuidString)").path
+        store = try ProviderStore(directory: self.directory, defaultQuota: quota)
+        let lines = self.lines
+        server = ProviderServer(store: store, identity: identity, log: { lines.append($0) })
+        port = try server.start()
+    }
+
+    /// Stops and starts again on the same directory (a provider restart).
+    func restart() throws {
+        server.stop()
+        store.close()
+        store = try ProviderStore(directory: directory, defaultQuota: store.defaultQuota)
+        let lines = self.lines
+        server = ProviderServer(store: store, identity: identity, log: { lines.append($0) })
+        port = try server.start()
+    }
+
+    func allow(_ client: NodeIdentity, quota: UInt64? = nil) throws {
+        try ProviderStore.allow(client: client.nodeID, quota: quota, inDirectory: directory)
+    }
+
+    var address: PeerAddress { PeerAddress(host: "127.0.0.1", port: port) }
+
+    func connect(_ client: NodeIdentity) throws -> ProviderClient {
+        try ProviderClient(address: address, provider: identity.nodeID, identity: client)
+    }
+
+    func shutdown() {
+        server.stop()
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A combined Bao encoding in a temporary file, as the client uploads it.
+struct EncodedBlob {
+    let path: String
+    let descriptor: Int32
+    let root: Blake3.Digest
+    let length: UInt64
+    let content: [UInt8]
+
+    init(content: [UInt8]) {
+        let (encoding, root) = Bao.encode(content)
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-blob-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(encoding))
+        descriptor = open(path, O_RDONLY)
+        self.root = root
+        self.length = UInt64(encoding.count)
+        self.content = content
+    }
+
+    func remove() {
+        close(descriptor)
+        unlink(path)
+    }
+}
+
+@Suite("provider over loopback")
+struct ProviderTests {
+    @Test func putGetSliceListDelete() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let client = NodeIdentity(signingKey: .init())
+        try provider.allow(client)
+        var generator = SeededGenerator(seed: 11)
+        let blob = EncodedBlob(content: (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        defer { blob.remove() }
+        let session = try provider.connect(client)
+        #expect(session.welcome == ProviderUsage(quota: .max, used: 0, blobs: 0))
+        #expect(try session.status(blob.root) == .absent)
+        try session.put(root: blob.root, from: blob.descriptor, length: blob.length)
+        #expect(try session.status(blob.root) == .complete(blob.length))
+        #expect(try session.stat() == ProviderUsage(quota: .max, used: blob.length, blobs: 1))
+        // The whole encoding comes back and decodes; a range comes back exact.
+        var encoding: [UInt8] = []
+        try session.get(root: blob.root) { encoding += $0 }
+        #expect(try Bao.decode(encoding, hash: blob.root) == blob.content)
+        var part: [UInt8] = []
+        try session.get(root: blob.root, offset: 1000, length: 5000) { part += $0 }
+        #expect(part == Array(encoding[1000..<6000]))
+        // Slices verify against the root alone.
+        for start in [UInt64(0), 4096, 123_456, 299_999] {
+            let slice = try session.slice(root: blob.root, start: start, count: 4096)
+            let bytes = try Bao.decodeSlice(slice, hash: blob.root, start: start, count: 4096)
+            #expect(bytes == Array(blob.content[Int(start)..<min(blob.content.count, Int(start) + 4096)]))
+        }
+        #expect(try session.list().map(\.root) == [blob.root])
+        #expect(try session.delete(root: blob.root))
+        #expect(try !session.delete(root: blob.root))
+        #expect(try session.status(blob.root) == .absent)
+        #expect(try session.list().isEmpty)
+        #expect(throws: MaimoError.self) { try session.slice(root: blob.root, start: 0, count: 1) }
+        // A refused request does not end the session.
+        #expect(try session.stat().blobs == 0)
+    }
+
+    @Test func refusesUnknownClientsAndWrongProviders() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let stranger = NodeIdentity(signingKey: .init())
+        #expect {
+            _ = try provider.connect(stranger)
+        } throws: { error in
+            guard case .refused(.notAllowed, _) = error as? MaimoError else { return false }
+            return true
+        }
+        let client = NodeIdentity(signingKey: .init())
+        try provider.allow(client)
+        let impostor = NodeIdentity(signingKey: .init())
+        #expect(throws: MaimoError.self) {
+            _ = try ProviderClient(address: provider.address, provider: impostor.nodeID, identity: client)
+        }
+        // The real one still serves the allowed client.
+        #expect(try provider.connect(client).stat().blobs == 0)
+        #expect(provider.lines.all.contains { $0.contains("handshake refused") })
+    }
+
+    @Test func clientsSeeOnlyTheirOwnBlobs() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let a = NodeIdentity(signingKey: .init()), b = NodeIdentity(signingKey: .init())
+        try provider.allow(a)
+        try provider.allow(b)
+        let blob = EncodedBlob(content: Array(repeating: 7, count: 10_000))
+        defer { blob.remove() }
+        let sessionA = try provider.connect(a), sessionB = try provider.connect(b)
+        try sessionA.put(root: blob.root, from: blob.descriptor, length: blob.length)
+        #expect(try sessionB.status(blob.root) == .absent)
+        #expect(try sessionB.list().isEmpty)
+        #expect(throws: MaimoError.self) { try sessionB.get(root: blob.root) { _ in } }
+        #expect(throws: MaimoError.self) { try sessionB.slice(root: blob.root, start: 0, count: 10) }
+        #expect(try !sessionB.delete(root: blob.root))
+        #expect(try sessionA.status(blob.root) == .complete(blob.length))
+    }
+
+    @Test func quotaIsEnforced() throws {
+        let provider = try TestProvider(quota: 50_000)
+        defer { provider.shutdown() }
+        let client = NodeIdentity(signingKey: .init())
+        try provider.allow(client)
+        let small = EncodedBlob(content: Array(repeating: 1, count: 30_000)), big = EncodedBlob(content: Array(repeating: 2, count: 30_000) + [3])
+        defer { small.remove(); big.remove() }
+        let session = try provider.connect(client)
+        try session.put(root: small.root, from: small.descriptor, length: small.length)
+        #expect {
+            try session.put(root: big.root, from: big.descriptor, length: big.length)
+        } throws: { error in
+            guard case .refused(.quotaExceeded, _) = error as? MaimoError else { return false }
+            return true
+        }
+        #expect(try session.status(big.root) == .absent)
+        // A per-client quota on the allow-list overrides the default.
+        try provider.allow(client, quota: 1 << 20)
+        try session.put(root: big.root, from: big.descriptor, length: big.length)
+        #expect(try session.stat().blobs == 2)
+    }
+
+    @Test func wrongBytesAreNotStored() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let client = NodeIdentity(signingKey: .init())
+        try provider.allow(client)
+        let blob = EncodedBlob(content: Array(repeating: 9, count: 5000))
+        let other = EncodedBlob(content: Array(repeating: 8, count: 5000))
+        defer { blob.remove(); other.remove() }
+        let session = try provider.connect(client)
+        // Same length, another root: the provider verifies and refuses.
+        #expect {
+            try session.put(root: blob.root, from: other.descriptor, length: other.length)
+        } throws: { error in
+            guard case .refused(.verifyFailed, _) = error as? MaimoError else { return false }
+            return true
+        }
+        #expect(try provider.connect(client).status(blob.root) != .complete(blob.length))
+    }
+
+    @Test func uploadsResumeAndSurviveRestarts() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let client = NodeIdentity(signingKey: .init())
+        try provider.allow(client)
+        var generator = SeededGenerator(seed: 12)
+        let blob = EncodedBlob(content: (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        defer { blob.remove() }
+        // The connection breaks after two frames of data.
+        let first = try provider.connect(client)
+        #expect(throws: MaimoError.usage("cut")) {
+            try first.put(root: blob.root, from: blob.descriptor, length: blob.length) { (sent) throws(MaimoError) in
+                if sent >= 2 << 20 { first.close(); throw .usage("cut") }
+            }
+        }
+        // Wait for the provider to notice, then resume: it continues from what it holds.
+        for _ in 0..<500 where !provider.lines.all.contains(where: { $0.contains("session ended") || $0.contains("disconnected") }) {
+            usleep(10_000)
+        }
+        let status = try provider.connect(client).status(blob.root)
+        guard case .partial(let staged) = status else { Issue.record("no partial upload: \(status)"); return }
+        #expect(staged > 0 && staged < blob.length)
+        try provider.restart()
+        let second = try provider.connect(client)
+        var firstReported: UInt64?
+        try second.put(root: blob.root, from: blob.descriptor, length: blob.length) { if firstReported == nil { firstReported = $0 } }
+        #expect(firstReported == staged)
+        // Acknowledged means durable: after another restart the blob is whole.
+        try provider.restart()
+        var encoding: [UInt8] = []
+        try provider.connect(client).get(root: blob.root) { encoding += $0 }
+        #expect(try Bao.decode(encoding, hash: blob.root) == blob.content)
+    }
+
+    @Test func garbageDoesNotStopTheServer() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let client = NodeIdentity(signingKey: .init())
+        try provider.allow(client)
+        var generator = SeededGenerator(seed: 13)
+        for round in 0..<40 {
+            let socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+            var garbage: [UInt8]
+            switch round % 4 {
+            case 0: garbage = (0..<Int.random(in: 1...3000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            case 1: garbage = [0xFF, 0xFF, 0xFF, 0xFF] // an enormous length
+            case 2: garbage = WireFrame(.stat).encoded() // a request before the handshake
+            default: garbage = [0, 0, 0, 8, 1, 0, 0, 0, 0, 0, 0, 0] // a hello without payload
+            }
+            try? socket.send(garbage)
+            socket.close()
+        }
+        #expect(try provider.connect(client).stat().blobs == 0)
+    }
+}
