@@ -225,6 +225,33 @@ public final class ProviderClient {
         }
     }
 
+    /// Slices of `count` bytes at each of `starts`, with up to `window` requests in flight;
+    /// `body` gets each (unverified) slice in order.
+    public func slices(root: Blake3.Digest, starts: [UInt64], count: UInt64, window: Int = 16,
+                       _ body: (UInt64, [UInt8]) throws(MaimoError) -> Void) throws(MaimoError) {
+        var sent = 0, received = 0
+        var ids: [UInt32] = []
+        while received < starts.count {
+            while sent < starts.count && sent - received < max(1, window) {
+                var payload = PayloadWriter()
+                payload.raw(root.bytes)
+                payload.u64(starts[sent])
+                payload.u64(count)
+                ids.append(try request(.slice, payload.bytes))
+                sent += 1
+            }
+            var slice: [UInt8] = []
+            while true {
+                let frame = try reply(ids[received], .data)
+                slice += frame.payload
+                guard slice.count <= 4 << 20 else { throw .wire(.badFrame("a slice longer than 4 MiB")) }
+                if frame.flags & 1 != 0 { break }
+            }
+            try body(starts[received], slice)
+            received += 1
+        }
+    }
+
     /// Deletes a blob; whether the provider had it.
     @discardableResult
     public func delete(root: Blake3.Digest) throws(MaimoError) -> Bool {

@@ -1,0 +1,168 @@
+import Foundation
+import MaimoIndex
+
+/// One stored revision of a file (Docs/Engine.md, "Catalogue tables").
+public struct RevisionRecord: Codable, Sendable, Equatable {
+    public var path: String
+    public var revision: UInt64
+    public var size: UInt64
+    /// Modification and status-change times, seconds since 1970.
+    public var mtime: Double
+    public var ctime: Double
+    public var mode: UInt32
+    /// BLAKE3 of the plaintext (hex), checked after retrieval.
+    public var plaintextHash: String
+    public var compressedLength: UInt64
+    public var ciphertextLength: UInt64
+    public var encodingLength: UInt64
+    /// The ciphertext's Bao root (hex): the blob's name at providers.
+    public var root: String
+    /// The master key's ID (hex) and this revision's random ID (hex) that derives its key.
+    public var keyID: String
+    public var revisionID: String
+    public var dictionaryID: UInt32?
+    public var level: Int
+    public var storedAt: Double
+    /// Peer name → when it acknowledged the blob as stored.
+    public var peers: [String: Double]
+}
+
+/// A provider the client stores on.
+public struct PeerRecord: Codable, Sendable, Equatable {
+    public var name: String
+    /// The provider's node ID as its onion address.
+    public var nodeID: String
+    public var address: String
+    public var added: Double
+}
+
+/// The outcome of one proof of storage of one blob at one peer.
+public struct ProofRecord: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable { case ok, failed, unreachable }
+    public var path: String
+    public var revision: UInt64
+    public var root: String
+    public var peer: String
+    public var time: Double
+    public var outcome: Outcome
+    public var samples: Int
+    public var failures: Int
+    /// The chance that a loss of `loss` went unnoticed (0 when every slice was checked).
+    public var missProbability: Double
+    public var loss: Double
+    public var detail: String?
+}
+
+/// The client's catalogue in a MaimoIndex database: revisions, peers, proofs, dictionaries and
+/// settings. Every change is one committed transaction.
+public final class Catalogue: @unchecked Sendable {
+    let database: IndexDatabase
+    static let tables = ["revisions", "peers", "proofs", "dictionaries", "settings"]
+
+    public init(path: String) throws(MaimoError) {
+        do {
+            database = try IndexDatabase(path: path)
+            let existing = Set(try database.tables())
+            let missing = Self.tables.filter { !existing.contains($0) }
+            if !missing.isEmpty {
+                try database.write { transaction in
+                    for table in missing { try transaction.createTable(table) }
+                }
+            }
+        } catch {
+            throw .home("opening the catalogue \(path): \(error)")
+        }
+    }
+
+    public func close() { database.close() }
+
+    private func read<T>(_ body: (ReadTransaction) throws -> T) throws(MaimoError) -> T {
+        do { return try database.read(body) } catch { throw .home("reading the catalogue: \(error)") }
+    }
+
+    private func write<T>(_ body: (WriteTransaction) throws -> T) throws(MaimoError) -> T {
+        do { return try database.write(body) } catch { throw .home("writing the catalogue: \(error)") }
+    }
+
+    private func scan<T: Decodable>(_ table: String, prefix: [TupleElement] = [], as type: T.Type) throws(MaimoError) -> [T] {
+        try read { transaction in
+            var cursor = try transaction.cursor(table)
+            var rows: [T] = []
+            try cursor.scan(prefix: prefix.isEmpty ? [] : KeyTuple.encode(prefix)) { _, value in
+                rows.append(try RecordCoder.decode(T.self, from: value))
+                return true
+            }
+            return rows
+        }
+    }
+
+    // MARK: Peers
+
+    public func addPeer(_ peer: PeerRecord) throws(MaimoError) {
+        try write { try $0.put("peers", key: [.string(peer.name)], record: peer) }
+    }
+
+    public func removePeer(named name: String) throws(MaimoError) -> Bool {
+        try write { try $0.delete("peers", KeyTuple.encode([.string(name)])) }
+    }
+
+    public func peers() throws(MaimoError) -> [PeerRecord] { try scan("peers", as: PeerRecord.self) }
+
+    public func peer(named name: String) throws(MaimoError) -> PeerRecord? {
+        try read { try $0.get("peers", key: [.string(name)], as: PeerRecord.self) }
+    }
+
+    // MARK: Revisions
+
+    /// Every revision of `path`, oldest first.
+    public func revisions(of path: String) throws(MaimoError) -> [RevisionRecord] {
+        // A path's rows share the prefix of its string element: scan it and keep exact matches.
+        try scan("revisions", prefix: [.string(path)], as: RevisionRecord.self).filter { $0.path == path }
+    }
+
+    /// Every revision of every path, ordered by path then revision.
+    public func allRevisions() throws(MaimoError) -> [RevisionRecord] { try scan("revisions", as: RevisionRecord.self) }
+
+    public func putRevision(_ record: RevisionRecord) throws(MaimoError) {
+        try write { try $0.put("revisions", key: [.string(record.path), .uint(record.revision)], record: record) }
+    }
+
+    public func deleteRevision(path: String, revision: UInt64) throws(MaimoError) {
+        try write { _ = try $0.delete("revisions", KeyTuple.encode([.string(path), .uint(revision)])) }
+    }
+
+    // MARK: Proofs
+
+    public func addProof(_ proof: ProofRecord) throws(MaimoError) {
+        try write { try $0.put("proofs", key: [.string(proof.root), .string(proof.peer), .int(Int64(proof.time * 1000))], record: proof) }
+    }
+
+    /// The newest proof of `root` at each peer.
+    public func latestProofs(root: String) throws(MaimoError) -> [String: ProofRecord] {
+        var latest: [String: ProofRecord] = [:]
+        for proof in try scan("proofs", prefix: [.string(root)], as: ProofRecord.self) where proof.root == root {
+            if (latest[proof.peer]?.time ?? -1) <= proof.time { latest[proof.peer] = proof }
+        }
+        return latest
+    }
+
+    public func allProofs() throws(MaimoError) -> [ProofRecord] { try scan("proofs", as: ProofRecord.self) }
+
+    // MARK: Dictionaries and settings
+
+    public func putDictionary(id: UInt32, bytes: [UInt8]) throws(MaimoError) {
+        try write { try $0.put("dictionaries", KeyTuple.encode([.uint(UInt64(id))]), bytes) }
+    }
+
+    public func dictionary(id: UInt32) throws(MaimoError) -> [UInt8]? {
+        try read { try $0.get("dictionaries", KeyTuple.encode([.uint(UInt64(id))])) }
+    }
+
+    public func setting(_ name: String) throws(MaimoError) -> String? {
+        try read { try $0.get("settings", key: [.string(name)], as: String.self) }
+    }
+
+    public func setSetting(_ name: String, _ value: String) throws(MaimoError) {
+        try write { try $0.put("settings", key: [.string(name)], record: value) }
+    }
+}

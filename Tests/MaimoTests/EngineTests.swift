@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Maimo
+import MaimoBlake3
+import MaimoTestSupport
+import Testing
+
+/// A client home and a provider in temporary directories, the client allowed and the provider
+/// added as peer "p1".
+final class EngineFixture: @unchecked Sendable {
+    let root: String
+    let home: MaimoHome
+    let client: MaimoClient
+    let provider: TestProvider
+
+    init(quota: UInt64 = .max) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-engine-\(UUID().uuidString)").path
+        home = try MaimoHome.create(at: root + "/home")
+        client = MaimoClient(home: home)
+        provider = try TestProvider(quota: quota, directory: root + "/provider")
+        try provider.allow(home.identity)
+        try client.addPeer(name: "p1", nodeID: NodeID.text(provider.identity.nodeID), address: provider.address.description)
+    }
+
+    /// Writes a tree of files of mixed kinds under `root/data`; returns path → contents.
+    func makeTree(seed: UInt64, files: Int, maxSize: Int) throws -> [String: [UInt8]] {
+        var generator = SeededGenerator(seed: seed)
+        var tree: [String: [UInt8]] = [:]
+        for i in 0..<files {
+            let kind = Corpus.Kind.allCases[i % Corpus.Kind.allCases.count]
+            let size = i == 0 ? 0 : Int.random(in: 1...maxSize, using: &generator)
+            let path = root + "/data/dir\(i % 3)/sub\(i % 2)/file\(i).\(kind.rawValue)"
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let bytes = Corpus.make(kind, count: size, using: &generator)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            tree[path] = bytes
+        }
+        return tree
+    }
+
+    func remove() {
+        provider.shutdown()
+        home.close()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+@Suite("engine end to end over loopback")
+struct EngineTests {
+    @Test func storeVerifyRetrieveTree() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let tree = try fixture.makeTree(seed: 21, files: 14, maxSize: 400_000)
+        var options = MaimoClient.StoreOptions()
+        options.removeLocal = true
+        let results = try fixture.client.store([fixture.root + "/data"], options: options)
+        #expect(results.count == tree.count)
+        for (path, outcome) in results {
+            guard case .stored(let record) = outcome else { Issue.record("\(path): \(outcome)"); continue }
+            #expect(record.size == UInt64(tree[path]!.count))
+            #expect(!FileManager.default.fileExists(atPath: path), "the local copy is removed")
+        }
+        // Every slice of every file, then a sample.
+        let full = try fixture.client.verify(samples: 1_000_000)
+        #expect(full.count == tree.count && full.allSatisfy { $0.outcome == .ok && $0.missProbability == 0 })
+        let sampled = try fixture.client.verify([fixture.root + "/data/dir1"], samples: 3)
+        #expect(!sampled.isEmpty && sampled.allSatisfy { $0.outcome == .ok && $0.samples <= 3 })
+        // Back, byte for byte, with mode and mtime.
+        for (path, bytes) in tree {
+            let record = try fixture.client.retrieve(path)
+            #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+            var info = stat()
+            #expect(stat(path, &info) == 0)
+            #expect(abs(Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 - record.mtime) < 1e-6)
+        }
+        // The ciphertext at the provider is padded and encrypted: no plaintext, no size.
+        #expect(try fixture.client.list().count == tree.count)
+    }
+
+    @Test func revisionsArePrunedAndRemovable() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let path = fixture.root + "/doc.txt"
+        var options = MaimoClient.StoreOptions()
+        options.keepRevisions = 3
+        var versions: [[UInt8]] = []
+        for i in 0..<5 {
+            let bytes = Array("version \(i) ".utf8) + Array(repeating: UInt8(i), count: 1000 * (i + 1))
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            // A distinct mtime for each version even on coarse clocks.
+            var times = [timespec(tv_sec: 1_700_000_000 + i, tv_nsec: 0), timespec(tv_sec: 1_700_000_000 + i, tv_nsec: 0)]
+            utimensat(AT_FDCWD, path, &times, 0)
+            versions.append(bytes)
+            let result = try fixture.client.store([path], options: options)
+            guard case .stored(let record) = result[0].1 else { Issue.record("\(result)"); return }
+            #expect(record.revision == UInt64(i + 1))
+        }
+        // Unchanged: no new revision.
+        #expect(try fixture.client.store([path], options: options)[0].1 == .unchanged)
+        let revisions = try fixture.client.list(allRevisions: true)
+        #expect(revisions.map(\.revision) == [3, 4, 5])
+        #expect(try fixture.provider.connect(fixture.home.identity).stat().blobs == 3, "pruned at the provider too")
+        let out = fixture.root + "/old.txt"
+        try fixture.client.retrieve(path, revision: 3, to: out)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: out))) == versions[2])
+        #expect(throws: MaimoError.self) { try fixture.client.retrieve(path, revision: 1, to: out) }
+        #expect(try fixture.client.remove(path, revision: 4) == 1)
+        #expect(try fixture.client.list(allRevisions: true).map(\.revision) == [3, 5])
+        #expect(try fixture.client.remove(path) == 2)
+        #expect(try fixture.client.list(allRevisions: true).isEmpty)
+        #expect(try fixture.provider.connect(fixture.home.identity).stat().blobs == 0)
+    }
+
+    /// One damaged chunk: a proof of `k` of the blob's `n` slices finds it with probability
+    /// k/n. Over many proofs the detection rate must match (within 4.5 standard deviations).
+    @Test func verifyCatchesDamageWithTheExpectedProbability() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        var generator = SeededGenerator(seed: 22)
+        let path = fixture.root + "/noise.bin"
+        try Data(Corpus.make(.noise, count: 64 * 4096 - 200, using: &generator)).write(to: URL(fileURLWithPath: path))
+        var options = MaimoClient.StoreOptions()
+        options.pad = false
+        guard case .stored(let record) = try fixture.client.store([path], options: options)[0].1 else { Issue.record("not stored"); return }
+        let slices = Int((record.ciphertextLength + 4095) / 4096)
+        // The encoding's last byte belongs to the last chunk, which only the last slice covers.
+        let root = try Blake3.Digest(hex: record.root)
+        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: root.bytes, flipAt: record.encodingLength - 1)
+        let all = try fixture.client.verify([path], samples: slices)
+        #expect(all.count == 1 && all[0].outcome == .failed && all[0].failures == 1)
+        let k = slices / 4, rounds = 160
+        var caught = 0
+        for _ in 0..<rounds where try fixture.client.verify([path], samples: k)[0].outcome == .failed { caught += 1 }
+        let p = Double(k) / Double(slices)
+        let sd = (p * (1 - p) / Double(rounds)).squareRoot()
+        let rate = Double(caught) / Double(rounds)
+        #expect(abs(rate - p) < 4.5 * sd, "caught \(caught) of \(rounds), expected \(p)")
+        // A provider that lost the blob entirely fails every proof.
+        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: root.bytes, truncateTo: 100)
+        #expect(try fixture.client.verify([path], samples: 5)[0].outcome == .failed)
+    }
+
+    @Test func badBytesNeverReachTheTarget() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let path = fixture.root + "/a.json"
+        var generator = SeededGenerator(seed: 23)
+        try Data(Corpus.make(.json, count: 200_000, using: &generator)).write(to: URL(fileURLWithPath: path))
+        guard case .stored(let record) = try fixture.client.store([path])[0].1 else { Issue.record("not stored"); return }
+        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: try Blake3.Digest(hex: record.root).bytes,
+                                          flipAt: record.encodingLength / 2)
+        let out = fixture.root + "/restored.json"
+        #expect {
+            try fixture.client.retrieve(path, to: out)
+        } throws: { error in
+            guard case .integrity = error as? MaimoError else { return false }
+            return true
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: fixture.root).filter { $0.hasPrefix(".maimo-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func quotaReachedRecordsNothing() throws {
+        let fixture = try EngineFixture(quota: 20_000)
+        defer { fixture.remove() }
+        let small = fixture.root + "/small", big = fixture.root + "/big"
+        var generator = SeededGenerator(seed: 24)
+        try Data(Corpus.make(.noise, count: 5_000, using: &generator)).write(to: URL(fileURLWithPath: small))
+        try Data(Corpus.make(.noise, count: 50_000, using: &generator)).write(to: URL(fileURLWithPath: big))
+        let results = Dictionary(uniqueKeysWithValues: try fixture.client.store([small, big]))
+        guard case .stored = results[small] else { Issue.record("\(String(describing: results[small]))"); return }
+        guard case .failed(let error) = results[big] else { Issue.record("\(String(describing: results[big]))"); return }
+        #expect(error.description.contains("quota"))
+        #expect(try fixture.client.list().map(\.path) == [small])
+    }
+
+    @Test func wrongMasterKeyIsNamed() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let path = fixture.root + "/x"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        _ = try fixture.client.store([path])
+        #expect(try fixture.client.list().first?.keyID == hexString(fixture.home.keyring.keyID))
+        #expect(throws: MaimoError.self) { try MaimoHome.create(at: fixture.root + "/home") }
+    }
+}
