@@ -48,6 +48,8 @@ let package = Package(
                 "MaimoKeystore",
                 "MaimoIndex",
                 "MaimoZstd",
+                "MaimoTor",
+                "Maimo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

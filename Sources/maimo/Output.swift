@@ -21,9 +21,9 @@ enum Console {
     }
 
     /// A line on standard error, after everything already written to standard output.
-    static func error(_ line: String) {
+    static func error(_ line: String, newline: Bool = true) {
         flush()
-        writeAll(descriptor: 2, Array((line + "\n").utf8))
+        writeAll(descriptor: 2, Array((newline ? line + "\n" : line).utf8))
     }
 
     static func flush() {

@@ -34,17 +34,24 @@ public final class MaimoHome: @unchecked Sendable {
         return try MaimoHome(path: path)
     }
 
-    /// Opens an existing home.
-    public init(path: String) throws(MaimoError) {
+    /// The identity of the home at `path` alone: for a provider, which needs no catalogue, and
+    /// for commands that must not wait for the catalogue's lock.
+    public static func identity(at path: String) throws(MaimoError) -> NodeIdentity {
         guard FileManager.default.fileExists(atPath: path + "/identity.key") else {
             throw .home("no Maimo home at \(path) (run `maimo init` first, or pass --home)")
         }
-        self.path = path
         do {
-            identity = NodeIdentity(signingKey: try OnionServiceKey(contentsOf: path + "/identity.key").signingKey)
+            return NodeIdentity(signingKey: try OnionServiceKey(contentsOf: path + "/identity.key").signingKey)
         } catch {
             throw .home("reading \(path)/identity.key: \(error)")
         }
+    }
+
+    /// Opens an existing home. The catalogue is held open (and locked against other
+    /// processes) until ``close()``.
+    public init(path: String) throws(MaimoError) {
+        self.path = path
+        identity = try Self.identity(at: path)
         do {
             keyring = MasterKeyring(master: try KeyFile.load(from: path + "/master.key"))
         } catch {

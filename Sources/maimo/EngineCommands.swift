@@ -1,0 +1,454 @@
+import ArgumentParser
+import Foundation
+import Maimo
+import MaimoTor
+import MaimoZstd
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options every engine command takes.
+struct HomeOptions: ParsableArguments {
+    @Option(help: "The Maimo home (identity, master key, catalogue); default $MAIMO_HOME or ~/.maimo.")
+    var home: String?
+
+    @Option(name: .customLong("tor-socks"), help: "Tor's SOCKS port for onion peers (default $MAIMO_TOR_SOCKS or 127.0.0.1:9050).")
+    var torSocks: String?
+
+    var path: String { home ?? MaimoHome.defaultPath }
+
+    func open() throws -> MaimoClient {
+        let home = try MaimoHome(path: path)
+        return MaimoClient(home: home, tor: try tor())
+    }
+
+    func tor() throws -> TorConfiguration {
+        let text = torSocks ?? ProcessInfo.processInfo.environment["MAIMO_TOR_SOCKS"] ?? "127.0.0.1:9050"
+        let address = try PeerAddress(text)
+        return TorConfiguration(socksHost: address.host, socksPort: address.port)
+    }
+}
+
+/// `maimo …` engine commands report errors as one line and exit 1.
+func engineRun(_ name: String, _ body: () throws -> Void) throws {
+    try CLIFile.run(prefix: "maimo \(name)", body)
+}
+
+func humanBytes(_ bytes: UInt64) -> String {
+    if bytes == .max { return "unlimited" }
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes), unit = 0
+    while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create a Maimo home: identity (an onion v3 address), master key, catalogue.")
+    @OptionGroup var options: HomeOptions
+
+    func run() throws {
+        try engineRun("init") {
+            let home = try MaimoHome.create(at: options.path)
+            print("created \(home.path)")
+            print("node ID: \(home.nodeID)")
+            print("keep \(home.path)/master.key safe: without it nothing stored can be decrypted")
+        }
+    }
+}
+
+struct IDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "id", abstract: "Print this node's ID (for `maimo provider allow` and `maimo peer add`).")
+    @OptionGroup var options: HomeOptions
+
+    func run() throws {
+        try engineRun("id") { print(NodeID.text(try MaimoHome.identity(at: options.path).nodeID)) }
+    }
+}
+
+struct ProviderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provider", abstract: "Store other nodes' encrypted blobs.",
+        subcommands: [Serve.self, Allow.self])
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve allowed clients from a store directory (over TCP, or as an onion service).")
+        @OptionGroup var options: HomeOptions
+        @Option(help: "Where blobs are kept.") var store: String
+        @Option(help: "Default per-client quota, e.g. 10GB (default unlimited).") var quota: String?
+        @Option(help: "HOST:PORT to listen on (default 127.0.0.1:7070; with --tor, a free loopback port).") var listen: String?
+        @Flag(help: "Launch tor and publish the provider as an onion service under this node's identity.") var tor = false
+        @Option(name: .customLong("tor-control"), help: "Publish through a running tor's control port (HOST:PORT) instead.")
+        var torControl: String?
+
+        func run() throws {
+            try engineRun("provider serve") {
+                let identity = try MaimoHome.identity(at: options.path)
+                let quota = try self.quota.map { UInt64(try ZstdCommand.parseSize($0)) } ?? .max
+                let store = try ProviderStore(directory: store, defaultQuota: quota)
+                let server = ProviderServer(store: store, identity: identity) { line in
+                    Console.error("\(ISO8601DateFormatter().string(from: Date())) \(line)")
+                }
+                let onion = tor || torControl != nil
+                let listen = try PeerAddress(self.listen ?? (onion ? "127.0.0.1:0" : "127.0.0.1:7070"))
+                let port = try server.start(host: listen.host, port: listen.port)
+                print("provider \(NodeID.text(identity.nodeID))")
+                print("listening on \(PeerAddress(host: listen.host, port: port)), quota \(humanBytes(quota)) per client")
+                var process: TorProcess?
+                if onion {
+                    let key = OnionServiceKey(signingKey: identity.signingKey)
+                    let control: TorControl
+                    if let torControl {
+                        let address = try PeerAddress(torControl)
+                        control = try TorControl(host: address.host, port: address.port)
+                        try control.authenticate()
+                    } else {
+                        print("starting tor…")
+                        let started = try TorProcess(.init(dataDirectory: store.directory + "/tor"))
+                        try started.waitForBootstrap()
+                        process = started
+                        control = started.control
+                    }
+                    let address = try control.addOnion(key: key, ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)")])
+                    print("onion service: \(address):\(PeerAddress.defaultPort)")
+                }
+                print("allow clients with: maimo provider allow CLIENT-ID --store \(store.directory)")
+                Console.flush()
+                fflush(nil)
+                // Serve until interrupted.
+                signal(SIGINT, SIG_IGN)
+                signal(SIGTERM, SIG_IGN)
+                let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0) }
+                let done = DispatchSemaphore(value: 0)
+                for source in signals {
+                    source.setEventHandler { done.signal() }
+                    source.resume()
+                }
+                done.wait()
+                print("stopping")
+                server.stop()
+                process?.stop()
+                store.close()
+            }
+        }
+    }
+
+    struct Allow: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Allow a client (by its node ID) to store here.")
+        @Argument(help: "The client's node ID (`maimo id` on the client).") var client: String
+        @Option(help: "The store directory of `maimo provider serve`.") var store: String
+        @Option(help: "This client's quota, e.g. 50GB (default: the server's --quota).") var quota: String?
+
+        func run() throws {
+            try engineRun("provider allow") {
+                let id = try NodeID.parse(client)
+                try ProviderStore.allow(client: id, quota: try quota.map { UInt64(try ZstdCommand.parseSize($0)) }, inDirectory: store)
+                print("allowed \(NodeID.text(id))" + (quota.map { " with a quota of \($0)" } ?? ""))
+            }
+        }
+    }
+}
+
+struct PeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer", abstract: "The providers this node stores on.", subcommands: [Add.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a provider by onion address (or host:port with --id).")
+        @OptionGroup var options: HomeOptions
+        @Argument(help: "A name for the peer.") var name: String
+        @Argument(help: "ADDRESS.onion[:PORT], or HOST:PORT on a LAN (then --id is needed).") var address: String
+        @Option(help: "The provider's node ID, when ADDRESS is not its onion address.") var id: String?
+
+        func run() throws {
+            try engineRun("peer add") {
+                let client = try options.open()
+                let peerAddress = try PeerAddress(address)
+                guard let nodeID = id ?? (peerAddress.isOnion ? peerAddress.host : nil) else {
+                    throw CLIFile.Failure(description: "\(address) is not an onion address: give the provider's node ID with --id")
+                }
+                try client.addPeer(name: name, nodeID: nodeID, address: address)
+                print("added \(name) (\(address))")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List peers.")
+        @OptionGroup var options: HomeOptions
+
+        func run() throws {
+            try engineRun("peer ls") {
+                for peer in try options.open().home.catalogue.peers() { print("\(peer.name)\t\(peer.address)\t\(peer.nodeID)") }
+            }
+        }
+    }
+}
+
+/// A progress line on standard error, redrawn at most 10 times a second, only on a terminal.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = Date.distantPast
+    private let start = Date()
+    let enabled = isatty(2) == 1
+
+    func update(_ text: @autoclosure () -> String, force: Bool = false) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard force || now.timeIntervalSince(last) >= 0.1 else { return }
+        last = now
+        Console.error("\u{1B}[2K\r" + text(), newline: false)
+    }
+
+    func finish() {
+        guard enabled else { return }
+        Console.error("\u{1B}[2K\r", newline: false)
+    }
+
+    var elapsed: Double { Date().timeIntervalSince(start) }
+}
+
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Store files and directory trees on providers (a new revision for each changed file).")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "Files and directories.") var paths: [String]
+    @Option(name: .customLong("to"), help: "A peer to store on (repeat for several; default: all peers in order).") var peers: [String] = []
+    @Option(help: "How many peers must hold each file.") var copies = 1
+    @Flag(name: .customLong("rm-local"), help: "Delete each local file once it is stored and acknowledged.") var removeLocal = false
+    @Option(help: "zstd level 1–19.") var level = 3
+    @Option(name: .customLong("dict"), help: "A dictionary ID from `maimo dict train` (default: the catalogue's default).") var dictionary: UInt32?
+    @Flag(name: .customLong("no-pad"), help: "Do not pad ciphertexts to hide exact sizes.") var noPad = false
+    @Option(help: "Files stored in parallel.") var jobs = 4
+    @Option(help: "Revisions kept per file (default: the catalogue setting, 5).") var keep: Int?
+
+    func run() throws {
+        try engineRun("store") {
+            let client = try options.open()
+            var store = MaimoClient.StoreOptions()
+            store.peers = peers.isEmpty ? nil : peers
+            store.copies = copies
+            store.removeLocal = removeLocal
+            guard (1...19).contains(level) else { throw CLIFile.Failure(description: "--level must be 1 to 19") }
+            store.level = level
+            store.pad = !noPad
+            store.concurrency = max(1, jobs)
+            store.dictionaryID = try dictionary ?? client.home.catalogue.setting("dictionary").flatMap { UInt32($0) }
+            store.keepRevisions = try keep ?? client.home.catalogue.setting("keep").flatMap { Int($0) } ?? 5
+            let line = ProgressLine()
+            let results = try client.store(paths, options: store) { p in
+                let rate = Double(p.bytesSent) / max(line.elapsed, 0.001) / 1e6
+                line.update("[\(p.filesDone)/\(p.filesTotal) files] \(humanBytes(p.bytesDone)) of \(humanBytes(p.bytesTotal)), \(humanBytes(p.bytesSent)) sent, \(String(format: "%.1f", rate)) MB/s")
+            }
+            line.finish()
+            var stored = 0, unchanged = 0, failed = 0
+            var plain: UInt64 = 0, sent: UInt64 = 0
+            for (path, outcome) in results {
+                switch outcome {
+                case .stored(let record):
+                    stored += 1
+                    plain += record.size
+                    sent += record.encodingLength
+                case .unchanged: unchanged += 1
+                case .failed(let error):
+                    failed += 1
+                    Console.error("maimo store: \(path): \(error)")
+                }
+            }
+            print("\(stored) stored, \(unchanged) unchanged, \(failed) failed; \(humanBytes(plain)) → \(humanBytes(sent)) at the providers in \(String(format: "%.2f", line.elapsed)) s")
+            if failed > 0 { throw ExitCode.failure }
+        }
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Prove that providers still hold every byte: random Bao slices verified against the local root.",
+        discussion: "Exit status: 0 all ok, 1 a proof failed, 2 a provider was unreachable.")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "Stored paths (default: everything).") var paths: [String] = []
+    @Option(help: "Slices per file (default: enough for --confidence at --loss).") var samples: Int?
+    @Option(help: "Confidence of catching a loss of --loss.") var confidence = 0.999999
+    @Option(help: "Fraction of a blob lost that must be caught.") var loss = 0.01
+    @Option(help: "Repeat every INTERVAL (e.g. 30m, 6h, 1d) until interrupted.") var every: String?
+
+    func run() throws {
+        try engineRun("verify") {
+            guard let planned = samples ?? ProofPlan.samples(confidence: confidence, loss: loss), planned > 0 else {
+                throw CLIFile.Failure(description: "--confidence must be in (0, 1) and --loss in (0, 1]")
+            }
+            let interval = try every.map(Self.parseInterval)
+            while true {
+                // The catalogue is opened per round: other commands can run in between.
+                let client = try options.open()
+                let results = try client.verify(paths, samples: planned, loss: loss)
+                client.home.close()
+                var status: Int32 = 0
+                for proof in results {
+                    let miss = proof.missProbability == 0 ? "every slice checked" : String(format: "miss probability %.2e at %g%% loss", proof.missProbability, proof.loss * 100)
+                    switch proof.outcome {
+                    case .ok: print("ok          \(proof.path) @\(proof.peer) (\(proof.samples) slices, \(miss))")
+                    case .failed:
+                        print("FAILED      \(proof.path) @\(proof.peer): \(proof.detail ?? "")")
+                        status = max(status, 1)
+                    case .unreachable:
+                        print("unreachable \(proof.path) @\(proof.peer): \(proof.detail ?? "")")
+                        if status == 0 { status = 2 }
+                    }
+                }
+                if results.isEmpty { print("nothing stored yet") }
+                guard let interval else {
+                    if status != 0 { throw ExitCode(status) }
+                    return
+                }
+                fflush(nil)
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+    }
+
+    static func parseInterval(_ text: String) throws -> Double {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()), value > 0 { return value * scale }
+        if let value = Double(text), value > 0 { return value }
+        throw CLIFile.Failure(description: "invalid --every \(text) (e.g. 90s, 30m, 6h, 1d)")
+    }
+}
+
+struct RetrieveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retrieve", abstract: "Bring a stored file back, verified, decrypted and decompressed.")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "The stored path (or a directory: every file under it).") var path: String
+    @Option(help: "A revision number (default: the latest).") var revision: UInt64?
+    @Option(name: .shortAndLong, help: "Where to write (default: the stored path).") var output: String?
+
+    func run() throws {
+        try engineRun("retrieve") {
+            let client = try options.open()
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let matches = try client.list().filter { $0.path == absolute || $0.path.hasPrefix(absolute + "/") }
+            guard !matches.isEmpty else { throw CLIFile.Failure(description: "\(path): not in the catalogue (see `maimo ls`)") }
+            let line = ProgressLine()
+            var failed = 0
+            for record in matches {
+                var target = output
+                if let output, record.path != absolute { target = output + String(record.path.dropFirst(absolute.count)) }
+                do {
+                    let done = try client.retrieve(record.path, revision: record.path == absolute ? revision : nil, to: target) { got, total in
+                        line.update("\(record.path): \(humanBytes(got)) of \(humanBytes(total))")
+                    }
+                    line.finish()
+                    print("\(target ?? done.path) (revision \(done.revision), \(humanBytes(done.size)))")
+                } catch {
+                    line.finish()
+                    failed += 1
+                    Console.error("maimo retrieve: \(error)")
+                }
+            }
+            if failed > 0 { throw ExitCode.failure }
+        }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List stored files.")
+    @OptionGroup var options: HomeOptions
+    @Flag(help: "Every revision, not only the latest.") var revisions = false
+
+    func run() throws {
+        try engineRun("ls") {
+            let formatter = ISO8601DateFormatter()
+            for record in try options.open().list(allRevisions: revisions) {
+                let date = formatter.string(from: Date(timeIntervalSince1970: record.mtime))
+                print("\(record.revision)\t\(record.size)\t\(date)\t\(record.peers.keys.sorted().joined(separator: ","))\t\(record.path)")
+            }
+        }
+    }
+}
+
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a stored file (or one revision) at its providers and from the catalogue.")
+    @OptionGroup var options: HomeOptions
+    @Argument var path: String
+    @Option(help: "Only this revision.") var revision: UInt64?
+
+    func run() throws {
+        try engineRun("rm") {
+            let count = try options.open().remove(path, revision: revision)
+            print("removed \(count) revision(s) of \(path)")
+        }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Peers, space and the last proofs.")
+    @OptionGroup var options: HomeOptions
+
+    func run() throws {
+        try engineRun("status") {
+            let client = try options.open()
+            print("node \(client.home.nodeID)")
+            let records = try client.list()
+            let total = records.reduce(UInt64(0)) { $0 + $1.size }
+            print("\(records.count) files, \(humanBytes(total)) (latest revisions)")
+            for status in try client.peerStatus() {
+                if let usage = status.usage {
+                    print("peer \(status.peer.name) \(status.peer.address): \(usage.blobs) blobs, \(humanBytes(usage.used)) of \(humanBytes(usage.quota))")
+                } else {
+                    print("peer \(status.peer.name) \(status.peer.address): unreachable (\(status.error ?? ""))")
+                }
+            }
+            var ok = 0, failed = 0, unreachable = 0, never = 0
+            var oldest = Double.infinity
+            for record in records {
+                let proofs = try client.home.catalogue.latestProofs(root: record.root)
+                for peer in record.peers.keys {
+                    guard let proof = proofs[peer] else { never += 1; continue }
+                    oldest = min(oldest, proof.time)
+                    switch proof.outcome {
+                    case .ok: ok += 1
+                    case .failed: failed += 1
+                    case .unreachable: unreachable += 1
+                    }
+                }
+            }
+            var line = "last proofs: \(ok) ok, \(failed) failed, \(unreachable) unreachable, \(never) never verified"
+            if oldest.isFinite { line += "; oldest \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: oldest)))" }
+            print(line)
+        }
+    }
+}
+
+struct DictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dict", abstract: "zstd dictionaries for kinds of small files.", subcommands: [Train.self])
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Train a dictionary on sample files and keep it in the catalogue.")
+        @OptionGroup var options: HomeOptions
+        @Argument(help: "Sample files or directories.") var paths: [String]
+        @Option(help: "Largest dictionary size in bytes.") var maxSize = 112_640
+        @Flag(name: .customLong("default"), help: "Use it for every later `maimo store` without --dict.") var makeDefault = false
+
+        func run() throws {
+            try engineRun("dict train") {
+                let client = try options.open()
+                let files = try MaimoClient.expand(paths)
+                var samples: [[UInt8]] = []
+                for file in files.prefix(100_000) {
+                    if let data = FileManager.default.contents(atPath: file), !data.isEmpty { samples.append(Array(data.prefix(128 << 10))) }
+                }
+                guard samples.count >= 5 else { throw CLIFile.Failure(description: "need at least 5 non-empty sample files, got \(samples.count)") }
+                let bytes = try ZstdDictionary.train(samples: samples, maxSize: maxSize)
+                let dictionary = try ZstdDictionary(bytes)
+                try client.home.catalogue.putDictionary(id: dictionary.id, bytes: bytes)
+                if makeDefault { try client.home.catalogue.setSetting("dictionary", String(dictionary.id)) }
+                print("dictionary \(dictionary.id): \(bytes.count) bytes from \(samples.count) samples" + (makeDefault ? " (default)" : ""))
+            }
+        }
+    }
+}
