@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MaimoTests", dependencies: [
-            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoTor", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),

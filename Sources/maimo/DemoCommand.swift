@@ -15,17 +15,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `maimo demo`: shows what the libraries do, with no set-up. Each library adds its step.
-struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo",
-        abstract: "Show what Maimo's libraries can do so far, with timings, on generated data."
-    )
-
-    @Option(help: "Size of the generated buffer in MiB.")
+/// `maimo demo --libraries`: a tour of the libraries one by one, with timings.
+struct LibraryDemo {
     var mebibytes = 256
-
-    @Option(help: "Timed repetitions per measurement; the best is reported.")
     var repetitions = 3
 
     func run() throws {

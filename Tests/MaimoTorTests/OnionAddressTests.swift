@@ -64,7 +64,7 @@ struct OnionAddressTests {
         #expect(mode == 0o600)
         #expect(try OnionServiceKey(contentsOf: path).address == key.address)
         #expect(throws: TorError.self) { try OnionServiceKey().write(to: path) }
-        FileManager.default.createFile(atPath: path + ".bad", contents: Data("not a key".utf8))
+        _ = FileManager.default.createFile(atPath: path + ".bad", contents: Data("not a key".utf8))
         defer { try? FileManager.default.removeItem(atPath: path + ".bad") }
         #expect(throws: TorError.self) { try OnionServiceKey(contentsOf: path + ".bad") }
     }

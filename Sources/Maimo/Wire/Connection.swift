@@ -64,6 +64,9 @@ public struct NodeIdentity: Sendable {
 
     public init(signingKey: Curve25519.Signing.PrivateKey) { self.signingKey = signingKey }
 
+    /// A new identity from the system CSPRNG.
+    public init() { signingKey = Curve25519.Signing.PrivateKey() }
+
     /// The 32-byte node ID.
     public var nodeID: [UInt8] { Array(signingKey.publicKey.rawRepresentation) }
 }

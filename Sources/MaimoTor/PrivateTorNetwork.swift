@@ -1,29 +1,53 @@
 import Foundation
-import MaimoTor
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A private Tor network on 127.0.0.1 in a temporary directory (after chutney's "basic"
-/// network): one directory authority, three relays, a service tor and a client tor with a
-/// SocksPort. `TestingTorNetwork 1` with fast voting; every tor is owned by this process.
-final class PrivateTorNetwork: @unchecked Sendable {
-    let directory: String
-    private(set) var nodes: [TorProcess] = []
-    private(set) var service: TorProcess!
-    private(set) var client: TorProcess!
-    let startedAt = Date()
+/// A private Tor network on 127.0.0.1 in a temporary directory, for tests and demos (after
+/// chutney's "basic" network): one directory authority, three relays, a `service` tor to
+/// publish onion services through and a `client` tor with a SOCKS port. `TestingTorNetwork 1`
+/// with fast voting; nothing leaves the machine; every tor is owned by this process and stops
+/// with it. Needs `tor` and `tor-gencert` on PATH.
+///
+/// ```swift
+/// let network = try PrivateTorNetwork()
+/// try network.waitUntilReady()                 // 10–30 s: the first consensus
+/// let address = try network.service.control.addOnion(key: key, ports: [(80, "127.0.0.1:8080")])
+/// let stream = try TorStream.connect(to: address.description, port: 80, proxyPort: network.client.socksPort!)
+/// ```
+public final class PrivateTorNetwork: @unchecked Sendable {
+    public let directory: String
+    public private(set) var nodes: [TorProcess] = []
+    /// The tor that publishes onion services (ADD_ONION on its control port).
+    public private(set) var service: TorProcess!
+    /// The tor whose SOCKS port reaches them.
+    public private(set) var client: TorProcess!
+    public let startedAt = Date()
 
     /// Free loopback ports (bound once, then released for tor to take).
-    static func freePorts(_ count: Int) -> [UInt16] {
+    public static func freePorts(_ count: Int) -> [UInt16] {
         var sockets = [Int32](), ports = [UInt16]()
         for _ in 0..<count {
-            let (fd, port) = Loopback.bind(listen: false)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
             sockets.append(fd)
-            ports.append(port)
+            ports.append(UInt16(bigEndian: address.sin_port))
         }
         sockets.forEach { close($0) }
         return ports
+    }
+
+    /// Whether the tools the network needs are on PATH.
+    public static var isAvailable: Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/usr/sbin"
+        return ["tor", "tor-gencert"].allSatisfy { tool in
+            path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+        }
     }
 
     static func run(_ arguments: [String], input: String = "", in directory: String) throws -> String {
@@ -57,7 +81,8 @@ final class PrivateTorNetwork: @unchecked Sendable {
         "ProtocolWarnings 1",
     ]
 
-    init() throws {
+    /// Writes the keys and torrcs and starts the six tors (it does not wait for them).
+    public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-tornet-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do { try start() } catch {
@@ -116,7 +141,7 @@ final class PrivateTorNetwork: @unchecked Sendable {
 
     /// Waits until the client's consensus lists the authority and all three relays, and the
     /// client and the service are bootstrapped.
-    func waitUntilReady(timeout: Double = 120) throws {
+    public func waitUntilReady(timeout: Double = 120) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let consensus = (try? client.control.getInfo(["ns/all"])["ns/all"]) ?? ""
@@ -129,7 +154,8 @@ final class PrivateTorNetwork: @unchecked Sendable {
         try service.waitForBootstrap(timeout: max(1, deadline.timeIntervalSinceNow))
     }
 
-    func stop() {
+    /// Stops every tor (also done when the network is released).
+    public func stop() {
         service?.stop()
         client?.stop()
         nodes.forEach { $0.stop() }
