@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Maimo
 import MaimoBlake3
+import MaimoTor
 import MaimoZstd
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,8 @@ struct DemoCommand: ParsableCommand {
         discussion: "`--libraries` instead tours the libraries one by one (BLAKE3, Bao, cipher, keystore, index, zstd).")
 
     @Option(help: "Files in the generated tree.") var files = 300
-    @Option(help: "Total size of the tree in MiB (sizes are spread from bytes to megabytes).") var mebibytes = 128
+    @Option(help: "Total size of the tree in MiB (sizes are spread from bytes to megabytes; default 128, 32 with --tor).") var mebibytes: Int?
+    @Flag(help: "Run over a private Tor network (6 tors on loopback; needs tor and tor-gencert): the provider is an onion service.") var tor = false
     @Option(help: "Files stored in parallel.") var jobs = 4
     @Flag(help: "Tour the libraries instead.") var libraries = false
     @Option(help: "With --libraries: buffer size in MiB.") var bufferMebibytes = 256
@@ -38,7 +40,8 @@ struct DemoCommand: ParsableCommand {
         defer {
             if keep { print("kept \(root)") } else { try? FileManager.default.removeItem(atPath: root) }
         }
-        print("Maimo demo — store, prove and retrieve through a provider on loopback (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        let clock = ContinuousClock()
+        print("Maimo demo — store, prove and retrieve through a provider " + (tor ? "over a private Tor network" : "on loopback") + " (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
         print("work directory: \(root)")
 
         // A provider with its own identity, in this process.
@@ -51,14 +54,44 @@ struct DemoCommand: ParsableCommand {
         defer { home.close() }
         try ProviderStore.allow(client: home.identity.nodeID, quota: nil, inDirectory: store.directory)
         let client = MaimoClient(home: home)
-        try client.addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID), address: "127.0.0.1:\(port)")
-        print("provider \(NodeID.text(providerIdentity.nodeID)) on 127.0.0.1:\(port)")
+        var network: PrivateTorNetwork?
+        defer { network?.stop() }
+        if tor {
+            guard PrivateTorNetwork.isAvailable else {
+                throw CLIFile.Failure(description: "--tor needs tor and tor-gencert on PATH (Debian: apt-get install tor)")
+            }
+            print("starting a private Tor network (an authority, three relays, a service and a client tor)…")
+            let started = try PrivateTorNetwork()
+            network = started
+            let begin = clock.now
+            try started.waitUntilReady(timeout: 180)
+            print("  bootstrapped in \(format(seconds(clock.now - begin))) s")
+            let onion = try started.service.control.addOnion(
+                key: OnionServiceKey(signingKey: providerIdentity.signingKey), ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)")])
+            try client.addPeer(name: "demo", nodeID: onion.description)
+            // Short attempts while the descriptor spreads, then patient ones.
+            client.tor = TorConfiguration(socksPort: started.client.socksPort!, timeout: 15)
+            let published = clock.now
+            while true {
+                do {
+                    try client.connect(peer: "demo").close()
+                    client.tor?.timeout = 60
+                    break
+                } catch {
+                    guard seconds(clock.now - published) < 180 else { throw error }
+                    usleep(500_000)
+                }
+            }
+            print("  onion service \(onion) reachable \(format(seconds(clock.now - published))) s after it was published")
+        } else {
+            try client.addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID), address: "127.0.0.1:\(port)")
+        }
+        print("provider \(NodeID.text(providerIdentity.nodeID)) " + (tor ? "as an onion service" : "on 127.0.0.1:\(port)"))
         print("client   \(home.nodeID)")
 
         // The tree, and a copy to compare with.
-        let clock = ContinuousClock()
         let tree = root + "/tree", originals = root + "/originals"
-        let generated = try DemoTree.generate(at: tree, copyTo: originals, files: files, bytes: mebibytes << 20)
+        let generated = try DemoTree.generate(at: tree, copyTo: originals, files: files, bytes: (mebibytes ?? (tor ? 32 : 128)) << 20)
         print("")
         print("generated \(generated.files) files, \(humanBytes(generated.bytes)) (text, JSON, logs, binary, noise, runs)")
 

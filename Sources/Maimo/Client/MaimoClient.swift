@@ -45,7 +45,34 @@ public final class MaimoClient: @unchecked Sendable {
                                   identity: home.identity, tor: tor, timeout: timeout)
     }
 
-    /// Sessions opened on demand, one per peer, for one worker thread.
+    /// Idle sessions kept for the next operation (a handshake over Tor costs several round trips).
+    private let poolLock = NSLock()
+    private var pool: [String: [ProviderClient]] = [:]
+
+    func checkOut(_ peer: String) -> ProviderClient? {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        return pool[peer]?.popLast()
+    }
+
+    func checkIn(_ peer: String, _ session: ProviderClient) {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        if pool[peer, default: []].count < 8 { pool[peer, default: []].append(session) } else { session.close() }
+    }
+
+    /// Closes the idle sessions.
+    public func closeSessions() {
+        poolLock.lock()
+        let sessions = pool.values.flatMap { $0 }
+        pool = [:]
+        poolLock.unlock()
+        for session in sessions { session.close() }
+    }
+
+    deinit { closeSessions() }
+
+    /// Sessions taken from the pool (or opened) on demand, one per peer, for one worker thread.
     final class Sessions {
         let client: MaimoClient
         var open: [String: ProviderClient] = [:]
@@ -53,7 +80,9 @@ public final class MaimoClient: @unchecked Sendable {
 
         func session(_ peer: String) throws(MaimoError) -> ProviderClient {
             if let session = open[peer] { return session }
-            let session = try client.connect(peer: peer)
+            var session = client.checkOut(peer)
+            if session == nil { session = try client.connect(peer: peer) }
+            guard let session else { throw .io("no session") }
             open[peer] = session
             return session
         }
@@ -75,8 +104,9 @@ public final class MaimoClient: @unchecked Sendable {
             }
         }
 
+        /// Returns the sessions to the pool (a broken one was dropped when it failed).
         func closeAll() {
-            for session in open.values { session.close() }
+            for (peer, session) in open { client.checkIn(peer, session) }
             open = [:]
         }
     }
