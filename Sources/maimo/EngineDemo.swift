@@ -151,7 +151,8 @@ struct DemoCommand: ParsableCommand {
         let largest = try client.list().max { $0.encodingLength < $1.encodingLength }!
         let rootDigest = try Blake3.Digest(hex: largest.root)
         try store.tamper(client: home.identity.nodeID, root: rootDigest.bytes, flipAt: largest.encodingLength / 3)
-        let caught = try client.verify([largest.path], samples: samplesPerFile)
+        // Every slice, so that the demo is deterministic (a sample finds one bad byte in k of n).
+        let caught = try client.verify([largest.path], samples: Int.max)
         print("damage:   one byte flipped at the provider in \(URL(fileURLWithPath: largest.path).lastPathComponent) (\(humanBytes(largest.size)))"
               + " → verify says \(caught.first?.outcome.rawValue ?? "?") (\(caught.first?.failures ?? 0) of \(caught.first?.samples ?? 0) slices bad)")
         do {
