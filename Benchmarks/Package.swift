@@ -8,6 +8,7 @@
 //   swift run -c release --package-path Benchmarks keystore-compare   # MaimoKeystore against SQLite (GRDB)
 //   swift run -c release --package-path Benchmarks index-compare      # MaimoIndex against SQLite (GRDB)
 //   swift run -c release --package-path Benchmarks zstd-compare       # MaimoZstd against the zstd CLI
+//   swift run -c release --package-path Benchmarks engine-compare     # store/retrieve against restic
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -74,6 +75,14 @@ let package = Package(
                 "CompareSupport",
                 .product(name: "MaimoIndex", package: "Maimo"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "engine-compare",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoBlake3", package: "Maimo"),
             ]
         ),
         .executableTarget(

@@ -51,6 +51,8 @@ public struct ProofRecord: Codable, Sendable, Equatable {
     public var missProbability: Double
     public var loss: Double
     public var detail: String?
+    /// Bytes of slices received for this proof (the cost of the proof on the wire, payloads only).
+    public var bytes: Int?
 }
 
 /// The client's catalogue in a MaimoIndex database: revisions, peers, proofs, dictionaries and

@@ -395,7 +395,7 @@ public final class MaimoClient: @unchecked Sendable {
     func prove(_ record: RevisionRecord, at peer: String, samples: Int, loss: Double, sessions: Sessions) -> ProofRecord {
         var proof = ProofRecord(path: record.path, revision: record.revision, root: record.root, peer: peer,
                                 time: Date().timeIntervalSince1970, outcome: .ok, samples: 0, failures: 0,
-                                missProbability: 1, loss: loss, detail: nil)
+                                missProbability: 1, loss: loss, detail: nil, bytes: 0)
         guard let root = try? Blake3.Digest(hex: record.root) else {
             proof.outcome = .failed
             proof.detail = "bad root in the catalogue"
@@ -403,9 +403,10 @@ public final class MaimoClient: @unchecked Sendable {
         }
         let starts = Self.sliceStarts(length: record.ciphertextLength, samples: samples)
         do {
-            let failures = try sessions.with(peer, attempts: attempts) { (session) throws(MaimoError) -> Int in
+            let (failures, bytes) = try sessions.with(peer, attempts: attempts) { (session) throws(MaimoError) -> (Int, Int) in
                 try Self.checkSlices(session, root: root, starts: starts)
             }
+            proof.bytes = bytes
             proof.samples = starts.count
             proof.failures = failures
             proof.outcome = failures == 0 ? .ok : .failed
@@ -440,16 +441,18 @@ public final class MaimoClient: @unchecked Sendable {
         return chosen.map { $0 * sliceLength }.shuffled(using: &generator)
     }
 
-    /// Asks for every slice (16 requests in flight) and verifies each; returns how many failed.
-    static func checkSlices(_ session: ProviderClient, root: Blake3.Digest, starts: [UInt64]) throws(MaimoError) -> Int {
-        var failures = 0
+    /// Asks for every slice (16 requests in flight) and verifies each; returns how many failed
+    /// and how many slice bytes arrived.
+    static func checkSlices(_ session: ProviderClient, root: Blake3.Digest, starts: [UInt64]) throws(MaimoError) -> (Int, Int) {
+        var failures = 0, bytes = 0
         try session.slices(root: root, starts: starts, count: sliceLength, window: 16) { start, slice in
+            bytes += slice.count
             do {
                 _ = try Bao.decodeSlice(slice, hash: root, start: start, count: sliceLength)
             } catch {
                 failures += 1
             }
         }
-        return failures
+        return (failures, bytes)
     }
 }

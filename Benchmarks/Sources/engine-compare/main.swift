@@ -1,0 +1,240 @@
+// The engine against restic, same run, same disk: store and retrieve of a tree of mixed data
+// (1 GiB by default) and of 10,000 small files, and the cost of a proof of storage.
+//
+//   swift run -c release --package-path Benchmarks engine-compare [--size MiB] [--small N] [--dir PATH]
+//
+// Maimo runs a provider in this process on loopback TCP (the path a LAN or test setup takes; Tor
+// adds its own cost) with `MaimoClient` storing 4 files at a time; restic (Debian's package)
+// backs up to a local repository and restores from it. Both compress (zstd) and encrypt; restic
+// also deduplicates, Maimo also Bao-encodes, verifies at the provider and pads.
+import CompareSupport
+import Foundation
+import Maimo
+import MaimoBlake3
+
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
+}
+let totalMiB = option("--size", 1024)
+let smallCount = option("--small", 10_000)
+let scratch = try ScratchDirectory(name: "maimo-engine-bench")
+defer { scratch.remove() }
+let root = scratch.path
+
+// MARK: Data
+
+struct Generator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+let words = ("the of and to in is was for on that with as by at from this be are or an it not which have has "
+    + "storage verify retrieve remote provider onion block frame window literal sequence offset match").split(separator: " ").map(String.init)
+
+/// Mixed content: prose, JSON lines, binary records and noise (standing for compressed media).
+func content(_ kind: Int, _ count: Int, _ g: inout Generator) -> [UInt8] {
+    var out = [UInt8]()
+    out.reserveCapacity(count + 300)
+    switch kind {
+    case 0:
+        while out.count < count {
+            out += Array(((0..<(6 + g.below(9))).map { _ in words[g.below(words.count)] }.joined(separator: " ") + ".\n").utf8)
+        }
+    case 1:
+        var id = g.below(1_000_000)
+        while out.count < count {
+            id += 1
+            out += Array("{\"id\": \(id), \"user\": \"user\(g.below(500))\", \"path\": \"/home/\(words[g.below(words.count)])/\(g.below(1000))\", \"size\": \(g.below(1 << 30)), \"ok\": \(g.below(10) < 9)}\n".utf8)
+        }
+    case 2:
+        var time: UInt32 = 0
+        while out.count < count {
+            time &+= UInt32(1 + g.below(50))
+            withUnsafeBytes(of: time) { out += $0 }
+            withUnsafeBytes(of: UInt16(g.below(8))) { out += $0 }
+            withUnsafeBytes(of: Int16(g.below(600)) - 300) { out += $0 }
+            withUnsafeBytes(of: UInt16(g.below(1001))) { out += $0 }
+        }
+    default:
+        while out.count < count { withUnsafeBytes(of: g.next()) { out += $0 } }
+    }
+    return Array(out.prefix(count))
+}
+
+/// Writes `count` files totalling about `bytes` under `directory`; returns path → BLAKE3.
+func makeTree(_ directory: String, files count: Int, bytes: Int, seed: UInt64) throws -> [String: Blake3.Digest] {
+    var g = Generator(state: seed)
+    var hashes: [String: Blake3.Digest] = [:]
+    let each = max(1, bytes / count)
+    for i in 0..<count {
+        let folder = "\(directory)/d\(i % 16)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Within a file, pieces of several kinds (a quarter as much noise); sizes vary ±50%.
+        let size = each / 2 + g.below(each + 1)
+        var data = [UInt8]()
+        data.reserveCapacity(size)
+        while data.count < size {
+            let kind = g.below(4)
+            let piece = (kind == 3 ? 1 : 4) * (8_000 + g.below(200_000)) / 4
+            data += content(kind, min(piece, size - data.count), &g)
+        }
+        let path = "\(folder)/f\(i).dat"
+        try Data(data).write(to: URL(fileURLWithPath: path))
+        hashes[path] = Blake3.hash(data)
+    }
+    return hashes
+}
+
+func check(_ hashes: [String: Blake3.Digest], under original: String, at restored: String) -> Bool {
+    hashes.allSatisfy { path, digest in
+        FileManager.default.contents(atPath: restored + path.dropFirst(original.count)).map { Blake3.hash(Array($0)) == digest } ?? false
+    }
+}
+
+func directoryBytes(_ path: String) -> UInt64 {
+    var total: UInt64 = 0
+    if let walker = FileManager.default.enumerator(atPath: path) {
+        while let name = walker.nextObject() as? String {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? UInt64 { total += size }
+        }
+    }
+    return total
+}
+
+func timed(_ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try body()
+    return seconds(clock.now - start)
+}
+
+@discardableResult
+func shell(_ executable: String, _ args: [String], environment: [String: String] = [:]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = args
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+// MARK: Maimo
+
+final class MaimoSetup {
+    let store: ProviderStore
+    let server: ProviderServer
+    let home: MaimoHome
+    let client: MaimoClient
+
+    init(_ directory: String) throws {
+        let identity = NodeIdentity()
+        store = try ProviderStore(directory: directory + "/provider")
+        server = ProviderServer(store: store, identity: identity)
+        let port = try server.start(host: "127.0.0.1", port: 0)
+        home = try MaimoHome.create(at: directory + "/home")
+        try ProviderStore.allow(client: home.identity.nodeID, quota: nil, inDirectory: store.directory)
+        client = MaimoClient(home: home)
+        try client.addPeer(name: "p", nodeID: NodeID.text(identity.nodeID), address: "127.0.0.1:\(port)")
+    }
+
+    func close() {
+        client.closeSessions()
+        server.stop()
+        store.close()
+        home.close()
+    }
+}
+
+struct Row {
+    var name: String
+    var bytes: Int
+    var maimoStore: Double, maimoRetrieve: Double
+    var resticStore: Double?, resticRetrieve: Double?
+    var maimoSize: UInt64, resticSize: UInt64?
+}
+
+func runMaimo(_ tree: String, _ hashes: [String: Blake3.Digest], _ name: String) throws -> (Double, Double, UInt64, MaimoSetup) {
+    let setup = try MaimoSetup(root + "/maimo-\(name)")
+    var options = MaimoClient.StoreOptions()
+    options.removeLocal = true
+    var failures = 0
+    let storeTime = try timed {
+        for (_, outcome) in try setup.client.store([tree], options: options) { if case .stored = outcome {} else { failures += 1 } }
+    }
+    guard failures == 0 else { throw MaimoError.usage("\(failures) files failed to store") }
+    let retrieveTime = try timed {
+        for record in try setup.client.list() { try setup.client.retrieve(record.path) }
+    }
+    guard check(hashes, under: tree, at: tree) else { throw MaimoError.integrity("the retrieved tree differs") }
+    return (storeTime, retrieveTime, directoryBytes(setup.store.directory + "/blobs"), setup)
+}
+
+let restic = which("restic")
+func runRestic(_ tree: String, _ hashes: [String: Blake3.Digest], _ name: String) throws -> (Double, Double, UInt64)? {
+    guard let restic else { return nil }
+    let repository = root + "/restic-\(name)", target = root + "/restic-\(name)-restore"
+    let environment = ["RESTIC_PASSWORD": "benchmark", "RESTIC_CACHE_DIR": root + "/restic-cache-\(name)"]
+    guard try shell(restic, ["init", "--repo", repository], environment: environment) == 0 else { return nil }
+    var status: Int32 = 0
+    let backup = try timed { status = try shell(restic, ["backup", "--repo", repository, tree], environment: environment) }
+    guard status == 0 else { print("restic backup failed (\(status))"); return nil }
+    let restore = try timed { status = try shell(restic, ["restore", "latest", "--repo", repository, "--target", target], environment: environment) }
+    guard status == 0, check(hashes, under: "", at: target) else { print("restic restore failed or differs"); return nil }
+    return (backup, restore, directoryBytes(repository))
+}
+
+print("Maimo engine against \(restic.map { _ in "restic" } ?? "nothing (install restic for the comparison)"), same run, scratch in \(scratch.base)")
+print("MB = 10^6 bytes of plaintext per second; ratio = Maimo speed ÷ restic speed; Maimo: provider in-process on loopback TCP, 4 files in parallel")
+print("")
+
+var rows: [Row] = []
+var keepForProofs: MaimoSetup?
+for (name, files, bytes) in [("\(totalMiB) MiB mixed, 64 files", 64, totalMiB << 20), ("\(smallCount) small files", smallCount, smallCount * 2500)] {
+    let tree = root + "/tree-\(rows.count)"
+    let hashes = try makeTree(tree, files: files, bytes: bytes, seed: UInt64(20_261_125 + rows.count))
+    let total = hashes.keys.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1))?[.size] as? Int ?? 0) }
+    let resticResult = try runRestic(tree, hashes, "\(rows.count)")
+    let (store, retrieve, size, setup) = try runMaimo(tree, hashes, "\(rows.count)")
+    if rows.isEmpty { keepForProofs = setup } else { setup.close() }
+    rows.append(Row(name: name, bytes: total, maimoStore: store, maimoRetrieve: retrieve, resticStore: resticResult?.0,
+                    resticRetrieve: resticResult?.1, maimoSize: size, resticSize: resticResult?.2))
+    let mb = { (t: Double) in String(format: "%7.1f MB/s", Double(total) / t / 1e6) }
+    print(name + String(format: " (%.0f MB of plaintext)", Double(total) / 1e6))
+    print("  store:    maimo \(mb(store))" + (resticResult.map { "   restic backup  \(mb($0.0))   ratio \(String(format: "%.2f×", $0.0 / store))" } ?? ""))
+    print("  retrieve: maimo \(mb(retrieve))" + (resticResult.map { "   restic restore \(mb($0.1))   ratio \(String(format: "%.2f×", $0.1 / retrieve))" } ?? ""))
+    print("  stored:   maimo \(String(format: "%.1f", Double(size) / 1e6)) MB" + (resticResult.map { String(format: "   restic repository %.1f MB", Double($0.2) / 1e6) } ?? ""))
+    if files > 1000 {
+        print(String(format: "  per file: maimo store %.2f ms, retrieve %.2f ms", store * 1000 / Double(files), retrieve * 1000 / Double(files))
+              + (resticResult.map { String(format: "; restic %.2f / %.2f ms", $0.0 * 1000 / Double(files), $0.1 * 1000 / Double(files)) } ?? ""))
+    }
+    try? FileManager.default.removeItem(atPath: tree)
+}
+
+// MARK: Proofs
+
+if let setup = keepForProofs {
+    let samples = ProofPlan.samples(confidence: 0.999999, loss: 0.01)!
+    let records = try setup.client.list()
+    var proofs: [ProofRecord] = []
+    let time = try timed { proofs = try setup.client.verify(samples: samples) }
+    let bytes = proofs.reduce(0) { $0 + ($1.bytes ?? 0) }
+    let slices = proofs.reduce(0) { $0 + $1.samples }
+    let sizes = records.map(\.size).sorted()
+    print("")
+    print("proof of storage: \(proofs.count) files of \(String(format: "%.1f", Double(sizes[sizes.count / 2]) / 1e6)) MB (median), \(samples) random 4 KiB slices each (99.9999% to catch a 1% loss)")
+    print(String(format: "  %.1f ms per proof, %.0f KB received per proof (%.0f bytes per slice: 4096 of content + the Bao parents on its path), all %@",
+                 time * 1000 / Double(proofs.count), Double(bytes) / Double(proofs.count) / 1e3, Double(bytes) / Double(max(slices, 1)),
+                 proofs.allSatisfy { $0.outcome == .ok } ? "ok" : "NOT ok"))
+    setup.close()
+}
