@@ -219,7 +219,7 @@ struct StoreCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "A peer to store on (repeat for several; default: all peers in order).") var peers: [String] = []
     @Option(help: "How many peers must hold each file.") var copies = 1
     @Flag(name: .customLong("rm-local"), help: "Delete each local file once it is stored and acknowledged.") var removeLocal = false
-    @Option(help: "zstd level 1–19.") var level = 3
+    @Option(help: "zstd level 1–19 (default: the `level` setting, 3).") var level: Int?
     @Option(name: .customLong("dict"), help: "A dictionary ID from `maimo dict train` (default: the catalogue's default).") var dictionary: UInt32?
     @Flag(name: .customLong("no-pad"), help: "Do not pad ciphertexts to hide exact sizes.") var noPad = false
     @Option(help: "Files stored in parallel.") var jobs = 4
@@ -232,11 +232,12 @@ struct StoreCommand: ParsableCommand {
             store.peers = peers.isEmpty ? nil : peers
             store.copies = copies
             store.removeLocal = removeLocal
+            let level = try self.level ?? client.home.catalogue.setting("level").flatMap { Int($0) } ?? 3
             guard (1...19).contains(level) else { throw CLIFile.Failure(description: "--level must be 1 to 19") }
             store.level = level
             store.pad = !noPad
             store.concurrency = max(1, jobs)
-            store.dictionaryID = try dictionary ?? client.home.catalogue.setting("dictionary").flatMap { UInt32($0) }
+            store.dictionaryID = try dictionary ?? client.home.catalogue.setting("dictionary").flatMap { UInt32($0) }  // "" = none
             store.keepRevisions = try keep ?? client.home.catalogue.setting("keep").flatMap { Int($0) } ?? 5
             let line = ProgressLine()
             let results = try client.store(paths, options: store) { p in
@@ -449,6 +450,50 @@ struct DictCommand: ParsableCommand {
                 if makeDefault { try client.home.catalogue.setSetting("dictionary", String(dictionary.id)) }
                 print("dictionary \(dictionary.id): \(bytes.count) bytes from \(samples.count) samples" + (makeDefault ? " (default)" : ""))
             }
+        }
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Show or change the catalogue's settings.",
+        discussion: """
+            keep        revisions kept per file (default 5); older ones are deleted at their providers
+            dictionary  the zstd dictionary ID `maimo store` uses without --dict (none by default)
+            level       the zstd level `maimo store` uses without --level (default 3)
+            """)
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "keep, dictionary or level (none: show all).") var name: String?
+    @Argument(help: "The new value (none: show it; `none` removes a dictionary).") var value: String?
+
+    static let names = ["keep", "dictionary", "level"]
+
+    func run() throws {
+        try engineRun("config") {
+            let catalogue = try options.open().home.catalogue
+            guard let name else {
+                for name in Self.names { print("\(name)\t\(try catalogue.setting(name) ?? "(default)")") }
+                return
+            }
+            guard Self.names.contains(name) else { throw CLIFile.Failure(description: "unknown setting \(name) (keep, dictionary, level)") }
+            guard let value else {
+                print(try catalogue.setting(name) ?? "(default)")
+                return
+            }
+            switch name {
+            case "keep":
+                guard let n = Int(value), n >= 1 else { throw CLIFile.Failure(description: "keep must be a number ≥ 1") }
+            case "level":
+                guard let n = Int(value), (1...19).contains(n) else { throw CLIFile.Failure(description: "level must be 1 to 19") }
+            default:
+                if value != "none" {
+                    guard let id = UInt32(value), try catalogue.dictionary(id: id) != nil else {
+                        throw CLIFile.Failure(description: "no dictionary \(value) in the catalogue (see `maimo dict train`)")
+                    }
+                }
+            }
+            try catalogue.setSetting(name, value == "none" ? "" : value)
+            print("\(name) = \(value)")
         }
     }
 }

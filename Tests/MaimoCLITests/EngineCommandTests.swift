@@ -78,6 +78,9 @@ struct EngineCommandTests {
         let status = try Tool.run(maimo, ["status"] + client).out
         #expect(status.contains("3 files") && status.contains("peer p 127.0.0.1:\(port): 3 blobs") && status.contains("3 ok"), "\(status)")
         #expect(try Tool.run(maimo, ["rm", root + "/data/sub/empty"] + client).status == 0)
+        #expect(try Tool.run(maimo, ["config", "keep", "2"] + client).out == "keep = 2\n")
+        #expect(try Tool.run(maimo, ["config"] + client).out.contains("keep\t2"))
+        #expect(try Tool.run(maimo, ["config", "keep", "0"] + client).status == 1)
         #expect(try Tool.run(maimo, ["ls"] + client).out.split(separator: "\n").count == 2)
 
         // The provider stops cleanly on SIGTERM; then the client says the peer is unreachable.
