@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Ed25519, SHA-3, SHA-512 and HMAC for Tor's onion identities and control-port auth.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // The provider's server: non-blocking sockets on an event loop, sessions on serial queues.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(name: "MaimoBlake3"),
@@ -38,6 +40,8 @@ let package = Package(
         .target(name: "Maimo", dependencies: [
             "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(
             name: "maimo",

@@ -25,11 +25,11 @@ final class TestProvider: @unchecked Sendable {
         var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
     }
 
-    init(quota: UInt64 = .max, directory: String? = nil) throws {
+    init(quota: UInt64 = .max, directory: String? = nil, options: ProviderServer.Options = .init()) throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("maimo-provider-\(UUID().uuidString)").path
         store = try ProviderStore(directory: self.directory, defaultQuota: quota)
         let lines = self.lines
-        server = ProviderServer(store: store, identity: identity, log: { lines.append($0) })
+        server = ProviderServer(store: store, identity: identity, options: options, log: { lines.append($0) })
         port = try server.start()
     }
 
@@ -256,5 +256,59 @@ struct ProviderTests {
             socket.close()
         }
         #expect(try provider.connect(client).stat().blobs == 0)
+    }
+
+    @Test func limitsAndTimeouts() throws {
+        var options = ProviderServer.Options()
+        options.handshakeTimeout = 0.5
+        options.maxConnections = 2
+        let provider = try TestProvider(options: options)
+        defer { provider.shutdown() }
+        let client = NodeIdentity()
+        try provider.allow(client)
+        // Two silent connections fill the server; a third is told it is busy.
+        let first = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        let second = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        usleep(100_000)
+        let third = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = try third.receive(into: &buffer)
+        #expect(n > 12 && buffer[4] == 255 && buffer[12] == 6, "an ERROR busy frame")
+        // The silent ones are dropped after the handshake timeout.
+        #expect(try first.receive(into: &buffer) == 0)
+        #expect(try second.receive(into: &buffer) == 0)
+        #expect(provider.lines.all.contains { $0.contains("timed out") })
+        // Then there is room again.
+        #expect(try provider.connect(client).stat().blobs == 0)
+    }
+
+    @Test func forgedFramesEndOnlyTheirSession() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let client = NodeIdentity()
+        try provider.allow(client)
+        let bystander = try provider.connect(client)
+        // An authenticated session that then sends a frame without a valid MAC is closed.
+        let socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
+        var reader = WireFrameReader()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        func frame() throws -> WireFrame {
+            while true {
+                if let frame = try reader.next() { return frame }
+                let n = try socket.receive(into: &buffer)
+                guard n > 0 else { throw MaimoError.io("closed") }
+                reader.append(Array(buffer[..<n]))
+            }
+        }
+        try socket.send(handshake.hello().encoded())
+        let (auth, keys) = try handshake.respond(to: frame())
+        try socket.send(auth.encoded())
+        reader.macKey = keys.providerToClient
+        #expect(try frame().kind == .welcome)
+        try socket.send(WireFrame(.stat, request: 1).encoded(macKey: keys.providerToClient, sequence: 0))  // the wrong key
+        #expect(throws: MaimoError.io("closed"), "the provider closes the session (not a timeout)") { _ = try frame() }
+        // The other session goes on.
+        #expect(try bystander.stat().blobs == 0)
     }
 }

@@ -1,14 +1,19 @@
+import Dispatch
 import Foundation
 import MaimoBlake3
+import NIOCore
+import NIOPosix
 
 /// Serves a ``ProviderStore`` to authenticated clients over TCP (or behind an onion service that
-/// forwards to the listener): one thread per connection, up to `maxConnections`; a malformed or
-/// unauthenticated session is closed and logged without secrets while the others go on.
+/// forwards to the listener). Sockets are SwiftNIO's, on one event loop; each session's work
+/// (handshake, disk, verification) runs on its own serial queue, and the next bytes are read
+/// only when that work is done, so a fast client cannot fill the provider's memory. A malformed
+/// or unauthenticated session is closed and logged without secrets while the others go on.
 public final class ProviderServer: @unchecked Sendable {
     public struct Options: Sendable {
         public var handshakeTimeout: Double = 30
         public var idleTimeout: Double = 300
-        public var maxConnections = 64
+        public var maxConnections = 256
         public init() {}
     }
 
@@ -17,11 +22,13 @@ public final class ProviderServer: @unchecked Sendable {
     public let options: Options
     /// Where sessions are reported (one line each: peer, client, outcome); never keys or data.
     let log: @Sendable (String) -> Void
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let lock = NSLock()
-    private var listener: WireListener?
-    private var sockets: [ObjectIdentifier: WireSocket] = [:]
-    private var threads = 0
-    private let finished = NSCondition()
+    private var listener: Channel?
+    private var sessions: [ObjectIdentifier: Channel] = [:]
+    private var stopped = false
+    /// Sessions whose queue has not finished (waited for by ``stop()``).
+    let running = DispatchGroup()
 
     public init(store: ProviderStore, identity: NodeIdentity, options: Options = Options(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -31,135 +38,256 @@ public final class ProviderServer: @unchecked Sendable {
         self.log = log
     }
 
-    /// Starts listening on `host:port` (0: any free port) and returns the bound port; the
-    /// accept loop runs on its own thread until ``stop()``.
+    /// Starts listening on `host:port` (0: any free port) and returns the bound port.
     @discardableResult
     public func start(host: String = "127.0.0.1", port: UInt16 = 0) throws(MaimoError) -> UInt16 {
-        let listener = try WireListener(host: host, port: port)
-        lock.lock()
-        self.listener = listener
-        threads += 1
-        lock.unlock()
-        let thread = Thread { [self] in
-            acceptLoop(listener)
-            threadEnded()
-        }
-        thread.name = "maimo provider accept"
-        thread.start()
-        return listener.port
-    }
-
-    private func acceptLoop(_ listener: WireListener) {
-        while let socket = listener.accept() {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 128)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        IdleStateHandler(readTimeout: .milliseconds(Int64(options.idleTimeout * 1000))))
+                    try channel.pipeline.syncOperations.addHandler(SessionHandler(server: self))
+                }
+            }
+        do {
+            let channel = try bootstrap.bind(host: host, port: Int(port)).wait()
             lock.lock()
-            let busy = sockets.count >= options.maxConnections
-            if !busy {
-                sockets[ObjectIdentifier(socket)] = socket
-                threads += 1
-            }
+            listener = channel
             lock.unlock()
-            if busy {
-                let connection = WireConnection(socket: socket)
-                connection.sendError(.busy, "too many connections", request: 0)
-                connection.close()
-                log("\(socket.peer): refused, too many connections")
-                continue
-            }
-            let thread = Thread { [self] in
-                serve(socket)
-                lock.lock()
-                sockets[ObjectIdentifier(socket)] = nil
-                lock.unlock()
-                socket.close()
-                threadEnded()
-            }
-            thread.name = "maimo provider session"
-            thread.stackSize = 1 << 20
-            thread.start()
+            return UInt16(channel.localAddress?.port ?? Int(port))
+        } catch {
+            throw .io("listening on \(host):\(port): \(error)")
         }
     }
 
-    private func threadEnded() {
-        finished.lock()
+    /// Registers a new session; false when the server is full or stopping.
+    func admit(_ channel: Channel) -> Bool {
         lock.lock()
-        threads -= 1
-        lock.unlock()
-        finished.broadcast()
-        finished.unlock()
+        defer { lock.unlock() }
+        guard !stopped, sessions.count < options.maxConnections else { return false }
+        sessions[ObjectIdentifier(channel)] = channel
+        return true
     }
 
-    /// Stops accepting, ends every session and waits for their threads.
+    func release(_ channel: Channel) {
+        lock.lock()
+        sessions[ObjectIdentifier(channel)] = nil
+        lock.unlock()
+    }
+
+    /// Stops accepting, ends every session, waits for their work to finish and releases the
+    /// event loop. A stopped server does not start again (make a new one).
     public func stop() {
         lock.lock()
+        let wasStopped = stopped
+        stopped = true
         let listener = self.listener
-        self.listener = nil
-        let open = Array(sockets.values)
+        let open = Array(sessions.values)
         lock.unlock()
-        listener?.close()
-        for socket in open { socket.shutdown() }
-        finished.lock()
-        while true {
-            lock.lock()
-            let remaining = threads
-            lock.unlock()
-            if remaining == 0 { break }
-            _ = finished.wait(until: Date().addingTimeInterval(0.1))
-        }
-        finished.unlock()
+        guard !wasStopped else { return }
+        try? listener?.close().wait()
+        for channel in open { try? channel.close().wait() }
+        _ = running.wait(timeout: .now() + 30)
+        try? group.syncShutdownGracefully()
     }
+}
 
-    // MARK: A session
+/// Sends frames on a channel from a session's queue, MACed once the keys are set; each send
+/// waits until the bytes are handed to the socket (back-pressure for long replies).
+final class ChannelFrameSender: FrameSender, @unchecked Sendable {
+    let channel: Channel
+    var key: Blake3.Key?
+    private var sequence: UInt64 = 0
 
-    func serve(_ socket: WireSocket) {
-        let connection = WireConnection(socket: socket)
-        socket.setTimeout(options.handshakeTimeout)
-        var client: [UInt8] = []
+    init(channel: Channel) { self.channel = channel }
+
+    func send(_ frame: WireFrame) throws(MaimoError) {
+        let bytes = frame.encoded(macKey: key, sequence: sequence)
+        if key != nil { sequence += 1 }
         do {
-            client = try handshake(connection)
+            try channel.writeAndFlush(ByteBuffer(bytes: bytes)).wait()
         } catch {
-            if case .wire(.notAllowed) = error {
-                // Sent already (authenticated) when the client was not on the list.
-            } else if case .wire = error {
-                connection.sendError(.badFrame, "bad handshake", request: 0)
-            }
-            log("\(socket.peer): handshake refused: \(error)")
+            throw .io("sending: \(error)")
+        }
+    }
+}
+
+/// One connection: the handshake, then the client's requests, on a serial queue.
+final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    let server: ProviderServer
+    let queue = DispatchQueue(label: "maimo.provider.session")
+    // Touched only on `queue` once the channel is active.
+    private var reader = WireFrameReader()
+    private var handshake: WireHandshake.Provider?
+    private var session: ProviderSession?
+    private var sender: ChannelFrameSender?
+    private var peer = "unknown peer"
+    private var clientName = ""
+    private var closed = false
+    private var admitted = false
+    private var timer: Scheduled<Void>?
+
+    init(server: ProviderServer) { self.server = server }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown peer"
+        guard server.admit(channel) else {
+            let busy = WireFrame(.error, flags: 1, payload: [UInt8(WireErrorCode.busy.rawValue), 0] + Array("too many connections".utf8))
+            context.writeAndFlush(NIOAny(ByteBuffer(bytes: busy.encoded()))).whenComplete { _ in channel.close(promise: nil) }
+            server.log("\(peer): refused, too many connections")
             return
         }
-        socket.setTimeout(options.idleTimeout)
-        let name = NodeID.text(client)
-        log("\(socket.peer): client \(name.prefix(16))… connected")
-        var session = ProviderSession(store: store, client: client, connection: connection)
-        do {
-            try session.run()
-            log("\(socket.peer): client \(name.prefix(16))… disconnected")
-        } catch {
-            log("\(socket.peer): client \(name.prefix(16))… session ended: \(error)")
+        admitted = true
+        server.running.enter()
+        sender = ChannelFrameSender(channel: channel)
+        handshake = WireHandshake.Provider(identity: server.identity.signingKey)
+        let peer = self.peer, log = server.log
+        timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(server.options.handshakeTimeout * 1000))) {
+            log("\(peer): handshake refused: timed out")
+            channel.close(promise: nil)
         }
-        session.finish()
+        context.read()
+        context.fireChannelActive()
     }
 
-    private func handshake(_ connection: WireConnection) throws(MaimoError) -> [UInt8] {
-        var provider = WireHandshake.Provider(identity: identity.signingKey)
-        let hello = try connection.receive()
-        let reply: WireFrame
-        do { reply = try provider.respond(to: hello) } catch { throw .wire(error) }
-        try connection.send(reply)
-        let auth = try connection.receive()
-        let result: (client: [UInt8], keys: SessionKeys)
-        do { result = try provider.finish(with: auth) { _ in true } } catch { throw .wire(error) }
-        connection.authenticate(send: result.keys.providerToClient, receive: result.keys.clientToProvider)
-        // The client proved its key: the refusal is authenticated, so it can trust it.
-        guard store.isAllowed(result.client) else {
-            connection.sendError(.notAllowed, "this client is not on the provider's allow-list", request: 0)
-            throw .wire(.notAllowed("client \(NodeID.text(result.client).prefix(16))… is not on the allow-list"))
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        let channel = context.channel
+        queue.async { self.consume(bytes, channel) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            let peer = self.peer
+            queue.async { self.end("\(peer): idle timeout") }
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
-        let usage = store.usage(for: result.client)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        guard admitted else { return }
+        server.release(context.channel)
+        queue.async {
+            self.end(nil)
+            self.server.running.leave()
+        }
+        context.fireChannelInactive()
+    }
+
+    /// Ends the session once (on `queue`): closes a pending upload and logs how it ended.
+    private func end(_ reason: String?) {
+        guard !closed else { return }
+        closed = true
+        session?.finish()
+        if session != nil {
+            server.log("\(peer): client \(clientName)… " + (reason.map { "session ended: \($0)" } ?? "disconnected"))
+        } else if let reason {
+            server.log("\(peer): handshake refused: \(reason)")
+        }
+    }
+
+    private func close(_ channel: Channel, _ reason: String) {
+        end(reason)
+        channel.close(promise: nil)
+    }
+
+    /// Parses and handles every complete frame, then asks for more bytes.
+    private func consume(_ bytes: [UInt8], _ channel: Channel) {
+        guard !closed, let sender else { return }
+        reader.append(bytes)
+        while true {
+            let frame: WireFrame
+            do {
+                guard let next = try reader.next() else { break }
+                frame = next
+            } catch {
+                if session == nil || error != .badMAC(sequence: reader.sequence) {
+                    sender.sendError(.badFrame, session == nil ? "bad handshake" : "\(error)", request: 0)
+                }
+                close(channel, "\(error)")
+                return
+            }
+            if session != nil {
+                guard session!.process(frame) else {
+                    close(channel, session!.lastError ?? "protocol error")
+                    return
+                }
+            } else {
+                do {
+                    try handshakeStep(frame, sender)
+                } catch {
+                    if case .wire(.notAllowed) = error {
+                        // Sent already, authenticated, when the client was not on the list.
+                    } else {
+                        sender.sendError(.badFrame, "bad handshake", request: 0)
+                    }
+                    close(channel, "\(error)")
+                    return
+                }
+            }
+        }
+        channel.read()
+    }
+
+    private func handshakeStep(_ frame: WireFrame, _ sender: ChannelFrameSender) throws(MaimoError) {
+        guard var provider = handshake else { throw .wire(.badFrame("handshake state")) }
+        if frame.kind == .hello {
+            let reply: WireFrame
+            do { reply = try provider.respond(to: frame) } catch { throw .wire(error) }
+            handshake = provider
+            try sender.send(reply)
+            return
+        }
+        let result: (client: [UInt8], keys: SessionKeys)
+        do { result = try provider.finish(with: frame) { _ in true } } catch { throw .wire(error) }
+        reader.macKey = result.keys.clientToProvider
+        sender.key = result.keys.providerToClient
+        clientName = String(NodeID.text(result.client).prefix(16))
+        // The client proved its key: the refusal is authenticated, so it can trust it.
+        guard server.store.isAllowed(result.client) else {
+            sender.sendError(.notAllowed, "this client is not on the provider's allow-list", request: 0)
+            throw .wire(.notAllowed("client \(clientName)… is not on the allow-list"))
+        }
+        timer?.cancel()
+        let usage = server.store.usage(for: result.client)
         var payload = PayloadWriter()
         payload.u64(usage.quota)
         payload.u64(usage.used)
         payload.u64(usage.blobs)
-        try connection.send(WireFrame(.welcome, flags: 1, payload: payload.bytes))
-        return result.client
+        try sender.send(WireFrame(.welcome, flags: 1, payload: payload.bytes))
+        session = ProviderSession(store: server.store, client: result.client, connection: sender)
+        handshake = nil
+        server.log("\(peer): client \(clientName)… connected")
+    }
+}
+
+/// What sends frames for a provider session (a NIO channel, or a blocking socket).
+protocol FrameSender: AnyObject {
+    func send(_ frame: WireFrame) throws(MaimoError)
+}
+
+extension FrameSender {
+    /// Sends `ERROR code message` (best effort: the peer may be gone).
+    func sendError(_ code: WireErrorCode, _ message: String, request: UInt32) {
+        var payload = PayloadWriter()
+        payload.u16(code.rawValue)
+        payload.raw(Array(message.utf8.prefix(1024)))
+        try? send(WireFrame(.error, flags: 1, request: request, payload: payload.bytes))
     }
 }
 
@@ -167,11 +295,13 @@ public final class ProviderServer: @unchecked Sendable {
 struct ProviderSession {
     let store: ProviderStore
     let client: [UInt8]
-    let connection: WireConnection
+    let connection: any FrameSender
     var upload: ProviderStore.Upload?
+    /// Why the session must end, after ``process(_:)`` returned false.
+    var lastError: String?
     static let chunk = WireFrame.maxPayload - 8
 
-    init(store: ProviderStore, client: [UInt8], connection: WireConnection) {
+    init(store: ProviderStore, client: [UInt8], connection: any FrameSender) {
         self.store = store
         self.client = client
         self.connection = connection
@@ -182,32 +312,27 @@ struct ProviderSession {
         upload = nil
     }
 
-    /// Serves requests until the client leaves. A refused request is answered with `ERROR` and
-    /// the session goes on; a protocol violation ends it.
-    mutating func run() throws(MaimoError) {
-        while true {
-            let frame: WireFrame
-            do {
-                frame = try connection.receive()
-            } catch {
-                if case .io = error { return }
-                throw error
-            }
-            do {
-                try handle(frame)
-            } catch {
-                switch error {
-                case let .refused(code, message):
-                    if code == .verifyFailed || code == .badFrame { finish() }
-                    connection.sendError(code, message, request: frame.request)
-                    if code == .badFrame { throw error }
-                case let .wire(wire):
-                    connection.sendError(.badFrame, "\(wire)", request: frame.request)
-                    throw error
-                default:
-                    connection.sendError(.internal, "internal error", request: frame.request)
-                    throw error
-                }
+    /// Handles one request. A refused request is answered with `ERROR` and the session goes on
+    /// (true); a protocol violation or a failure to answer ends it (false, ``lastError`` says why).
+    mutating func process(_ frame: WireFrame) -> Bool {
+        do {
+            try handle(frame)
+            return true
+        } catch {
+            lastError = "\(error)"
+            switch error {
+            case let .refused(code, message):
+                if code == .verifyFailed || code == .badFrame { finish() }
+                connection.sendError(code, message, request: frame.request)
+                return code != .badFrame
+            case let .wire(wire):
+                connection.sendError(.badFrame, "\(wire)", request: frame.request)
+                return false
+            case .io:
+                return false
+            default:
+                connection.sendError(.internal, "internal error", request: frame.request)
+                return false
             }
         }
     }

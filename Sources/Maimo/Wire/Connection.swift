@@ -3,7 +3,7 @@ import MaimoBlake3
 
 /// Frames over a ``WireSocket``: encodes and MACs what it sends, splits and checks what it
 /// receives. One thread uses a connection at a time.
-final class WireConnection {
+final class WireConnection: FrameSender {
     let socket: WireSocket
     private var reader = WireFrameReader()
     private var sendKey: Blake3.Key?
@@ -34,14 +34,6 @@ final class WireConnection {
             if n == 0 { throw .io("\(socket.peer) closed the connection") }
             reader.append(Array(scratch[..<n]))
         }
-    }
-
-    /// Sends `ERROR code message` (best effort: the peer may be gone).
-    func sendError(_ code: WireErrorCode, _ message: String, request: UInt32) {
-        var payload = PayloadWriter()
-        payload.u16(code.rawValue)
-        payload.raw(Array(message.utf8.prefix(1024)))
-        try? send(WireFrame(.error, flags: 1, request: request, payload: payload.bytes))
     }
 
     func close() { socket.close() }
