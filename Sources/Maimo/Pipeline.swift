@@ -15,8 +15,10 @@ import MaimoZstd
 public enum Pipeline {
     /// What sealing a file produced.
     public struct Sealed: Sendable {
-        /// The combined Bao encoding of the ciphertext, ready to upload (the caller removes it).
-        public let encodingPath: String
+        /// The combined Bao encoding of the ciphertext, ready to upload: in a file (the caller
+        /// removes it) or, for a small file, in memory.
+        public let encodingPath: String?
+        public let encoding: [UInt8]?
         public let encodingLength: UInt64
         /// The ciphertext's Bao root: the blob's name and all a proof of storage needs.
         public let root: Blake3.Digest
@@ -35,6 +37,8 @@ public enum Pipeline {
     }
 
     static let blockSize = 1 << 20
+    /// Files up to this size go through the pipeline in memory (no work files).
+    public static let inMemoryLimit = 1 << 20
 
     /// The ciphertext length of `compressedLength` bytes sealed with these settings.
     static func ciphertextLength(logicalLength: UInt64, segmentSize: Int) -> UInt64 {
@@ -47,6 +51,11 @@ public enum Pipeline {
         let input = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw .io("opening \(path): \(String(cString: strerror(errno)))") }
         defer { Glibc.close(input) }
+        var info = stat()
+        if fstat(input, &info) == 0, info.st_size <= inMemoryLimit,
+           let sealed = try sealInMemory(input, path: path, expected: Int(info.st_size), key: key, options: options) {
+            return sealed
+        }
         let compressed = try TemporaryFile(in: workDirectory, "zst")
         defer { compressed.remove() }
         // 1. Read once: hash the plaintext and compress it.
@@ -96,13 +105,46 @@ public enum Pipeline {
             try encoder.update(try encryptor.finalize())
             let root = try encoder.finalize()
             return Sealed(
-                encodingPath: encoding.path, encodingLength: encoder.encodedSize, root: root, plaintextHash: hasher.finalize(),
+                encodingPath: encoding.path, encoding: nil, encodingLength: encoder.encodedSize, root: root, plaintextHash: hasher.finalize(),
                 plaintextLength: plaintextLength, compressedLength: compressedLength, ciphertextLength: ciphertextLength)
         } catch let error as MaimoError {
             encoding.remove()
             throw error
         } catch {
             encoding.remove()
+            throw .io("encrypting \(path): \(error)")
+        }
+    }
+
+    /// The small-file path: everything in memory. Nil when the file turns out larger than the
+    /// limit while it is read (it grew): then the streaming path starts over.
+    static func sealInMemory(_ input: Int32, path: String, expected: Int, key: CipherKey, options: Options) throws(MaimoError) -> Sealed? {
+        var plaintext = [UInt8](repeating: 0, count: inMemoryLimit + 1)
+        var length = 0
+        while length < plaintext.count {
+            let n = plaintext.withUnsafeMutableBytes { read(input, $0.baseAddress! + length, $0.count - length) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw .io("reading \(path): \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            length += n
+        }
+        guard length <= inMemoryLimit else {
+            guard lseek(input, 0, SEEK_SET) == 0 else { throw .io("rewinding \(path): \(String(cString: strerror(errno)))") }
+            return nil
+        }
+        plaintext.removeLast(plaintext.count - length)
+        let compressor = ZstdCompressor(dictionary: options.dictionary,
+                                        options: ZstdCompressionOptions(level: options.level, contentSize: UInt64(length)))
+        let compressed = compressor.compressFrame(plaintext)
+        do {
+            var encryptor = try SegmentedEncryptor(key: key, contentLength: UInt64(compressed.count), segmentSize: options.segmentSize, pad: options.pad)
+            let ciphertext = encryptor.header + (try encryptor.update(compressed)) + (try encryptor.finalize())
+            let (encoding, root) = Bao.encode(ciphertext)
+            return Sealed(
+                encodingPath: nil, encoding: encoding, encodingLength: UInt64(encoding.count), root: root,
+                plaintextHash: Blake3.hash(plaintext), plaintextLength: UInt64(length), compressedLength: UInt64(compressed.count),
+                ciphertextLength: UInt64(ciphertext.count))
+        } catch {
             throw .io("encrypting \(path): \(error)")
         }
     }
@@ -117,7 +159,17 @@ public enum Pipeline {
         let descriptor = Glibc.open(encodingPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io("opening \(encodingPath): \(String(cString: strerror(errno)))") }
         defer { Glibc.close(descriptor) }
-        var decoder = BaoDecoder(combined: BaoFileSource(descriptor: descriptor), hash: root)
+        try open(encoding: BaoFileSource(descriptor: descriptor), root: root, key: key, to: output,
+                 expectedHash: expectedHash, expectedLength: expectedLength, dictionary: dictionary)
+    }
+
+    /// ``open(encodingPath:root:key:to:expectedHash:expectedLength:dictionary:)`` from any source
+    /// (an encoding downloaded into memory).
+    public static func open(
+        encoding source: some BaoByteSource, root: Blake3.Digest, key: CipherKey, to output: Int32,
+        expectedHash: Blake3.Digest, expectedLength: UInt64, dictionary: ZstdDictionary?
+    ) throws(MaimoError) {
+        var decoder = BaoDecoder(combined: source, hash: root)
         var decryptor = SegmentedDecryptor(key: key)
         let decompressor = ZstdDecompressor(dictionary: dictionary)
         var hasher = Blake3.Hasher()

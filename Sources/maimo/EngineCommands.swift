@@ -328,29 +328,36 @@ struct RetrieveCommand: ParsableCommand {
     @Option(help: "A revision number (default: the latest).") var revision: UInt64?
     @Option(name: .shortAndLong, help: "Where to write (default: the stored path).") var output: String?
 
+    @Option(help: "Files retrieved in parallel (for a directory).") var jobs = 4
+
     func run() throws {
         try engineRun("retrieve") {
             let client = try options.open()
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            let matches = try client.list().filter { $0.path == absolute || $0.path.hasPrefix(absolute + "/") }
-            guard !matches.isEmpty else { throw CLIFile.Failure(description: "\(path): not in the catalogue (see `maimo ls`)") }
             let line = ProgressLine()
-            var failed = 0
-            for record in matches {
-                var target = output
-                if let output, record.path != absolute { target = output + String(record.path.dropFirst(absolute.count)) }
-                do {
-                    let done = try client.retrieve(record.path, revision: record.path == absolute ? revision : nil, to: target) { got, total in
-                        line.update("\(record.path): \(humanBytes(got)) of \(humanBytes(total))")
-                    }
-                    line.finish()
-                    print("\(target ?? done.path) (revision \(done.revision), \(humanBytes(done.size)))")
-                } catch {
-                    line.finish()
+            if try client.home.catalogue.revisions(of: absolute).isEmpty == false {
+                let done = try client.retrieve(absolute, revision: revision, to: output) { got, total in
+                    line.update("\(absolute): \(humanBytes(got)) of \(humanBytes(total))")
+                }
+                line.finish()
+                print("\(output ?? done.path) (revision \(done.revision), \(humanBytes(done.size)))")
+                return
+            }
+            guard revision == nil else { throw CLIFile.Failure(description: "--revision needs a file, and \(path) is not a stored file") }
+            let results = try client.retrieveTree(absolute, to: output, concurrency: max(1, jobs)) { done, total in
+                line.update("[\(done)/\(total) files]")
+            }
+            line.finish()
+            var failed = 0, bytes: UInt64 = 0
+            for (record, error) in results {
+                if let error {
                     failed += 1
                     Console.error("maimo retrieve: \(error)")
+                } else {
+                    bytes += record.size
                 }
             }
+            print("\(results.count - failed) files retrieved (\(humanBytes(bytes)))" + (failed > 0 ? ", \(failed) failed" : "") + " in \(String(format: "%.2f", line.elapsed)) s")
             if failed > 0 { throw ExitCode.failure }
         }
     }

@@ -141,10 +141,11 @@ struct DemoCommand: ParsableCommand {
 
         // Retrieve everything and compare.
         let retrieveStart = clock.now
-        for record in try client.list() { try client.retrieve(record.path) }
+        let retrieved = try client.retrieveTree(tree, concurrency: jobs)
+        if let failure = retrieved.first(where: { $0.1 != nil }) { throw failure.1! }
         let retrieveTime = seconds(clock.now - retrieveStart)
         let identical = try DemoTree.compare(tree, originals)
-        print("retrieve: \(results.count) files in \(format(retrieveTime)) s = \(format(Double(plain) / retrieveTime / 1e6)) MB/s, every chunk verified, decrypted, decompressed")
+        print("retrieve: \(results.count) files in \(format(retrieveTime)) s = \(format(Double(plain) / retrieveTime / 1e6)) MB/s (\(jobs) in parallel), every chunk verified, decrypted, decompressed")
         print("          byte for byte identical to the originals: \(identical ? "yes" : "NO")")
 
         // A provider that loses a byte is caught.

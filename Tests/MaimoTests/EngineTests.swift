@@ -67,7 +67,15 @@ struct EngineTests {
         #expect(full.count == tree.count && full.allSatisfy { $0.outcome == .ok && $0.missProbability == 0 })
         let sampled = try fixture.client.verify([fixture.root + "/data/dir1"], samples: 3)
         #expect(!sampled.isEmpty && sampled.allSatisfy { $0.outcome == .ok && $0.samples <= 3 })
-        // Back, byte for byte, with mode and mtime.
+        // The whole tree into another directory, in parallel.
+        let elsewhere = fixture.root + "/elsewhere"
+        let restored = try fixture.client.retrieveTree(fixture.root + "/data", to: elsewhere, concurrency: 3)
+        #expect(restored.count == tree.count && restored.allSatisfy { $0.1 == nil })
+        for (path, bytes) in tree {
+            let copy = elsewhere + path.dropFirst((fixture.root + "/data").count)
+            #expect(FileManager.default.contents(atPath: copy).map(Array.init) == bytes, "\(copy)")
+        }
+        // Back in place, byte for byte, with mode and mtime.
         for (path, bytes) in tree {
             let record = try fixture.client.retrieve(path)
             #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)

@@ -262,10 +262,13 @@ public final class MaimoClient: @unchecked Sendable {
         pipelineOptions.pad = options.pad
         pipelineOptions.dictionary = dictionary
         let sealed = try Pipeline.seal(path: path, key: key, options: pipelineOptions, workDirectory: home.workDirectory)
-        defer { unlink(sealed.encodingPath) }
-        let descriptor = open(sealed.encodingPath, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .io("reopening the encoding: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
+        var descriptor: Int32 = -1
+        if let encodingPath = sealed.encodingPath {
+            descriptor = open(encodingPath, O_RDONLY | O_CLOEXEC)
+            unlink(encodingPath)
+            guard descriptor >= 0 else { throw .io("reopening the encoding: \(String(cString: strerror(errno)))") }
+        }
+        defer { if descriptor >= 0 { close(descriptor) } }
         // Upload to peers in order until `copies` acknowledged.
         var acknowledged: [String: Double] = [:]
         var failures: [String] = []
@@ -273,8 +276,13 @@ public final class MaimoClient: @unchecked Sendable {
             var reported: UInt64 = 0
             do {
                 try sessions.with(peer, attempts: attempts) { (session) throws(MaimoError) in
-                    try session.put(root: sealed.root, from: descriptor, length: sealed.encodingLength) { done in
+                    let progress = { (done: UInt64) in
                         if done > reported { sent(done - reported); reported = done }
+                    }
+                    if let encoding = sealed.encoding {
+                        try session.put(root: sealed.root, encoding: encoding, progress: progress)
+                    } else {
+                        try session.put(root: sealed.root, from: descriptor, length: sealed.encodingLength, progress: progress)
                     }
                 }
                 acknowledged[peer] = Date().timeIntervalSince1970

@@ -163,6 +163,23 @@ public final class ProviderClient {
     /// stops the upload, which a later `put` resumes.
     public func put(root: Blake3.Digest, from descriptor: Int32, length: UInt64,
                     progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
+        var buffer = [UInt8](repeating: 0, count: ProviderSession.chunk)
+        try put(root: root, length: length, progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
+            let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
+            guard n > 0 else { throw .io("reading the encoding to upload: \(n < 0 ? String(cString: strerror(errno)) : "it ended early")") }
+            return buffer[..<n]
+        }
+    }
+
+    /// ``put(root:from:length:progress:)`` from an encoding in memory.
+    public func put(root: Blake3.Digest, encoding: [UInt8], progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
+        try put(root: root, length: UInt64(encoding.count), progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
+            encoding[Int(offset)..<(Int(offset) + count)]
+        }
+    }
+
+    private func put(root: Blake3.Digest, length: UInt64, progress: (UInt64) throws(MaimoError) -> Void,
+                     read: (UInt64, Int) throws(MaimoError) -> ArraySlice<UInt8>) throws(MaimoError) {
         var start: UInt64 = 0
         switch try status(root) {
         case .complete: try progress(length); return
@@ -178,15 +195,14 @@ public final class ProviderClient {
         var reader = PayloadReader(ready.payload, "ready")
         var offset = try reader.read64()
         try progress(offset)
-        var buffer = [UInt8](repeating: 0, count: ProviderSession.chunk)
         while offset < length {
-            let want = Int(min(UInt64(buffer.count), length - offset))
-            let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, want, off_t(offset)) }
-            guard n > 0 else { throw .io("reading the encoding to upload: \(n < 0 ? String(cString: strerror(errno)) : "it ended early")") }
+            let want = Int(min(UInt64(ProviderSession.chunk), length - offset))
+            let piece = try read(offset, want)
+            let n = piece.count
             var data = PayloadWriter()
             data.bytes.reserveCapacity(8 + n)
             data.u64(offset)
-            data.raw(Array(buffer[..<n]))
+            data.bytes += piece
             try connection.send(WireFrame(.data, request: id, payload: data.bytes))
             offset += UInt64(n)
             try progress(offset)

@@ -3,7 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Foundation
+import MaimoBao
 import MaimoBlake3
 import MaimoZstd
 
@@ -39,7 +41,52 @@ extension MaimoClient {
     public func retrieve(_ path: String, revision: UInt64? = nil, to output: String? = nil,
                          progress: (UInt64, UInt64) -> Void = { _, _ in }) throws(MaimoError) -> RevisionRecord {
         let record = try self.revision(of: path, revision)
-        let target = output.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? record.path
+        let sessions = Sessions(client: self)
+        defer { sessions.closeAll() }
+        try retrieve(record, to: output.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? record.path,
+                     sessions: sessions, progress: progress)
+        return record
+    }
+
+    /// Brings back the latest revision of every file stored under `path` (a file or a directory),
+    /// `concurrency` files at a time, into `output` (the same relative layout) or in place.
+    /// Returns each file's outcome; one failure does not stop the others.
+    public func retrieveTree(_ path: String, to output: String? = nil, concurrency: Int = 4,
+                             progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(MaimoError) -> [(RevisionRecord, MaimoError?)] {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let records = try list().filter { $0.path == absolute || $0.path.hasPrefix(absolute + "/") }
+        guard !records.isEmpty else { throw .usage("\(path): not in the catalogue (see `maimo ls`)") }
+        let base = output.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let state = StoreState(count: records.count, bytesTotal: 0)
+        let errors = ErrorSlots(count: records.count)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, records.count))) { _ in
+            let sessions = Sessions(client: self)
+            defer { sessions.closeAll() }
+            while let index = state.next() {
+                let record = records[index]
+                let target = base.map { $0 + String(record.path.dropFirst(absolute.count)) } ?? record.path
+                let result = Result { () throws(MaimoError) in try retrieve(record, to: target, sessions: sessions) { _, _ in } }
+                if case .failure(let error) = result { errors.set(index, error) }
+                let done = state.finished(index, .unchanged, size: 0)
+                progress(done.filesDone, done.filesTotal)
+            }
+        }
+        return records.enumerated().map { ($1, errors.get($0)) }
+    }
+
+    final class ErrorSlots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [MaimoError?]
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ error: MaimoError) { lock.lock(); slots[i] = error; lock.unlock() }
+        func get(_ i: Int) -> MaimoError? { lock.lock(); defer { lock.unlock() }; return slots[i] }
+    }
+
+    /// Encodings up to this size are downloaded into memory rather than a work file.
+    static let inMemoryDownload: UInt64 = 4 << 20
+
+    func retrieve(_ record: RevisionRecord, to target: String, sessions: Sessions,
+                  progress: (UInt64, UInt64) -> Void) throws(MaimoError) {
         guard hexString(home.keyring.keyID) == record.keyID else {
             throw .usage("\(record.path) was stored with another master key (key ID \(record.keyID))")
         }
@@ -62,22 +109,28 @@ extension MaimoClient {
         } catch {
             throw .io("creating \(directory): \(error.localizedDescription)")
         }
-        let sessions = Sessions(client: self)
-        defer { sessions.closeAll() }
         var problems: [String] = []
         for peer in record.peers.keys.sorted() {
-            let encoding: TemporaryFile, staged: TemporaryFile
+            let staged = try TemporaryFile(in: directory, "part")
+            defer { staged.remove() }
             do {
-                encoding = try TemporaryFile(in: home.workDirectory, "get")
-                staged = try TemporaryFile(in: directory, "part")
-            } catch {
-                throw error
-            }
-            defer { encoding.remove(); staged.remove() }
-            do {
-                try download(record, root: root, from: peer, into: encoding, sessions: sessions, progress: progress)
-                try Pipeline.open(encodingPath: encoding.path, root: root, key: key, to: staged.descriptor,
-                                  expectedHash: expectedHash, expectedLength: record.size, dictionary: dictionary)
+                if record.encodingLength <= Self.inMemoryDownload {
+                    var encoding: [UInt8] = []
+                    encoding.reserveCapacity(Int(record.encodingLength))
+                    try download(record, root: root, from: peer, sessions: sessions, progress: progress) { (bytes) throws(MaimoError) in
+                        encoding += bytes
+                    }
+                    try Pipeline.open(encoding: BaoBufferSource(encoding), root: root, key: key, to: staged.descriptor,
+                                      expectedHash: expectedHash, expectedLength: record.size, dictionary: dictionary)
+                } else {
+                    let encoding = try TemporaryFile(in: home.workDirectory, "get")
+                    defer { encoding.remove() }
+                    try download(record, root: root, from: peer, sessions: sessions, progress: progress) { (bytes) throws(MaimoError) in
+                        try encoding.append(bytes)
+                    }
+                    try Pipeline.open(encodingPath: encoding.path, root: root, key: key, to: staged.descriptor,
+                                      expectedHash: expectedHash, expectedLength: record.size, dictionary: dictionary)
+                }
                 guard fsync(staged.descriptor) == 0 else { throw MaimoError.io("syncing \(staged.path): \(String(cString: strerror(errno)))") }
                 fchmod(staged.descriptor, mode_t(record.mode))
                 let seconds = floor(record.mtime)
@@ -85,7 +138,7 @@ extension MaimoClient {
                              timespec(tv_sec: Int(seconds), tv_nsec: Int((record.mtime - seconds) * 1e9))]
                 futimens(staged.descriptor, &times)
                 guard rename(staged.path, target) == 0 else { throw MaimoError.io("renaming into \(target): \(String(cString: strerror(errno)))") }
-                return record
+                return
             } catch let error as MaimoError {
                 problems.append("\(peer): \(error)")
             } catch {
@@ -95,8 +148,8 @@ extension MaimoClient {
         throw .integrity("\(record.path) could not be retrieved from any peer: " + problems.joined(separator: "; "))
     }
 
-    private func download(_ record: RevisionRecord, root: Blake3.Digest, from peer: String, into file: TemporaryFile,
-                          sessions: Sessions, progress: (UInt64, UInt64) -> Void) throws(MaimoError) {
+    private func download(_ record: RevisionRecord, root: Blake3.Digest, from peer: String, sessions: Sessions,
+                          progress: (UInt64, UInt64) -> Void, into sink: ([UInt8]) throws(MaimoError) -> Void) throws(MaimoError) {
         var received: UInt64 = 0
         try sessions.with(peer, attempts: attempts) { (session) throws(MaimoError) in
             // A broken connection resumes from what arrived.
@@ -104,7 +157,7 @@ extension MaimoClient {
                 guard UInt64(bytes.count) <= record.encodingLength - received else {
                     throw .integrity("the provider sent more than the encoding's length")
                 }
-                try file.append(bytes)
+                try sink(bytes)
                 received += UInt64(bytes.count)
                 progress(received, record.encodingLength)
             }
