@@ -29,8 +29,7 @@ public struct MasterKeyring: Sendable {
 
     /// A new random revision ID (system CSPRNG).
     public static func newRevisionID() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        SecureRandom.bytes(16)
     }
 }
 

@@ -74,8 +74,7 @@ public struct SegmentedEncryptor {
         throws(SegmentedError)
     {
         guard SegmentedCiphertext.segmentSizeRange.contains(segmentSize) else { throw .invalidSegmentSize(UInt64(segmentSize)) }
-        var generator = SystemRandomNumberGenerator()
-        let fileNonce = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let fileNonce = SecureRandom.bytes(24)
         var header = SegmentedCiphertext.magic
         header += [UInt8(SegmentedCiphertext.version & 0xFF), UInt8(SegmentedCiphertext.version >> 8)]
         header += [pad ? 1 : 0, 0]

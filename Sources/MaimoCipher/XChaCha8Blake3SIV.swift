@@ -44,8 +44,7 @@ public enum XChaCha8Blake3SIV {
 
     /// 24 bytes from the system's cryptographically secure generator.
     public static func randomNonce() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<nonceLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        SecureRandom.bytes(nonceLength)
     }
 
     /// Encrypts and authenticates `plaintext` with `associatedData`. Messages of at least

@@ -125,9 +125,47 @@ public final class Catalogue: @unchecked Sendable {
     /// Every revision of every path, ordered by path then revision.
     public func allRevisions() throws(MaimoError) -> [RevisionRecord] { try scan("revisions", as: RevisionRecord.self) }
 
+    /// Records a revision durably. Concurrent callers share commits (group commit): while one
+    /// commit syncs, the rows that arrive meanwhile wait and go together in the next, so storing
+    /// many small files in parallel does not pay one `fsync` per file.
     public func putRevision(_ record: RevisionRecord) throws(MaimoError) {
-        try write { try $0.put("revisions", key: [.string(record.path), .uint(record.revision)], record: record) }
+        group.lock()
+        let ticket = nextTicket
+        nextTicket += 1
+        queued.append((ticket, record))
+        while true {
+            if let result = results.removeValue(forKey: ticket) {
+                group.unlock()
+                try result.get()
+                return
+            }
+            if !committing {
+                committing = true
+                let batch = queued
+                queued = []
+                group.unlock()
+                let result = Result { () throws(MaimoError) in
+                    try write { transaction in
+                        for (_, row) in batch {
+                            try transaction.put("revisions", key: [.string(row.path), .uint(row.revision)], record: row)
+                        }
+                    }
+                }
+                group.lock()
+                for (waiting, _) in batch { results[waiting] = result }
+                committing = false
+                group.broadcast()
+                continue
+            }
+            group.wait()
+        }
     }
+
+    private let group = NSCondition()
+    private var queued: [(Int, RevisionRecord)] = []
+    private var results: [Int: Result<Void, MaimoError>] = [:]
+    private var nextTicket = 0
+    private var committing = false
 
     public func deleteRevision(path: String, revision: UInt64) throws(MaimoError) {
         try write { _ = try $0.delete("revisions", KeyTuple.encode([.string(path), .uint(revision)])) }

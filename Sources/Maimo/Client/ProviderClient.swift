@@ -180,18 +180,21 @@ public final class ProviderClient {
 
     private func put(root: Blake3.Digest, length: UInt64, progress: (UInt64) throws(MaimoError) -> Void,
                      read: (UInt64, Int) throws(MaimoError) -> ArraySlice<UInt8>) throws(MaimoError) {
-        var start: UInt64 = 0
-        switch try status(root) {
-        case .complete: try progress(length); return
-        case .partial(let n): start = min(n, length)
-        case .absent: break
-        }
+        // Start offset 2⁶⁴−1: the provider continues from what it has staged, or answers
+        // STORED at once when it holds the blob (one round trip instead of STATUS then PUT).
         var payload = PayloadWriter()
         payload.raw(root.bytes)
         payload.u64(length)
-        payload.u64(start)
+        payload.u64(.max)
         let id = try request(.put, payload.bytes)
-        let ready = try reply(id, .ready)
+        let ready = try connection.receive()
+        guard ready.request == id else { throw .wire(.badFrame("reply to request \(ready.request), expected \(id)")) }
+        if ready.kind == .error { throw ready.refusal }
+        if ready.kind == .stored {
+            try progress(length)
+            return
+        }
+        guard ready.kind == .ready else { throw .wire(.badFrame("expected ready, got \(ready.kind)")) }
         var reader = PayloadReader(ready.payload, "ready")
         var offset = try reader.read64()
         try progress(offset)

@@ -46,6 +46,7 @@ public final class ProviderServer: @unchecked Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 << 10, maximum: 1 << 20))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -157,11 +158,27 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         context.fireChannelActive()
     }
 
+    /// Bytes handed to the queue and not yet parsed: reading goes on ahead of the session's work
+    /// up to `readAhead`, then waits for it (back-pressure).
+    private let pendingLock = NSLock()
+    private var pending = 0
+    static let readAhead = 2 << 20
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        pendingLock.lock()
+        pending += bytes.count
+        pendingLock.unlock()
         let channel = context.channel
         queue.async { self.consume(bytes, channel) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        pendingLock.lock()
+        let below = pending < Self.readAhead
+        pendingLock.unlock()
+        if below { context.read() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -208,6 +225,9 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Parses and handles every complete frame, then asks for more bytes.
     private func consume(_ bytes: [UInt8], _ channel: Channel) {
+        pendingLock.lock()
+        pending -= bytes.count
+        pendingLock.unlock()
         guard !closed, let sender else { return }
         reader.append(bytes)
         while true {
@@ -364,6 +384,12 @@ struct ProviderSession {
             try reader.endOrThrow()
             upload?.end()
             upload = nil
+            // Stored already: nothing to send (a retried or repeated put).
+            if case .complete(let stored) = try store.status(client: client, root: root) {
+                guard stored == length else { throw .refused(.badFrame, "the blob is stored with another length") }
+                try reply(.stored, [], request)
+                return
+            }
             let started = try store.beginUpload(client: client, root: root, length: length, start: start)
             upload = started
             var payload = PayloadWriter()

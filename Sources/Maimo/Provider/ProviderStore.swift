@@ -147,12 +147,15 @@ public final class ProviderStore: @unchecked Sendable {
             endUpload(client, root)
             throw .io("opening a staging file: \(String(cString: strerror(errno)))")
         }
-        guard start <= UInt64(info.st_size), start <= length, ftruncate(fd, off_t(start)) == 0 else {
+        // `UInt64.max`: continue from whatever is staged.
+        let staged = UInt64(info.st_size)
+        let resumeAt = start == UInt64.max ? min(staged, length) : start
+        guard resumeAt <= staged, resumeAt <= length, ftruncate(fd, off_t(resumeAt)) == 0 else {
             Glibc.close(fd)
             endUpload(client, root)
-            throw .refused(.badFrame, "cannot resume at \(start): \(info.st_size) bytes are staged")
+            throw .refused(.badFrame, "cannot resume at \(resumeAt): \(staged) bytes are staged")
         }
-        return Upload(store: self, client: client, root: root, length: length, descriptor: fd, written: start)
+        return Upload(store: self, client: client, root: root, length: length, descriptor: fd, written: resumeAt)
     }
 
     func endUpload(_ client: [UInt8], _ root: [UInt8]) {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MaimoBlake3
+import MaimoCipher
 
 /// The session keys a handshake yields: one MAC key per direction.
 public struct SessionKeys: Sendable {
@@ -16,8 +17,7 @@ public enum WireHandshake {
     public static let version: UInt16 = 1
 
     static func random32() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        SecureRandom.bytes(32)
     }
 
     static func transcript(_ label: String, _ parts: [[UInt8]]) -> [UInt8] {
