@@ -24,51 +24,6 @@ let root = scratch.path
 
 // MARK: Data
 
-struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
-let words = ("the of and to in is was for on that with as by at from this be are or an it not which have has "
-    + "storage verify retrieve remote provider onion block frame window literal sequence offset match").split(separator: " ").map(String.init)
-
-/// Mixed content: prose, JSON lines, binary records and noise (standing for compressed media).
-func content(_ kind: Int, _ count: Int, _ g: inout Generator) -> [UInt8] {
-    var out = [UInt8]()
-    out.reserveCapacity(count + 300)
-    switch kind {
-    case 0:
-        while out.count < count {
-            out += Array(((0..<(6 + g.below(9))).map { _ in words[g.below(words.count)] }.joined(separator: " ") + ".\n").utf8)
-        }
-    case 1:
-        var id = g.below(1_000_000)
-        while out.count < count {
-            id += 1
-            out += Array("{\"id\": \(id), \"user\": \"user\(g.below(500))\", \"path\": \"/home/\(words[g.below(words.count)])/\(g.below(1000))\", \"size\": \(g.below(1 << 30)), \"ok\": \(g.below(10) < 9)}\n".utf8)
-        }
-    case 2:
-        var time: UInt32 = 0
-        while out.count < count {
-            time &+= UInt32(1 + g.below(50))
-            withUnsafeBytes(of: time) { out += $0 }
-            withUnsafeBytes(of: UInt16(g.below(8))) { out += $0 }
-            withUnsafeBytes(of: Int16(g.below(600)) - 300) { out += $0 }
-            withUnsafeBytes(of: UInt16(g.below(1001))) { out += $0 }
-        }
-    default:
-        while out.count < count { withUnsafeBytes(of: g.next()) { out += $0 } }
-    }
-    return Array(out.prefix(count))
-}
-
 /// Writes `count` files totalling about `bytes` under `directory`; returns path → BLAKE3.
 func makeTree(_ directory: String, files count: Int, bytes: Int, seed: UInt64) throws -> [String: Blake3.Digest] {
     var g = Generator(state: seed)
@@ -78,13 +33,13 @@ func makeTree(_ directory: String, files count: Int, bytes: Int, seed: UInt64) t
         let folder = "\(directory)/d\(i % 16)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // Within a file, pieces of several kinds (a quarter as much noise); sizes vary ±50%.
-        let size = each / 2 + g.below(each + 1)
+        let size = each / 2 + Int.random(in: 0...each, using: &g)
         var data = [UInt8]()
         data.reserveCapacity(size)
         while data.count < size {
-            let kind = g.below(4)
-            let piece = (kind == 3 ? 1 : 4) * (8_000 + g.below(200_000)) / 4
-            data += content(kind, min(piece, size - data.count), &g)
+            let kind = Int.random(in: 0..<4, using: &g)
+            let count = (kind == 3 ? 1 : 4) * Int.random(in: 8_000..<208_000, using: &g) / 4
+            data += piece(kind, min(count, size - data.count), &g)
         }
         let path = "\(folder)/f\(i).dat"
         try Data(data).write(to: URL(fileURLWithPath: path))
