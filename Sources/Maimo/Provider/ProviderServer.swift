@@ -97,8 +97,9 @@ public final class ProviderServer: @unchecked Sendable {
     }
 }
 
-/// Sends frames on a channel from a session's queue, MACed once the keys are set; each send
-/// waits until the bytes are handed to the socket (back-pressure for long replies).
+/// Sends frames on a channel from a session's queue, MACed once the keys are set. A send waits
+/// for the socket only when the channel's outbound buffer is over its high-water mark, so
+/// short replies flow without a thread hop each and long ones (`GET`) are held back.
 final class ChannelFrameSender: FrameSender, @unchecked Sendable {
     let channel: Channel
     var key: Blake3.Key?
@@ -107,10 +108,13 @@ final class ChannelFrameSender: FrameSender, @unchecked Sendable {
     init(channel: Channel) { self.channel = channel }
 
     func send(_ frame: WireFrame) throws(MaimoError) {
+        guard channel.isActive else { throw .io("sending: the connection is closed") }
         let bytes = frame.encoded(macKey: key, sequence: sequence)
         if key != nil { sequence += 1 }
+        let written = channel.writeAndFlush(ByteBuffer(bytes: bytes))
+        guard !channel.isWritable else { return }
         do {
-            try channel.writeAndFlush(ByteBuffer(bytes: bytes)).wait()
+            try written.wait()
         } catch {
             throw .io("sending: \(error)")
         }
