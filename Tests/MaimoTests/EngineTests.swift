@@ -195,3 +195,105 @@ struct EngineTests {
         #expect(throws: MaimoError.self) { try MaimoHome.create(at: fixture.root + "/home") }
     }
 }
+
+/// A TCP relay on loopback to a target port that cuts its first connection once `cutAfter`
+/// bytes went from the client to the target, and counts what each connection carried.
+final class CuttingProxy: @unchecked Sendable {
+    let listener: Int32
+    let port: UInt16
+    private let lock = NSLock()
+    private var counts: [Int] = []
+
+    init(target: UInt16, cutAfter: Int) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        listen(fd, 8)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        listener = fd
+        port = UInt16(bigEndian: address.sin_port)
+        start(target: target, cutAfter: cutAfter)
+    }
+
+    private func start(target: UInt16, cutAfter: Int) {
+        let fd = listener
+        Thread { [self] in
+            while true {
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                guard let upstream = try? WireSocket.connect(host: "127.0.0.1", port: target, timeout: 30) else { close(client); continue }
+                lock.lock()
+                let index = counts.count
+                counts.append(0)
+                lock.unlock()
+                let limit = index == 0 ? cutAfter : Int.max
+                // Client → target, counted and cut; target → client, plain.
+                Thread { [self] in
+                    var buffer = [UInt8](repeating: 0, count: 65536)
+                    var total = 0
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+                        guard n > 0 else { break }
+                        total += n
+                        lock.lock(); counts[index] = total; lock.unlock()
+                        if total > limit { break }
+                        guard (try? upstream.send(Array(buffer[..<n]))) != nil else { break }
+                    }
+                    shutdown(client, Int32(SHUT_RDWR))
+                    upstream.shutdown()
+                }.start()
+                Thread {
+                    var buffer = [UInt8](repeating: 0, count: 65536)
+                    while let n = try? upstream.receive(into: &buffer), n > 0 {
+                        let sent = buffer.withUnsafeBytes { send(client, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) }
+                        if sent <= 0 { break }
+                    }
+                    shutdown(client, Int32(SHUT_RDWR))
+                    close(client)
+                }.start()
+            }
+        }.start()
+    }
+
+    /// Bytes each connection carried from the client, in order.
+    var carried: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
+
+@Suite("engine: a connection broken mid-upload")
+struct BrokenConnectionTests {
+    @Test func uploadResumesThroughTheClient() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        let proxy = try CuttingProxy(target: fixture.provider.port, cutAfter: 1_500_000)
+        defer { proxy.stop() }
+        try fixture.client.addPeer(name: "cut", nodeID: NodeID.text(fixture.provider.identity.nodeID), address: "127.0.0.1:\(proxy.port)")
+        var generator = SeededGenerator(seed: 25)
+        let path = fixture.root + "/big.bin"
+        let content = Corpus.make(.noise, count: 4_000_000, using: &generator)
+        try Data(content).write(to: URL(fileURLWithPath: path))
+        var options = MaimoClient.StoreOptions()
+        options.peers = ["cut"]
+        let result = try fixture.client.store([path], options: options)
+        guard case .stored(let record) = result[0].1 else { Issue.record("\(result)"); return }
+        // The first connection was cut; the next one sent only the rest (plus a handshake).
+        let carried = proxy.carried
+        #expect(carried.count >= 2)
+        #expect(carried[0] > 1_500_000 && carried[0] < Int(record.encodingLength))
+        #expect(carried.dropFirst().reduce(0, +) < Int(record.encodingLength) - 1_000_000, "\(carried)")
+        try FileManager.default.removeItem(atPath: path)
+        try fixture.client.retrieve(path)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == content)
+    }
+}

@@ -97,8 +97,12 @@ public final class MaimoClient: @unchecked Sendable {
                 } catch {
                     open[peer]?.close()
                     open[peer] = nil
-                    // Only the network is worth retrying; a refusal or a failed check is an answer.
-                    guard case .io = error, attempt < attempts else { throw error }
+                    // Only the network (and a provider still finishing a broken session's upload)
+                    // is worth retrying; a refusal or a failed check is an answer.
+                    var retry = false
+                    if case .io = error { retry = true }
+                    if case .refused(.busy, _) = error { retry = true }
+                    guard retry, attempt < attempts else { throw error }
                     usleep(UInt32(min(2_000_000, 100_000 << attempt)))
                 }
             }
