@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
-        .testTarget(name: "MaimoCLITests", dependencies: ["maimo"]),
+        .testTarget(name: "MaimoCLITests", dependencies: ["maimo", "MaimoTor"]),
     ],
     swiftLanguageModes: [.v6]
 )

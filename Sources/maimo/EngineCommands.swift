@@ -96,6 +96,9 @@ struct ProviderCommand: ParsableCommand {
                 print("provider \(NodeID.text(identity.nodeID))")
                 print("listening on \(PeerAddress(host: listen.host, port: port)), quota \(humanBytes(quota)) per client")
                 var process: TorProcess?
+                // Held until the provider stops: tor removes the (not detached) onion service
+                // when the control connection that added it closes.
+                var publisher: TorControl?
                 if onion {
                     let key = OnionServiceKey(signingKey: identity.signingKey)
                     let control: TorControl
@@ -111,6 +114,7 @@ struct ProviderCommand: ParsableCommand {
                         control = started.control
                     }
                     let address = try control.addOnion(key: key, ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)")])
+                    publisher = control
                     print("onion service: \(address):\(PeerAddress.defaultPort)")
                 }
                 print("allow clients with: maimo provider allow CLIENT-ID --store \(store.directory)")
@@ -127,6 +131,7 @@ struct ProviderCommand: ParsableCommand {
                 }
                 done.wait()
                 print("stopping")
+                withExtendedLifetime(publisher) {}
                 server.stop()
                 process?.stop()
                 store.close()

@@ -1,32 +1,43 @@
 import Foundation
+import MaimoTor
 import Testing
 
 /// The engine's workflow through the `maimo` binary: a provider process, a client home, store,
 /// verify, retrieve, ls, rm, status; and the demo.
 @Suite("maimo engine commands")
 struct EngineCommandTests {
-    /// Starts `maimo provider serve` and returns it with the port it printed.
-    static func serve(home: String, store: String) throws -> (Process, UInt16, Pipe) {
+    /// Starts `maimo provider serve` with `extra` arguments and returns it once it printed a
+    /// line starting with `waitFor`, with that line.
+    static func serveUntil(home: String, store: String, _ extra: [String] = ["--listen", "127.0.0.1:0"],
+                      waitFor: String = "listening on 127.0.0.1:", timeout: Double = 30) throws -> (Process, String) {
         let process = Process()
         process.executableURL = Tool.maimo
-        process.arguments = ["provider", "serve", "--home", home, "--store", store, "--listen", "127.0.0.1:0"]
+        process.arguments = ["provider", "serve", "--home", home, "--store", store] + extra
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
         var text = ""
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on 127.0.0.1:") }),
-               let port = UInt16(line.dropFirst("listening on 127.0.0.1:".count).prefix { $0.isNumber }) {
-                return (process, port, output)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix(waitFor) }) {
+                return (process, String(line.dropFirst(waitFor.count)))
             }
         }
         process.terminate()
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the provider printed no port: \(text)"])
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the provider did not print \(waitFor): \(text)"])
+    }
+
+    static func serve(home: String, store: String) throws -> (Process, UInt16) {
+        let (process, rest) = try serveUntil(home: home, store: store)
+        guard let port = UInt16(rest.prefix { $0.isNumber }) else {
+            process.terminate()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no port in \(rest)"])
+        }
+        return (process, port)
     }
 
     @Test func workflow() throws {
@@ -42,7 +53,7 @@ struct EngineCommandTests {
         let providerID = try Tool.run(maimo, ["id"] + provider).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(clientID.hasSuffix(".onion") && clientID.count == 62)
 
-        let (server, port, _) = try Self.serve(home: root + "/provider", store: root + "/store")
+        let (server, port) = try Self.serve(home: root + "/provider", store: root + "/store")
         defer { if server.isRunning { server.terminate() } }
         // Not allowed yet: a clear refusal.
         #expect(try Tool.run(maimo, ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client).status == 0)
@@ -97,5 +108,55 @@ struct EngineCommandTests {
         #expect(run.out.contains("byte for byte identical to the originals: yes"))
         #expect(run.out.contains("verify says failed"))
         #expect(run.out.contains("local copies deleted: yes"))
+    }
+
+    /// The whole workflow over a private Tor network: the provider publishes itself through a
+    /// running tor's control port (`--tor-control`), the client knows it by onion address only
+    /// and reaches it through the client tor's SOCKS port (`--tor-socks`).
+    @Test func workflowOverTor() throws {
+        guard PrivateTorNetwork.isAvailable else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must install tor (.ci/run)")
+            return
+        }
+        let network = try PrivateTorNetwork()
+        defer { network.stop() }
+        try network.waitUntilReady(timeout: 180)
+        let directory = try TemporaryDirectory()
+        let root = directory.url.path
+        let maimo = Tool.maimo
+        let client = ["--home", root + "/client", "--tor-socks", "127.0.0.1:\(network.client.socksPort!)"]
+        #expect(try Tool.run(maimo, ["init", "--home", root + "/client"]).status == 0)
+        #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
+        let (server, onion) = try Self.serveUntil(home: root + "/provider", store: root + "/store",
+                                             ["--tor-control", "127.0.0.1:\(network.service.controlPort)"], waitFor: "onion service: ")
+        defer { if server.isRunning { server.terminate() } }
+        let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(onion == providerID + ":7070", "the onion address is the provider's node ID")
+        let clientID = try Tool.run(maimo, ["id", "--home", root + "/client"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Tool.run(maimo, ["provider", "allow", clientID, "--store", root + "/store"]).status == 0)
+        #expect(try Tool.run(maimo, ["peer", "add", "onion", onion] + client).status == 0)
+        // The descriptor takes a moment to be published and fetched.
+        let published = Date()
+        var status = try Tool.run(maimo, ["status"] + client)
+        while !status.out.contains("0 blobs"), Date().timeIntervalSince(published) < 180 {
+            usleep(500_000)
+            status = try Tool.run(maimo, ["status"] + client)
+        }
+        #expect(status.out.contains("peer onion \(onion): 0 blobs"), "\(status.out)")
+        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+        let files = ["data/notes.txt": Data(String(repeating: "kept over tor\n", count: 3000).utf8),
+                     "data/blob.bin": Data((0..<150_000).map { _ in UInt8.random(in: 0...255) })]
+        for (name, data) in files { try directory.write(name, data) }
+        let stored = try Tool.run(maimo, ["store", root + "/data", "--rm-local"] + client)
+        #expect(stored.status == 0 && stored.out.contains("2 stored"), "\(stored.out)\(stored.err)")
+        let verified = try Tool.run(maimo, ["verify", "--samples", "10"] + client)
+        #expect(verified.status == 0 && verified.out.split(separator: "\n").filter { $0.hasPrefix("ok") }.count == 2, "\(verified.out)")
+        let retrieved = try Tool.run(maimo, ["retrieve", root + "/data"] + client)
+        #expect(retrieved.status == 0, "\(retrieved.err)")
+        for (name, data) in files { #expect(FileManager.default.contents(atPath: root + "/" + name) == data) }
+        print("maimo over Tor: provider reachable \(String(format: "%.1f", Date().timeIntervalSince(published))) s after it published (before the first store)")
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
     }
 }
