@@ -281,6 +281,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Confidence of catching a loss of --loss.") var confidence = 0.999999
     @Option(help: "Fraction of a blob lost that must be caught.") var loss = 0.01
     @Option(help: "Repeat every INTERVAL (e.g. 30m, 6h, 1d) until interrupted.") var every: String?
+    @Option(help: "Proofs run in parallel.") var jobs = 4
 
     func run() throws {
         try engineRun("verify") {
@@ -291,7 +292,7 @@ struct VerifyCommand: ParsableCommand {
             while true {
                 // The catalogue is opened per round: other commands can run in between.
                 let client = try options.open()
-                let results = try client.verify(paths, samples: planned, loss: loss)
+                let results = try client.verify(paths, samples: planned, loss: loss, concurrency: max(1, jobs))
                 client.home.close()
                 var status: Int32 = 0
                 for proof in results {

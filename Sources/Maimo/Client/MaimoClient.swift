@@ -374,7 +374,9 @@ public final class MaimoClient: @unchecked Sendable {
     /// Proves that providers still hold the latest revision of each path (all paths when
     /// empty): `samples` random 4 KiB Bao slices at CSPRNG offsets, each verified against the
     /// root kept locally. A blob with fewer slices than `samples` is checked whole.
-    public func verify(_ paths: [String] = [], samples: Int, loss: Double = 0.01) throws(MaimoError) -> [ProofRecord] {
+    /// Proofs run `concurrency` at a time (each worker with its own sessions); results come back
+    /// in path order.
+    public func verify(_ paths: [String] = [], samples: Int, loss: Double = 0.01, concurrency: Int = 4) throws(MaimoError) -> [ProofRecord] {
         var latest: [RevisionRecord] = []
         let all = try catalogue.allRevisions()
         if paths.isEmpty {
@@ -391,17 +393,27 @@ public final class MaimoClient: @unchecked Sendable {
                 latest += byPath.values.sorted { $0.path < $1.path }
             }
         }
-        let sessions = Sessions(client: self)
-        defer { sessions.closeAll() }
-        var results: [ProofRecord] = []
-        for record in latest {
-            for peer in record.peers.keys.sorted() {
-                let proof = prove(record, at: peer, samples: samples, loss: loss, sessions: sessions)
-                try catalogue.addProof(proof)
-                results.append(proof)
+        let work = latest.flatMap { record in record.peers.keys.sorted().map { (record, $0) } }
+        let state = StoreState(count: work.count, bytesTotal: 0)
+        let proofs = ProofSlots(count: work.count)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, work.count))) { _ in
+            let sessions = Sessions(client: self)
+            defer { sessions.closeAll() }
+            while let index = state.next() {
+                proofs.set(index, prove(work[index].0, at: work[index].1, samples: samples, loss: loss, sessions: sessions))
             }
         }
+        let results = proofs.all
+        for proof in results { try catalogue.addProof(proof) }
         return results
+    }
+
+    final class ProofSlots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [ProofRecord?]
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ proof: ProofRecord) { lock.lock(); slots[i] = proof; lock.unlock() }
+        var all: [ProofRecord] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
     }
 
     func prove(_ record: RevisionRecord, at peer: String, samples: Int, loss: Double, sessions: Sessions) -> ProofRecord {
