@@ -120,17 +120,9 @@ struct ProviderCommand: ParsableCommand {
                 print("allow clients with: maimo provider allow CLIENT-ID --store \(store.directory)")
                 Console.flush()
                 fflush(nil)
-                // Serve until interrupted.
-                signal(SIGINT, SIG_IGN)
-                signal(SIGTERM, SIG_IGN)
-                let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0) }
-                let done = DispatchSemaphore(value: 0)
-                for source in signals {
-                    source.setEventHandler { done.signal() }
-                    source.resume()
-                }
-                done.wait()
-                print("stopping")
+                // Serve until SIGINT or SIGTERM.
+                let received = StopSignal.wait(for: [SIGINT, SIGTERM])
+                print("stopping (signal \(received))")
                 withExtendedLifetime(publisher) {}
                 server.stop()
                 process?.stop()
@@ -508,5 +500,31 @@ struct ConfigCommand: ParsableCommand {
             try catalogue.setSetting(name, value == "none" ? "" : value)
             print("\(name) = \(value)")
         }
+    }
+}
+
+/// Waits for one of some signals: a handler writes the signal number to a pipe (the one
+/// async-signal-safe way to hand it over) that the caller reads. Unlike ignoring the signal and
+/// watching it with a dispatch source, this works whether or not the signal is blocked.
+enum StopSignal {
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
+
+    static func wait(for signals: [Int32]) -> Int32 {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return 0 }
+        writeEnd = ends[1]
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals {
+            signal(number) { received in
+                var byte = UInt8(truncatingIfNeeded: received)
+                _ = write(StopSignal.writeEnd, &byte, 1)
+            }
+            sigaddset(&set, number)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        var byte: UInt8 = 0
+        while read(ends[0], &byte, 1) < 0 && errno == EINTR {}
+        return Int32(byte)
     }
 }

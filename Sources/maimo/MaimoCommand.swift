@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct MaimoCommand: ParsableCommand {
@@ -14,6 +17,13 @@ struct MaimoCommand: ParsableCommand {
 
     /// Rewrites zstd-style `-19` level flags, then runs as usual.
     static func main() {
+        // A parent may have blocked these (test runners do, and children inherit the mask):
+        // maimo must stop when asked.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         let arguments = ZstdCommand.rewriteLevelFlags(Array(CommandLine.arguments.dropFirst()))
         main(arguments)
     }

@@ -94,6 +94,32 @@ struct EngineCommandTests {
         #expect(try Tool.run(maimo, ["config", "keep", "0"] + client).status == 1)
         #expect(try Tool.run(maimo, ["ls"] + client).out.split(separator: "\n").count == 2)
 
+        // A dictionary trained on JSON records becomes the default and compresses the next store.
+        try FileManager.default.createDirectory(atPath: root + "/records", withIntermediateDirectories: true)
+        for i in 0..<40 {
+            try directory.write("records/r\(i).json", Data("{\"id\": \(i), \"user\": \"user\(i % 7)\", \"path\": \"/home/maimo/files/\(i)\", \"ok\": true}\n".utf8))
+        }
+        let trained = try Tool.run(maimo, ["dict", "train", root + "/records", "--default"] + client)
+        #expect(trained.status == 0 && trained.out.contains("(default)"), "\(trained.out)\(trained.err)")
+        #expect(try Tool.run(maimo, ["store", root + "/records"] + client).out.contains("40 stored"))
+        try FileManager.default.removeItem(atPath: root + "/records")
+        #expect(try Tool.run(maimo, ["retrieve", root + "/records"] + client).status == 0)
+        #expect(FileManager.default.contents(atPath: root + "/records/r3.json").map { String(decoding: $0, as: UTF8.self) }?.contains("\"id\": 3,") == true)
+
+        // verify --every repeats until interrupted.
+        let scheduler = Process()
+        scheduler.executableURL = maimo
+        scheduler.arguments = ["verify", "--every", "1s", "--samples", "2", root + "/data/a.txt"] + client
+        let schedulerOutput = Pipe()
+        scheduler.standardOutput = schedulerOutput
+        try scheduler.run()
+        usleep(2_600_000)
+        scheduler.terminate()   // SIGTERM: maimo unblocks it even though this test runner's threads block it
+        scheduler.waitUntilExit()
+        let rounds = String(decoding: schedulerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").filter { $0.hasPrefix("ok") }.count
+        #expect(rounds >= 2, "\(rounds) rounds in 2.6 s")
+
         // The provider stops cleanly on SIGTERM; then the client says the peer is unreachable.
         server.terminate()
         server.waitUntilExit()
