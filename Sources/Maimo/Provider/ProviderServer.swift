@@ -231,6 +231,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     private func consume(_ bytes: [UInt8], _ channel: Channel) {
         pendingLock.lock()
         pending -= bytes.count
+        let below = pending < Self.readAhead
         pendingLock.unlock()
         guard !closed, let sender else { return }
         reader.append(bytes)
@@ -265,7 +266,9 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
             }
         }
-        channel.read()
+        // More only while the backlog is under the read-ahead: each read can bring several
+        // buffers, so asking after every consumed one would let the backlog grow without bound.
+        if below { channel.read() }
     }
 
     private func handshakeStep(_ frame: WireFrame, _ sender: ChannelFrameSender) throws(MaimoError) {
