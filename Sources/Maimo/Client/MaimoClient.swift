@@ -395,7 +395,7 @@ public final class MaimoClient: @unchecked Sendable {
         }
         let work = latest.flatMap { record in record.peers.keys.sorted().map { (record, $0) } }
         let state = StoreState(count: work.count, bytesTotal: 0)
-        let proofs = ProofSlots(count: work.count)
+        let proofs = Slots<ProofRecord>(count: work.count)
         DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, work.count))) { _ in
             let sessions = Sessions(client: self)
             defer { sessions.closeAll() }
@@ -408,12 +408,14 @@ public final class MaimoClient: @unchecked Sendable {
         return results
     }
 
-    final class ProofSlots: @unchecked Sendable {
+    /// Results of parallel workers, one slot per item.
+    final class Slots<Value>: @unchecked Sendable {
         private let lock = NSLock()
-        private var slots: [ProofRecord?]
+        private var slots: [Value?]
         init(count: Int) { slots = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ proof: ProofRecord) { lock.lock(); slots[i] = proof; lock.unlock() }
-        var all: [ProofRecord] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
+        func set(_ i: Int, _ value: Value) { lock.lock(); slots[i] = value; lock.unlock() }
+        func get(_ i: Int) -> Value? { lock.lock(); defer { lock.unlock() }; return slots[i] }
+        var all: [Value] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
     }
 
     func prove(_ record: RevisionRecord, at peer: String, samples: Int, loss: Double, sessions: Sessions) -> ProofRecord {

@@ -58,7 +58,7 @@ extension MaimoClient {
         guard !records.isEmpty else { throw .usage("\(path): not in the catalogue (see `maimo ls`)") }
         let base = output.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let state = StoreState(count: records.count, bytesTotal: 0)
-        let errors = ErrorSlots(count: records.count)
+        let errors = Slots<MaimoError>(count: records.count)
         DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, records.count))) { _ in
             let sessions = Sessions(client: self)
             defer { sessions.closeAll() }
@@ -72,14 +72,6 @@ extension MaimoClient {
             }
         }
         return records.enumerated().map { ($1, errors.get($0)) }
-    }
-
-    final class ErrorSlots: @unchecked Sendable {
-        private let lock = NSLock()
-        private var slots: [MaimoError?]
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ error: MaimoError) { lock.lock(); slots[i] = error; lock.unlock() }
-        func get(_ i: Int) -> MaimoError? { lock.lock(); defer { lock.unlock() }; return slots[i] }
     }
 
     /// Encodings up to this size are downloaded into memory rather than a work file.
