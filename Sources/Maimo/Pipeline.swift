@@ -119,9 +119,12 @@ public enum Pipeline {
     /// The small-file path: everything in memory. Nil when the file turns out larger than the
     /// limit while it is read (it grew): then the streaming path starts over.
     static func sealInMemory(_ input: Int32, path: String, expected: Int, key: CipherKey, options: Options) throws(MaimoError) -> Sealed? {
-        var plaintext = [UInt8](repeating: 0, count: inMemoryLimit + 1)
+        // Sized for the file as fstat saw it, plus one byte to notice that it grew; grown to the
+        // limit only then (a 100-byte file must not cost a 1 MiB buffer).
+        var plaintext = [UInt8](repeating: 0, count: min(expected, inMemoryLimit) + 1)
         var length = 0
-        while length < plaintext.count {
+        while length < inMemoryLimit + 1 {
+            if length == plaintext.count { plaintext += repeatElement(0, count: inMemoryLimit + 1 - length) }
             let n = plaintext.withUnsafeMutableBytes { read(input, $0.baseAddress! + length, $0.count - length) }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw .io("reading \(path): \(String(cString: strerror(errno)))") }

@@ -366,9 +366,6 @@ public final class MaimoClient: @unchecked Sendable {
 
     // MARK: Verify
 
-    /// The result of proving one revision at one peer.
-    public typealias VerifyResult = ProofRecord
-
     public static let sliceLength: UInt64 = 4096
 
     /// Proves that providers still hold the latest revision of each path (all paths when
