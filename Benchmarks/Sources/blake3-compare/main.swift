@@ -42,6 +42,43 @@ for (label, size) in sizes {
 }
 print("")
 
+// 1b. The reference library in memory: the Rust crate (with its AVX-512 assembly) through the
+//     `blake3` Python package, when installed (`pip install blake3`). Python's call overhead is
+//     well under a microsecond, so at these sizes this times the Rust code.
+if let python = which("python3") {
+    let script = """
+    import sys, time
+    try:
+        import blake3
+    except ImportError:
+        sys.exit(3)
+    for size, runs in ((1 << 20, \(quick ? 50 : 400)), (64 << 20, \(quick ? 3 : 12))):
+        data = bytes(range(256)) * (size // 256)
+        best = min((lambda s: (blake3.blake3(data, max_threads=1).digest(), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(runs))
+        print(best)
+    """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", script]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let times = output.split(separator: "\n").compactMap { Double($0) }
+    if process.terminationStatus == 0, times.count == sizes.count {
+        print("Against the Rust crate in memory (Python package blake3, 1 thread, best of N):")
+        for ((label, size), seconds) in zip(sizes, times) {
+            let ours = inMemory[label] ?? 0
+            print("  \(label.padding(toLength: 7, withPad: " ", startingAt: 0)) Rust \(gbps(size, seconds))   MaimoBlake3 \(gbps(size, Double(size) / ours)) = \(ratio(ours / (Double(size) / seconds))) Rust")
+        }
+    } else {
+        print("Python package blake3 not installed (pip install blake3): no in-memory comparison with the Rust crate.")
+    }
+    print("")
+}
+
 // 2. Against b3sum: both CLIs on the same warm file (named 64 times for 1 MiB), each minus its own
 //    start-up time on an empty file, so that what is compared is hashing (mmap included, as
 //    each tool does it).

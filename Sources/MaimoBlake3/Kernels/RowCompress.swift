@@ -10,7 +10,8 @@ struct StateRows {
 
 @inline(__always)
 func rowHalfG(_ s: inout StateRows, _ m: SIMD4<UInt32>, first: Bool) {
-    s.row0 = s.row0 &+ s.row1 &+ m
+    // The message word first: it is ready early, `row1` is the end of the previous step.
+    s.row0 = s.row0 &+ m &+ s.row1
     s.row3 = first ? (s.row3 ^ s.row0).rotatedRight16() : (s.row3 ^ s.row0).rotatedRight8()
     s.row2 = s.row2 &+ s.row3
     s.row1 = first ? (s.row1 ^ s.row2).rotatedRight12() : (s.row1 ^ s.row2).rotatedRight7()
