@@ -28,7 +28,8 @@ public struct ChaCha: Sendable {
     public let rounds: Rounds
     /// The next block of keystream.
     public private(set) var blockCounter: UInt64
-    var buffered = [UInt8](repeating: 0, count: 64)
+    /// The current block's keystream as little-endian words (a value: no allocation per cipher).
+    var buffered = SIMD16<UInt32>()
     var bufferedOffset = 64
 
     /// A cipher for `key` and a nonce of 8 bytes (`.original`) or 12 bytes (`.ietf`), starting at
@@ -47,8 +48,13 @@ public struct ChaCha: Sendable {
         var words = SIMD4<UInt32>()
         let first = layout == .original ? 2 : 1
         for i in 0..<(nonce.count / 4) { words[first + i] = littleEndianWord(nonce, 4 * i) }
+        self.init(keyWords: keyWords, nonceWords: words, rounds: rounds, layout: layout, counter: counter)
+    }
+
+    /// From state words 12–15 (counter words zero) that the caller has checked.
+    init(keyWords: SIMD8<UInt32>, nonceWords: SIMD4<UInt32>, rounds: Rounds, layout: Layout, counter: UInt64) {
         self.key = keyWords
-        self.nonce = words
+        self.nonce = nonceWords
         self.layout = layout
         self.rounds = rounds
         self.blockCounter = counter
@@ -63,35 +69,49 @@ public struct ChaCha: Sendable {
     /// XORs the keystream into `bytes` (encrypting or decrypting).
     /// - Throws: ``CipherError/counterOverflow`` when the IETF 32-bit counter would wrap.
     public mutating func apply(to bytes: UnsafeMutableRawBufferPointer) throws(CipherError) {
+        guard let base = bytes.baseAddress else { return }
+        try apply(from: UnsafeRawPointer(base), to: base, count: bytes.count)
+    }
+
+    /// Writes `count` bytes of `source` XOR the keystream to `destination`; the two may be the
+    /// same address (in place) but must not otherwise overlap.
+    mutating func apply(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer, count: Int) throws(CipherError) {
         var offset = 0
-        while offset < bytes.count {
+        while offset < count {
             if bufferedOffset == 64 {
-                // Eight blocks at a time in SIMD lanes, then single blocks, straight into the
-                // caller's bytes.
-                while bytes.count - offset >= 8 * 64 {
+                // Eight blocks at a time in SIMD lanes, then single blocks, straight between the
+                // caller's buffers.
+                while count - offset >= 8 * 64 {
                     if layout == .ietf && blockCounter + 7 > UInt64(UInt32.max) { break }
                     chachaLanes(
                         key: key, nonce: nonce, counter: blockCounter, wideCounter: layout == .original,
-                        doubleRounds: rounds.rawValue / 2, data: bytes.baseAddress! + offset)
+                        doubleRounds: rounds.rawValue / 2, source: source + offset, destination: destination + offset)
                     blockCounter &+= 8
                     offset += 8 * 64
                 }
-                while bytes.count - offset >= 64 {
+                while count - offset >= 64 {
                     try checkCounter()
                     let block = keystreamBlock(blockCounter)
-                    xorBlock(block, into: bytes.baseAddress! + offset)
+                    xorBlock(block, from: source + offset, into: destination + offset)
                     blockCounter &+= 1
                     offset += 64
                 }
-                guard offset < bytes.count else { break }
+                guard offset < count else { break }
                 try checkCounter()
                 let block = keystreamBlock(blockCounter)
                 blockCounter &+= 1
-                buffered.withUnsafeMutableBytes { storeWords(block, to: $0.baseAddress!) }
+                for i in 0..<16 { buffered[i] = block[i].littleEndian }
                 bufferedOffset = 0
             }
-            let n = min(64 - bufferedOffset, bytes.count - offset)
-            for i in 0..<n { bytes[offset + i] ^= buffered[bufferedOffset + i] }
+            let n = min(64 - bufferedOffset, count - offset)
+            let start = bufferedOffset
+            withUnsafeBytes(of: buffered) { keystream in
+                for i in 0..<n {
+                    destination.storeBytes(
+                        of: source.load(fromByteOffset: offset + i, as: UInt8.self) ^ keystream[start + i],
+                        toByteOffset: offset + i, as: UInt8.self)
+                }
+            }
             bufferedOffset += n
             offset += n
         }
@@ -162,8 +182,18 @@ public enum XChaCha {
     ) throws(CipherError) -> ChaCha {
         let nonce = Array(nonce)
         guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
-        let subkey = ChaCha.hChaChaWords(key: key.words, nonce: Array(nonce[0..<16]), rounds: rounds)
-        return try ChaCha(keyWords: subkey, nonce: Array(nonce[16..<24]), rounds: rounds, layout: .original, counter: counter)
+        return nonce.withUnsafeBytes { cipher(keyWords: key.words, nonce: $0, rounds: rounds, counter: counter) }
+    }
+
+    /// As above from a 24-byte nonce the caller has checked, without copying it.
+    static func cipher(keyWords: SIMD8<UInt32>, nonce: UnsafeRawBufferPointer, rounds: ChaCha.Rounds, counter: UInt64 = 0) -> ChaCha {
+        @inline(__always) func word(_ i: Int) -> UInt32 { UInt32(littleEndian: nonce.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+        var state = ChaChaRows(
+            row0: ChaCha.constants, row1: keyWords.lowHalf, row2: keyWords.highHalf, row3: SIMD4(word(0), word(1), word(2), word(3)))
+        state.permute(doubleRounds: rounds.rawValue / 2)
+        return ChaCha(
+            keyWords: SIMD8(lowHalf: state.row0, highHalf: state.row3), nonceWords: SIMD4(0, 0, word(4), word(5)),
+            rounds: rounds, layout: .original, counter: counter)
     }
 }
 
@@ -208,18 +238,13 @@ func littleEndianWord(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
 }
 
 @inline(__always)
-func storeWords(_ words: SIMD16<UInt32>, to destination: UnsafeMutableRawPointer) {
-    for i in 0..<16 { destination.storeBytes(of: words[i].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
-}
-
-@inline(__always)
 func storeWords8(_ words: SIMD8<UInt32>, to destination: UnsafeMutableRawPointer) {
     for i in 0..<8 { destination.storeBytes(of: words[i].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
 }
 
 @inline(__always)
-func xorBlock(_ block: SIMD16<UInt32>, into destination: UnsafeMutableRawPointer) {
-    let data = destination.loadUnaligned(as: SIMD16<UInt32>.self)
+func xorBlock(_ block: SIMD16<UInt32>, from source: UnsafeRawPointer, into destination: UnsafeMutableRawPointer) {
+    let data = source.loadUnaligned(as: SIMD16<UInt32>.self)
     var littleEndian = block
     for i in 0..<16 { littleEndian[i] = block[i].littleEndian }
     destination.storeBytes(of: data ^ littleEndian, as: SIMD16<UInt32>.self)

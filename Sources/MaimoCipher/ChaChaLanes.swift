@@ -1,11 +1,12 @@
 // Several ChaCha blocks at once, one per SIMD lane (as BoringSSL and the Rust crates do): state
 // word j of every block in one vector, so each instruction advances N blocks.
 
-/// XORs eight consecutive keystream blocks, from block `counter`, into `data`.
+/// Writes `source` XOR eight consecutive keystream blocks, from block `counter`, to
+/// `destination` (512 bytes each; the two may be the same).
 @inline(__always)
 func chachaLanes(
     key: SIMD8<UInt32>, nonce: SIMD4<UInt32>, counter: UInt64, wideCounter: Bool, doubleRounds: Int,
-    data: UnsafeMutableRawPointer
+    source: UnsafeRawPointer, destination: UnsafeMutableRawPointer
 ) {
     typealias V = SIMD8<UInt32>
     var offsets = V()
@@ -46,8 +47,8 @@ func chachaLanes(
     let first = transpose8(x0, x1, x2, x3, x4, x5, x6, x7)
     let second = transpose8(x8, x9, x10, x11, x12, x13, x14, x15)
     @inline(__always) func emit(_ lane: Int, _ a: SIMD8<UInt32>, _ b: SIMD8<UInt32>) {
-        xorHalfBlock(a, into: data + 64 * lane)
-        xorHalfBlock(b, into: data + 64 * lane + 32)
+        xorHalfBlock(a, from: source + 64 * lane, into: destination + 64 * lane)
+        xorHalfBlock(b, from: source + 64 * lane + 32, into: destination + 64 * lane + 32)
     }
     emit(0, first.0, second.0); emit(1, first.1, second.1); emit(2, first.2, second.2); emit(3, first.3, second.3)
     emit(4, first.4, second.4); emit(5, first.5, second.5); emit(6, first.6, second.6); emit(7, first.7, second.7)
@@ -69,8 +70,8 @@ func transpose8(
 }
 
 @inline(__always)
-func xorHalfBlock(_ words: SIMD8<UInt32>, into destination: UnsafeMutableRawPointer) {
+func xorHalfBlock(_ words: SIMD8<UInt32>, from source: UnsafeRawPointer, into destination: UnsafeMutableRawPointer) {
     var littleEndian = words
     for i in 0..<8 { littleEndian[i] = words[i].littleEndian }
-    destination.storeBytes(of: destination.loadUnaligned(as: SIMD8<UInt32>.self) ^ littleEndian, as: SIMD8<UInt32>.self)
+    destination.storeBytes(of: source.loadUnaligned(as: SIMD8<UInt32>.self) ^ littleEndian, as: SIMD8<UInt32>.self)
 }

@@ -53,9 +53,19 @@ public enum XChaCha8Blake3SIV {
     public static func seal(
         _ plaintext: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [], threadCount: Int = 1
     ) throws(CipherError) -> SealedBox {
-        var ciphertext = plaintext
-        let tag = try withMutableBytes(of: &ciphertext) { buffer throws(CipherError) in
-            try sealInPlace(buffer, key: key, nonce: nonce, associatedData: associatedData, threadCount: threadCount)
+        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let threads = plaintext.count >= parallelThreshold ? max(1, threadCount) : 1
+        // Hash the plaintext where it is, then write plaintext XOR keystream straight into the
+        // new array: one read to hash, one read and one write to encrypt, no copy.
+        let tag = plaintext.withUnsafeBytes {
+            computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0, threadCount: threads)
+        }
+        let ciphertext = plaintext.withUnsafeBytes { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { destination, initialized in
+                applyKeystream(
+                    from: source, to: UnsafeMutableRawBufferPointer(destination), key: key, tag: tag, threadCount: threads)
+                initialized = source.count
+            }
         }
         return SealedBox(tag: tag, ciphertext: ciphertext)
     }
@@ -69,34 +79,38 @@ public enum XChaCha8Blake3SIV {
         let threads = buffer.count >= parallelThreshold ? max(1, threadCount) : 1
         let tag = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer),
                              threadCount: threads)
-        try applyKeystream(to: buffer, key: key, tag: tag, threadCount: threads)
+        applyKeystream(from: UnsafeRawBufferPointer(buffer), to: buffer, key: key, tag: tag, threadCount: threads)
         return tag
     }
 
     /// Messages at least this long use several threads when a thread count above 1 is given.
     public static let parallelThreshold = 256 * 1024
 
-    /// XOR with XChaCha8 keyed by the tag, split into block-aligned pieces on `threadCount`
-    /// threads (the keystream is seekable by block, so the pieces are independent).
-    static func applyKeystream(to buffer: UnsafeMutableRawBufferPointer, key: CipherKey, tag: [UInt8], threadCount: Int) throws(CipherError) {
-        let cipher = try XChaCha.cipher(key: key, nonce: tag[..<nonceLength], rounds: .eight)
+    /// Writes `source` XOR XChaCha8 keyed by the tag to `destination` (the same buffer, or one
+    /// that does not overlap it, of the same length), split into block-aligned pieces on
+    /// `threadCount` threads (the keystream is seekable by block, so the pieces are independent).
+    static func applyKeystream(
+        from source: UnsafeRawBufferPointer, to destination: UnsafeMutableRawBufferPointer, key: CipherKey, tag: [UInt8],
+        threadCount: Int
+    ) {
+        guard let input = source.baseAddress, let output = destination.baseAddress else { return }
+        let cipher = tag.withUnsafeBytes { XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight) }
+        // XChaCha's 64-bit block counter cannot overflow: `apply` cannot fail here.
         guard threadCount > 1 else {
             var serial = cipher
-            try serial.apply(to: buffer)
+            try? serial.apply(from: input, to: output, count: source.count)
             return
         }
-        let blocks = (buffer.count + 63) / 64
+        let blocks = (source.count + 63) / 64
         let perThread = (blocks + threadCount - 1) / threadCount
-        let pieces = DisjointPieces(buffer: buffer)
+        let pieces = DisjointPieces(source: input, destination: output, count: source.count)
         DispatchQueue.concurrentPerform(iterations: threadCount) { index in
-            let buffer = pieces.buffer
             let first = index * perThread
-            let start = min(buffer.count, first * 64), end = min(buffer.count, (first + perThread) * 64)
+            let start = min(pieces.count, first * 64), end = min(pieces.count, (first + perThread) * 64)
             guard start < end else { return }
             var piece = cipher
             piece.seek(toBlock: UInt64(first))
-            // A block-aligned piece of a buffer that fits: apply cannot fail here.
-            try? piece.apply(to: UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end]))
+            try? piece.apply(from: pieces.source + start, to: pieces.destination + start, count: end - start)
         }
     }
 
@@ -107,12 +121,57 @@ public enum XChaCha8Blake3SIV {
     public static func open(
         _ box: SealedBox, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [], threadCount: Int = 1
     ) throws(CipherError) -> [UInt8] {
-        var plaintext = box.ciphertext
-        try withMutableBytes(of: &plaintext) { buffer throws(CipherError) in
-            try openInPlace(buffer, tag: box.tag, key: key, nonce: nonce, associatedData: associatedData, threadCount: threadCount)
+        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        guard box.tag.count == tagLength else { throw .authenticationFailed }
+        let count = box.ciphertext.count
+        let threads = count >= parallelThreshold ? max(1, threadCount) : 1
+        var plaintext: [UInt8]
+        var expected: [UInt8]
+        if threads > 1 {
+            plaintext = box.ciphertext.withUnsafeBytes { source in
+                [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+                    applyKeystream(
+                        from: source, to: UnsafeMutableRawBufferPointer(destination), key: key, tag: box.tag, threadCount: threads)
+                    initialized = count
+                }
+            }
+            expected = plaintext.withUnsafeBytes {
+                computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0, threadCount: threads)
+            }
+        } else {
+            // One pass: decrypt a piece into the new array, then hash it while it is in cache.
+            var hasher = tagHasher(key: key, nonce: nonce, associatedData: associatedData)
+            var cipher = box.tag.withUnsafeBytes {
+                XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight)
+            }
+            plaintext = box.ciphertext.withUnsafeBytes { source in
+                [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+                    let output = UnsafeMutableRawBufferPointer(destination)
+                    // Pieces end where the hashed stream (header included) reaches a multiple of
+                    // the piece size: each later piece is then one whole subtree for the hasher.
+                    let headerLength = nonceLength + 8 + associatedData.count
+                    var offset = 0
+                    while offset < count {
+                        let length = min(fusedPiece - (headerLength + offset) % fusedPiece, count - offset)
+                        try? cipher.apply(from: source.baseAddress! + offset, to: output.baseAddress! + offset, count: length)
+                        hasher.update(UnsafeRawBufferPointer(rebasing: output[offset..<(offset + length)]))
+                        offset += length
+                    }
+                    initialized = count
+                }
+            }
+            expected = hasher.finalize().bytes
+        }
+        guard constantTimeEqual(expected, box.tag) else {
+            plaintext.withUnsafeMutableBytes { if !$0.isEmpty { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+            throw .authenticationFailed
         }
         return plaintext
     }
+
+    /// Decrypted and hashed at a time by one-thread `open`: small enough to stay in the L2 cache
+    /// between the two, a power of two so that the hasher takes whole subtrees.
+    static let fusedPiece = 64 * 1024
 
     /// Decrypts `buffer` in place and verifies `tag`; on failure the buffer is zeroed and
     /// ``CipherError/authenticationFailed`` is thrown.
@@ -123,7 +182,7 @@ public enum XChaCha8Blake3SIV {
         guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
         guard tag.count == tagLength else { throw .authenticationFailed }
         let threads = buffer.count >= parallelThreshold ? max(1, threadCount) : 1
-        try applyKeystream(to: buffer, key: key, tag: tag, threadCount: threads)
+        applyKeystream(from: UnsafeRawBufferPointer(buffer), to: buffer, key: key, tag: tag, threadCount: threads)
         let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer),
                                   threadCount: threads)
         guard constantTimeEqual(expected, tag) else {
@@ -134,21 +193,57 @@ public enum XChaCha8Blake3SIV {
 
     static func computeTag(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: UnsafeRawBufferPointer,
                            threadCount: Int = 1) -> [UInt8] {
-        // The key is exactly 32 bytes by construction of CipherKey.
-        let macKey = key.withUnsafeBytes { try? Blake3.Key($0) }!
-        var hasher = Blake3.Hasher(key: macKey, threadCount: threadCount)
+        // Messages that fit one chunk with their header are hashed from one buffer on the stack:
+        // a single-chunk keyed hash, with no hasher state to set up.
+        let headerLength = nonceLength + 8 + associatedData.count
+        if headerLength + plaintext.count <= Blake3.chunkLength {
+            return withUnsafeTemporaryAllocation(byteCount: headerLength + plaintext.count, alignment: 16) { buffer in
+                writeHeader(nonce: nonce, associatedData: associatedData, to: buffer)
+                if !plaintext.isEmpty {
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[headerLength...]).copyMemory(from: plaintext)
+                }
+                let tag = Blake3.keyedHash(key: macKey(key), UnsafeRawBufferPointer(buffer)).bytes
+                buffer.initializeMemory(as: UInt8.self, repeating: 0)  // it held plaintext
+                return tag
+            }
+        }
+        var hasher = tagHasher(key: key, nonce: nonce, associatedData: associatedData, threadCount: threadCount)
+        hasher.update(plaintext)
+        return hasher.finalize().bytes
+    }
+
+    /// The keyed hasher after `nonce ‖ u64le(len(ad)) ‖ ad`: the plaintext comes next.
+    static func tagHasher(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], threadCount: Int = 1) -> Blake3.Hasher {
+        var hasher = Blake3.Hasher(key: macKey(key), threadCount: threadCount)
         hasher.update(nonce)
         var length = UInt64(associatedData.count).littleEndian
         withUnsafeBytes(of: &length) { hasher.update($0) }
         hasher.update(associatedData)
-        hasher.update(plaintext)
-        return hasher.finalize().bytes
+        return hasher
+    }
+
+    static func writeHeader(nonce: [UInt8], associatedData: [UInt8], to buffer: UnsafeMutableRawBufferPointer) {
+        nonce.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: nonceLength) }
+        buffer.storeBytes(of: UInt64(associatedData.count).littleEndian, toByteOffset: nonceLength, as: UInt64.self)
+        if !associatedData.isEmpty {
+            associatedData.withUnsafeBytes {
+                (buffer.baseAddress! + nonceLength + 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
+        }
+    }
+
+    /// The BLAKE3 key of the tag: the cipher key's 32 bytes.
+    static func macKey(_ key: CipherKey) -> Blake3.Key {
+        // Exactly 32 bytes by construction of CipherKey.
+        key.withUnsafeBytes { try? Blake3.Key($0) }!
     }
 }
 
 /// A buffer handed to several threads that each write only their own disjoint piece of it.
 private struct DisjointPieces: @unchecked Sendable {
-    let buffer: UnsafeMutableRawBufferPointer
+    let source: UnsafeRawPointer
+    let destination: UnsafeMutableRawPointer
+    let count: Int
 }
 
 /// Compares without an early exit, so timing reveals nothing about where two tags differ.

@@ -197,3 +197,87 @@ struct ParallelSIVTests {
         }
     }
 }
+
+@Suite("XChaCha8-Blake3-SIV paths against a model")
+struct SIVPathTests {
+    /// The construction spelled out with the public pieces: keyed BLAKE3 over the whole header
+    /// and plaintext in one call, then XChaCha8 keyed by the tag.
+    func model(_ message: [UInt8], key: CipherKey, nonce: [UInt8], ad: [UInt8]) throws -> XChaCha8Blake3SIV.SealedBox {
+        var length = UInt64(ad.count).littleEndian
+        let header = nonce + withUnsafeBytes(of: &length) { Array($0) } + ad
+        let macKey = try key.withUnsafeBytes { try Blake3.Key($0) }
+        let tag = Blake3.keyedHash(key: macKey, header + message).bytes
+        var cipher = try XChaCha.cipher(key: key, nonce: tag.prefix(24), rounds: .eight)
+        var ciphertext = message
+        try cipher.apply(to: &ciphertext)
+        return XChaCha8Blake3SIV.SealedBox(tag: tag, ciphertext: ciphertext)
+    }
+
+    /// Sizes around the one-chunk fast path of the tag (header + plaintext ≤ 1024 bytes), the
+    /// pieces of the one-pass open (64 KiB) and odd tails: seal, sealInPlace, open and openInPlace
+    /// all agree with the model, and a flipped last byte is refused by every open.
+    @Test func everyPathMatchesTheModel() throws {
+        var generator = SeededGenerator.fromEnvironment("SIV paths")
+        let key = try CipherKey(bytes: randomBytes(32, using: &generator))
+        let nonce = randomBytes(24, using: &generator)
+        let piece = XChaCha8Blake3SIV.fusedPiece
+        for adLength in [0, 13] {
+            let ad = randomBytes(adLength, using: &generator)
+            let oneChunk = 1024 - 32 - adLength
+            for size in [0, 1, 63, 64, 65, 511, 512, 513, oneChunk - 1, oneChunk, oneChunk + 1, 1024, 2048 + 3,
+                         piece - 1, piece, piece + 1, 3 * piece + 100] {
+                let message = randomBytes(size, using: &generator)
+                let expected = try model(message, key: key, nonce: nonce, ad: ad)
+                let box = try XChaCha8Blake3SIV.seal(message, key: key, nonce: nonce, associatedData: ad)
+                #expect(box == expected, "seal: ad \(adLength), size \(size)")
+                var inPlace = message
+                let tag = try inPlace.withUnsafeMutableBytes {
+                    try XChaCha8Blake3SIV.sealInPlace($0, key: key, nonce: nonce, associatedData: ad)
+                }
+                #expect(tag == expected.tag && inPlace == expected.ciphertext, "sealInPlace: size \(size)")
+                #expect(try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: ad) == message, "open: size \(size)")
+                try inPlace.withUnsafeMutableBytes {
+                    try XChaCha8Blake3SIV.openInPlace($0, tag: tag, key: key, nonce: nonce, associatedData: ad)
+                }
+                #expect(inPlace == message, "openInPlace: size \(size)")
+                guard size > 0 else { continue }
+                var bad = box
+                bad.ciphertext[size - 1] ^= 0x01
+                #expect(throws: CipherError.authenticationFailed) {
+                    try XChaCha8Blake3SIV.open(bad, key: key, nonce: nonce, associatedData: ad)
+                }
+                var badInPlace = bad.ciphertext
+                #expect(throws: CipherError.authenticationFailed) {
+                    try badInPlace.withUnsafeMutableBytes {
+                        try XChaCha8Blake3SIV.openInPlace($0, tag: tag, key: key, nonce: nonce, associatedData: ad)
+                    }
+                }
+                #expect(badInPlace.allSatisfy { $0 == 0 }, "a refused buffer is zeroed")
+            }
+        }
+    }
+
+    /// Keystream from one buffer into another equals the keystream applied in place, from any
+    /// starting offset within a block.
+    @Test func keystreamBetweenBuffersEqualsInPlace() throws {
+        var generator = SeededGenerator.fromEnvironment("ChaCha between buffers")
+        let key = try CipherKey(bytes: randomBytes(32, using: &generator))
+        let nonce = randomBytes(8, using: &generator)
+        for size in [1, 64, 100, 512, 700, 4096 + 5] {
+            for skip in [0, 3, 64, 65] {
+                let input = randomBytes(size, using: &generator)
+                var inPlace = input
+                var first = try ChaCha(key: key, nonce: nonce, rounds: .eight)
+                _ = try first.keystream(count: skip)
+                try first.apply(to: &inPlace)
+                var second = try ChaCha(key: key, nonce: nonce, rounds: .eight)
+                _ = try second.keystream(count: skip)
+                var output = [UInt8](repeating: 0, count: size)
+                try input.withUnsafeBytes { source in
+                    try output.withUnsafeMutableBytes { try second.apply(from: source.baseAddress!, to: $0.baseAddress!, count: size) }
+                }
+                #expect(output == inPlace, "size \(size), skip \(skip)")
+            }
+        }
+    }
+}
