@@ -10,7 +10,7 @@ extension Blake3 {
         /// A digest from exactly 32 bytes.
         public init<Bytes: Collection>(bytes: Bytes) throws(Blake3Error) where Bytes.Element == UInt8 {
             guard bytes.count == 32 else { throw .invalidDigestLength(bytes.count) }
-            words = SIMD8(littleEndianBytes: Array(bytes))
+            words = SIMD8(littleEndianCollection: bytes)
         }
 
         /// A digest from 64 hex digits (either case).

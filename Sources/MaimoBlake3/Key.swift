@@ -7,7 +7,7 @@ extension Blake3 {
         /// - Throws: ``Blake3Error/invalidKeyLength(_:)`` for any other length.
         public init<Bytes: Collection>(_ bytes: Bytes) throws(Blake3Error) where Bytes.Element == UInt8 {
             guard bytes.count == Blake3.keyLength else { throw .invalidKeyLength(bytes.count) }
-            words = SIMD8(littleEndianBytes: Array(bytes))
+            words = SIMD8(littleEndianCollection: bytes)
         }
 
         init(words: SIMD8<UInt32>) { self.words = words }
@@ -103,6 +103,21 @@ func constantTimeEqual(_ a: SIMD8<UInt32>, _ b: SIMD8<UInt32>) -> Bool {
 }
 
 extension SIMD8<UInt32> {
+    /// From 32 bytes of any collection; contiguous ones (arrays, buffers) are read in place.
+    init<Bytes: Collection>(littleEndianCollection bytes: Bytes) where Bytes.Element == UInt8 {
+        if let words = bytes.withContiguousStorageIfAvailable({ SIMD8(littleEndianBuffer: UnsafeRawBufferPointer($0)) }) {
+            self = words
+        } else {
+            self.init(littleEndianBytes: Array(bytes))
+        }
+    }
+
+    /// From the first 32 bytes of `buffer`.
+    init(littleEndianBuffer buffer: UnsafeRawBufferPointer) {
+        self.init()
+        for i in 0..<8 { self[i] = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+    }
+
     init(littleEndianBytes bytes: [UInt8]) {
         self.init()
         for i in 0..<8 {

@@ -126,8 +126,20 @@ public enum XChaCha8Blake3SIV {
         let count = box.ciphertext.count
         let threads = count >= parallelThreshold ? max(1, threadCount) : 1
         var plaintext: [UInt8]
-        var expected: [UInt8]
-        if threads > 1 {
+        var expected: Blake3.Digest
+        if nonceLength + 8 + associatedData.count + count <= Blake3.chunkLength {
+            // One chunk: decrypt, then the tag from the stack buffer path.
+            plaintext = box.ciphertext.withUnsafeBytes { source in
+                [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+                    applyKeystream(
+                        from: source, to: UnsafeMutableRawBufferPointer(destination), key: key, tag: box.tag, threadCount: 1)
+                    initialized = count
+                }
+            }
+            expected = plaintext.withUnsafeBytes {
+                tagDigest(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0)
+            }
+        } else if threads > 1 {
             plaintext = box.ciphertext.withUnsafeBytes { source in
                 [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
                     applyKeystream(
@@ -136,7 +148,7 @@ public enum XChaCha8Blake3SIV {
                 }
             }
             expected = plaintext.withUnsafeBytes {
-                computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0, threadCount: threads)
+                tagDigest(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0, threadCount: threads)
             }
         } else {
             // One pass: decrypt a piece into the new array, then hash it while it is in cache.
@@ -160,7 +172,7 @@ public enum XChaCha8Blake3SIV {
                     initialized = count
                 }
             }
-            expected = hasher.finalize().bytes
+            expected = hasher.finalize()
         }
         guard constantTimeEqual(expected, box.tag) else {
             plaintext.withUnsafeMutableBytes { if !$0.isEmpty { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
@@ -183,7 +195,7 @@ public enum XChaCha8Blake3SIV {
         guard tag.count == tagLength else { throw .authenticationFailed }
         let threads = buffer.count >= parallelThreshold ? max(1, threadCount) : 1
         applyKeystream(from: UnsafeRawBufferPointer(buffer), to: buffer, key: key, tag: tag, threadCount: threads)
-        let expected = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer),
+        let expected = tagDigest(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer),
                                   threadCount: threads)
         guard constantTimeEqual(expected, tag) else {
             if !buffer.isEmpty { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
@@ -193,6 +205,11 @@ public enum XChaCha8Blake3SIV {
 
     static func computeTag(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: UnsafeRawBufferPointer,
                            threadCount: Int = 1) -> [UInt8] {
+        tagDigest(key: key, nonce: nonce, associatedData: associatedData, plaintext: plaintext, threadCount: threadCount).bytes
+    }
+
+    static func tagDigest(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], plaintext: UnsafeRawBufferPointer,
+                          threadCount: Int = 1) -> Blake3.Digest {
         // Messages that fit one chunk with their header are hashed from one buffer on the stack:
         // a single-chunk keyed hash, with no hasher state to set up.
         let headerLength = nonceLength + 8 + associatedData.count
@@ -202,14 +219,14 @@ public enum XChaCha8Blake3SIV {
                 if !plaintext.isEmpty {
                     UnsafeMutableRawBufferPointer(rebasing: buffer[headerLength...]).copyMemory(from: plaintext)
                 }
-                let tag = Blake3.keyedHash(key: macKey(key), UnsafeRawBufferPointer(buffer)).bytes
+                let digest = Blake3.keyedHash(key: macKey(key), UnsafeRawBufferPointer(buffer))
                 buffer.initializeMemory(as: UInt8.self, repeating: 0)  // it held plaintext
-                return tag
+                return digest
             }
         }
         var hasher = tagHasher(key: key, nonce: nonce, associatedData: associatedData, threadCount: threadCount)
         hasher.update(plaintext)
-        return hasher.finalize().bytes
+        return hasher.finalize()
     }
 
     /// The keyed hasher after `nonce ‖ u64le(len(ad)) ‖ ad`: the plaintext comes next.
@@ -244,6 +261,16 @@ private struct DisjointPieces: @unchecked Sendable {
     let source: UnsafeRawPointer
     let destination: UnsafeMutableRawPointer
     let count: Int
+}
+
+/// Compares a computed tag with a received one without an early exit or an allocation.
+func constantTimeEqual(_ expected: Blake3.Digest, _ tag: [UInt8]) -> Bool {
+    guard tag.count == XChaCha8Blake3SIV.tagLength else { return false }
+    return expected.withUnsafeBytes { computed in
+        var difference: UInt8 = 0
+        for i in 0..<XChaCha8Blake3SIV.tagLength { difference |= computed[i] ^ tag[i] }
+        return difference == 0
+    }
 }
 
 /// Compares without an early exit, so timing reveals nothing about where two tags differ.
