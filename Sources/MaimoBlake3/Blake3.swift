@@ -56,6 +56,18 @@ public enum Blake3 {
         return reader.read(count: outputLength)
     }
 
+    /// The keyed hash of the bytes in `buffer` under a 32-byte key: a MAC or PRF. (The same as
+    /// the generic form; a concrete overload, so that callers in other modules reach the
+    /// specialised code without generic metadata lookups.)
+    public static func keyedHash(key: Key, _ buffer: UnsafeRawBufferPointer) -> Digest {
+        if buffer.count <= Blake3Constants.chunkLength {
+            return Digest(words: singleChunkRootWords(buffer, key: key.words, flags: Blake3Constants.keyedHash))
+        }
+        var hasher = Hasher(key: key)
+        hasher.update(buffer)
+        return hasher.finalize()
+    }
+
     /// The keyed hash of `bytes` under a 32-byte key: a MAC or PRF.
     public static func keyedHash<Bytes: Sequence>(key: Key, _ bytes: Bytes) -> Digest where Bytes.Element == UInt8 {
         if let digest = bytes.withContiguousStorageIfAvailable({ buffer in

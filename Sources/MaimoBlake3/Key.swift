@@ -10,6 +10,13 @@ extension Blake3 {
             words = SIMD8(littleEndianCollection: bytes)
         }
 
+        /// A key from exactly 32 bytes in `buffer` (a concrete overload of the generic form).
+        /// - Throws: ``Blake3Error/invalidKeyLength(_:)`` for any other length.
+        public init(_ buffer: UnsafeRawBufferPointer) throws(Blake3Error) {
+            guard buffer.count == Blake3.keyLength else { throw .invalidKeyLength(buffer.count) }
+            words = SIMD8(littleEndianBuffer: buffer)
+        }
+
         init(words: SIMD8<UInt32>) { self.words = words }
 
         /// A fresh random key from the system's cryptographically secure generator.

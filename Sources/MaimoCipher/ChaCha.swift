@@ -20,7 +20,9 @@ public struct ChaCha: Sendable {
         case ietf
     }
 
-    static let constants = SIMD4<UInt32>(0x6170_7865, 0x3320_646E, 0x7962_2D32, 0x6B20_6574)
+    /// "expand 32-byte k". Computed, not a `static let`, so that no kernel calls `swift_once`.
+    @inline(__always)
+    static var constants: SIMD4<UInt32> { SIMD4<UInt32>(0x6170_7865, 0x3320_646E, 0x7962_2D32, 0x6B20_6574) }
 
     let key: SIMD8<UInt32>
     let nonce: SIMD4<UInt32>  // words 12–15 with the counter words zero

@@ -61,10 +61,8 @@ public enum XChaCha8Blake3SIV {
             computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0, threadCount: threads)
         }
         let ciphertext = plaintext.withUnsafeBytes { source in
-            [UInt8](unsafeUninitializedCapacity: source.count) { destination, initialized in
-                applyKeystream(
-                    from: source, to: UnsafeMutableRawBufferPointer(destination), key: key, tag: tag, threadCount: threads)
-                initialized = source.count
+            newBytes(count: source.count) { destination in
+                applyKeystream(from: source, to: destination, key: key, tag: tag, threadCount: threads)
             }
         }
         return SealedBox(tag: tag, ciphertext: ciphertext)
@@ -130,10 +128,9 @@ public enum XChaCha8Blake3SIV {
         if nonceLength + 8 + associatedData.count + count <= Blake3.chunkLength {
             // One chunk: decrypt, then the tag from the stack buffer path.
             plaintext = box.ciphertext.withUnsafeBytes { source in
-                [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+                newBytes(count: count) { destination in
                     applyKeystream(
-                        from: source, to: UnsafeMutableRawBufferPointer(destination), key: key, tag: box.tag, threadCount: 1)
-                    initialized = count
+                        from: source, to: destination, key: key, tag: box.tag, threadCount: 1)
                 }
             }
             expected = plaintext.withUnsafeBytes {
@@ -141,10 +138,9 @@ public enum XChaCha8Blake3SIV {
             }
         } else if threads > 1 {
             plaintext = box.ciphertext.withUnsafeBytes { source in
-                [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+                newBytes(count: count) { destination in
                     applyKeystream(
-                        from: source, to: UnsafeMutableRawBufferPointer(destination), key: key, tag: box.tag, threadCount: threads)
-                    initialized = count
+                        from: source, to: destination, key: key, tag: box.tag, threadCount: threads)
                 }
             }
             expected = plaintext.withUnsafeBytes {
@@ -157,8 +153,7 @@ public enum XChaCha8Blake3SIV {
                 XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight)
             }
             plaintext = box.ciphertext.withUnsafeBytes { source in
-                [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
-                    let output = UnsafeMutableRawBufferPointer(destination)
+                newBytes(count: count) { output in
                     // Pieces end where the hashed stream (header included) reaches a multiple of
                     // the piece size: each later piece is then one whole subtree for the hasher.
                     let headerLength = nonceLength + 8 + associatedData.count
@@ -169,7 +164,6 @@ public enum XChaCha8Blake3SIV {
                         hasher.update(UnsafeRawBufferPointer(rebasing: output[offset..<(offset + length)]))
                         offset += length
                     }
-                    initialized = count
                 }
             }
             expected = hasher.finalize()
@@ -279,6 +273,22 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var difference: UInt8 = 0
     for i in a.indices { difference |= a[i] ^ b[i] }
     return difference == 0
+}
+
+/// A new array of `count` bytes that `fill` writes in full. Large arrays are left uninitialised
+/// until `fill` writes them (no zeroing pass); small ones are made zeroed, because the
+/// uninitialised initialiser looks up generic metadata at run time (about 25 ns, as much as a
+/// ChaCha block).
+func newBytes(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> [UInt8] {
+    if count <= 16 * 1024 {
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { fill($0) }
+        return bytes
+    }
+    return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        fill(UnsafeMutableRawBufferPointer(buffer))
+        initialized = count
+    }
 }
 
 /// `body` over the mutable bytes of `array`, keeping `CipherError` as the thrown type.
