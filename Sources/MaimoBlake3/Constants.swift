@@ -7,13 +7,21 @@ enum Blake3Constants {
     static let chunkLength = 1024
 
     /// The IV: the first 32 bits of the fractional parts of the square roots of the first 8 primes (as SHA-256).
-    /// A computed property, not a `static let`: a global vector is initialised lazily, and every
-    /// compression then called `swift_once` (and spilled its registers around the call).
-    @inline(__always)
-    static var iv: SIMD8<UInt32> { SIMD8<UInt32>(
+    static let iv = SIMD8<UInt32>(
         0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A,
         0x510E_527F, 0x9B05_688C, 0x1F83_D9AB, 0x5BE0_CD19
-    ) }
+    )
+
+    /// The IV as an inlined literal, for the single-block compressor: reading the stored `iv`
+    /// (a lazily initialised global) there meant a `swift_once` call, with the registers spilled
+    /// around it, in every compression. The many-lane kernel keeps the stored one, whose check
+    /// is hoisted out of its loops.
+    @inline(__always)
+    static var ivLiteral: SIMD8<UInt32> {
+        SIMD8<UInt32>(
+            0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A,
+            0x510E_527F, 0x9B05_688C, 0x1F83_D9AB, 0x5BE0_CD19)
+    }
 
     static let chunkStart: UInt32 = 1 << 0
     static let chunkEnd: UInt32 = 1 << 1

@@ -47,7 +47,7 @@ func permuteMessage(_ m: SIMD16<UInt32>) -> SIMD16<UInt32> {
 func compressRows(
     _ cv: SIMD8<UInt32>, _ message: SIMD16<UInt32>, blockLength: UInt32, counter: UInt64, flags: UInt32
 ) -> StateRows {
-    let iv = Blake3Constants.iv
+    let iv = Blake3Constants.ivLiteral
     var s = StateRows(
         row0: cv.lowHalf, row1: cv.highHalf, row2: iv.lowHalf,
         row3: SIMD4(UInt32(truncatingIfNeeded: counter), UInt32(truncatingIfNeeded: counter >> 32), blockLength, flags))
