@@ -1,5 +1,6 @@
 import Dispatch
 import MaimoBlake3
+import Synchronization
 
 /// XChaCha8-Blake3-SIV: a nonce-misuse-resistant AEAD, byte-compatible with the Rust crate
 /// `xchacha8blake3siv`.
@@ -137,13 +138,15 @@ public enum XChaCha8Blake3SIV {
                 tagDigest(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0)
             }
         } else if threads > 1 {
+            var digest: Blake3.Digest?
             plaintext = box.ciphertext.withUnsafeBytes { source in
                 newBytes(count: count) { destination in
-                    applyKeystream(
-                        from: source, to: destination, key: key, tag: box.tag, threadCount: threads)
+                    digest = openThreaded(
+                        source, into: destination, tag: box.tag, key: key, nonce: nonce, associatedData: associatedData,
+                        threadCount: threads)
                 }
             }
-            expected = plaintext.withUnsafeBytes {
+            expected = digest ?? plaintext.withUnsafeBytes {
                 tagDigest(key: key, nonce: nonce, associatedData: associatedData, plaintext: $0, threadCount: threads)
             }
         } else {
@@ -173,6 +176,74 @@ public enum XChaCha8Blake3SIV {
             throw .authenticationFailed
         }
         return plaintext
+    }
+
+    /// Decrypts `source` into `output` on `threadCount` threads and returns the tag of what it
+    /// decrypted, each thread decrypting a piece and hashing it while it is in cache.
+    ///
+    /// The hashed stream (`header ‖ plaintext`) is cut into equal power-of-two pieces; a piece's
+    /// plaintext is decrypted from its first byte on (the keystream is seekable by block), piece 0
+    /// is hashed after the header by a keyed hasher, the others as subtrees at their offsets, and
+    /// the pieces' chaining values are merged level by level from the left, which is BLAKE3's
+    /// left-balanced tree. When the message is one piece, or the header fills a piece, it
+    /// decrypts only and returns nil: the caller then hashes in a second pass.
+    static func openThreaded(
+        _ source: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, tag: [UInt8], key: CipherKey,
+        nonce: [UInt8], associatedData: [UInt8], threadCount: Int
+    ) -> Blake3.Digest? {
+        let headerLength = nonceLength + 8 + associatedData.count
+        let streamLength = headerLength + source.count
+        var size = fusedPiece
+        while streamLength / size > 4 * threadCount { size *= 2 }
+        let piece = size
+        let pieces = (streamLength + piece - 1) / piece
+        guard pieces >= 2, headerLength < piece, let input = source.baseAddress, let out = output.baseAddress else {
+            applyKeystream(from: source, to: output, key: key, tag: tag, threadCount: threadCount)
+            return nil
+        }
+        let cipher = tag.withUnsafeBytes {
+            XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight)
+        }
+        let mode = Blake3.Mode.keyedHash(macKey(key))
+        let first = tagHasher(key: key, nonce: nonce, associatedData: associatedData)
+        var values = [Blake3.Hazmat.ChainingValue?](repeating: nil, count: pieces)
+        let next = Atomic<Int>(0)
+        let shared = SharedPieces(source: input, output: out, count: source.count)
+        values.withUnsafeMutableBufferPointer { slots in
+            let slots = SharedSlots(base: slots.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: min(threadCount, pieces)) { _ in
+                while true {
+                    let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard k < pieces else { return }
+                    let start = max(k * piece - headerLength, 0)
+                    let end = min((k + 1) * piece - headerLength, shared.count)
+                    var stream = cipher
+                    stream.seek(toBlock: UInt64(start / 64))
+                    if start % 64 != 0 { _ = try? stream.keystream(count: start % 64) }
+                    try? stream.apply(from: shared.source + start, to: shared.output + start, count: end - start)
+                    let plaintext = UnsafeRawBufferPointer(start: shared.output + start, count: end - start)
+                    if k == 0 {
+                        var hasher = first
+                        hasher.update(plaintext)
+                        slots.base[k] = hasher.finalizeNonRoot()
+                    } else {
+                        // A whole power-of-two piece at a multiple of its size: always a valid subtree.
+                        slots.base[k] = try? Blake3.Hazmat.chainingValue(ofSubtree: plaintext, inputOffset: UInt64(k * piece), mode: mode)
+                    }
+                }
+            }
+        }
+        var level = values.map { $0! }
+        while level.count > 2 {
+            var merged: [Blake3.Hazmat.ChainingValue] = []
+            merged.reserveCapacity((level.count + 1) / 2)
+            for i in stride(from: 0, to: level.count - 1, by: 2) {
+                merged.append(Blake3.Hazmat.mergeSubtreesNonRoot(level[i], level[i + 1], mode: mode))
+            }
+            if level.count % 2 == 1 { merged.append(level[level.count - 1]) }
+            level = merged
+        }
+        return Blake3.Hazmat.mergeSubtreesRoot(level[0], level[1], mode: mode)
     }
 
     /// Decrypted and hashed at a time by one-thread `open`: small enough to stay in the L2 cache
@@ -248,6 +319,18 @@ public enum XChaCha8Blake3SIV {
         // Exactly 32 bytes by construction of CipherKey.
         key.withUnsafeBytes { try? Blake3.Key($0) }!
     }
+}
+
+/// Input and output handed to the threads of `openThreaded`, which write disjoint pieces.
+private struct SharedPieces: @unchecked Sendable {
+    let source: UnsafeRawPointer
+    let output: UnsafeMutableRawPointer
+    let count: Int
+}
+
+/// Result slots, one per piece, each written by exactly one thread.
+private struct SharedSlots: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Blake3.Hazmat.ChainingValue?>
 }
 
 /// A buffer handed to several threads that each write only their own disjoint piece of it.

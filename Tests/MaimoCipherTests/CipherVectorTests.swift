@@ -196,6 +196,35 @@ struct ParallelSIVTests {
             }
         }
     }
+
+    /// The threaded one-pass open (pieces of the header-and-plaintext stream, merged as BLAKE3's
+    /// tree) gives the serial tag for headers of every shape — empty, odd, more than a chunk,
+    /// more than a piece — and sizes that end inside, at and just past a piece; any flipped byte,
+    /// in the first, a middle or the last piece, is refused.
+    @Test func threadedOpenMatchesTheTreeForEveryHeader() throws {
+        var generator = SeededGenerator.fromEnvironment("threaded open")
+        let key = CipherKey()
+        let nonce = XChaCha8Blake3SIV.randomNonce()
+        let piece = XChaCha8Blake3SIV.fusedPiece
+        for adLength in [0, 5, 1500, piece + 3] {
+            let ad = randomBytes(adLength, using: &generator)
+            for size in [XChaCha8Blake3SIV.parallelThreshold, 5 * piece - 32 - adLength, 5 * piece + 1, 9 * piece + 777] {
+                let message = randomBytes(size, using: &generator)
+                let box = try XChaCha8Blake3SIV.seal(message, key: key, nonce: nonce, associatedData: ad)
+                for threads in [2, 3] {
+                    #expect(try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: ad, threadCount: threads) == message,
+                            "ad \(adLength), size \(size), \(threads) threads")
+                }
+                for position in [0, size / 2, size - 1] {
+                    var bad = box
+                    bad.ciphertext[position] ^= 0x40
+                    #expect(throws: CipherError.authenticationFailed) {
+                        try XChaCha8Blake3SIV.open(bad, key: key, nonce: nonce, associatedData: ad, threadCount: 2)
+                    }
+                }
+            }
+        }
+    }
 }
 
 @Suite("XChaCha8-Blake3-SIV paths against a model")
