@@ -233,7 +233,10 @@ public enum XChaCha8Blake3SIV {
                 }
             }
         }
-        var level = values.map { $0! }
+        // Every slot is filled (each piece is a valid subtree by construction); were one not,
+        // the caller would hash the decrypted plaintext in a second pass instead.
+        var level = values.compactMap { $0 }
+        guard level.count == pieces else { return nil }
         while level.count > 2 {
             var merged: [Blake3.Hazmat.ChainingValue] = []
             merged.reserveCapacity((level.count + 1) / 2)
