@@ -114,7 +114,8 @@ public enum XChaCha8Blake3SIV {
     }
 
     /// Decrypts and verifies; returns the plaintext only when the tag matches (compared in
-    /// constant time).
+    /// constant time). Messages of at least ``parallelThreshold`` bytes are decrypted and hashed
+    /// on `threadCount` threads, in one pass over the data (the result does not depend on it).
     /// - Throws: ``CipherError/authenticationFailed`` for a wrong key, nonce, associated data or
     ///   any change to the box; nothing decrypted is returned or left in memory.
     public static func open(
