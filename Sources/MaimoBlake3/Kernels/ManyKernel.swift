@@ -8,13 +8,13 @@ import Darwin
 #endif
 
 enum ManyKernel {
-    /// The widest lane count to use: 16 or 8.
+    /// The widest lane count to use: 16, 8 or 4.
     ///
     /// Swift has no compile-time test for the target's vector width, and the best kernel differs:
     /// in a default x86-64 (SSE2, 16 registers) build the 16-lane kernel spills so much that the
     /// 8-lane one is twice as fast, while with AVX-512 the 16-lane one is a third faster. So the
-    /// first large hash times both on 16 KiB (about 0.1 ms, once per process) and keeps the
-    /// faster. Results never depend on the choice. `MAIMO_BLAKE3_LANES=4|8|16` overrides it.
+    /// first large hash times each width on 16 KiB (about 0.15 ms, once per process) and keeps
+    /// the fastest. Results never depend on the choice. `MAIMO_BLAKE3_LANES=4|8|16` overrides it.
     static let widest: Int = {
         if let value = getenv("MAIMO_BLAKE3_LANES"), let lanes = Int(String(cString: value)), [4, 8, 16].contains(lanes) {
             return lanes
@@ -29,32 +29,33 @@ enum ManyKernel {
         for i in 0..<input.count { input[i] = UInt8(truncatingIfNeeded: i &* 31) }
         let out = UnsafeMutablePointer<SIMD8<UInt32>>.allocate(capacity: chunks)
         defer { out.deallocate() }
-        func best<V: Blake3Lanes>(_ type: V.Type) -> Duration {
+        // The loops timed are the ones `chunks` runs, not copies inlined here: in a default
+        // build the 8-lane loop's speed depends on where the linker puts it (1 MiB at 2.1 GB/s
+        // in one executable, 1.4 in another, where 4 lanes reached 1.9), so what is measured
+        // must be that very code, and the 4-lane kernel is a candidate too.
+        func best(_ lanes: Int) -> Duration {
             let clock = ContinuousClock()
             var fastest = Duration.seconds(1)
             for _ in 0..<5 {
                 let elapsed = clock.measure {
-                    var done = 0
-                    while done < chunks {
-                        hashLanes(
-                            type, base: input.baseAddress! + done * Blake3Constants.chunkLength,
-                            stride: Blake3Constants.chunkLength, blockCount: 16, key: Blake3Constants.iv, counter: 0,
-                            incrementCounter: true, flags: 0, flagsStart: Blake3Constants.chunkStart,
-                            flagsEnd: Blake3Constants.chunkEnd, out: out + done)
-                        done += V.scalarCount
-                    }
+                    ManyKernel.chunks(
+                        UnsafeRawPointer(input.baseAddress!), count: chunks, key: Blake3Constants.iv, counter: 0, flags: 0,
+                        out: out, lanes: lanes)
                 }
                 fastest = min(fastest, elapsed)
             }
             return fastest
         }
-        return best(SIMD16<UInt32>.self) < best(SIMD8<UInt32>.self) ? 16 : 8
+        let timings = [16, 8, 4].map { ($0, best($0)) }
+        return timings.min { $0.1 < $1.1 }!.0
     }
+
     /// Chaining values of `count` whole 1 KiB chunks at `input`, with chunk counters
     /// `counter, counter + 1, …`. None of them is a root.
+    /// `lanes` is the widest kernel to use (``widest`` unless calibrating).
     static func chunks(
         _ input: UnsafeRawPointer, count: Int, key: SIMD8<UInt32>, counter: UInt64, flags: UInt32,
-        out: UnsafeMutablePointer<SIMD8<UInt32>>
+        out: UnsafeMutablePointer<SIMD8<UInt32>>, lanes: Int = widest
     ) {
         let chunk = Blake3Constants.chunkLength
         var done = 0
@@ -67,8 +68,8 @@ enum ManyKernel {
                 done += V.scalarCount
             }
         }
-        if widest >= 16 { run(SIMD16<UInt32>.self) }
-        if widest >= 8 { run(SIMD8<UInt32>.self) }
+        if lanes >= 16 { run(SIMD16<UInt32>.self) }
+        if lanes >= 8 { run(SIMD8<UInt32>.self) }
         run(SIMD4<UInt32>.self)
         while done < count {
             out[done] = singleChunkChainingValue(
