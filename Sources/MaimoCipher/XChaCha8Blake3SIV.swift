@@ -93,7 +93,7 @@ public enum XChaCha8Blake3SIV {
         threadCount: Int
     ) {
         guard let input = source.baseAddress, let output = destination.baseAddress else { return }
-        let cipher = tag.withUnsafeBytes { XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight) }
+        let cipher = tagCipher(key: key, tag: tag)
         // XChaCha's 64-bit block counter cannot overflow: `apply` cannot fail here.
         guard threadCount > 1 else {
             var serial = cipher
@@ -127,7 +127,7 @@ public enum XChaCha8Blake3SIV {
         let threads = count >= parallelThreshold ? max(1, threadCount) : 1
         var plaintext: [UInt8]
         var expected: Blake3.Digest
-        if nonceLength + 8 + associatedData.count + count <= Blake3.chunkLength {
+        if headerLength(associatedData) + count <= Blake3.chunkLength {
             // One chunk: decrypt, then the tag from the stack buffer path.
             plaintext = box.ciphertext.withUnsafeBytes { source in
                 newBytes(count: count) { destination in
@@ -153,17 +153,15 @@ public enum XChaCha8Blake3SIV {
         } else {
             // One pass: decrypt a piece into the new array, then hash it while it is in cache.
             var hasher = tagHasher(key: key, nonce: nonce, associatedData: associatedData)
-            var cipher = box.tag.withUnsafeBytes {
-                XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight)
-            }
+            var cipher = tagCipher(key: key, tag: box.tag)
             plaintext = box.ciphertext.withUnsafeBytes { source in
                 newBytes(count: count) { output in
                     // Pieces end where the hashed stream (header included) reaches a multiple of
                     // the piece size: each later piece is then one whole subtree for the hasher.
-                    let headerLength = nonceLength + 8 + associatedData.count
+                    let header = headerLength(associatedData)
                     var offset = 0
                     while offset < count {
-                        let length = min(fusedPiece - (headerLength + offset) % fusedPiece, count - offset)
+                        let length = min(fusedPiece - (header + offset) % fusedPiece, count - offset)
                         try? cipher.apply(from: source.baseAddress! + offset, to: output.baseAddress! + offset, count: length)
                         hasher.update(UnsafeRawBufferPointer(rebasing: output[offset..<(offset + length)]))
                         offset += length
@@ -192,19 +190,17 @@ public enum XChaCha8Blake3SIV {
         _ source: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, tag: [UInt8], key: CipherKey,
         nonce: [UInt8], associatedData: [UInt8], threadCount: Int
     ) -> Blake3.Digest? {
-        let headerLength = nonceLength + 8 + associatedData.count
-        let streamLength = headerLength + source.count
+        let header = headerLength(associatedData)
+        let streamLength = header + source.count
         var size = fusedPiece
         while streamLength / size > 4 * threadCount { size *= 2 }
         let piece = size
         let pieces = (streamLength + piece - 1) / piece
-        guard pieces >= 2, headerLength < piece, let input = source.baseAddress, let out = output.baseAddress else {
+        guard pieces >= 2, header < piece, let input = source.baseAddress, let out = output.baseAddress else {
             applyKeystream(from: source, to: output, key: key, tag: tag, threadCount: threadCount)
             return nil
         }
-        let cipher = tag.withUnsafeBytes {
-            XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight)
-        }
+        let cipher = tagCipher(key: key, tag: tag)
         let mode = Blake3.Mode.keyedHash(macKey(key))
         let first = tagHasher(key: key, nonce: nonce, associatedData: associatedData)
         var values = [Blake3.Hazmat.ChainingValue?](repeating: nil, count: pieces)
@@ -216,8 +212,8 @@ public enum XChaCha8Blake3SIV {
                 while true {
                     let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard k < pieces else { return }
-                    let start = max(k * piece - headerLength, 0)
-                    let end = min((k + 1) * piece - headerLength, shared.count)
+                    let start = max(k * piece - header, 0)
+                    let end = min((k + 1) * piece - header, shared.count)
                     var stream = cipher
                     stream.seek(toBlock: UInt64(start / 64))
                     if start % 64 != 0 { _ = try? stream.keystream(count: start % 64) }
@@ -281,12 +277,12 @@ public enum XChaCha8Blake3SIV {
                           threadCount: Int = 1) -> Blake3.Digest {
         // Messages that fit one chunk with their header are hashed from one buffer on the stack:
         // a single-chunk keyed hash, with no hasher state to set up.
-        let headerLength = nonceLength + 8 + associatedData.count
-        if headerLength + plaintext.count <= Blake3.chunkLength {
-            return withUnsafeTemporaryAllocation(byteCount: headerLength + plaintext.count, alignment: 16) { buffer in
+        let header = headerLength(associatedData)
+        if header + plaintext.count <= Blake3.chunkLength {
+            return withUnsafeTemporaryAllocation(byteCount: header + plaintext.count, alignment: 16) { buffer in
                 writeHeader(nonce: nonce, associatedData: associatedData, to: buffer)
                 if !plaintext.isEmpty {
-                    UnsafeMutableRawBufferPointer(rebasing: buffer[headerLength...]).copyMemory(from: plaintext)
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[header...]).copyMemory(from: plaintext)
                 }
                 let digest = Blake3.keyedHash(key: macKey(key), UnsafeRawBufferPointer(buffer))
                 buffer.initializeMemory(as: UInt8.self, repeating: 0)  // it held plaintext
@@ -307,6 +303,16 @@ public enum XChaCha8Blake3SIV {
         hasher.update(associatedData)
         return hasher
     }
+
+    /// XChaCha8 under `key` with the tag's first 24 bytes as nonce, from block 0.
+    static func tagCipher(key: CipherKey, tag: [UInt8]) -> ChaCha {
+        tag.withUnsafeBytes {
+            XChaCha.cipher(keyWords: key.words, nonce: UnsafeRawBufferPointer(rebasing: $0[..<nonceLength]), rounds: .eight)
+        }
+    }
+
+    /// The length of `nonce ‖ u64le(len(ad)) ‖ ad`, the hashed bytes before the plaintext.
+    static func headerLength(_ associatedData: [UInt8]) -> Int { nonceLength + 8 + associatedData.count }
 
     static func writeHeader(nonce: [UInt8], associatedData: [UInt8], to buffer: UnsafeMutableRawBufferPointer) {
         nonce.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: nonceLength) }
@@ -354,13 +360,6 @@ func constantTimeEqual(_ expected: Blake3.Digest, _ tag: [UInt8]) -> Bool {
     }
 }
 
-/// Compares without an early exit, so timing reveals nothing about where two tags differ.
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for i in a.indices { difference |= a[i] ^ b[i] }
-    return difference == 0
-}
 
 /// A new array of `count` bytes that `fill` writes in full. Large arrays are left uninitialised
 /// until `fill` writes them (no zeroing pass); small ones are made zeroed, because the
