@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Maimo: verifiable remote storage over Tor, built from pure-Swift libraries.
 // Each library stands on its own; `maimo` is the command-line front end.
+// License: the Unlicense (public domain), see LICENSE.
 // ISA flags (AVX2, AVX-512) are passed on the command line, never in this manifest:
 //   swift build -c release -Xswiftc -target-cpu -Xswiftc skylake-avx512
 import PackageDescription

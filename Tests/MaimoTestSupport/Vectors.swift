@@ -2,16 +2,15 @@ import Foundation
 
 // Shared by every module's tests: vector files, hex, and seeded random inputs.
 
-/// Locates `NAME.json`: in `$MAIMO_VECTORS` when set, else in `../shared/vectors/` beside the
-/// repository root.
+/// Locates `NAME.json`: in `$MAIMO_VECTORS` when set, else in the repository's own copy,
+/// `Tests/Vectors/` (see its README for where each file came from), so a plain clone tests green.
 public enum Vectors {
     public static var directory: URL {
         if let override = ProcessInfo.processInfo.environment["MAIMO_VECTORS"], !override.isEmpty {
             return URL(fileURLWithPath: override, isDirectory: true)
         }
-        let repositoryRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/vectors", isDirectory: true)
+        let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        return testsFolder.appendingPathComponent("Vectors", isDirectory: true)
     }
 
     public static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
