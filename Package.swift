@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MaimoKeystore", targets: ["MaimoKeystore"]),
         .library(name: "MaimoIndex", targets: ["MaimoIndex"]),
         .library(name: "MaimoTor", targets: ["MaimoTor"]),
+        .library(name: "MaimoRepository", targets: ["MaimoRepository"]),
         .library(name: "Maimo", targets: ["Maimo"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
@@ -37,6 +38,9 @@ let package = Package(
         .target(name: "MaimoKeystore", dependencies: ["MaimoXXHash"]),
         .target(name: "MaimoIndex"),
         .target(name: "MaimoTor", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Repository v2 (Docs/Repository.md): keys from one secret, the chunker, items, packs,
+        // trees, snapshots and indexes, and the store and restore logic over any blob store.
+        .target(name: "MaimoRepository", dependencies: ["MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd"]),
         // The engine: client, provider, pipeline, catalogue, wire protocol (Docs/Engine.md).
         .target(name: "Maimo", dependencies: [
             "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor",
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "MaimoTests", dependencies: [
             "Maimo", "MaimoBlake3", "MaimoBao", "MaimoTor", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "MaimoRepositoryTests", dependencies: ["MaimoRepository", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTestSupport"]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).

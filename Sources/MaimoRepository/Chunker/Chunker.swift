@@ -1,0 +1,80 @@
+/// The content-defined chunker of Docs/Repository.md §2: a gear hash with normalized chunking
+/// (FastCDC). ``cut(_:)`` finds the end of the chunk that starts a buffer.
+public struct Chunker: Sendable {
+    /// Sizes in bytes; recorded in every snapshot.
+    public struct Parameters: Sendable, Equatable {
+        public var minimum: Int
+        public var average: Int
+        public var maximum: Int
+
+        /// Format version 2: 256 KiB, 1 MiB, 4 MiB.
+        public static let version2 = Parameters(minimum: 256 << 10, average: 1 << 20, maximum: 4 << 20)
+
+        public init(minimum: Int, average: Int, maximum: Int) {
+            self.minimum = minimum
+            self.average = average
+            self.maximum = maximum
+        }
+
+        /// log2 of the average, rounded down.
+        var averageBits: Int { Int.bitWidth - 1 - average.leadingZeroBitCount }
+    }
+
+    public let parameters: Parameters
+    let gear: [UInt64]
+    /// The top `averageBits + 2` bits (harder to match, before the average) and the top
+    /// `averageBits − 2` bits (easier, after it).
+    let maskSmall: UInt64
+    let maskLarge: UInt64
+
+    public init(gear: GearTable, parameters: Parameters = .version2) {
+        precondition(parameters.minimum >= 1 && parameters.minimum <= parameters.average && parameters.average <= parameters.maximum)
+        self.parameters = parameters
+        self.gear = gear.values
+        let bits = parameters.averageBits
+        maskSmall = Self.topBits(bits + 2)
+        maskLarge = Self.topBits(max(1, bits - 2))
+    }
+
+    static func topBits(_ count: Int) -> UInt64 { count >= 64 ? .max : ~(UInt64.max >> UInt64(count)) }
+
+    /// The length of the chunk at the start of `data` (all of it when it is no longer than the
+    /// minimum, at most the maximum).
+    public func cut(_ data: UnsafeRawBufferPointer) -> Int {
+        let n = data.count
+        if n <= parameters.minimum { return n }
+        let end = min(n, parameters.maximum)
+        let normal = min(end, parameters.average)
+        return gear.withUnsafeBufferPointer { table in
+            let bytes = data.bindMemory(to: UInt8.self)
+            var h: UInt64 = 0
+            var i = parameters.minimum
+            let small = maskSmall, large = maskLarge
+            while i < normal {
+                h = (h &<< 1) &+ table[Int(bytes[i])]
+                i += 1
+                if h & small == 0 { return i }
+            }
+            while i < end {
+                h = (h &<< 1) &+ table[Int(bytes[i])]
+                i += 1
+                if h & large == 0 { return i }
+            }
+            return end
+        }
+    }
+
+    /// Every chunk length of `data` cut from its start (the lengths add up to its count).
+    public func lengths(_ data: [UInt8]) -> [Int] {
+        data.withUnsafeBytes { raw in
+            var out: [Int] = []
+            var start = 0
+            while start < raw.count {
+                let length = cut(UnsafeRawBufferPointer(rebasing: raw[start...]))
+                out.append(length)
+                start += length
+            }
+            return out
+        }
+    }
+}

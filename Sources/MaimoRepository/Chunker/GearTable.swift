@@ -1,0 +1,25 @@
+import MaimoBlake3
+
+/// The chunker's 256 random 64-bit values, secret per repository: the first 2048 bytes of the
+/// BLAKE3 XOF of `keyed(gear seed; "maimo gear table")` (Docs/Repository.md §2).
+public struct GearTable: Sendable {
+    public let values: [UInt64]
+
+    public init(seed: Blake3.Key) {
+        var hasher = Blake3.Hasher(key: seed)
+        hasher.update(Array("maimo gear table".utf8))
+        var reader = hasher.finalizeXOF()
+        let bytes = reader.read(count: 2048)
+        values = (0..<256).map { i in
+            var value: UInt64 = 0
+            for j in 0..<8 { value |= UInt64(bytes[i * 8 + j]) << (8 * UInt64(j)) }
+            return value
+        }
+    }
+
+    /// A table of given values (tests).
+    public init(values: [UInt64]) {
+        precondition(values.count == 256)
+        self.values = values
+    }
+}

@@ -1,0 +1,104 @@
+import Testing
+@testable import MaimoRepository
+import MaimoTestSupport
+
+/// The chunker against the plain model of Docs/Repository.md §2, written as the spec states it.
+@Suite struct ChunkerTests {
+    static func model(_ data: [UInt8], gear: [UInt64], p: Chunker.Parameters) -> [Int] {
+        let bits = Int.bitWidth - 1 - p.average.leadingZeroBitCount
+        let maskS = ~(UInt64.max >> UInt64(bits + 2)), maskL = ~(UInt64.max >> UInt64(bits - 2))
+        var cuts: [Int] = []
+        var start = 0
+        while start < data.count {
+            let n = data.count - start
+            var length = n
+            if n > p.minimum {
+                let end = min(n, p.maximum), normal = min(end, p.average)
+                var h: UInt64 = 0
+                var i = p.minimum
+                length = end
+                var found = false
+                while i < normal && !found {
+                    h = (h << 1 & .max) &+ gear[Int(data[start + i])]
+                    i += 1
+                    if h & maskS == 0 { length = i; found = true }
+                }
+                while i < end && !found {
+                    h = (h << 1 & .max) &+ gear[Int(data[start + i])]
+                    i += 1
+                    if h & maskL == 0 { length = i; found = true }
+                }
+            }
+            cuts.append(length)
+            start += length
+        }
+        return cuts
+    }
+
+    @Test func matchesTheModelOnRandomData() {
+        var generator = SeededGenerator.fromEnvironment("chunker.matchesTheModelOnRandomData")
+        let keys = RepositoryKeys.generate()
+        // Small parameters so that many boundaries of every kind occur in a few MiB.
+        let parameters = Chunker.Parameters(minimum: 2048, average: 8192, maximum: 32768)
+        let chunker = Chunker(gear: keys.gear, parameters: parameters)
+        for round in 0..<6 {
+            let data = randomBytes(Int.random(in: 0...(1 << 20), using: &generator), using: &generator)
+            let lengths = chunker.lengths(data)
+            #expect(lengths == Self.model(data, gear: keys.gear.values, p: parameters), "round \(round)")
+            #expect(lengths.reduce(0, +) == data.count)
+            #expect(lengths.dropLast().allSatisfy { $0 >= parameters.minimum && $0 <= parameters.maximum })
+            // Normalized chunking keeps the mean near the average.
+            if lengths.count > 40 {
+                let mean = Double(data.count) / Double(lengths.count)
+                #expect(mean > 0.5 * Double(parameters.average) && mean < 2.0 * Double(parameters.average), "mean \(mean)")
+            }
+        }
+    }
+
+    @Test func version2ParametersOnRandomData() {
+        var generator = SeededGenerator.fromEnvironment("chunker.version2ParametersOnRandomData")
+        let keys = RepositoryKeys.generate()
+        let chunker = Chunker(gear: keys.gear)
+        let data = randomBytes(12 << 20, using: &generator)
+        let lengths = chunker.lengths(data)
+        #expect(lengths == Self.model(data, gear: keys.gear.values, p: .version2))
+        #expect(lengths.dropLast().allSatisfy { $0 >= 256 << 10 && $0 <= 4 << 20 })
+    }
+
+    @Test func hardCases() {
+        let chunker = Chunker(gear: RepositoryKeys.generate().gear)
+        let p = Chunker.Parameters.version2
+        #expect(chunker.lengths([]) == [])
+        #expect(chunker.lengths([42]) == [1])
+        #expect(chunker.lengths([UInt8](repeating: 1, count: p.minimum)) == [p.minimum])
+        // One repeated byte never matches a mask (h settles on a constant): cut at the maximum.
+        let same = [UInt8](repeating: 0xAB, count: 2 * p.maximum + 5)
+        let lengths = chunker.lengths(same)
+        #expect(lengths.reduce(0, +) == same.count)
+        #expect(lengths == Self.model(same, gear: chunker.gear, p: p))
+        #expect(chunker.lengths([UInt8](repeating: 0, count: p.maximum)).reduce(0, +) == p.maximum)
+    }
+
+    @Test func anInsertMovesOnlyNearbyBoundaries() {
+        var generator = SeededGenerator.fromEnvironment("chunker.anInsertMovesOnlyNearbyBoundaries")
+        let chunker = Chunker(gear: RepositoryKeys.generate().gear, parameters: Chunker.Parameters(minimum: 2048, average: 8192, maximum: 32768))
+        let data = randomBytes(1 << 20, using: &generator)
+        var edited = data
+        edited.insert(contentsOf: [1, 2, 3, 4, 5], at: data.count / 2)
+        func chunks(_ bytes: [UInt8]) -> Set<[UInt8]> {
+            var out = Set<[UInt8]>(), start = 0
+            for length in chunker.lengths(bytes) { out.insert(Array(bytes[start..<(start + length)])); start += length }
+            return out
+        }
+        let before = chunks(data), after = chunks(edited)
+        // At most a few chunks around the insert differ.
+        #expect(after.subtracting(before).count <= 3)
+        #expect(before.count - before.intersection(after).count <= 3)
+    }
+
+    @Test func theGearTableIsSecret() {
+        let a = RepositoryKeys.generate().gear.values, b = RepositoryKeys.generate().gear.values
+        #expect(a != b)
+        #expect(Set(a).count == 256)
+    }
+}
