@@ -93,19 +93,24 @@ final class InputFile {
 
     deinit { close(descriptor) }
 
-    /// Fills `buffer[from...]` as far as the file goes; returns the bytes read (0 at the end).
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(RepositoryError) -> Int {
-        guard let base = buffer.baseAddress else { return 0 }
-        var total = 0
-        while total < buffer.count {
-            let n = systemRead(descriptor, base + total, buffer.count - total)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, operation: "reading", errno: errno)
+    /// Fills `buffer[start...]` as far as the file goes; returns the bytes read (fewer only at
+    /// the end of the file).
+    func fill(_ buffer: inout [UInt8], from start: Int) throws(RepositoryError) -> Int {
+        let (total, failure) = buffer.withUnsafeMutableBytes { raw -> (Int, Int32) in
+            guard let base = raw.baseAddress else { return (0, 0) }
+            var total = start
+            while total < raw.count {
+                let n = systemRead(descriptor, base + total, raw.count - total)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return (total - start, errno)
+                }
+                if n == 0 { break }
+                total += n
             }
-            if n == 0 { break }
-            total += n
+            return (total - start, 0)
         }
+        if failure != 0 { throw .io(path: path, operation: "reading", errno: failure) }
         return total
     }
 }

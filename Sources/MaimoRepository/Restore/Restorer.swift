@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+extension Repository {
+    public struct RestoreReport: Sendable {
+        public var files = 0, directories = 0, symlinks = 0
+        public var bytes: UInt64 = 0
+        /// Items read from the blob store (a chunk used twice is read twice).
+        public var itemsRead = 0
+        /// Paths that could not be restored, with why; nothing unverified was written there.
+        public var failures: [(path: String, error: RepositoryError)] = []
+        public var seconds = 0.0
+    }
+
+    /// Restores `entry` (from ``find(_:)`` or ``entry(_:in:)``) to `target`: files, directories,
+    /// symlinks and empty directories as they were stored, with mode and mtime (owner and group
+    /// when running as root). Files are written to a temporary name beside the target, checked
+    /// chunk by chunk (Bao against the pack root, the item's tag, the chunk ID), synced, then
+    /// renamed: a target path never holds unverified or half-written bytes.
+    public func restore(_ entry: Tree.Entry, to target: String, workers: Int = 4) throws(RepositoryError) -> RestoreReport {
+        let started = Date()
+        var plan = RestorePlan()
+        try plan.add(entry, at: URL(fileURLWithPath: target).standardizedFileURL.path, repository: self)
+        let files = plan.files
+        let counter = WorkCounter(count: files.count)
+        let results = Locked(RestoreReport())
+        WorkerPool.run(width: min(max(1, workers), max(1, files.count))) { [self] _ in
+            while let i = counter.take() {
+                let (path, file) = files[i]
+                do throws(RepositoryError) {
+                    let (bytes, items) = try restoreFile(file, to: path)
+                    results.withLock { $0.files += 1; $0.bytes += bytes; $0.itemsRead += items }
+                } catch {
+                    results.withLock { $0.failures.append((path, error)) }
+                }
+            }
+        }
+        var report = results.current
+        // Directories last, deepest first, so that writing their contents does not change their times.
+        for (path, directory) in plan.directories.reversed() {
+            Self.applyMetadata(directory, to: path, followLinks: true)
+            report.directories += 1
+        }
+        report.symlinks = plan.symlinks
+        report.failures += plan.failures
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Writes one file through a temporary name; returns its bytes and the items read.
+    func restoreFile(_ entry: Tree.Entry, to path: String) throws(RepositoryError) -> (UInt64, Int) {
+        guard case let .file(size, chunks) = entry.content else { return (0, 0) }
+        let temporary = Self.temporaryName(for: path)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .io(path: temporary, operation: "creating", errno: errno) }
+        var done = false
+        defer {
+            close(descriptor)
+            if !done { unlink(temporary) }
+        }
+        var written: UInt64 = 0
+        for id in chunks {
+            let plaintext = try item(id)
+            try Self.writeAll(descriptor, plaintext, path: temporary)
+            written += UInt64(plaintext.count)
+        }
+        guard written == size else { throw .integrity("\(path): \(written) bytes restored, the snapshot says \(size)") }
+        guard fsync(descriptor) == 0 else { throw .io(path: temporary, operation: "syncing", errno: errno) }
+        Self.applyMetadata(entry, descriptor: descriptor)
+        guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "renaming the restored file to", errno: errno) }
+        done = true
+        return (written, chunks.count)
+    }
+
+    static func temporaryName(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let random = (0..<6).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".maimo-" + random
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(RepositoryError) {
+        let failure = bytes.withUnsafeBytes { raw -> Int32 in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return 0
+        }
+        if failure != 0 { throw .io(path: path, operation: "writing", errno: failure) }
+    }
+
+    static var isRoot: Bool { geteuid() == 0 }
+
+    static func timespecs(_ entry: Tree.Entry) -> [timespec] {
+        let time = timespec(tv_sec: Int(entry.mtime / 1_000_000_000), tv_nsec: Int(entry.mtime % 1_000_000_000))
+        return [time, time]
+    }
+
+    static func applyMetadata(_ entry: Tree.Entry, descriptor: Int32) {
+        if isRoot { _ = fchown(descriptor, entry.uid, entry.gid) }
+        _ = fchmod(descriptor, mode_t(entry.mode))
+        _ = timespecs(entry).withUnsafeBufferPointer { futimens(descriptor, $0.baseAddress) }
+    }
+
+    static func applyMetadata(_ entry: Tree.Entry, to path: String, followLinks: Bool) {
+        let flags = followLinks ? 0 : AT_SYMLINK_NOFOLLOW
+        if isRoot { _ = followLinks ? chown(path, entry.uid, entry.gid) : lchown(path, entry.uid, entry.gid) }
+        if followLinks { _ = chmod(path, mode_t(entry.mode)) }
+        _ = timespecs(entry).withUnsafeBufferPointer { utimensat(AT_FDCWD, path, $0.baseAddress, flags) }
+    }
+}
+
+/// What a restore will write: directories are made and symlinks placed while planning; files
+/// are queued for the workers.
+struct RestorePlan {
+    var files: [(String, Tree.Entry)] = []
+    var directories: [(String, Tree.Entry)] = []
+    var symlinks = 0
+    var failures: [(path: String, error: RepositoryError)] = []
+
+    mutating func add(_ entry: Tree.Entry, at path: String, repository: Repository) throws(RepositoryError) {
+        switch entry.content {
+        case .file:
+            files.append((path, entry))
+        case let .symlink(target):
+            let temporary = Repository.temporaryName(for: path)
+            let made = target.withUnsafeBufferPointer { raw in
+                raw.withMemoryRebound(to: CChar.self) { chars in
+                    var terminated = Array(chars)
+                    terminated.append(0)
+                    return symlink(terminated, temporary)
+                }
+            }
+            guard made == 0 else {
+                failures.append((path, .io(path: temporary, operation: "creating the symlink", errno: errno)))
+                return
+            }
+            guard rename(temporary, path) == 0 else {
+                failures.append((path, .io(path: path, operation: "renaming the symlink to", errno: errno)))
+                unlink(temporary)
+                return
+            }
+            Repository.applyMetadata(entry, to: path, followLinks: false)
+            symlinks += 1
+        case let .directory(id):
+            var status = stat()
+            if lstat(path, &status) == 0 {
+                guard status.st_mode & S_IFMT == S_IFDIR else { throw .usage("\(path) exists and is not a directory") }
+            } else {
+                guard mkdir(path, 0o700) == 0 else { throw .io(path: path, operation: "creating the directory", errno: errno) }
+            }
+            // Writable while it is filled; its own mode is applied at the end.
+            _ = chmod(path, 0o700)
+            directories.append((path, entry))
+            let tree = try repository.tree(id)
+            for child in tree.entries {
+                try add(child, at: FileSystem.join(path, child.name), repository: repository)
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import MaimoBao
+import MaimoBlake3
+
+/// Where a repository's blobs live: a provider, reached through the engine's sessions, or memory
+/// (tests, tools). Implementations are thread-safe: the store and the restore call them from
+/// several workers at once. Nothing a blob store returns is trusted: ``BlobReader`` verifies
+/// every slice against the root it asked for.
+public protocol BlobStore: AnyObject, Sendable {
+    /// Stores a blob's Bao combined encoding under its root; returns once the store holds it
+    /// durably (a provider verifies it first).
+    func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError)
+    /// The Bao slice of `count` content bytes from `start` (at most ``maximumSlice``), unverified.
+    func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8]
+    /// Every blob held for this client: its root and content length (as the store claims).
+    func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)]
+    /// Deletes a blob (deleting one that is absent is not an error).
+    func delete(root: Blake3.Digest) throws(RepositoryError)
+}
+
+extension BlobStore {
+    /// The longest slice one request asks for (the wire protocol's limit).
+    public static var maximumSlice: UInt64 { 1 << 20 }
+}
+
+/// Blobs in memory, keyed by root: for tests and for tools that build a repository in RAM.
+/// Counts the bytes put, so tests can measure deduplication.
+public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
+    private let state = Locked<[Blake3.Digest: [UInt8]]>([:])
+    private let received = Locked<UInt64>(0)
+
+    public init() {}
+
+    public func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) {
+        // Verify as a provider would: the encoding must decode against its root.
+        guard (try? Bao.decode(encoding, hash: root)) != nil else { throw .store("the encoding does not match its root") }
+        received.withLock { $0 += UInt64(encoding.count) }
+        state.withLock { $0[root] = encoding }
+    }
+
+    public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
+        guard let encoding = state.withLock({ $0[root] }) else { throw .store("no blob \(root)") }
+        do { return try Bao.slice(encoding: encoding, start: start, count: count) } catch { throw .store("slicing \(root): \(error)") }
+    }
+
+    public func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] {
+        state.withLock { blobs in
+            blobs.map { ($0.key, $0.value.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }) }
+                .sorted { $0.0.bytes.lexicographicallyPrecedes($1.0.bytes) }
+        }
+    }
+
+    public func delete(root: Blake3.Digest) throws(RepositoryError) {
+        _ = state.withLock { $0.removeValue(forKey: root) }
+    }
+
+    /// Bytes of encodings received so far.
+    public var bytesReceived: UInt64 { received.current }
+    /// Bytes held now.
+    public var bytesHeld: UInt64 { state.withLock { $0.values.reduce(0) { $0 + UInt64($1.count) } } }
+    public var count: Int { state.withLock { $0.count } }
+
+    /// Test hooks: the raw encodings, to damage, swap or drop.
+    public func encoding(_ root: Blake3.Digest) -> [UInt8]? { state.withLock { $0[root] } }
+    public func replace(_ root: Blake3.Digest, with encoding: [UInt8]?) { state.withLock { $0[root] = encoding } }
+}

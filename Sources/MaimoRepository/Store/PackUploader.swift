@@ -1,0 +1,100 @@
+import Foundation
+import MaimoBao
+import MaimoBlake3
+
+/// Finishes packs (header, padding, Bao encoding) and uploads them on their own threads while
+/// the workers fill the next ones. The queue is bounded, so a slow provider holds the workers
+/// back instead of filling memory: at most `width + capacity` packs exist at once.
+final class PackUploader: @unchecked Sendable {
+    private let keys: RepositoryKeys
+    private let store: any BlobStore
+    private let index: any RepositoryIndex
+    private let condition = NSCondition()
+    private var queue: [BlobBuilder] = []
+    private var closed = false
+    private let capacity: Int
+    private var threads = 0
+    private(set) var failure: RepositoryError?
+    /// Every blob this run uploaded, with its header entries.
+    private(set) var uploaded: [PackRecord] = []
+    private(set) var bytesSent: UInt64 = 0
+    private let sent: @Sendable (UInt64) -> Void
+
+    init(keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex, width: Int, capacity: Int,
+         sent: @escaping @Sendable (UInt64) -> Void) {
+        self.keys = keys
+        self.store = store
+        self.index = index
+        self.capacity = max(1, capacity)
+        self.sent = sent
+        threads = max(1, width)
+        for _ in 0..<threads {
+            let thread = Thread { [self] in run() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// Queues a pack (waits while the queue is full). Throws the first upload failure, so the
+    /// workers stop early.
+    func submit(_ pack: BlobBuilder) throws(RepositoryError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= capacity && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        queue.append(pack)
+        condition.broadcast()
+    }
+
+    /// Waits for every queued pack; returns the packs uploaded, or throws the first failure.
+    func finish() throws(RepositoryError) -> [PackRecord] {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while threads > 0 { condition.wait() }
+        let result = failure
+        condition.unlock()
+        if let result { throw result }
+        return uploaded
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed && failure == nil { condition.wait() }
+            if queue.isEmpty || failure != nil {
+                threads -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let pack = queue.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            do {
+                let record = try Self.upload(pack, keys: keys, store: store, index: index)
+                condition.lock()
+                uploaded.append(record)
+                bytesSent += record.length
+                condition.unlock()
+                sent(record.length)
+            } catch {
+                condition.lock()
+                if failure == nil { failure = error }
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+    }
+
+    /// Seals, encodes and uploads one blob, then records it in the index.
+    static func upload(_ builder: BlobBuilder, keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex) throws(RepositoryError) -> PackRecord {
+        let created = UInt64(Date().timeIntervalSince1970 * 1000)
+        let (bytes, header) = try builder.finish(keys: keys, created: created)
+        let (encoding, root) = Bao.encode(bytes)
+        try store.put(root: root, encoding: encoding)
+        let record = PackRecord(root: root, length: UInt64(bytes.count), entries: header.entries)
+        try index.add(blob: BlobRecord(root: root, length: record.length, kind: builder.kind), entries: header.entries)
+        return record
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import MaimoZstd
+
+extension Repository {
+    public struct StoreOptions: Sendable {
+        /// Packs are closed once they reach this many bytes (16 MiB by default).
+        public var packSize = 16 << 20
+        public var level = 3
+        public var dictionary: ZstdDictionary?
+        public var pad = true
+        /// Threads reading, chunking, compressing and sealing files.
+        public var workers = ProcessInfo.processInfo.activeProcessorCount
+        /// Packs uploaded at once.
+        public var uploads = 2
+        public var chunker = Chunker.Parameters.version2
+        public var host = ProcessInfo.processInfo.hostName
+        public init() {}
+    }
+
+    /// What a store run did.
+    public struct StoreReport: Sendable {
+        public var snapshot: SnapshotRecord
+        init(snapshot: SnapshotRecord) { self.snapshot = snapshot }
+        public var files = 0, directories = 0, symlinks = 0
+        /// Files taken from the parent snapshot without reading them.
+        public var unchangedFiles = 0
+        /// Sockets, FIFOs and devices (not stored).
+        public var skipped: [String] = []
+        /// Plaintext bytes read and chunked.
+        public var bytesRead: UInt64 = 0
+        /// Items sealed and uploaded by this run: data chunks and trees.
+        public var newChunks = 0
+        public var newTrees = 0
+        /// Chunks found already stored (in the repository or earlier in this run).
+        public var duplicateItems = 0
+        /// Blob bytes uploaded (packs, index and snapshot; Bao trees not counted).
+        public var bytesUploaded: UInt64 = 0
+        public var blobsUploaded = 0
+        public var seconds = 0.0
+    }
+
+    public struct StoreProgress: Sendable {
+        public var filesDone = 0, filesTotal = 0
+        public var bytesDone: UInt64 = 0, bytesTotal: UInt64 = 0
+        public var bytesSent: UInt64 = 0
+    }
+
+    /// Stores files and trees as one new snapshot: unchanged files (against the newest snapshot)
+    /// are not read again, chunks the repository holds are not uploaded again. Packs, then the
+    /// index blob, then the snapshot blob are uploaded; the snapshot is the commit point.
+    public func store(_ paths: [String], options: StoreOptions = StoreOptions(),
+                      progress: @escaping @Sendable (StoreProgress) -> Void = { _ in }) throws(RepositoryError) -> StoreReport {
+        let started = Date()
+        guard !paths.isEmpty else { throw .usage("nothing to store") }
+        let absolute = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let parent = try snapshots().last
+        var planner = StorePlanner(
+            loadTree: { [self] (id) throws(RepositoryError) -> Tree? in try? tree(id) },
+            isIndexed: { [self] (id) throws(RepositoryError) -> Bool in try index.location(of: id) != nil })
+        let root = try planner.plan(absolute, parentRoot: try parent.map { (record) throws(RepositoryError) in try tree(record.snapshot.root) })
+        let work = planner.work
+        let state = Locked(StoreProgress(filesTotal: work.count, bytesTotal: work.reduce(0) { $0 + $1.info.size }))
+        progress(state.current)
+        let uploader = PackUploader(keys: keys, store: store, index: index, width: options.uploads, capacity: options.uploads,
+                                    sent: { bytes in progress(state.withLock { $0.bytesSent += bytes; return $0 }) })
+        let chunking = ChunkingWorkers(repository: self, options: options, work: work, uploader: uploader, progress: state, report: progress)
+        chunking.run()
+        if let failure = chunking.failure {
+            _ = try? uploader.finish()
+            throw failure
+        }
+        // Trees, bottom up, into packs of their own.
+        var trees = TreeWriter(repository: self, options: options, uploader: uploader, claims: chunking.claims)
+        let rootID: ItemID
+        do {
+            rootID = try trees.write(root, chunks: chunking.results.current)
+            try trees.flush()
+        } catch {
+            _ = try? uploader.finish()
+            throw error
+        }
+        let packs = try uploader.finish()
+        // The index blob, then the snapshot blob: the commit point.
+        let indexBlob = try writeSingle(PackIndex(packs: packs).encode(), type: .index, kind: .index, pad: options.pad)
+        let snapshot = Snapshot(time: Self.now(), root: rootID, chunker: options.chunker, files: UInt64(trees.files),
+                                directories: UInt64(trees.directories), symlinks: UInt64(trees.symlinks),
+                                bytes: chunking.bytesRead + planner.reusedBytes, host: options.host, paths: absolute)
+        let snapshotBlob = try writeSingle(snapshot.encode(), type: .snapshot, kind: .snapshot, pad: options.pad)
+        let record = SnapshotRecord(blob: snapshotBlob.root, blobLength: snapshotBlob.length, snapshot: snapshot)
+        try index.add(snapshot: record)
+        var report = StoreReport(snapshot: record)
+        report.files = trees.files
+        report.directories = trees.directories
+        report.symlinks = trees.symlinks
+        report.unchangedFiles = planner.reusedFiles
+        report.skipped = planner.skipped
+        report.bytesRead = chunking.bytesRead
+        report.newTrees = trees.newTrees
+        report.newChunks = chunking.claims.current.count - trees.newTrees
+        report.duplicateItems = chunking.duplicates.current
+        report.blobsUploaded = packs.count + 2
+        report.bytesUploaded = packs.reduce(0) { $0 + $1.length } + indexBlob.length + snapshotBlob.length
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Uploads a blob holding one item (an index or a snapshot).
+    func writeSingle(_ plaintext: [UInt8], type: ItemType, kind: BlobKind, pad: Bool) throws(RepositoryError) -> PackRecord {
+        let sealed = try ItemSealer.seal(plaintext, id: keys.itemID(plaintext), type: type, keys: keys, compressor: ZstdCompressor())
+        var builder = BlobBuilder(kind: kind, pad: pad)
+        builder.append(sealed.bytes, entry: sealed.entry)
+        return try PackUploader.upload(builder, keys: keys, store: store, index: index)
+    }
+}
+
