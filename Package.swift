@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "MaimoRepository", dependencies: ["MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd"]),
         // The engine: client, provider, pipeline, catalogue, wire protocol (Docs/Engine.md).
         .target(name: "Maimo", dependencies: [
-            "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor",
+            "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor", "MaimoRepository",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MaimoTests", dependencies: [
-            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoTor", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoTor", "MaimoRepository", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MaimoRepositoryTests", dependencies: ["MaimoRepository", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTestSupport"]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),

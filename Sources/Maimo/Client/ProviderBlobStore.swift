@@ -1,0 +1,121 @@
+import Crypto
+import Foundation
+import MaimoBao
+import MaimoBlake3
+import MaimoRepository
+
+extension NodeIdentity {
+    /// The client identity a repository's root secret derives (Docs/Repository.md §1): the same
+    /// node ID, hence the same blobs at every provider, after `init --recover`.
+    public init(repositoryKeys keys: RepositoryKeys) {
+        // derive_key gives 32 bytes: always an Ed25519 seed.
+        self.init(signingKey: try! Curve25519.Signing.PrivateKey(rawRepresentation: keys.identitySeed))
+    }
+}
+
+/// A repository's blob store at one provider, over the wire protocol: sessions are opened on
+/// demand and pooled, so that the store's and the restore's workers each use their own; a
+/// broken connection is retried (an upload resumes from what the provider staged).
+public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
+    public let address: PeerAddress
+    public let provider: [UInt8]
+    let identity: NodeIdentity
+    let tor: TorConfiguration?
+    public var timeout: Double = 60
+    public var attempts = 3
+    private let pool = NSLock()
+    private var idle: [ProviderClient] = []
+    private let counters = NSLock()
+    private var sent: UInt64 = 0
+
+    public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil) {
+        self.address = address
+        self.provider = provider
+        self.identity = identity
+        self.tor = tor
+    }
+
+    deinit { close() }
+
+    /// Closes the idle sessions.
+    public func close() {
+        pool.lock()
+        let sessions = idle
+        idle = []
+        pool.unlock()
+        for session in sessions { session.close() }
+    }
+
+    /// Encoding bytes uploaded so far through this store.
+    public var bytesSent: UInt64 {
+        counters.lock()
+        defer { counters.unlock() }
+        return sent
+    }
+
+    func withSession<T>(_ what: String, _ body: (ProviderClient) throws(MaimoError) -> T) throws(RepositoryError) -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            var session: ProviderClient?
+            pool.lock()
+            session = idle.popLast()
+            pool.unlock()
+            do throws(MaimoError) {
+                if session == nil {
+                    session = try ProviderClient(address: address, provider: provider, identity: identity, tor: tor, timeout: timeout)
+                }
+                guard let session else { throw MaimoError.io("no session") }
+                let result = try body(session)
+                pool.lock()
+                if idle.count < 16 { idle.append(session) } else { session.close() }
+                pool.unlock()
+                return result
+            } catch {
+                session?.close()
+                var retry = false
+                if case .io = error { retry = true }
+                if case .refused(.busy, _) = error { retry = true }
+                guard retry, attempt < attempts else { throw .store("\(what) at \(address): \(error)") }
+                usleep(UInt32(min(2_000_000, 100_000 << attempt)))
+            }
+        }
+    }
+
+    public func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) {
+        try withSession("uploading a blob") { (session) throws(MaimoError) in try session.put(root: root, encoding: encoding) }
+        counters.lock()
+        sent += UInt64(encoding.count)
+        counters.unlock()
+    }
+
+    public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
+        try withSession("reading a blob") { (session) throws(MaimoError) in try session.slice(root: root, start: start, count: count) }
+    }
+
+    public func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] {
+        var all: [(root: Blake3.Digest, length: UInt64)] = []
+        var after: Blake3.Digest?
+        while true {
+            let page = try withSession("listing blobs") { (session) throws(MaimoError) in try session.list(after: after, limit: 4096) }
+            all += page.map { ($0.root, Self.contentLength(encodedSize: $0.length)) }
+            guard page.count == 4096, let last = page.last else { return all }
+            after = last.root
+        }
+    }
+
+    public func delete(root: Blake3.Digest) throws(RepositoryError) {
+        _ = try withSession("deleting a blob") { (session) throws(MaimoError) in try session.delete(root: root) }
+    }
+
+    /// The content length whose combined encoding has `encodedSize` bytes (the largest one not
+    /// above it, for a size no encoding has: the reads that follow fail verification then).
+    static func contentLength(encodedSize: UInt64) -> UInt64 {
+        var low: UInt64 = 0, high = encodedSize
+        while low < high {
+            let mid = low + (high - low + 1) / 2
+            if Bao.encodedSize(contentLength: mid) <= encodedSize { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+}
