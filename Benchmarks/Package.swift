@@ -9,6 +9,7 @@
 //   swift run -c release --package-path Benchmarks index-compare      # MaimoIndex against SQLite (GRDB)
 //   swift run -c release --package-path Benchmarks zstd-compare       # MaimoZstd against the zstd CLI
 //   swift run -c release --package-path Benchmarks engine-compare     # store/retrieve against restic
+//   swift run -c release --package-path Benchmarks repository-compare # repository v2 on a system tree against restic
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -82,6 +83,15 @@ let package = Package(
             dependencies: [
                 "CompareSupport",
                 .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoBlake3", package: "Maimo"),
+            ]
+        ),
+        .executableTarget(
+            name: "repository-compare",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoRepository", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
             ]
         ),
