@@ -26,3 +26,17 @@ public func timeCommand(_ executable: String, _ arguments: [String], runs: Int) 
         waitpid(pid, &status, 0)
     }
 }
+
+/// Runs a command to completion with its output discarded; its exit status.
+@discardableResult
+public func shell(_ executable: String, _ args: [String], environment: [String: String] = [:]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = args
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}

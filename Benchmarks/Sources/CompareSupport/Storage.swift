@@ -32,3 +32,15 @@ public func perSecond(_ count: Int, _ seconds: Double) -> String { String(format
 
 /// How many times faster `ours` is than `theirs` (times in seconds).
 public func speedup(_ theirs: Double, _ ours: Double) -> String { String(format: "%6.2f×", theirs / ours) }
+
+/// The bytes of the regular files under `path`.
+public func directoryBytes(_ path: String) -> UInt64 {
+    var total: UInt64 = 0
+    if let walker = FileManager.default.enumerator(atPath: path) {
+        while let name = walker.nextObject() as? String {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
+               attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? UInt64 { total += size }
+        }
+    }
+    return total
+}

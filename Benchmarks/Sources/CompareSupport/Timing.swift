@@ -17,3 +17,11 @@ public func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
     }
     return fastest
 }
+
+/// Seconds that `body` took, once.
+public func timed(_ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try body()
+    return seconds(clock.now - start)
+}

@@ -54,36 +54,6 @@ func check(_ hashes: [String: Blake3.Digest], under original: String, at restore
     }
 }
 
-func directoryBytes(_ path: String) -> UInt64 {
-    var total: UInt64 = 0
-    if let walker = FileManager.default.enumerator(atPath: path) {
-        while let name = walker.nextObject() as? String {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? UInt64 { total += size }
-        }
-    }
-    return total
-}
-
-func timed(_ body: () throws -> Void) rethrows -> Double {
-    let clock = ContinuousClock()
-    let start = clock.now
-    try body()
-    return seconds(clock.now - start)
-}
-
-@discardableResult
-func shell(_ executable: String, _ args: [String], environment: [String: String] = [:]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = args
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
-}
-
 // MARK: Maimo
 
 final class MaimoSetup {

@@ -29,37 +29,6 @@ let tree = root + "/tree"
 try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
 for source in sources { _ = try shell("/bin/cp", ["-a", source, tree + "/"]) }
 
-@discardableResult
-func shell(_ executable: String, _ args: [String], environment: [String: String] = [:]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = args
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
-}
-
-func timed(_ body: () throws -> Void) rethrows -> Double {
-    let clock = ContinuousClock()
-    let start = clock.now
-    try body()
-    return seconds(clock.now - start)
-}
-
-func directoryBytes(_ path: String) -> UInt64 {
-    var total: UInt64 = 0
-    if let walker = FileManager.default.enumerator(atPath: path) {
-        while let name = walker.nextObject() as? String {
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
-               attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? UInt64 { total += size }
-        }
-    }
-    return total
-}
-
 /// Every regular file and symlink under `path`: relative path → BLAKE3 of the contents or the target.
 func fingerprint(_ path: String) -> [String: Blake3.Digest] {
     var result: [String: Blake3.Digest] = [:]

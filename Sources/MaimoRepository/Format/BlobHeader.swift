@@ -48,13 +48,7 @@ public struct BlobHeader: Sendable, Equatable {
         let created = try reader.u64()
         var entries: [ItemEntry] = []
         entries.reserveCapacity(count)
-        for _ in 0..<count {
-            let entry = try ItemEntry.decode(from: &reader)
-            guard entry.offset <= bodyLength, UInt64(entry.storedLength) <= bodyLength - entry.offset else {
-                throw reader.fail("item \(entry.id.short) lies outside the body")
-            }
-            entries.append(entry)
-        }
+        for _ in 0..<count { entries.append(try ItemEntry.decode(from: &reader, within: bodyLength)) }
         try reader.end()
         return BlobHeader(kind: kind, bodyLength: bodyLength, created: created, entries: entries)
     }

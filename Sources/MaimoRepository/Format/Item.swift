@@ -32,6 +32,15 @@ public struct ItemEntry: Sendable, Equatable, Hashable {
         writer.u32(plaintextLength)
     }
 
+    /// The next entry, which must lie within the first `limit` bytes of its blob.
+    static func decode(from reader: inout ByteReader, within limit: UInt64) throws(RepositoryError) -> ItemEntry {
+        let entry = try decode(from: &reader)
+        guard entry.offset <= limit, UInt64(entry.storedLength) <= limit - entry.offset else {
+            throw reader.fail("item \(entry.id.short) lies outside its blob")
+        }
+        return entry
+    }
+
     static func decode(from reader: inout ByteReader) throws(RepositoryError) -> ItemEntry {
         let rawType = try reader.u8()
         guard let type = ItemType(rawValue: rawType) else { throw reader.fail("unknown item type \(rawType)") }
