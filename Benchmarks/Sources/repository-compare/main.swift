@@ -88,9 +88,6 @@ if let restic = which("restic") {
         f.store = try timed { try shell(restic, ["backup", "--repo", repository, tree], environment: environment) }
         f.size = directoryBytes(repository)
         f.again = try timed { try shell(restic, ["backup", "--repo", repository, tree], environment: environment) }
-        f.restore = try timed { try shell(restic, ["restore", "latest", "--repo", repository, "--target", target], environment: environment) }
-        if fingerprint(target + tree) != original { print("restic's restore differs from the tree") }
-        try? FileManager.default.removeItem(atPath: target)
         resticFigures = f
     }
 }
@@ -114,8 +111,30 @@ m.again = try timed { _ = try repository.store([tree]) }
 let target = root + "/maimo-restore"
 guard let (_, entry) = try repository.find(tree) else { throw RepositoryError.usage("the tree is not in the repository") }
 var restored: Repository.RestoreReport?
-m.restore = try timed { restored = try repository.restore(entry, to: target, workers: 4) }
-let same = fingerprint(target) == original
+var same = true
+// Restores are file-system bound and ext4 slows down as deleted inodes pile up: restic and Maimo
+// alternate, three rounds each, the best of each counted.
+m.restore = .infinity
+for _ in 0..<3 {
+    if var f = resticFigures, let restic = which("restic") {
+        let environment = ["RESTIC_PASSWORD": "benchmark", "RESTIC_CACHE_DIR": root + "/restic-cache"]
+        let resticTarget = root + "/restic-restore"
+        let time = try timed { try shell(restic, ["restore", "latest", "--repo", root + "/restic", "--target", resticTarget], environment: environment) }
+        if fingerprint(resticTarget + tree) != original { print("restic's restore differs from the tree") }
+        try? FileManager.default.removeItem(atPath: resticTarget)
+        f.restore = f.restore == 0 ? time : min(f.restore, time)
+        resticFigures = f
+    }
+    m.restore = min(m.restore, try timed { restored = try repository.restore(entry, to: target, workers: 4) })
+    same = same && fingerprint(target) == original
+    try? FileManager.default.removeItem(atPath: target)
+}
+
+// The same restore from blobs in memory: what the file system costs without the wire.
+let memory = Repository(keys: keys, store: MemoryBlobStore(), index: MemoryRepositoryIndex())
+_ = try memory.store([tree])
+guard let (_, memoryEntry) = try memory.find(tree) else { throw RepositoryError.usage("the tree is not in memory") }
+let memoryRestore = try timed { _ = try memory.restore(memoryEntry, to: target, workers: 4) }
 try? FileManager.default.removeItem(atPath: target)
 
 // MARK: Incremental, both
@@ -152,4 +171,5 @@ if let report {
     print("")
     print("store: \(report.files) files, \(report.directories) directories, \(report.symlinks) symlinks, \(report.newChunks) chunks and \(report.newTrees) trees in \(report.blobsUploaded) blobs, \(report.duplicateItems) duplicate chunks")
 }
+print(String(format: "restore from blobs in memory (no wire): %.2f s", memoryRestore))
 print("restore: \(restored?.files ?? 0) files, \(restored?.symlinks ?? 0) symlinks, \(restored?.failures.count ?? 0) failures; identical to the tree: \(same)")
