@@ -58,6 +58,7 @@ let package = Package(
                 "MaimoIndex",
                 "MaimoZstd",
                 "MaimoTor",
+                "MaimoRepository",
                 "Maimo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

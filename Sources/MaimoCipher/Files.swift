@@ -68,23 +68,34 @@ public enum KeyFile {
 
     /// Writes a new random key to `path` with mode 0600; refuses to replace an existing file.
     public static func generate(at path: String) throws(SegmentedError) {
+        try write(CipherKey(), to: path)
+    }
+
+    /// Writes `key` to a new file at `path` with mode 0600; refuses to replace an existing file.
+    public static func write(_ key: CipherKey, to path: String) throws(SegmentedError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw errno == EEXIST ? .io("\(path) exists; refusing to overwrite a key") : .io("\(path): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         var bytes = magic + [1, 0, 0, 0]
-        CipherKey().withUnsafeBytes { bytes += $0 }
+        key.withUnsafeBytes { bytes += $0 }
         defer { bytes.zeroize() }
         try SegmentedCiphertext.writeAll(descriptor, bytes)
         guard fsync(descriptor) == 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
     }
 
-    /// Reads the key at `path`.
+    /// Reads the key at `path`, refusing a file that its group or others may read or write (as
+    /// ssh refuses such private keys).
     public static func load(from path: String) throws(SegmentedError) -> CipherKey {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+        guard status.st_mode & 0o077 == 0 else {
+            throw .io("\(path) is accessible to its group or others (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 on it")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64)
         defer {

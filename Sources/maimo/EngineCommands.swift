@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Maimo
+import MaimoRepository
 import MaimoTor
 import MaimoZstd
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 
 /// Options every engine command takes.
 struct HomeOptions: ParsableArguments {
-    @Option(help: "The Maimo home (identity, master key, catalogue); default $MAIMO_HOME or ~/.maimo.")
+    @Option(help: "The Maimo home (secret, identity, catalogue); default $MAIMO_HOME or ~/.maimo.")
     var home: String?
 
     @Option(name: .customLong("tor-socks"), help: "Tor's SOCKS port for onion peers (default $MAIMO_TOR_SOCKS or 127.0.0.1:9050).")
@@ -44,15 +45,26 @@ func humanBytes(_ bytes: UInt64) -> String {
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Create a Maimo home: identity (an onion v3 address), master key, catalogue.")
+        commandName: "init", abstract: "Create a Maimo home: a root secret (shown once as a recovery code), the identity it derives, the catalogue.")
     @OptionGroup var options: HomeOptions
+
+    @Option(name: .customLong("recover"), help: "Recreate a home from its recovery code (`-` reads it from standard input).")
+    var recoveryCode: String?
 
     func run() throws {
         try engineRun("init") {
-            let home = try MaimoHome.create(at: options.path)
+            var code = recoveryCode
+            if code == "-" { code = readLine(strippingNewline: true) ?? "" }
+            let home = try MaimoHome.create(at: options.path, recoveryCode: code)
             print("created \(home.path)")
             print("node ID: \(home.nodeID)")
-            print("keep \(home.path)/master.key safe: without it nothing stored can be decrypted")
+            if code == nil {
+                print("recovery code: \(home.keys.recoveryCode)")
+                print("write the recovery code down and keep it offline: with it, any provider's copy can be found and")
+                print("decrypted again (`maimo init --recover`); anyone who has it can read everything you store")
+            } else {
+                print("recovered the identity and keys of that recovery code")
+            }
         }
     }
 }

@@ -40,6 +40,35 @@ struct EngineCommandTests {
         return (process, port)
     }
 
+    @Test func initPrintsARecoveryCodeThatRecreatesTheHome() throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.url.path
+        let maimo = Tool.maimo
+        let created = try Tool.run(maimo, ["init", "--home", root + "/a"])
+        #expect(created.status == 0)
+        let line = try #require(created.out.split(separator: "\n").first { $0.hasPrefix("recovery code: ") })
+        let code = String(line.dropFirst("recovery code: ".count))
+        #expect(code.hasPrefix("maimo1") && code.count == 64)
+        let id = try Tool.run(maimo, ["id", "--home", root + "/a"]).out
+        // The same identity from the code alone, given as an argument or on standard input, grouped or not.
+        let recovered = try Tool.run(maimo, ["init", "--home", root + "/b", "--recover", code])
+        #expect(recovered.status == 0 && !recovered.out.contains("recovery code:"))
+        #expect(try Tool.run(maimo, ["id", "--home", root + "/b"]).out == id)
+        let grouped = stride(from: 0, to: code.count, by: 8).map { String(code.dropFirst($0).prefix(8)) }.joined(separator: " ")
+        #expect(try Tool.run(maimo, ["init", "--home", root + "/c", "--recover", "-"], stdin: Data((grouped + "\n").utf8)).status == 0)
+        #expect(try Tool.run(maimo, ["id", "--home", root + "/c"]).out == id)
+        // One mistyped character is caught, and nothing is created.
+        var typo = Array(code)
+        typo[30] = typo[30] == "q" ? "p" : "q"
+        let refused = try Tool.run(maimo, ["init", "--home", root + "/d", "--recover", String(typo)])
+        #expect(refused.status == 1 && refused.err.contains("checksum"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/d/secret.key"))
+        // A secret readable by others is refused, as ssh refuses such keys.
+        chmod(root + "/a/secret.key", 0o644)
+        let exposed = try Tool.run(maimo, ["status", "--home", root + "/a"])
+        #expect(exposed.status == 1 && exposed.err.contains("chmod 600"))
+    }
+
     @Test func workflow() throws {
         let directory = try TemporaryDirectory()
         let root = directory.url.path

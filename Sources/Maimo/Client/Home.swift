@@ -1,12 +1,18 @@
 import Foundation
 import MaimoCipher
+import MaimoRepository
 import MaimoTor
 
-/// A node's home directory (`~/.maimo` by default): `identity.key` (Ed25519, 0600),
-/// `master.key` (0600), `catalogue.db` and `tmp/` for work files.
+/// A node's home directory (`~/.maimo` by default): `secret.key` (the root secret of
+/// Docs/Repository.md §1, 0600), `identity.key` (the Ed25519 identity derived from it, 0600),
+/// `catalogue.db` and `tmp/` for work files. Every key follows from the secret, so the recovery
+/// code recreates the home (`create(at:recoveryCode:)`).
 public final class MaimoHome: @unchecked Sendable {
     public let path: String
     public let identity: NodeIdentity
+    /// Every key of the repository, derived from `secret.key`.
+    public let keys: RepositoryKeys
+    /// The version 1 engine's master key: the repository's data key.
     public let keyring: MasterKeyring
     public let catalogue: Catalogue
 
@@ -16,11 +22,18 @@ public final class MaimoHome: @unchecked Sendable {
         return NSHomeDirectory() + "/.maimo"
     }
 
-    /// Creates a new home with a fresh identity and master key; refuses to touch existing keys.
+    /// Creates a home from a fresh root secret, or from the secret a recovery code stands for
+    /// (the same identity and keys as the home that printed it); refuses to touch existing keys.
     @discardableResult
-    public static func create(at path: String) throws(MaimoError) -> MaimoHome {
+    public static func create(at path: String, recoveryCode: String? = nil) throws(MaimoError) -> MaimoHome {
+        let keys: RepositoryKeys
+        if let recoveryCode {
+            do { keys = try RepositoryKeys(recoveryCode: recoveryCode) } catch { throw .usage("\(error)") }
+        } else {
+            keys = RepositoryKeys.generate()
+        }
         let manager = FileManager.default
-        if manager.fileExists(atPath: path + "/identity.key") || manager.fileExists(atPath: path + "/master.key") {
+        if manager.fileExists(atPath: path + "/identity.key") || manager.fileExists(atPath: path + "/secret.key") {
             throw .usage("\(path) already holds a Maimo identity; refusing to overwrite its keys")
         }
         do {
@@ -29,8 +42,11 @@ public final class MaimoHome: @unchecked Sendable {
         } catch {
             throw .io("creating \(path): \(error.localizedDescription)")
         }
-        do { try OnionServiceKey().write(to: path + "/identity.key") } catch { throw .io("writing \(path)/identity.key: \(error)") }
-        do { try KeyFile.generate(at: path + "/master.key") } catch { throw .io("writing \(path)/master.key: \(error)") }
+        do { try KeyFile.write(keys.secret, to: path + "/secret.key") } catch { throw .io("writing \(path)/secret.key: \(error)") }
+        let identity = NodeIdentity(repositoryKeys: keys)
+        do { try OnionServiceKey(signingKey: identity.signingKey).write(to: path + "/identity.key") } catch {
+            throw .io("writing \(path)/identity.key: \(error)")
+        }
         return try MaimoHome(path: path)
     }
 
@@ -53,10 +69,14 @@ public final class MaimoHome: @unchecked Sendable {
         self.path = path
         identity = try Self.identity(at: path)
         do {
-            keyring = MasterKeyring(master: try KeyFile.load(from: path + "/master.key"))
+            keys = RepositoryKeys(secret: try KeyFile.load(from: path + "/secret.key"))
         } catch {
-            throw .home("reading \(path)/master.key: \(error)")
+            throw .home("reading \(path)/secret.key: \(error)")
         }
+        guard NodeIdentity(repositoryKeys: keys).nodeID == identity.nodeID else {
+            throw .home("\(path)/identity.key is not the identity secret.key derives (remove it and run `maimo init --recover`)")
+        }
+        keyring = MasterKeyring(master: keys.dataKey)
         try? FileManager.default.createDirectory(atPath: path + "/tmp", withIntermediateDirectories: true)
         catalogue = try Catalogue(path: path + "/catalogue.db")
     }
