@@ -18,6 +18,9 @@ import MaimoZstd
         let (bytes, entry, plaintext) = try sealed(text)
         #expect(entry.compression == 1)
         #expect(Int(entry.storedLength) == bytes.count && bytes.count < plaintext.count)
+        // The entry's layout has the length the spec gives, and round-trips.
+        #expect(entry.encoded.count == ItemEntry.encodedLength && ItemEntry.encodedLength == 56)
+        #expect(try ItemEntry(encoded: entry.encoded) == entry)
         #expect(try ItemSealer.open(bytes[...], entry: entry, keys: keys, dictionary: nil) == plaintext)
         // Every flipped byte is refused.
         for i in 0..<bytes.count {

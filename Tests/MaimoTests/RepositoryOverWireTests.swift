@@ -59,4 +59,37 @@ import Testing
         }
         #expect(try manager.destinationOfSymbolicLink(atPath: scratch + "/restored/link") == "dir0/file0")
     }
+
+    @Test func theCatalogueKeepsTheIndexOnDiskAcrossRuns() throws {
+        var seed = SeededGenerator.fromEnvironment("theCatalogueKeepsTheIndexOnDiskAcrossRuns")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-v2-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        for i in 0..<12 {
+            try FileManager.default.createDirectory(atPath: scratch + "/tree/d\(i % 3)", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: scratch + "/tree/d\(i % 3)/f\(i)", contents: Data(randomBytes(i * 50_000, using: &seed)))
+        }
+        let keys = RepositoryKeys.generate()
+        let blobs = MemoryBlobStore()
+        var options = Repository.StoreOptions()
+        options.packSize = 256 << 10
+        do {
+            let catalogue = try Catalogue(path: scratch + "/catalogue.db")
+            defer { catalogue.close() }
+            let first = try Repository(keys: keys, store: blobs, index: CatalogueIndex(catalogue: catalogue)).store([scratch + "/tree"], options: options)
+            #expect(first.newChunks > 0 && first.files == 12)
+        }
+        // A new process: the catalogue on disk knows every item, tree and snapshot.
+        let catalogue = try Catalogue(path: scratch + "/catalogue.db")
+        defer { catalogue.close() }
+        let index = CatalogueIndex(catalogue: catalogue)
+        let repository = Repository(keys: keys, store: blobs, index: index)
+        #expect(try index.snapshots().count == 1)
+        #expect(try index.blobs().count == blobs.count)
+        let again = try repository.store([scratch + "/tree"], options: options)
+        #expect(again.bytesRead == 0 && again.newChunks == 0 && again.unchangedFiles == 12)
+        #expect(try index.snapshots().count == 2)
+        let (_, entry) = try #require(try repository.find(scratch + "/tree/d2/f11"))
+        _ = try repository.restore(entry, to: scratch + "/f11")
+        #expect(FileManager.default.contents(atPath: scratch + "/f11") == FileManager.default.contents(atPath: scratch + "/tree/d2/f11"))
+    }
 }

@@ -59,7 +59,7 @@ public struct ProofRecord: Codable, Sendable, Equatable {
 /// settings. Every change is one committed transaction.
 public final class Catalogue: @unchecked Sendable {
     let database: IndexDatabase
-    static let tables = ["revisions", "peers", "proofs", "dictionaries", "settings"]
+    static let tables = ["revisions", "peers", "proofs", "dictionaries", "settings"] + CatalogueIndex.tables
 
     public init(path: String) throws(MaimoError) {
         do {
@@ -78,11 +78,11 @@ public final class Catalogue: @unchecked Sendable {
 
     public func close() { database.close() }
 
-    private func read<T>(_ body: (ReadTransaction) throws -> T) throws(MaimoError) -> T {
+    func read<T>(_ body: (ReadTransaction) throws -> T) throws(MaimoError) -> T {
         do { return try database.read(body) } catch { throw .home("reading the catalogue: \(error)") }
     }
 
-    private func write<T>(_ body: (WriteTransaction) throws -> T) throws(MaimoError) -> T {
+    func write<T>(_ body: (WriteTransaction) throws -> T) throws(MaimoError) -> T {
         do { return try database.write(body) } catch { throw .home("writing the catalogue: \(error)") }
     }
 

@@ -6,7 +6,7 @@ public enum ItemType: UInt8, Sendable, Codable {
     case data = 1, tree = 2, index = 3, snapshot = 4
 }
 
-/// One item's place in a blob: the 52-byte header entry of Docs/Repository.md §4.
+/// One item's place in a blob: the 56-byte header entry of Docs/Repository.md §4.
 public struct ItemEntry: Sendable, Equatable, Hashable {
     public var type: ItemType
     /// 0 stored as it is, 1 zstd.
@@ -19,7 +19,34 @@ public struct ItemEntry: Sendable, Equatable, Hashable {
     public var storedLength: UInt32
     public var plaintextLength: UInt32
 
-    public static let encodedLength = 52
+    public static let encodedLength = 56
+
+    /// The 56-byte layout of Docs/Repository.md §4 (what a local cache keeps too).
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: Self.encodedLength)
+        encode(into: &writer)
+        return writer.bytes
+    }
+
+    /// An entry from its 56-byte layout.
+    public init(encoded: [UInt8]) throws(RepositoryError) {
+        guard encoded.count == Self.encodedLength else {
+            throw .malformed(what: "item entry", offset: 0, reason: "\(encoded.count) bytes instead of \(Self.encodedLength)")
+        }
+        var reader = ByteReader(encoded, what: "item entry")
+        self = try Self.decode(from: &reader)
+    }
+
+    public init(type: ItemType, compression: UInt8, dictionaryID: UInt32, id: ItemID, offset: UInt64, storedLength: UInt32,
+                plaintextLength: UInt32) {
+        self.type = type
+        self.compression = compression
+        self.dictionaryID = dictionaryID
+        self.id = id
+        self.offset = offset
+        self.storedLength = storedLength
+        self.plaintextLength = plaintextLength
+    }
 
     func encode(into writer: inout ByteWriter) {
         writer.u8(type.rawValue)
@@ -66,7 +93,7 @@ public enum ItemSealer {
     public static let maximumPlaintext = 256 << 20
 
     static func associatedData(type: ItemType, compression: UInt8, dictionaryID: UInt32, id: ItemID) -> [UInt8] {
-        var writer = ByteWriter(capacity: 52)
+        var writer = ByteWriter(capacity: 54)
         writer.raw("maimo item v2".utf8)
         writer.u8(type.rawValue)
         writer.u8(compression)
