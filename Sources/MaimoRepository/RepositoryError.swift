@@ -12,6 +12,8 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case io(path: String, operation: String, errno: Int32)
     /// The blob store (a provider) failed or refused.
     case store(String)
+    /// The blob store says it does not hold this blob.
+    case missing(String)
     /// The request itself is wrong (a path never stored, a name that is not one component).
     case usage(String)
 
@@ -22,6 +24,7 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .integrity(message): return "verification failed: \(message)"
         case let .io(path, operation, errno): return "\(operation) \(path): \(systemErrorText(errno))"
         case let .store(message): return message
+        case let .missing(message): return message
         case let .usage(message): return message
         }
     }

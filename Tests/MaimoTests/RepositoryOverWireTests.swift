@@ -37,6 +37,9 @@ import Testing
         #expect(report.blobsUploaded < 10)
         let usage = try provider.connect(identity).stat()
         #expect(usage.blobs == UInt64(report.blobsUploaded))
+        // Every blob proven through the provider's pipelined slices.
+        let proofs = try repository.verify(samples: 40)
+        #expect(proofs.count == report.blobsUploaded && proofs.allSatisfy { $0.outcome == .ok })
 
         // A new machine: the code, the provider's address, nothing else.
         let again = try RepositoryKeys(recoveryCode: keys.recoveryCode)

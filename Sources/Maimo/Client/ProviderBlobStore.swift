@@ -53,7 +53,8 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         return sent
     }
 
-    func withSession<T>(_ what: String, _ body: (ProviderClient) throws(MaimoError) -> T) throws(RepositoryError) -> T {
+    func withSession<T>(_ what: String, attempts: Int? = nil, _ body: (ProviderClient) throws(MaimoError) -> T) throws(RepositoryError) -> T {
+        let attempts = attempts ?? self.attempts
         var attempt = 0
         while true {
             attempt += 1
@@ -76,6 +77,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
                 var retry = false
                 if case .io = error { retry = true }
                 if case .refused(.busy, _) = error { retry = true }
+                if case .refused(.notFound, _) = error { throw .missing("\(what) at \(address): the provider does not have it") }
                 guard retry, attempt < attempts else { throw .store("\(what) at \(address): \(error)") }
                 usleep(UInt32(min(2_000_000, 100_000 << attempt)))
             }
@@ -91,6 +93,25 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
 
     public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
         try withSession("reading a blob") { (session) throws(MaimoError) in try session.slice(root: root, start: start, count: count) }
+    }
+
+    /// Up to 16 slice requests in flight on one session. A broken connection is not retried
+    /// here: a proof counts what the provider did not answer.
+    public func slices(root: Blake3.Digest, starts: [UInt64], count: UInt64,
+                       _ body: (UInt64, [UInt8]) throws(RepositoryError) -> Void) throws(RepositoryError) {
+        var bodyError: RepositoryError?
+        do throws(RepositoryError) {
+            try withSession("proving a blob", attempts: 1) { (session) throws(MaimoError) in
+                try session.slices(root: root, starts: starts, count: count, window: 16) { (start, slice) throws(MaimoError) in
+                    do throws(RepositoryError) { try body(start, slice) } catch {
+                        bodyError = error
+                        throw .usage("stopped")
+                    }
+                }
+            }
+        } catch {
+            throw bodyError ?? error
+        }
     }
 
     public func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] {

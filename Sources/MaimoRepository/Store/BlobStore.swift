@@ -15,9 +15,19 @@ public protocol BlobStore: AnyObject, Sendable {
     func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)]
     /// Deletes a blob (deleting one that is absent is not an error).
     func delete(root: Blake3.Digest) throws(RepositoryError)
+    /// Slices of `count` bytes at each of `starts` (unverified), handed to `body` in order as
+    /// they arrive; a store on a network keeps several requests in flight.
+    func slices(root: Blake3.Digest, starts: [UInt64], count: UInt64,
+                _ body: (UInt64, [UInt8]) throws(RepositoryError) -> Void) throws(RepositoryError)
 }
 
 extension BlobStore {
+    /// One request after the other.
+    public func slices(root: Blake3.Digest, starts: [UInt64], count: UInt64,
+                       _ body: (UInt64, [UInt8]) throws(RepositoryError) -> Void) throws(RepositoryError) {
+        for start in starts { try body(start, try slice(root: root, start: start, count: count)) }
+    }
+
     /// The longest slice one request asks for (the wire protocol's limit).
     public static var maximumSlice: UInt64 { 1 << 20 }
 }
@@ -38,7 +48,7 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     }
 
     public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
-        guard let encoding = state.withLock({ $0[root] }) else { throw .store("no blob \(root)") }
+        guard let encoding = state.withLock({ $0[root] }) else { throw .missing("no blob \(root.description.prefix(16))") }
         do { return try Bao.slice(encoding: encoding, start: start, count: count) } catch { throw .store("slicing \(root): \(error)") }
     }
 

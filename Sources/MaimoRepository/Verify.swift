@@ -1,0 +1,152 @@
+import MaimoBao
+import MaimoBlake3
+
+extension Repository {
+    /// The outcome of one proof of storage of one blob.
+    public struct BlobProof: Sendable, Equatable {
+        public enum Outcome: String, Sendable, Codable { case ok, failed, unreachable }
+        public var blob: BlobRecord
+        public var outcome: Outcome
+        /// Slices asked for, and how many failed verification (or were not served).
+        public var samples: Int
+        public var failures: Int
+        /// The chance that a loss of `loss` went unnoticed (0 when every slice was checked).
+        public var missProbability: Double
+        public var loss: Double
+        /// Slice bytes received.
+        public var bytes: Int
+        public var detail: String?
+    }
+
+    public static let sliceLength: UInt64 = 4096
+
+    /// The number of 4 KiB slices that catch a loss of `loss` with probability `confidence`:
+    /// the smallest `n` with `(1 − loss)^n ≤ 1 − confidence`; nil unless both are in range.
+    public static func samples(confidence: Double, loss: Double) -> Int? {
+        guard confidence > 0 && confidence < 1 && loss > 0 && loss <= 1 else { return nil }
+        if loss == 1 { return 1 }
+        return Int((log(1 - confidence) / log(1 - loss)).rounded(.up))
+    }
+
+    /// Proves that the store still holds every blob the index knows — packs, indexes and
+    /// snapshots — with `samples` random 4 KiB slices each (CSPRNG offsets, every slice when the
+    /// blob has no more), each verified against the blob's root alone.
+    public func verify(samples: Int, loss: Double = 0.01, workers: Int = 4) throws(RepositoryError) -> [BlobProof] {
+        let blobs = try index.blobs()
+        let counter = WorkCounter(count: blobs.count)
+        let proofs = Locked([BlobProof?](repeating: nil, count: blobs.count))
+        WorkerPool.run(width: min(max(1, workers), max(1, blobs.count))) { [self] _ in
+            while let i = counter.take() {
+                let proof = prove(blobs[i], samples: samples, loss: loss)
+                proofs.withLock { $0[i] = proof }
+            }
+        }
+        return proofs.current.compactMap { $0 }
+    }
+
+    /// One blob's proof. A store that answers some slices and then fails (drops the connection,
+    /// stops answering) is counted as failing the rest, not as unreachable: a cheating provider
+    /// cannot hide a loss behind a disconnect.
+    public func prove(_ blob: BlobRecord, samples: Int, loss: Double = 0.01) -> BlobProof {
+        let starts = Self.sliceStarts(length: blob.length, samples: samples)
+        var proof = BlobProof(blob: blob, outcome: .ok, samples: starts.count, failures: 0, missProbability: 1, loss: loss, bytes: 0,
+                              detail: nil)
+        var answered = 0
+        do throws(RepositoryError) {
+            try store.slices(root: blob.root, starts: starts, count: Self.sliceLength) { (start, slice) throws(RepositoryError) in
+                answered += 1
+                proof.bytes += slice.count
+                if (try? Bao.decodeSlice(slice, hash: blob.root, start: start, count: Self.sliceLength)) == nil { proof.failures += 1 }
+            }
+        } catch {
+            if case .missing = error {
+                proof.outcome = .failed
+                proof.failures = starts.count
+                proof.detail = "the store does not have the blob"
+                return proof
+            }
+            if answered == 0 {
+                proof.outcome = .unreachable
+                proof.detail = "\(error)"
+                return proof
+            }
+            proof.failures += starts.count - answered
+            proof.detail = "the store stopped answering after \(answered) of \(starts.count) slices: \(error)"
+        }
+        let covered = UInt64(starts.count) * Self.sliceLength >= blob.length
+        proof.missProbability = covered ? 0 : pow(1 - loss, Double(starts.count))
+        if proof.failures > 0 {
+            proof.outcome = .failed
+            if proof.detail == nil { proof.detail = "\(proof.failures) of \(starts.count) slices failed verification" }
+        }
+        return proof
+    }
+
+    /// Distinct 4 KiB-aligned offsets drawn with the system CSPRNG, or every one when there are
+    /// no more than `samples`.
+    static func sliceStarts(length: UInt64, samples: Int) -> [UInt64] {
+        let count = max(1, (length + sliceLength - 1) / sliceLength)
+        if UInt64(max(0, samples)) >= count { return (0..<count).map { $0 * sliceLength } }
+        var generator = SystemRandomNumberGenerator()
+        var chosen = Set<UInt64>()
+        while chosen.count < samples { chosen.insert(UInt64.random(in: 0..<count, using: &generator)) }
+        return chosen.map { $0 * sliceLength }.shuffled(using: &generator)
+    }
+
+    /// What the latest proofs say of one path in a snapshot: the packs its items live in (its
+    /// chunks, and the trees on the way to it), which of them failed or were not reached, and
+    /// the chance that a loss went unnoticed in any of them (at most the sum over its packs).
+    public struct PathConfidence: Sendable, Equatable {
+        public var path: String
+        public var packs: Int
+        public var failedPacks: Int
+        public var unprovenPacks: Int
+        public var missProbability: Double
+    }
+
+    public func confidence(of path: String, in snapshot: Snapshot, proofs: [BlobProof]) throws(RepositoryError) -> PathConfidence {
+        var packs = Set<Blake3.Digest>()
+        // The trees on the way down.
+        var tree = snapshot.root
+        if let location = try index.location(of: tree) { packs.insert(location.pack) }
+        for component in path.split(separator: "/").map({ Array($0.utf8) }) {
+            guard let entry = try self.tree(tree).entry(named: component) else { break }
+            switch entry.content {
+            case let .directory(id):
+                tree = id
+                if let location = try index.location(of: id) { packs.insert(location.pack) }
+            case let .file(_, chunks):
+                for id in chunks { if let location = try index.location(of: id) { packs.insert(location.pack) } }
+            case .symlink:
+                break
+            }
+        }
+        if let entry = try entry(path, in: snapshot) { try collectPacks(entry, into: &packs) }
+        var byRoot: [Blake3.Digest: BlobProof] = [:]
+        for proof in proofs { byRoot[proof.blob.root] = proof }
+        var result = PathConfidence(path: path, packs: packs.count, failedPacks: 0, unprovenPacks: 0, missProbability: 0)
+        for pack in packs {
+            guard let proof = byRoot[pack] else { result.unprovenPacks += 1; result.missProbability = 1; continue }
+            switch proof.outcome {
+            case .ok: result.missProbability = min(1, result.missProbability + proof.missProbability)
+            case .failed: result.failedPacks += 1; result.missProbability = 1
+            case .unreachable: result.unprovenPacks += 1; result.missProbability = 1
+            }
+        }
+        return result
+    }
+
+    private func collectPacks(_ entry: Tree.Entry, into packs: inout Set<Blake3.Digest>) throws(RepositoryError) {
+        switch entry.content {
+        case let .file(_, chunks):
+            for id in chunks { if let location = try index.location(of: id) { packs.insert(location.pack) } }
+        case let .directory(id):
+            if let location = try index.location(of: id) { packs.insert(location.pack) }
+            for child in try tree(id).entries { try collectPacks(child, into: &packs) }
+        case .symlink:
+            break
+        }
+    }
+}
+
+import Foundation
