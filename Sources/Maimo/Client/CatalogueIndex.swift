@@ -49,13 +49,56 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
                 withUnsafeBytes(of: blob.length.littleEndian) { row += $0 }
                 try transaction.put("blobs", blob.root.bytes, row)
                 if blob.kind == .pack {
-                    for entry in entries where try transaction.get("items", entry.id.bytes) == nil {
-                        try transaction.put("items", entry.id.bytes, blob.root.bytes + entry.encoded)
-                    }
+                    for entry in entries { try transaction.put("items", entry.id.bytes, blob.root.bytes + entry.encoded) }
                 }
                 for (id, bytes) in trees { try transaction.put("trees", id.bytes, bytes) }
             }
         }
+    }
+
+    public func remove(blob: BlobRecord, entries: [ItemEntry]) throws(RepositoryError) {
+        try mapped { () throws(MaimoError) in
+            try catalogue.write { transaction in
+                _ = try transaction.delete("blobs", blob.root.bytes)
+                for entry in entries {
+                    if let row = try transaction.get("items", entry.id.bytes), Array(row.prefix(32)) == blob.root.bytes {
+                        _ = try transaction.delete("items", entry.id.bytes)
+                    }
+                }
+            }
+        }
+    }
+
+    public func locations() throws(RepositoryError) -> [ItemLocation] {
+        let rows = try mapped { () throws(MaimoError) in
+            try catalogue.read { transaction in
+                var cursor = try transaction.cursor("items")
+                var rows: [[UInt8]] = []
+                try cursor.scan(prefix: []) { _, value in rows.append(value); return true }
+                return rows
+            }
+        }
+        var result: [ItemLocation] = []
+        result.reserveCapacity(rows.count)
+        for row in rows {
+            guard row.count == 32 + ItemEntry.encodedLength, let pack = try? Blake3.Digest(bytes: row.prefix(32)) else {
+                throw .integrity("an item row of the catalogue is damaged")
+            }
+            result.append(ItemLocation(pack: pack, entry: try ItemEntry(encoded: Array(row.dropFirst(32)))))
+        }
+        return result
+    }
+
+    public func remove(snapshot: SnapshotRecord) throws(RepositoryError) {
+        try mapped { () throws(MaimoError) in
+            try catalogue.write { transaction in _ = try transaction.delete("snapshots", Self.snapshotKey(snapshot)) }
+        }
+    }
+
+    static func snapshotKey(_ snapshot: SnapshotRecord) -> [UInt8] {
+        var key: [UInt8] = []
+        withUnsafeBytes(of: snapshot.snapshot.time.bigEndian) { key += $0 }
+        return key + snapshot.blob.bytes
     }
 
     public func blobs() throws(RepositoryError) -> [BlobRecord] {
@@ -100,9 +143,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         let trees = pendingTrees
         pendingTrees = [:]
         pending.unlock()
-        var key: [UInt8] = []
-        withUnsafeBytes(of: snapshot.snapshot.time.bigEndian) { key += $0 }
-        key += snapshot.blob.bytes
+        let key = Self.snapshotKey(snapshot)
         var value: [UInt8] = []
         withUnsafeBytes(of: snapshot.blobLength.littleEndian) { value += $0 }
         value += snapshot.snapshot.encode()

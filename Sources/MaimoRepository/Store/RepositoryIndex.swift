@@ -43,11 +43,17 @@ public struct BlobRecord: Sendable, Equatable {
 /// thread-safe; the engine keeps it on disk (the catalogue), tests in memory.
 public protocol RepositoryIndex: AnyObject, Sendable {
     func location(of id: ItemID) throws(RepositoryError) -> ItemLocation?
-    /// Records a blob and, for packs, where each of its items is.
+    /// Records a blob and, for packs, where each of its items is (a later pack holding the same
+    /// item takes its place: that is how a repack moves items).
     func add(blob: BlobRecord, entries: [ItemEntry]) throws(RepositoryError)
+    /// Forgets a blob, and the locations of `entries` that still point into it.
+    func remove(blob: BlobRecord, entries: [ItemEntry]) throws(RepositoryError)
     func blobs() throws(RepositoryError) -> [BlobRecord]
+    /// Every item's location (prune reads them all once).
+    func locations() throws(RepositoryError) -> [ItemLocation]
     func snapshots() throws(RepositoryError) -> [SnapshotRecord]
     func add(snapshot: SnapshotRecord) throws(RepositoryError)
+    func remove(snapshot: SnapshotRecord) throws(RepositoryError)
     func cachedTree(_ id: ItemID) throws(RepositoryError) -> [UInt8]?
     func cache(tree: [UInt8], id: ItemID) throws(RepositoryError)
 }
@@ -71,10 +77,21 @@ public final class MemoryRepositoryIndex: RepositoryIndex, @unchecked Sendable {
         state.withLock { state in
             state.blobs[blob.root] = blob
             guard blob.kind == .pack else { return }
-            for entry in entries where state.locations[entry.id] == nil {
-                state.locations[entry.id] = ItemLocation(pack: blob.root, entry: entry)
-            }
+            for entry in entries { state.locations[entry.id] = ItemLocation(pack: blob.root, entry: entry) }
         }
+    }
+
+    public func remove(blob: BlobRecord, entries: [ItemEntry]) throws(RepositoryError) {
+        state.withLock { state in
+            state.blobs[blob.root] = nil
+            for entry in entries where state.locations[entry.id]?.pack == blob.root { state.locations[entry.id] = nil }
+        }
+    }
+
+    public func locations() throws(RepositoryError) -> [ItemLocation] { state.withLock { Array($0.locations.values) } }
+
+    public func remove(snapshot: SnapshotRecord) throws(RepositoryError) {
+        state.withLock { $0.snapshots.removeAll { $0.blob == snapshot.blob } }
     }
 
     public func blobs() throws(RepositoryError) -> [BlobRecord] {

@@ -1,0 +1,127 @@
+import Foundation
+import MaimoBlake3
+import MaimoZstd
+
+extension Repository {
+    /// Forgets snapshots: their snapshot blobs are deleted at the store, then from the index.
+    /// Their data stays until ``prune(maximumUnused:packSize:)``.
+    @discardableResult
+    public func forget(_ records: [SnapshotRecord]) throws(RepositoryError) -> Int {
+        for record in records {
+            try store.delete(root: record.blob)
+            try index.remove(blob: BlobRecord(root: record.blob, length: record.blobLength, kind: .snapshot), entries: [])
+            try index.remove(snapshot: record)
+        }
+        return records.count
+    }
+
+    /// Forgets what a policy does not keep; returns what it forgot.
+    public func forget(policy: ForgetPolicy) throws(RepositoryError) -> [SnapshotRecord] {
+        let (_, drop) = try policy.apply(to: snapshots())
+        try forget(drop)
+        return drop
+    }
+
+    public struct PruneReport: Sendable {
+        public var packsDeleted = 0
+        public var packsRepacked = 0
+        public var packsWritten = 0
+        public var indexesReplaced = 0
+        public var itemsRemoved = 0
+        /// Blob bytes deleted, and bytes uploaded for repacked items and the new index.
+        public var bytesFreed: UInt64 = 0
+        public var bytesWritten: UInt64 = 0
+    }
+
+    /// Frees the space of items no kept snapshot reaches: packs with no live item are deleted,
+    /// packs whose dead share passes `maximumUnused` (0.1: 10%) have their live items copied into
+    /// new packs first. Then one index blob naming every pack replaces the old ones. The order
+    /// (new packs, new index, then deletions) means an interruption at any moment loses nothing
+    /// a kept snapshot references; the next prune finishes the work.
+    public func prune(maximumUnused: Double = 0.1, packSize: Int = 16 << 20, pad: Bool = true) throws(RepositoryError) -> PruneReport {
+        var report = PruneReport()
+        // 1. What the kept snapshots reach: their trees and chunks.
+        var live = Set<ItemID>()
+        for record in try snapshots() { try mark(record.snapshot.root, live: &live) }
+        // 2. Which packs hold what.
+        var byPack: [Blake3.Digest: [ItemEntry]] = [:]
+        for location in try index.locations() { byPack[location.pack, default: []].append(location.entry) }
+        let blobs = try index.blobs()
+        var deletions: [(BlobRecord, [ItemEntry])] = []
+        var repack = BlobBuilder(kind: .pack, pad: pad)
+        var written: [PackRecord] = []
+        func flush() throws(RepositoryError) {
+            guard !repack.isEmpty else { return }
+            let record = try PackUploader.upload(repack, keys: keys, store: store, index: index)
+            written.append(record)
+            report.bytesWritten += record.length
+            repack = BlobBuilder(kind: .pack, pad: pad)
+        }
+        for blob in blobs where blob.kind == .pack {
+            let entries = byPack[blob.root] ?? []
+            let liveEntries = entries.filter { live.contains($0.id) }
+            let liveBytes = liveEntries.reduce(UInt64(0)) { $0 + UInt64($1.storedLength) }
+            if liveEntries.isEmpty {
+                deletions.append((blob, entries))
+                report.packsDeleted += 1
+                report.itemsRemoved += entries.count
+                continue
+            }
+            // The dead share of the items' bytes (headers and padding are not "unused": a
+            // repacked pack has them too).
+            let allBytes = entries.reduce(UInt64(0)) { $0 + UInt64($1.storedLength) }
+            let unused = 1 - Double(liveBytes) / Double(max(1, allBytes))
+            guard unused > maximumUnused else { continue }
+            // Copy the live items (verified on the way) into new packs; the sealed bytes move as they are.
+            for entry in liveEntries {
+                let sealed = try reader.read(root: blob.root, offset: entry.offset, count: Int(entry.storedLength))
+                _ = try ItemSealer.open(sealed[...], entry: entry, keys: keys,
+                                        dictionary: entry.dictionaryID == 0 ? nil : try dictionaries?.dictionary(id: entry.dictionaryID))
+                repack.append(sealed, entry: entry)
+                if repack.count >= packSize { try flush() }
+            }
+            try flush()
+            deletions.append((blob, entries))
+            report.packsRepacked += 1
+            report.itemsRemoved += entries.count - liveEntries.count
+        }
+        try flush()
+        report.packsWritten = written.count
+        guard !deletions.isEmpty || !written.isEmpty else { return report }
+        // 3. One index for every pack that stays, then the old indexes and packs go.
+        let deleted = Set(deletions.map(\.0.root))
+        var current: [Blake3.Digest: [ItemEntry]] = [:]
+        for location in try index.locations() { current[location.pack, default: []].append(location.entry) }
+        var remaining: [PackRecord] = []
+        for blob in try index.blobs() where blob.kind == .pack && !deleted.contains(blob.root) {
+            remaining.append(PackRecord(root: blob.root, length: blob.length, entries: current[blob.root] ?? []))
+        }
+        let oldIndexes = blobs.filter { $0.kind == .index }
+        let newIndex = try writeSingle(PackIndex(packs: remaining).encode(), type: .index, kind: .index, pad: pad)
+        report.bytesWritten += newIndex.length
+        for (blob, entries) in deletions {
+            try store.delete(root: blob.root)
+            try index.remove(blob: blob, entries: entries)
+            report.bytesFreed += blob.length
+        }
+        for blob in oldIndexes {
+            try store.delete(root: blob.root)
+            try index.remove(blob: blob, entries: [])
+            report.bytesFreed += blob.length
+            report.indexesReplaced += 1
+        }
+        return report
+    }
+
+    /// Adds a tree, everything under it and its chunks to `live`.
+    func mark(_ id: ItemID, live: inout Set<ItemID>) throws(RepositoryError) {
+        guard live.insert(id).inserted else { return }
+        for entry in try tree(id).entries {
+            switch entry.content {
+            case let .file(_, chunks): live.formUnion(chunks)
+            case let .directory(sub): try mark(sub, live: &live)
+            case .symlink: break
+            }
+        }
+    }
+}

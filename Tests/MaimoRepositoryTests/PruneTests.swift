@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import MaimoRepository
+import MaimoBlake3
+import MaimoTestSupport
+
+/// A store that fails every operation after a budget runs out: an interruption at that point.
+final class FailingStore: BlobStore, @unchecked Sendable {
+    let inner: MemoryBlobStore
+    let budget = Locked(Int.max)
+    init(_ inner: MemoryBlobStore) { self.inner = inner }
+    func spend() throws(RepositoryError) {
+        let ok = budget.withLock { left -> Bool in
+            guard left > 0 else { return false }
+            left -= 1
+            return true
+        }
+        guard ok else { throw .store("interrupted") }
+    }
+    func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) { try spend(); try inner.put(root: root, encoding: encoding) }
+    func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
+        try spend()
+        return try inner.slice(root: root, start: start, count: count)
+    }
+    func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] { try inner.list() }
+    func delete(root: Blake3.Digest) throws(RepositoryError) { try spend(); try inner.delete(root: root) }
+}
+
+@Suite struct PruneTests {
+    /// The policy as its definition reads, written the other way round: per rule, the distinct
+    /// buckets newest first, the first N of them, the newest snapshot of each.
+    static func model(_ times: [UInt64], _ policy: ForgetPolicy) -> Set<UInt64> {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let newest = times.sorted(by: >)
+        func keep(_ count: Int, _ bucket: (Date) -> String) -> [UInt64] {
+            var seen: [String] = [], kept: [UInt64] = []
+            for time in newest {
+                let name = bucket(Date(timeIntervalSince1970: Double(time) / 1000))
+                if !seen.contains(name) { seen.append(name); kept.append(time) }
+            }
+            return Array(kept.prefix(count))
+        }
+        var result = Set(newest.prefix(policy.last))
+        result.formUnion(keep(policy.daily) { "\(calendar.dateComponents([.year, .month, .day], from: $0))" })
+        result.formUnion(keep(policy.weekly) { "\(calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: $0))" })
+        result.formUnion(keep(policy.monthly) { "\(calendar.dateComponents([.year, .month], from: $0))" })
+        return result
+    }
+
+    @Test func forgetPoliciesAgainstTheModel() throws {
+        var generator = SeededGenerator.fromEnvironment("forgetPoliciesAgainstTheModel")
+        let root = try Blake3.Digest(bytes: [UInt8](repeating: 0, count: 32))
+        for round in 0..<200 {
+            // Up to 60 snapshots over about a year, often several a day.
+            let start: UInt64 = 1_700_000_000_000
+            let times = Set((0..<Int.random(in: 1...60, using: &generator)).map { _ in
+                start + UInt64.random(in: 0...(400 * 86_400_000), using: &generator)
+            })
+            let records = times.map { time in
+                SnapshotRecord(blob: Blake3.hash(withUnsafeBytes(of: time) { Array($0) }), blobLength: 1,
+                               snapshot: Snapshot(time: time, root: ItemID(root), chunker: .version2, files: 0, directories: 0, symlinks: 0,
+                                                  bytes: 0, host: "h", paths: ["/p"]))
+            }
+            let policy = ForgetPolicy(last: Int.random(in: 0...3, using: &generator), daily: Int.random(in: 0...7, using: &generator),
+                                      weekly: Int.random(in: 0...5, using: &generator), monthly: Int.random(in: 0...12, using: &generator))
+            guard policy.keepsSomething else { continue }
+            let (keep, forget) = try policy.apply(to: records)
+            #expect(Set(keep.map(\.snapshot.time)) == Self.model(Array(times), policy), "round \(round), \(policy)")
+            #expect(keep.count + forget.count == records.count)
+        }
+        #expect(throws: RepositoryError.self) { _ = try ForgetPolicy().apply(to: []) }
+    }
+
+    @Test func forgetAndPruneFreeSpaceAndKeepEveryKeptSnapshot() throws {
+        var seed = SeededGenerator.fromEnvironment("forgetAndPrune")
+        let scratch = RepositoryTests.Scratch()
+        try scratch.write("t/keep", randomBytes(400_000, using: &seed))
+        try scratch.write("t/goes", randomBytes(600_000, using: &seed))
+        let memory = MemoryBlobStore()
+        let store = FailingStore(memory)
+        let keys = RepositoryKeys.generate()
+        var repository = Repository(keys: keys, store: store, index: MemoryRepositoryIndex())
+        var options = Repository.StoreOptions()
+        options.packSize = 128 << 10
+        let first = try repository.store([scratch.path + "/t"], options: options)
+        try FileManager.default.removeItem(atPath: scratch.path + "/t/goes")
+        try scratch.write("t/new", randomBytes(200_000, using: &seed))
+        _ = try repository.store([scratch.path + "/t"], options: options)
+        let heldBefore = memory.bytesHeld
+
+        // Forget the first snapshot, then prune with every possible interruption: after each,
+        // a client recovering from the store alone restores the kept snapshot, and the next
+        // prune finishes.
+        #expect(try repository.forget([first.snapshot]) == 1)
+        let kept = try #require(try repository.snapshots().last)
+        var interruptions = 0
+        var budget = 0
+        while true {
+            store.budget.withLock { $0 = budget }
+            do {
+                _ = try repository.prune(maximumUnused: 0.1, packSize: 128 << 10, pad: false)
+                break
+            } catch {
+                interruptions += 1
+            }
+            store.budget.withLock { $0 = .max }
+            // The local index may be ahead of or behind the store: rebuild it from the blobs.
+            repository = Repository(keys: keys, store: store, index: MemoryRepositoryIndex())
+            let recovery = try repository.recover()
+            #expect(recovery.unreadable.isEmpty, "after \(budget) operations")
+            let (_, entry) = try #require(try repository.find(scratch.path + "/t"), "after \(budget) operations")
+            let target = scratch.path + "/out-\(budget)"
+            let restored = try repository.restore(entry, to: target)
+            #expect(restored.failures.isEmpty && restored.files == 2, "after \(budget) operations")
+            #expect(FileManager.default.contents(atPath: target + "/keep") == FileManager.default.contents(atPath: scratch.path + "/t/keep"))
+            try? FileManager.default.removeItem(atPath: target)
+            budget += 1
+        }
+        store.budget.withLock { $0 = .max }
+        #expect(interruptions > 3)
+        // Done: only what the kept snapshot needs is left, it restores, and a second prune has nothing to do.
+        #expect(memory.bytesHeld < heldBefore - 400_000, "held \(memory.bytesHeld) of \(heldBefore)")
+        let (_, entry) = try #require(try repository.find(scratch.path + "/t"))
+        #expect(try repository.restore(entry, to: scratch.path + "/final").files == 2)
+        #expect(FileManager.default.contents(atPath: scratch.path + "/final/new") == FileManager.default.contents(atPath: scratch.path + "/t/new"))
+        let again = try repository.prune(maximumUnused: 0.1, packSize: 128 << 10, pad: false)
+        #expect(again.packsDeleted == 0 && again.packsRepacked == 0)
+        #expect(try repository.snapshots().map(\.blob) == [kept.blob])
+    }
+}
