@@ -86,7 +86,7 @@ import MaimoTestSupport
         let first = Repository(keys: keys, store: store, index: MemoryRepositoryIndex())
         let report = try first.store([tree], options: options())
         #expect(report.files == 7 && report.symlinks == 3)
-        #expect(report.directories >= 6)
+        #expect(report.directories == 5)
         #expect(report.blobsUploaded >= 4 && store.count == report.blobsUploaded)
 
         // The client's disk is gone: only the code and the provider remain.

@@ -8,12 +8,15 @@ final class PlanDirectory {
     var children: [PlanNode] = []
     /// The same directory in the parent snapshot, when it had one.
     let parent: Tree?
+    /// A directory on the way to a stored path, not itself stored (only its metadata is kept).
+    let isAncestor: Bool
 
-    init(name: [UInt8], path: String, info: FileInfo, parent: Tree?) {
+    init(name: [UInt8], path: String, info: FileInfo, parent: Tree?, isAncestor: Bool = false) {
         self.name = name
         self.path = path
         self.info = info
         self.parent = parent
+        self.isAncestor = isAncestor
     }
 
     func child(named name: [UInt8]) -> PlanDirectory? {
@@ -52,7 +55,7 @@ struct StorePlanner {
     /// The plan's root ("/") for absolute, normalized `paths`; `parentRoot` is the root tree of the
     /// snapshot to compare with.
     mutating func plan(_ paths: [String], parentRoot: Tree?) throws(RepositoryError) -> PlanDirectory {
-        let root = PlanDirectory(name: [], path: "/", info: try FileSystem.info("/"), parent: parentRoot)
+        let root = PlanDirectory(name: [], path: "/", info: try FileSystem.info("/"), parent: parentRoot, isAncestor: true)
         for path in Self.outermost(paths) {
             let components = path.split(separator: "/").map { Array($0.utf8) }
             guard let last = components.last else {
@@ -68,7 +71,8 @@ struct StorePlanner {
                 let childPath = FileSystem.join(directory.path, component)
                 let info = try FileSystem.info(childPath)
                 guard info.kind == .directory else { throw .usage("\(childPath) is not a directory") }
-                let child = PlanDirectory(name: component, path: childPath, info: info, parent: try parentDirectory(directory.parent, component))
+                let child = PlanDirectory(name: component, path: childPath, info: info, parent: try parentDirectory(directory.parent, component),
+                                          isAncestor: true)
                 directory.children.append(.directory(child))
                 directory = child
             }

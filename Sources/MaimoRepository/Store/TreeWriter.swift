@@ -27,7 +27,7 @@ struct TreeWriter {
         for child in directory.children {
             switch child {
             case let .directory(sub):
-                directories += 1
+                if !sub.isAncestor { directories += 1 }
                 let id = try write(sub, chunks: chunks)
                 entries.append(Self.entry(sub.name, sub.info, .directory(id)))
             case let .file(name, info, work, reuse):

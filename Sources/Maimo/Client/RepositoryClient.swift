@@ -1,0 +1,255 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import MaimoBlake3
+import MaimoRepository
+import MaimoZstd
+
+/// The client of repository version 2 (Docs/Repository.md) over a home: the repository lives at
+/// one peer (the `peer` setting, fixed by the first store or recover), the local index in the
+/// catalogue. This is what `maimo store`, `retrieve`, `ls`, `verify`, `recover`, `forget` and
+/// `prune` call.
+public final class RepositoryClient: @unchecked Sendable {
+    public let home: MaimoHome
+    public let tor: TorConfiguration?
+    public let index: CatalogueIndex
+
+    public init(home: MaimoHome, tor: TorConfiguration? = nil) {
+        self.home = home
+        self.tor = tor
+        index = CatalogueIndex(catalogue: home.catalogue)
+    }
+
+    var catalogue: Catalogue { home.catalogue }
+
+    /// The peer holding the repository: the `peer` setting, else `requested`, else the first peer
+    /// by name. A store or recover fixes it.
+    public func repositoryPeer(_ requested: String? = nil) throws(MaimoError) -> PeerRecord {
+        let peers = try catalogue.peers()
+        if let fixed = try catalogue.setting("peer"), !fixed.isEmpty {
+            if let requested, requested != fixed {
+                throw .usage("the repository is at peer \(fixed); copies at other peers come with redundancy (not yet)")
+            }
+            guard let peer = peers.first(where: { $0.name == fixed }) else { throw .home("the repository's peer \(fixed) is no longer known") }
+            return peer
+        }
+        if let requested {
+            guard let peer = peers.first(where: { $0.name == requested }) else { throw .usage("no peer named \(requested) (see `maimo peer add`)") }
+            return peer
+        }
+        guard let first = peers.sorted(by: { $0.name < $1.name }).first else { throw .usage("no peer to store on (see `maimo peer add`)") }
+        return first
+    }
+
+    /// The repository at `peer` (its blob store is closed by ``close()``).
+    public func repository(at peer: PeerRecord) throws(MaimoError) -> Repository {
+        let store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
+                                      identity: home.identity, tor: tor)
+        stores.append(store)
+        return Repository(keys: home.keys, store: store, index: index, dictionaries: CatalogueDictionaries(catalogue: catalogue))
+    }
+
+    private var stores: [ProviderBlobStore] = []
+
+    public func close() {
+        for store in stores { store.close() }
+        stores = []
+    }
+
+    func mapped<T>(_ body: () throws(RepositoryError) -> T) throws(MaimoError) -> T {
+        do { return try body() } catch {
+            switch error {
+            case .usage(let message): throw .usage(message)
+            case .integrity(let message): throw .integrity(message)
+            case .io, .malformed, .recoveryCode: throw .home("\(error)")
+            case .store(let message), .missing(let message): throw .io(message)
+            }
+        }
+    }
+
+    // MARK: Store
+
+    public struct StoreOptions: Sendable {
+        public var peer: String?
+        public var level = 3
+        public var dictionaryID: UInt32?
+        public var pad = true
+        public var packSize = 16 << 20
+        public var uploads = 2
+        /// Snapshots of the same paths to keep (older ones are forgotten; `prune` frees them).
+        public var keep: Int?
+        /// Delete each stored file afterwards if it is still as it was read.
+        public var removeLocal = false
+        public init() {}
+    }
+
+    public struct StoreResult: Sendable {
+        public var report: Repository.StoreReport
+        public var forgotten: Int
+        public var removed: Int
+        public var peer: String
+    }
+
+    public func store(_ paths: [String], options: StoreOptions = StoreOptions(),
+                      progress: @escaping @Sendable (Repository.StoreProgress) -> Void = { _ in }) throws(MaimoError) -> StoreResult {
+        let peer = try repositoryPeer(options.peer)
+        var run = Repository.StoreOptions()
+        run.level = options.level
+        run.pad = options.pad
+        run.packSize = options.packSize
+        run.uploads = options.uploads
+        if let id = options.dictionaryID {
+            guard let bytes = try catalogue.dictionary(id: id) else { throw .usage("no dictionary \(id) in the catalogue") }
+            do { run.dictionary = try ZstdDictionary(bytes) } catch { throw .home("dictionary \(id): \(error)") }
+        }
+        let repository = try repository(at: peer)
+        let report = try mapped { () throws(RepositoryError) in try repository.store(paths, options: run, progress: progress) }
+        try catalogue.setSetting("peer", peer.name)
+        var forgotten = 0
+        if let keep = options.keep {
+            let same = try mapped { () throws(RepositoryError) in try repository.snapshots() }
+                .filter { $0.snapshot.paths == report.snapshot.snapshot.paths && $0.snapshot.host == report.snapshot.snapshot.host }
+            let drop = try mapped { () throws(RepositoryError) in try ForgetPolicy(last: max(1, keep)).apply(to: same).forget }
+            forgotten = try mapped { () throws(RepositoryError) in try repository.forget(drop) }
+        }
+        var removed = 0
+        if options.removeLocal {
+            removed = try removeStoredFiles(report.snapshot.snapshot, repository: repository)
+        }
+        return StoreResult(report: report, forgotten: forgotten, removed: removed, peer: peer.name)
+    }
+
+    /// Deletes the regular files of a snapshot that are still as they were stored (size, mtime
+    /// and inode as the tree recorded them).
+    func removeStoredFiles(_ snapshot: Snapshot, repository: Repository) throws(MaimoError) -> Int {
+        var removed = 0
+        func walk(_ id: ItemID, _ path: String) throws(RepositoryError) {
+            for entry in try repository.tree(id).entries {
+                let full = (path == "/" ? "" : path) + "/" + entry.nameText
+                switch entry.content {
+                case let .directory(sub): try walk(sub, full)
+                case let .file(size, _):
+                    guard snapshot.paths.contains(where: { full == $0 || full.hasPrefix($0 + "/") }) else { continue }
+                    var info = stat()
+                    if lstat(full, &info) == 0, UInt64(info.st_size) == size, UInt64(info.st_ino) == entry.inode,
+                       Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec) == entry.mtime, unlink(full) == 0 {
+                        removed += 1
+                    }
+                case .symlink: continue
+                }
+            }
+        }
+        try mapped { () throws(RepositoryError) in try walk(snapshot.root, "/") }
+        return removed
+    }
+
+    // MARK: Retrieve
+
+    /// Restores `path` (absolute) from the newest snapshot holding it, or from `snapshot` (a
+    /// prefix of a snapshot blob's root), to `target` (default: the path itself).
+    public func retrieve(_ path: String, snapshot: String? = nil, to target: String? = nil,
+                         workers: Int = 4) throws(MaimoError) -> Repository.RestoreReport {
+        let repository = try repository(at: try repositoryPeer())
+        let found: (SnapshotRecord, Tree.Entry)?
+        if let snapshot {
+            let record = try self.snapshot(matching: snapshot)
+            found = try mapped { () throws(RepositoryError) in try repository.entry(path, in: record.snapshot) }.map { (record, $0) }
+        } else {
+            found = try mapped { () throws(RepositoryError) in try repository.find(path) }
+        }
+        guard let (_, entry) = found else { throw .usage("\(path): not in \(snapshot.map { "snapshot \($0)" } ?? "any snapshot")") }
+        return try mapped { () throws(RepositoryError) in try repository.restore(entry, to: target ?? path, workers: workers) }
+    }
+
+    public func snapshots() throws(MaimoError) -> [SnapshotRecord] { try mapped { () throws(RepositoryError) in try index.snapshots() } }
+
+    /// The snapshot whose blob root starts with `prefix`.
+    public func snapshot(matching prefix: String) throws(MaimoError) -> SnapshotRecord {
+        let matches = try snapshots().filter { $0.blob.description.hasPrefix(prefix.lowercased()) }
+        guard matches.count == 1, let match = matches.first else {
+            throw .usage(matches.isEmpty ? "no snapshot \(prefix)" : "\(prefix) names \(matches.count) snapshots: give more of it")
+        }
+        return match
+    }
+
+    /// The entries under `path` in the newest snapshot holding it: (path, entry), depth first.
+    public func list(_ path: String) throws(MaimoError) -> [(String, Tree.Entry)] {
+        let repository = try repository(at: try repositoryPeer())
+        guard let (_, entry) = try mapped({ () throws(RepositoryError) in try repository.find(path) }) else {
+            throw .usage("\(path): not in any snapshot")
+        }
+        var out: [(String, Tree.Entry)] = []
+        func walk(_ entry: Tree.Entry, _ path: String) throws(RepositoryError) {
+            out.append((path, entry))
+            if case let .directory(id) = entry.content {
+                for child in try repository.tree(id).entries { try walk(child, (path == "/" ? "" : path) + "/" + child.nameText) }
+            }
+        }
+        try mapped { () throws(RepositoryError) in try walk(entry, path) }
+        return out
+    }
+
+    // MARK: Recover, verify, forget, prune
+
+    /// Rebuilds the local index from the blobs at `peer` (default: the repository's peer, or the
+    /// first peer).
+    public func recover(from peer: String? = nil) throws(MaimoError) -> Repository.RecoverReport {
+        let record = try repositoryPeer(peer)
+        let repository = try repository(at: record)
+        let report = try mapped { () throws(RepositoryError) in try repository.recover() }
+        try catalogue.setSetting("peer", record.name)
+        return report
+    }
+
+    /// Proves every blob and records each proof in the catalogue.
+    public func verify(samples: Int, loss: Double, workers: Int = 4) throws(MaimoError) -> (peer: String, proofs: [Repository.BlobProof]) {
+        let peer = try repositoryPeer()
+        let repository = try repository(at: peer)
+        let proofs = try mapped { () throws(RepositoryError) in try repository.verify(samples: samples, loss: loss, workers: workers) }
+        let now = Date().timeIntervalSince1970
+        for proof in proofs {
+            try catalogue.addProof(ProofRecord(
+                path: "\(proof.blob.kind)", revision: 0, root: proof.blob.root.description, peer: peer.name, time: now,
+                outcome: ProofRecord.Outcome(rawValue: proof.outcome.rawValue) ?? .failed, samples: proof.samples, failures: proof.failures,
+                missProbability: proof.missProbability, loss: proof.loss, detail: proof.detail, bytes: proof.bytes))
+        }
+        return (peer.name, proofs)
+    }
+
+    public func confidence(of path: String, proofs: [Repository.BlobProof]) throws(MaimoError) -> Repository.PathConfidence? {
+        let repository = try repository(at: try repositoryPeer())
+        guard let (record, _) = try mapped({ () throws(RepositoryError) in try repository.find(path) }) else { return nil }
+        return try mapped { () throws(RepositoryError) in try repository.confidence(of: path, in: record.snapshot, proofs: proofs) }
+    }
+
+    public func forget(policy: ForgetPolicy, snapshots names: [String] = []) throws(MaimoError) -> [SnapshotRecord] {
+        let repository = try repository(at: try repositoryPeer())
+        if !names.isEmpty {
+            var records: [SnapshotRecord] = []
+            for name in names { records.append(try snapshot(matching: name)) }
+            _ = try mapped { () throws(RepositoryError) in try repository.forget(records) }
+            return records
+        }
+        return try mapped { () throws(RepositoryError) in try repository.forget(policy: policy) }
+    }
+
+    public func prune(maximumUnused: Double) throws(MaimoError) -> Repository.PruneReport {
+        let repository = try repository(at: try repositoryPeer())
+        return try mapped { () throws(RepositoryError) in try repository.prune(maximumUnused: maximumUnused) }
+    }
+}
+
+/// Dictionaries from the catalogue, for items that name one.
+struct CatalogueDictionaries: DictionarySource {
+    let catalogue: Catalogue
+
+    func dictionary(id: UInt32) throws(RepositoryError) -> ZstdDictionary? {
+        let bytes: [UInt8]?
+        do { bytes = try catalogue.dictionary(id: id) } catch { throw .store("the catalogue: \(error)") }
+        guard let bytes else { return nil }
+        do { return try ZstdDictionary(bytes) } catch { throw .integrity("dictionary \(id) in the catalogue: \(error)") }
+    }
+}

@@ -1,0 +1,360 @@
+import ArgumentParser
+import Foundation
+import Maimo
+import MaimoRepository
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The repository commands (Docs/Repository.md): store, retrieve, ls, rm, forget, prune, recover,
+// verify, status. Parsing and printing only; the work is `RepositoryClient`'s.
+
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Store files and directory trees as one new snapshot (unchanged files are not read again).")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "Files and directories.") var paths: [String]
+    @Option(name: .customLong("to"), help: "The peer to hold the repository (the first store fixes it; default: the first peer).") var peer: String?
+    @Option(help: "Peers that must hold each pack (only 1 until redundancy lands).") var copies = 1
+    @Flag(name: .customLong("rm-local"), help: "Delete each stored file afterwards if it is still as it was stored.") var removeLocal = false
+    @Option(help: "zstd level 1–19 (default: the `level` setting, 3).") var level: Int?
+    @Option(name: .customLong("dict"), help: "A dictionary ID from `maimo dict train` (default: the catalogue's default).") var dictionary: UInt32?
+    @Flag(name: .customLong("no-pad"), help: "Do not pad packs to hide exact sizes.") var noPad = false
+    @Option(help: "Packs uploaded at once.") var jobs = 2
+    @Option(help: "Snapshots of the same paths to keep (default: the `keep` setting, 5); older ones are forgotten.") var keep: Int?
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        try engineRun("store") {
+            guard copies == 1 else { throw CLIFile.Failure(description: "--copies above 1 comes with redundancy across providers (not yet)") }
+            let client = try options.openRepository()
+            defer { client.close() }
+            let catalogue = client.home.catalogue
+            var store = RepositoryClient.StoreOptions()
+            store.peer = peer
+            store.removeLocal = removeLocal
+            let level = try self.level ?? catalogue.setting("level").flatMap { Int($0) } ?? 3
+            guard (1...19).contains(level) else { throw CLIFile.Failure(description: "--level must be 1 to 19") }
+            store.level = level
+            store.pad = !noPad
+            store.uploads = max(1, jobs)
+            store.dictionaryID = try dictionary ?? catalogue.setting("dictionary").flatMap { UInt32($0) }  // "" = none
+            store.keep = try keep ?? catalogue.setting("keep").flatMap { Int($0) } ?? 5
+            let line = ProgressLine()
+            let result = try client.store(paths, options: store) { p in
+                let rate = Double(p.bytesSent) / max(line.elapsed, 0.001) / 1e6
+                line.update("[\(p.filesDone)/\(p.filesTotal) files] \(humanBytes(p.bytesDone)) of \(humanBytes(p.bytesTotal)) read, \(humanBytes(p.bytesSent)) sent, \(String(format: "%.1f", rate)) MB/s")
+            }
+            line.finish()
+            let r = result.report
+            if json {
+                let fields: [String: Any] = [
+                    "snapshot": r.snapshot.blob.description, "peer": result.peer, "files": r.files, "directories": r.directories,
+                    "symlinks": r.symlinks, "unchangedFiles": r.unchangedFiles, "skipped": r.skipped, "bytesRead": r.bytesRead,
+                    "newChunks": r.newChunks, "newTrees": r.newTrees, "duplicateChunks": r.duplicateItems, "blobsUploaded": r.blobsUploaded,
+                    "bytesUploaded": r.bytesUploaded, "seconds": r.seconds, "forgotten": result.forgotten, "removedLocal": result.removed,
+                ]
+                print(try jsonText(fields))
+                return
+            }
+            print("snapshot \(r.snapshot.blob.description.prefix(16)) at \(result.peer): \(r.files) files (\(r.unchangedFiles) unchanged), \(r.directories) directories, \(r.symlinks) symlinks")
+            print("\(humanBytes(r.bytesRead)) read, \(r.newChunks) new chunks (\(r.duplicateItems) already stored), \(humanBytes(r.bytesUploaded)) in \(r.blobsUploaded) blobs uploaded in \(String(format: "%.2f", r.seconds)) s")
+            for path in r.skipped { Console.error("maimo store: skipped \(path) (not a file, directory or symlink)") }
+            if result.forgotten > 0 { print("forgot \(result.forgotten) older snapshot(s) of the same paths (`maimo prune` frees their space)") }
+            if removeLocal { print("removed \(result.removed) local file(s)") }
+        }
+    }
+}
+
+struct RetrieveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retrieve", abstract: "Bring a stored path back as it was: files, directories, symlinks, modes and times, every byte verified.")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "The stored path (a file, a directory or a symlink).") var path: String
+    @Option(help: "A snapshot (a prefix of its ID, see `maimo ls --snapshots`; default: the newest holding the path).") var snapshot: String?
+    @Option(name: .shortAndLong, help: "Where to write (default: the stored path).") var output: String?
+    @Option(help: "Files restored in parallel.") var jobs = 4
+
+    func run() throws {
+        try engineRun("retrieve") {
+            let client = try options.openRepository()
+            defer { client.close() }
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let report = try client.retrieve(absolute, snapshot: snapshot, to: output, workers: max(1, jobs))
+            for failure in report.failures { Console.error("maimo retrieve: \(failure.path): \(failure.error)") }
+            print("\(output ?? absolute): \(report.files) files (\(humanBytes(report.bytes))), \(report.directories) directories, \(report.symlinks) symlinks"
+                  + (report.failures.isEmpty ? "" : ", \(report.failures.count) failed") + " in \(String(format: "%.2f", report.seconds)) s")
+            if !report.failures.isEmpty { throw ExitCode.failure }
+        }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List what a snapshot holds under a path, or the snapshots.")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "A stored path (default: every snapshot's paths).") var path: String?
+    @Flag(help: "List the snapshots instead.") var snapshots = false
+    @Flag(help: "Print JSON lines.") var json = false
+
+    func run() throws {
+        try engineRun("ls") {
+            let client = try options.openRepository()
+            defer { client.close() }
+            let formatter = ISO8601DateFormatter()
+            if snapshots || path == nil {
+                for record in try client.snapshots() {
+                    let s = record.snapshot
+                    let date = formatter.string(from: Date(timeIntervalSince1970: Double(s.time) / 1000))
+                    if json {
+                        print(try jsonText(["snapshot": record.blob.description, "time": date, "host": s.host, "paths": s.paths,
+                                            "files": s.files, "bytes": s.bytes]))
+                    } else {
+                        print("\(record.blob.description.prefix(16))\t\(date)\t\(s.files) files\t\(humanBytes(s.bytes))\t\(s.paths.joined(separator: " "))")
+                    }
+                }
+                return
+            }
+            let absolute = URL(fileURLWithPath: path ?? "/").standardizedFileURL.path
+            for (name, entry) in try client.list(absolute) {
+                let date = formatter.string(from: Date(timeIntervalSince1970: Double(entry.mtime) / 1e9))
+                let mode = String(entry.mode, radix: 8)
+                var kind = "file", size: UInt64 = 0, target = ""
+                switch entry.content {
+                case let .file(length, _): size = length
+                case .directory: kind = "dir"
+                case let .symlink(bytes): kind = "link"; target = String(decoding: bytes, as: UTF8.self)
+                }
+                if json {
+                    print(try jsonText(["path": name, "kind": kind, "size": size, "mode": mode, "mtime": date, "target": target]))
+                } else {
+                    print("\(kind)\t\(mode)\t\(size)\t\(date)\t\(name)" + (target.isEmpty ? "" : " -> \(target)"))
+                }
+            }
+        }
+    }
+}
+
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Forget the snapshots that stored only this path (or paths under it); `maimo prune` then frees the space.")
+    @OptionGroup var options: HomeOptions
+    @Argument var path: String
+
+    func run() throws {
+        try engineRun("rm") {
+            let client = try options.openRepository()
+            defer { client.close() }
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let matching = try client.snapshots().filter { record in
+                record.snapshot.paths.allSatisfy { $0 == absolute || $0.hasPrefix(absolute + "/") }
+            }
+            guard !matching.isEmpty else { throw CLIFile.Failure(description: "\(path): no snapshot stored only this path") }
+            let forgotten = try client.forget(policy: ForgetPolicy(last: 1), snapshots: matching.map(\.blob.description))
+            print("forgot \(forgotten.count) snapshot(s) of \(absolute); run `maimo prune` to free their space")
+        }
+    }
+}
+
+struct ForgetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget", abstract: "Forget snapshots, by ID or by a policy (per host and set of paths); `maimo prune` frees the space.")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "Snapshot IDs (prefixes) to forget.") var snapshots: [String] = []
+    @Option(name: .customLong("keep-last")) var last = 0
+    @Option(name: .customLong("keep-daily")) var daily = 0
+    @Option(name: .customLong("keep-weekly")) var weekly = 0
+    @Option(name: .customLong("keep-monthly")) var monthly = 0
+    @Flag(help: "Also prune afterwards.") var prune = false
+
+    func run() throws {
+        try engineRun("forget") {
+            let policy = ForgetPolicy(last: last, daily: daily, weekly: weekly, monthly: monthly)
+            guard !snapshots.isEmpty || policy.keepsSomething else {
+                throw CLIFile.Failure(description: "give snapshot IDs or a policy (--keep-last, --keep-daily, --keep-weekly, --keep-monthly)")
+            }
+            let client = try options.openRepository()
+            defer { client.close() }
+            let forgotten = try client.forget(policy: policy, snapshots: snapshots)
+            print("forgot \(forgotten.count) snapshot(s)")
+            if prune { PruneCommand.print(try client.prune(maximumUnused: 0.1)) }
+        }
+    }
+}
+
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune", abstract: "Delete packs no kept snapshot needs, repack mostly unused ones; safe to interrupt.")
+    @OptionGroup var options: HomeOptions
+    @Option(name: .customLong("max-unused"), help: "Repack a pack whose unused share passes this (e.g. 10%).") var maxUnused = "10%"
+
+    func run() throws {
+        try engineRun("prune") {
+            let text = maxUnused.hasSuffix("%") ? String(maxUnused.dropLast()) : maxUnused
+            guard let value = Double(text), value >= 0, value <= 100 else { throw CLIFile.Failure(description: "--max-unused must be 0% to 100%") }
+            let client = try options.openRepository()
+            defer { client.close() }
+            Self.print(try client.prune(maximumUnused: maxUnused.hasSuffix("%") ? value / 100 : value))
+        }
+    }
+
+    static func print(_ report: Repository.PruneReport) {
+        Swift.print("pruned: \(report.packsDeleted) packs deleted, \(report.packsRepacked) repacked into \(report.packsWritten), \(report.itemsRemoved) items removed; \(humanBytes(report.bytesFreed)) freed, \(humanBytes(report.bytesWritten)) written")
+    }
+}
+
+struct RecoverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Rebuild the catalogue from a provider's copy alone (after `maimo init --recover` and `maimo peer add`).")
+    @OptionGroup var options: HomeOptions
+    @Option(name: .customLong("from"), help: "The peer to recover from (default: the repository's peer, or the first).") var peer: String?
+
+    func run() throws {
+        try engineRun("recover") {
+            let client = try options.openRepository()
+            defer { client.close() }
+            let report = try client.recover(from: peer)
+            print("recovered \(report.snapshots) snapshot(s), \(report.packs) packs (\(report.items) items), \(report.indexes) index blob(s) from \(report.blobs) blobs in \(String(format: "%.2f", report.seconds)) s")
+            for (root, error) in report.unreadable { Console.error("maimo recover: blob \(root.description.prefix(16)) skipped: \(error)") }
+            for root in report.missingPacks { Console.error("maimo recover: pack \(root.description.prefix(16)) is named by an index but the provider does not list it") }
+            if !report.missingPacks.isEmpty { throw ExitCode.failure }
+        }
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Prove that the provider still holds every byte: random Bao slices of every blob, verified against the local roots.",
+        discussion: "Exit status: 0 all ok, 1 a proof failed, 2 the provider was unreachable.")
+    @OptionGroup var options: HomeOptions
+    @Argument(help: "Stored paths to report the confidence of (default: every snapshot's paths).") var paths: [String] = []
+    @Option(help: "Slices per blob (default: enough for --confidence at --loss).") var samples: Int?
+    @Option(help: "Confidence of catching a loss of --loss.") var confidence = 0.999999
+    @Option(help: "Fraction of a blob lost that must be caught.") var loss = 0.01
+    @Option(help: "Repeat every INTERVAL (e.g. 30m, 6h, 1d) until interrupted.") var every: String?
+    @Option(help: "Blobs proven in parallel.") var jobs = 4
+    @Flag(help: "Print JSON lines.") var json = false
+
+    func run() throws {
+        try engineRun("verify") {
+            guard let planned = samples ?? Repository.samples(confidence: confidence, loss: loss), planned > 0 else {
+                throw CLIFile.Failure(description: "--confidence must be in (0, 1) and --loss in (0, 1]")
+            }
+            let interval = try every.map(Self.parseInterval)
+            while true {
+                // The catalogue is opened per round: other commands can run in between.
+                let client = try options.openRepository()
+                let status = try round(client, samples: planned)
+                client.close()
+                client.home.close()
+                guard let interval else {
+                    if status != 0 { throw ExitCode(status) }
+                    return
+                }
+                fflush(nil)
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+    }
+
+    func round(_ client: RepositoryClient, samples planned: Int) throws -> Int32 {
+        let snapshots = try client.snapshots()
+        guard !snapshots.isEmpty else {
+            print("nothing stored yet")
+            return 0
+        }
+        let (peer, proofs) = try client.verify(samples: planned, loss: loss, workers: max(1, jobs))
+        var status: Int32 = 0
+        for proof in proofs {
+            let name = "\(proof.blob.kind) \(proof.blob.root.description.prefix(16))"
+            switch proof.outcome {
+            case .failed: status = max(status, 1)
+            case .unreachable: if status == 0 { status = 2 }
+            case .ok: break
+            }
+            if json {
+                print(try jsonText(["blob": proof.blob.root.description, "kind": "\(proof.blob.kind)", "peer": peer, "outcome": proof.outcome.rawValue,
+                                    "samples": proof.samples, "failures": proof.failures, "missProbability": proof.missProbability,
+                                    "bytes": proof.bytes, "detail": proof.detail ?? ""]))
+                continue
+            }
+            let miss = proof.missProbability == 0 ? "every slice checked" : String(format: "miss probability %.2e at %g%% loss", proof.missProbability, loss * 100)
+            switch proof.outcome {
+            case .ok: print("ok          \(name) @\(peer) (\(proof.samples) slices, \(miss))")
+            case .failed: print("FAILED      \(name) @\(peer): \(proof.detail ?? "")")
+            case .unreachable: print("unreachable \(name) @\(peer): \(proof.detail ?? "")")
+            }
+        }
+        var reported = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if reported.isEmpty { reported = Array(Set(snapshots.flatMap(\.snapshot.paths))).sorted() }
+        for path in reported {
+            guard let c = try client.confidence(of: path, proofs: proofs) else {
+                Console.error("maimo verify: \(path): not in any snapshot")
+                status = max(status, 1)
+                continue
+            }
+            let verdict = c.failedPacks > 0 ? "FAILED (\(c.failedPacks) of \(c.packs) packs)" : c.unprovenPacks > 0 ? "unproven (\(c.unprovenPacks) of \(c.packs) packs)"
+                : c.missProbability == 0 ? "ok, every slice of its \(c.packs) packs checked" : String(format: "ok, %d packs, miss probability ≤ %.2e", c.packs, c.missProbability)
+            if json {
+                print(try jsonText(["path": path, "packs": c.packs, "failedPacks": c.failedPacks, "unprovenPacks": c.unprovenPacks, "missProbability": c.missProbability]))
+            } else {
+                print("path        \(path): \(verdict)")
+            }
+        }
+        let bytes = proofs.reduce(0) { $0 + $1.bytes }
+        if !json { print("\(proofs.count) blobs proven with \(proofs.reduce(0) { $0 + $1.samples }) slices, \(humanBytes(UInt64(bytes))) received") }
+        return status
+    }
+
+    static func parseInterval(_ text: String) throws -> Double {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()), value > 0 { return value * scale }
+        if let value = Double(text), value > 0 { return value }
+        throw CLIFile.Failure(description: "invalid --every \(text) (e.g. 90s, 30m, 6h, 1d)")
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Peers, space, snapshots and the last proofs.")
+    @OptionGroup var options: HomeOptions
+
+    func run() throws {
+        try engineRun("status") {
+            let client = try options.openRepository()
+            defer { client.close() }
+            print("node \(client.home.nodeID)")
+            let snapshots = try client.snapshots()
+            let blobs = try client.index.blobs()
+            let held = blobs.reduce(UInt64(0)) { $0 + $1.length }
+            print("\(snapshots.count) snapshots, \(blobs.count) blobs (\(humanBytes(held)))" + ((try? client.repositoryPeer().name).map { " at \($0)" } ?? ""))
+            for status in try MaimoClient(home: client.home, tor: client.tor).peerStatus() {
+                if let usage = status.usage {
+                    print("peer \(status.peer.name) \(status.peer.address): \(usage.blobs) blobs, \(humanBytes(usage.used)) of \(humanBytes(usage.quota))")
+                } else {
+                    print("peer \(status.peer.name) \(status.peer.address): unreachable (\(status.error ?? ""))")
+                }
+            }
+            var ok = 0, failed = 0, unreachable = 0, never = 0
+            var oldest = Double.infinity
+            for blob in blobs {
+                let proofs = try client.home.catalogue.latestProofs(root: blob.root.description)
+                guard let proof = proofs.values.max(by: { $0.time < $1.time }) else { never += 1; continue }
+                oldest = min(oldest, proof.time)
+                switch proof.outcome {
+                case .ok: ok += 1
+                case .failed: failed += 1
+                case .unreachable: unreachable += 1
+                }
+            }
+            var line = "last proofs: \(ok) ok, \(failed) failed, \(unreachable) unreachable, \(never) never verified"
+            if oldest.isFinite { line += "; oldest \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: oldest)))" }
+            print(line)
+        }
+    }
+}
+
+/// One JSON object on a line, keys sorted.
+func jsonText(_ object: [String: Any]) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+}
