@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Maimo
 import MaimoBlake3
+import MaimoRepository
 import MaimoTor
 import MaimoZstd
 #if canImport(Glibc)
@@ -52,10 +53,12 @@ struct DemoCommand: ParsableCommand {
         defer { server.stop(); store.close() }
         let home = try MaimoHome.create(at: root + "/home")
         defer { home.close() }
+        let recoveryCode = home.keys.recoveryCode
         try ProviderStore.allow(client: home.identity.nodeID, quota: nil, inDirectory: store.directory)
-        let client = MaimoClient(home: home)
+        let peers = MaimoClient(home: home)
         var network: PrivateTorNetwork?
         defer { network?.stop() }
+        var torConfiguration: TorConfiguration?
         if tor {
             guard PrivateTorNetwork.isAvailable else {
                 throw CLIFile.Failure(description: "--tor needs tor and tor-gencert on PATH (Debian: apt-get install tor)")
@@ -68,38 +71,41 @@ struct DemoCommand: ParsableCommand {
             print("  bootstrapped in \(format(seconds(clock.now - begin))) s")
             let onion = try started.service.control.addOnion(
                 key: OnionServiceKey(signingKey: providerIdentity.signingKey), ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)")])
-            try client.addPeer(name: "demo", nodeID: onion.description)
+            try peers.addPeer(name: "demo", nodeID: onion.description)
             // Short attempts while the descriptor spreads, then patient ones.
-            client.tor = TorConfiguration(socksPort: started.client.socksPort!, timeout: 15)
+            peers.tor = TorConfiguration(socksPort: started.client.socksPort!, timeout: 15)
             let published = clock.now
             while true {
                 do {
-                    try client.connect(peer: "demo").close()
-                    client.tor?.timeout = 60
+                    try peers.connect(peer: "demo").close()
                     break
                 } catch {
                     guard seconds(clock.now - published) < 180 else { throw error }
                     usleep(500_000)
                 }
             }
+            torConfiguration = TorConfiguration(socksPort: started.client.socksPort!, timeout: 60)
             print("  onion service \(onion) reachable \(format(seconds(clock.now - published))) s after it was published")
         } else {
-            try client.addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID), address: "127.0.0.1:\(port)")
+            try peers.addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID), address: "127.0.0.1:\(port)")
         }
+        let client = RepositoryClient(home: home, tor: torConfiguration)
+        defer { client.close() }
         print("provider \(NodeID.text(providerIdentity.nodeID)) " + (tor ? "as an onion service" : "on 127.0.0.1:\(port)"))
         print("client   \(home.nodeID)")
+        print("recovery code (all it takes to get everything back): \(recoveryCode)")
 
         // The tree, and a copy to compare with.
         let tree = root + "/tree", originals = root + "/originals"
         let generated = try DemoTree.generate(at: tree, copyTo: originals, files: files, bytes: (mebibytes ?? (tor ? 32 : 128)) << 20)
         print("")
-        print("generated \(generated.files) files, \(humanBytes(generated.bytes)) (text, JSON, logs, binary, noise, runs)")
+        print("generated \(generated.files) files, \(humanBytes(generated.bytes)) (text, JSON, logs, binary, noise, runs), symlinks and an empty directory")
 
         // A dictionary for the small JSON records.
         let samples = generated.smallJSON.prefix(400).compactMap { FileManager.default.contents(atPath: $0).map(Array.init) }
-        var options = MaimoClient.StoreOptions()
+        var options = RepositoryClient.StoreOptions()
         options.removeLocal = true
-        options.concurrency = jobs
+        options.uploads = max(1, jobs)
         if samples.count >= 10, let bytes = try? ZstdDictionary.train(samples: samples, maxSize: 16 << 10),
            let dictionary = try? ZstdDictionary(bytes) {
             try home.catalogue.putDictionary(id: dictionary.id, bytes: bytes)
@@ -107,64 +113,64 @@ struct DemoCommand: ParsableCommand {
             print("trained zstd dictionary \(dictionary.id) (\(bytes.count) bytes) on \(samples.count) small JSON files")
         }
 
-        // Store.
-        let storeStart = clock.now
-        let results = try client.store([tree], options: options)
-        let storeTime = seconds(clock.now - storeStart)
-        var plain: UInt64 = 0, compressed: UInt64 = 0, cipher: UInt64 = 0, encoded: UInt64 = 0
-        for (path, outcome) in results {
-            guard case .stored(let record) = outcome else { throw CLIFile.Failure(description: "\(path): \(outcome)") }
-            plain += record.size
-            compressed += record.compressedLength
-            cipher += record.ciphertextLength
-            encoded += record.encodingLength
-        }
+        // Store, then store again unchanged (nothing is read or sent but a snapshot).
+        let stored = try client.store([tree], options: options).report
+        let again = try client.store([originals]).report
+        let unchanged = try client.store([originals]).report
         let leftLocally = try MaimoClient.expand([tree]).count
         print("")
-        print("store:    \(results.count) files in \(format(storeTime)) s = \(format(Double(plain) / storeTime / 1e6)) MB/s of plaintext (\(jobs) in parallel)")
-        print("          plaintext \(humanBytes(plain)) → zstd \(humanBytes(compressed)) (\(format(Double(compressed) / Double(max(plain, 1)) * 100))%)"
-              + " → padded ciphertext \(humanBytes(cipher)) → Bao encoding at the provider \(humanBytes(encoded))")
+        print("store:    \(stored.files) files, \(stored.symlinks) symlinks, \(stored.directories) directories in \(format(stored.seconds)) s"
+              + " = \(format(Double(generated.bytes) / stored.seconds / 1e6)) MB/s of plaintext")
+        print("          \(stored.newChunks) chunks (\(stored.duplicateItems) duplicates stored once) and \(stored.newTrees) trees in \(stored.blobsUploaded) blobs:"
+              + " \(humanBytes(generated.bytes)) → \(humanBytes(stored.bytesUploaded)) at the provider (compressed, encrypted, padded)")
         print("          local copies deleted: \(leftLocally == 0 ? "yes" : "NO, \(leftLocally) left")")
+        print("          the same content under another path: \(again.newChunks) new chunks, \(humanBytes(again.bytesUploaded)) sent (trees and a snapshot)")
+        print("          stored again unchanged: \(unchanged.bytesRead) bytes read, \(unchanged.newChunks) new chunks, in \(format(unchanged.seconds)) s")
 
-        // Prove.
-        let samplesPerFile = ProofPlan.samples(confidence: 0.999999, loss: 0.01) ?? 1375
+        // Prove every blob.
+        let samplesPerBlob = Repository.samples(confidence: 0.999999, loss: 0.01) ?? 1375
         let verifyStart = clock.now
-        let proofs = try client.verify(samples: samplesPerFile)
+        let (_, proofs) = try client.verify(samples: samplesPerBlob, loss: 0.01, workers: jobs)
         let verifyTime = seconds(clock.now - verifyStart)
         let ok = proofs.filter { $0.outcome == .ok }.count
         let slices = proofs.reduce(0) { $0 + $1.samples }
-        let worst = proofs.map(\.missProbability).max() ?? 0
-        print("verify:   \(ok) of \(proofs.count) proofs ok, \(slices) slices of 4 KiB checked against the 32-byte roots in \(format(verifyTime)) s"
-              + " (\(format(verifyTime * 1000 / Double(max(proofs.count, 1)))) ms per file)")
-        let whole = proofs.filter { $0.missProbability == 0 }.count
-        print("          \(whole) files checked whole (≤ \(samplesPerFile) slices); in the others, a loss of 1% goes unnoticed with probability ≤ \(String(format: "%.1e", worst))")
+        let confidence = try client.confidence(of: tree, proofs: proofs)
+        print("verify:   \(ok) of \(proofs.count) blobs proven, \(slices) slices of 4 KiB checked against the 32-byte roots in \(format(verifyTime)) s")
+        print("          \(tree): \(confidence?.packs ?? 0) packs, a loss of 1% goes unnoticed with probability ≤ \(String(format: "%.1e", confidence?.missProbability ?? 1))")
 
-        // Retrieve everything and compare.
-        let retrieveStart = clock.now
-        let retrieved = try client.retrieveTree(tree, concurrency: jobs)
-        if let failure = retrieved.first(where: { $0.1 != nil }) { throw failure.1! }
-        let retrieveTime = seconds(clock.now - retrieveStart)
+        // Lose the client entirely: a new home from the recovery code, the catalogue rebuilt
+        // from the provider, everything back and compared.
+        let recoveredHome = try MaimoHome.create(at: root + "/recovered-home", recoveryCode: recoveryCode)
+        defer { recoveredHome.close() }
+        try MaimoClient(home: recoveredHome).addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID),
+                                                       address: try peers.home.catalogue.peer(named: "demo")?.address ?? "")
+        let recoveredClient = RepositoryClient(home: recoveredHome, tor: torConfiguration)
+        defer { recoveredClient.close() }
+        let recovery = try recoveredClient.recover()
+        let restored = try recoveredClient.retrieve(tree, workers: jobs)
         let identical = try DemoTree.compare(tree, originals)
-        print("retrieve: \(results.count) files in \(format(retrieveTime)) s = \(format(Double(plain) / retrieveTime / 1e6)) MB/s (\(jobs) in parallel), every chunk verified, decrypted, decompressed")
+        print("recover:  from the recovery code alone: \(recovery.snapshots) snapshots, \(recovery.packs) packs found at the provider in \(format(recovery.seconds)) s")
+        print("retrieve: \(restored.files) files, \(restored.symlinks) symlinks in \(format(restored.seconds)) s = \(format(Double(restored.bytes) / restored.seconds / 1e6)) MB/s, every chunk verified, decrypted, decompressed")
         print("          byte for byte identical to the originals: \(identical ? "yes" : "NO")")
 
-        // A provider that loses a byte is caught.
-        let largest = try client.list().max { $0.encodingLength < $1.encodingLength }!
-        let rootDigest = try Blake3.Digest(hex: largest.root)
-        try store.tamper(client: home.identity.nodeID, root: rootDigest.bytes, flipAt: largest.encodingLength / 3)
-        // Every slice, so that the demo is deterministic (a sample finds one bad byte in k of n).
-        let caught = try client.verify([largest.path], samples: Int.max)
-        print("damage:   one byte flipped at the provider in \(URL(fileURLWithPath: largest.path).lastPathComponent) (\(humanBytes(largest.size)))"
-              + " → verify says \(caught.first?.outcome.rawValue ?? "?") (\(caught.first?.failures ?? 0) of \(caught.first?.samples ?? 0) slices bad)")
-        do {
-            try client.retrieve(largest.path, to: root + "/should-not-exist")
-            print("          retrieve of the damaged file: NOT REFUSED")
-        } catch {
-            let exists = FileManager.default.fileExists(atPath: root + "/should-not-exist")
-            print("          retrieve of the damaged file refused, nothing written: \(exists ? "NO" : "yes")")
+        // A provider that loses a byte is caught, and nothing unverified is written.
+        let packs = try recoveredClient.index.locations().filter { $0.entry.type == .data }
+        guard let victim = packs.max(by: { $0.entry.storedLength < $1.entry.storedLength }) else { throw CLIFile.Failure(description: "no data") }
+        let pack = try recoveredClient.index.blobs().first { $0.root == victim.pack }
+        let flip = DemoTree.encodedOffset(of: victim.entry.offset + UInt64(victim.entry.storedLength) / 2, contentLength: pack?.length ?? 0)
+        try store.tamper(client: home.identity.nodeID, root: victim.pack.bytes, flipAt: flip)
+        let caught = try recoveredClient.verify(samples: Int.max, loss: 0.01).proofs.first { $0.blob.root == victim.pack }
+        let hit = try DemoTree.files(in: tree, using: victim.entry.id, client: recoveredClient)
+        print("damage:   one byte flipped at the provider in a pack of \(humanBytes(pack?.length ?? 0))"
+              + " → verify says \(caught?.outcome.rawValue ?? "?") (\(caught?.failures ?? 0) of \(caught?.samples ?? 0) slices bad)")
+        var refused = false
+        if let hit {
+            let report = try? recoveredClient.retrieve(hit, to: root + "/should-not-exist")
+            refused = (report?.failures.isEmpty == false || report == nil) && !FileManager.default.fileExists(atPath: root + "/should-not-exist")
+            print("          retrieve of \(URL(fileURLWithPath: hit).lastPathComponent), which uses it: refused, nothing written: \(refused ? "yes" : "NO")")
         }
         print("")
-        guard identical, ok == proofs.count, caught.first?.outcome == .failed else {
+        guard identical, ok == proofs.count, caught?.outcome == .failed, refused, leftLocally == 0 else {
             throw CLIFile.Failure(description: "the demo found a problem (see above)")
         }
         print("done; cleaning up")
@@ -248,20 +254,63 @@ enum DemoTree {
             summary.files += 1
             summary.bytes += UInt64(content.count)
         }
+        // A tree comes back as it was: symlinks (relative, absolute, dangling) and empty directories too.
+        for base in [directory, copies] {
+            try FileManager.default.createDirectory(atPath: base + "/links", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: base + "/empty/inside", withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: base + "/links/a-note", withDestinationPath: "../notes")
+            try FileManager.default.createSymbolicLink(atPath: base + "/links/hostname", withDestinationPath: "/etc/hostname")
+            try FileManager.default.createSymbolicLink(atPath: base + "/links/dangling", withDestinationPath: "no/such/file")
+        }
         return summary
     }
 
-    /// Whether every file under `a` equals the file at the same relative path under `b`, and
-    /// both hold the same files.
+    /// Whether `a` and `b` hold the same entries: files with equal bytes, symlinks with equal
+    /// targets, directories (empty ones too).
     static func compare(_ a: String, _ b: String) throws -> Bool {
-        let left = try MaimoClient.expand([a]).map { String($0.dropFirst(a.count)) }
-        let right = try MaimoClient.expand([b]).map { String($0.dropFirst(b.count)) }
+        let manager = FileManager.default
+        let left = try manager.subpathsOfDirectory(atPath: a).sorted(), right = try manager.subpathsOfDirectory(atPath: b).sorted()
         guard left == right else { return false }
         for relative in left {
-            guard let x = FileManager.default.contents(atPath: a + relative), let y = FileManager.default.contents(atPath: b + relative), x == y else {
-                return false
+            var x = stat(), y = stat()
+            guard lstat(a + "/" + relative, &x) == 0, lstat(b + "/" + relative, &y) == 0, x.st_mode & S_IFMT == y.st_mode & S_IFMT else { return false }
+            switch x.st_mode & S_IFMT {
+            case S_IFREG:
+                guard manager.contents(atPath: a + "/" + relative) == manager.contents(atPath: b + "/" + relative) else { return false }
+            case S_IFLNK:
+                guard try manager.destinationOfSymbolicLink(atPath: a + "/" + relative) == manager.destinationOfSymbolicLink(atPath: b + "/" + relative) else {
+                    return false
+                }
+            default: break
             }
         }
         return true
+    }
+
+    /// Where content byte `offset` of a blob of `contentLength` bytes sits in its Bao combined
+    /// encoding: the 8-byte header, then parents in pre-order before each subtree.
+    static func encodedOffset(of offset: UInt64, contentLength: UInt64) -> UInt64 {
+        var position: UInt64 = 8, start: UInt64 = 0, length = contentLength
+        while length > 1024 {
+            position += 64
+            let chunks = (length + 1023) / 1024
+            let left = (UInt64(1) << (63 - (chunks - 1).leadingZeroBitCount)) * 1024
+            if offset < start + left {
+                length = left
+            } else {
+                position += left + 64 * (left / 1024 - 1)
+                start += left
+                length -= left
+            }
+        }
+        return position + (offset - start)
+    }
+
+    /// A stored file under `tree` whose chunks include `id`.
+    static func files(in tree: String, using id: ItemID, client: RepositoryClient) throws -> String? {
+        for (path, entry) in try client.list(tree) {
+            if case let .file(_, chunks) = entry.content, chunks.contains(id) { return path }
+        }
+        return nil
     }
 }
