@@ -10,6 +10,8 @@ extension Repository {
         public var unreadable: [(root: Blake3.Digest, error: RepositoryError)] = []
         /// Packs an index names that the store does not list: lost at the provider.
         public var missingPacks: [Blake3.Digest] = []
+        /// The zstd dictionaries found in the repository (their bytes), for the local catalogue.
+        public var dictionaries: [[UInt8]] = []
         public var seconds = 0.0
     }
 
@@ -32,7 +34,11 @@ extension Repository {
                     try index.add(blob: BlobRecord(root: root, length: length, kind: header.kind), entries: header.entries)
                     switch header.kind {
                     case .pack:
-                        report.withLock { $0.packs += 1; $0.items += header.entries.count }
+                        var found: [[UInt8]] = []
+                        for entry in header.entries where entry.type == .dictionary {
+                            found.append(try reader.item(ItemLocation(pack: root, entry: entry), keys: keys, dictionaries: nil))
+                        }
+                        report.withLock { $0.packs += 1; $0.items += header.entries.count; $0.dictionaries += found }
                     case .index:
                         for entry in header.entries where entry.type == .index {
                             let payload = try reader.item(ItemLocation(pack: root, entry: entry), keys: keys, dictionaries: nil)

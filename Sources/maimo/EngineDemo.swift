@@ -148,6 +148,7 @@ struct DemoCommand: ParsableCommand {
         defer { recoveredClient.close() }
         let recovery = try recoveredClient.recover()
         let restored = try recoveredClient.retrieve(tree, workers: jobs)
+        for failure in restored.failures.prefix(3) { Console.error("maimo demo: \(failure.path): \(failure.error)") }
         let identical = try DemoTree.compare(tree, originals)
         print("recover:  from the recovery code alone: \(recovery.snapshots) snapshots, \(recovery.packs) packs found at the provider in \(format(recovery.seconds)) s")
         print("retrieve: \(restored.files) files, \(restored.symlinks) symlinks in \(format(restored.seconds)) s = \(format(Double(restored.bytes) / restored.seconds / 1e6)) MB/s, every chunk verified, decrypted, decompressed")

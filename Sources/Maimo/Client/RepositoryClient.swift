@@ -103,7 +103,7 @@ public final class RepositoryClient: @unchecked Sendable {
         run.uploads = options.uploads
         if let id = options.dictionaryID {
             guard let bytes = try catalogue.dictionary(id: id) else { throw .usage("no dictionary \(id) in the catalogue") }
-            do { run.dictionary = try ZstdDictionary(bytes) } catch { throw .home("dictionary \(id): \(error)") }
+            do { run.dictionary = try RepositoryDictionary(bytes: bytes) } catch { throw .home("dictionary \(id): \(error)") }
         }
         let repository = try repository(at: peer)
         let report = try mapped { () throws(RepositoryError) in try repository.store(paths, options: run, progress: progress) }
@@ -200,6 +200,9 @@ public final class RepositoryClient: @unchecked Sendable {
         let record = try repositoryPeer(peer)
         let repository = try repository(at: record)
         let report = try mapped { () throws(RepositoryError) in try repository.recover() }
+        for bytes in report.dictionaries {
+            if let dictionary = try? ZstdDictionary(bytes) { try catalogue.putDictionary(id: dictionary.id, bytes: bytes) }
+        }
         try catalogue.setSetting("peer", record.name)
         return report
     }

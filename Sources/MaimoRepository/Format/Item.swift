@@ -4,6 +4,9 @@ import MaimoZstd
 /// What an item holds (Docs/Repository.md §3).
 public enum ItemType: UInt8, Sendable, Codable {
     case data = 1, tree = 2, index = 3, snapshot = 4
+    /// A zstd dictionary data chunks were compressed with: stored in the repository so that a
+    /// recovered client can decompress them.
+    case dictionary = 5
 }
 
 /// One item's place in a blob: the 56-byte header entry of Docs/Repository.md §4.

@@ -43,6 +43,8 @@ extension Repository {
         // 1. What the kept snapshots reach: their trees and chunks.
         var live = Set<ItemID>()
         for record in try snapshots() { try mark(record.snapshot.root, live: &live) }
+        // Dictionaries stay while any data item was compressed with one: they are small.
+        for location in try index.locations() where location.entry.type == .dictionary { live.insert(location.entry.id) }
         // 2. Which packs hold what.
         var byPack: [Blake3.Digest: [ItemEntry]] = [:]
         for location in try index.locations() { byPack[location.pack, default: []].append(location.entry) }

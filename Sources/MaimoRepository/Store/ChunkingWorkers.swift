@@ -36,7 +36,7 @@ final class ChunkingWorkers: @unchecked Sendable {
         let queue = WorkCounter(count: work.count)
         WorkerPool.run(width: min(max(1, options.workers), max(1, work.count))) { [self] _ in
             let chunker = Chunker(gear: repository.keys.gear, parameters: options.chunker)
-            let compressor = ZstdCompressor(dictionary: options.dictionary, options: ZstdCompressionOptions(level: options.level))
+            let compressor = ZstdCompressor(dictionary: options.dictionary?.dictionary, options: ZstdCompressionOptions(level: options.level))
             var pack = BlobBuilder(kind: .pack, pad: options.pad, capacity: options.packSize + options.chunker.maximum)
             var buffer = [UInt8](repeating: 0, count: options.chunker.maximum)
             do throws(RepositoryError) {
@@ -75,7 +75,7 @@ final class ChunkingWorkers: @unchecked Sendable {
             size += UInt64(length)
             if try claim(id) {
                 let sealed = try ItemSealer.seal(Array(buffer[..<length]), id: id, type: .data, keys: repository.keys,
-                                                 compressor: compressor, dictionaryID: options.dictionary?.id ?? 0)
+                                                 compressor: compressor, dictionaryID: options.dictionary?.dictionary.id ?? 0)
                 pack.append(sealed.bytes, entry: sealed.entry)
                 if pack.count >= options.packSize {
                     try uploader.submit(pack)

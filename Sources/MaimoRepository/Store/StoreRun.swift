@@ -6,7 +6,8 @@ extension Repository {
         /// Packs are closed once they reach this many bytes (16 MiB by default).
         public var packSize = 16 << 20
         public var level = 3
-        public var dictionary: ZstdDictionary?
+        /// The zstd dictionary for data chunks; its bytes are stored in the repository too.
+        public var dictionary: RepositoryDictionary?
         public var pad = true
         /// Threads reading, chunking, compressing and sealing files.
         public var workers = ProcessInfo.processInfo.activeProcessorCount
@@ -69,10 +70,11 @@ extension Repository {
             _ = try? uploader.finish()
             throw failure
         }
-        // Trees, bottom up, into packs of their own.
+        // Trees, bottom up, into packs of their own (with the dictionary, the first time it is used).
         var trees = TreeWriter(repository: self, options: options, uploader: uploader, claims: chunking.claims)
         let rootID: ItemID
         do {
+            if let dictionary = options.dictionary { try trees.write(dictionary: dictionary) }
             rootID = try trees.write(root, chunks: chunking.results.current)
             try trees.flush()
         } catch {
@@ -113,3 +115,14 @@ extension Repository {
     }
 }
 
+
+/// A zstd dictionary as a store run uses it: parsed, and its bytes to keep in the repository.
+public struct RepositoryDictionary: Sendable {
+    public let bytes: [UInt8]
+    public let dictionary: ZstdDictionary
+
+    public init(bytes: [UInt8]) throws(RepositoryError) {
+        self.bytes = bytes
+        do { dictionary = try ZstdDictionary(bytes) } catch { throw .usage("not a zstd dictionary: \(error)") }
+    }
+}

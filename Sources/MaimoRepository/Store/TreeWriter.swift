@@ -56,6 +56,14 @@ struct TreeWriter {
         return id
     }
 
+    /// Stores the run's dictionary as an item, unless the repository has it.
+    mutating func write(dictionary: RepositoryDictionary) throws(RepositoryError) {
+        let id = repository.keys.itemID(dictionary.bytes)
+        guard try repository.index.location(of: id) == nil, claims.withLock({ $0.insert(id).inserted }) else { return }
+        let sealed = try ItemSealer.seal(dictionary.bytes, id: id, type: .dictionary, keys: repository.keys, compressor: nil)
+        pack.append(sealed.bytes, entry: sealed.entry)
+    }
+
     mutating func flush() throws(RepositoryError) {
         guard !pack.isEmpty else { return }
         try uploader.submit(pack)
