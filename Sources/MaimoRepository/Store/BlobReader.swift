@@ -13,23 +13,33 @@ public struct BlobReader: Sendable {
     public func read(root: Blake3.Digest, offset: UInt64, count: Int) throws(RepositoryError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
-        var position = offset
         let end = offset + UInt64(count)
         let limit = type(of: store).maximumSlice
-        while position < end {
-            let piece = min(limit, end - position)
-            let slice = try store.slice(root: root, start: position, count: piece)
-            let bytes: [UInt8]
-            do { bytes = try Bao.decodeSlice(slice, hash: root, start: position, count: piece) } catch {
-                throw .integrity("blob \(root.description.prefix(16)) at bytes \(position)..<\(position + piece): \(error)")
+        // Whole pieces are asked for together (a provider keeps several in flight), the rest alone.
+        let whole = UInt64(count) / limit
+        let starts = (0..<whole).map { offset + $0 * limit }
+        if !starts.isEmpty {
+            try store.slices(root: root, starts: starts, count: limit) { (start, slice) throws(RepositoryError) in
+                out += try Self.verified(slice, root: root, start: start, count: limit)
             }
-            guard bytes.count == Int(piece) else {
-                throw .integrity("blob \(root.description.prefix(16)) ends before byte \(position + piece) (it is shorter than recorded)")
-            }
-            out += bytes
-            position += piece
+        }
+        let tail = offset + whole * limit
+        if tail < end {
+            out += try Self.verified(try store.slice(root: root, start: tail, count: end - tail), root: root, start: tail, count: end - tail)
         }
         return out
+    }
+
+    /// The content bytes a slice proves, exactly `count` of them.
+    static func verified(_ slice: [UInt8], root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
+        let bytes: [UInt8]
+        do { bytes = try Bao.decodeSlice(slice, hash: root, start: start, count: count) } catch {
+            throw .integrity("blob \(root.description.prefix(16)) at bytes \(start)..<\(start + count): \(error)")
+        }
+        guard bytes.count == Int(count) else {
+            throw .integrity("blob \(root.description.prefix(16)) ends before byte \(start + count) (it is shorter than recorded)")
+        }
+        return bytes
     }
 
     /// The header of a blob of `length` bytes (its trailer and header box, from its end).
