@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "CompareSupport",
                 .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoRepository", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
             ]
         ),

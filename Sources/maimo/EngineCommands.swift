@@ -18,13 +18,8 @@ struct HomeOptions: ParsableArguments {
 
     var path: String { home ?? MaimoHome.defaultPath }
 
-    func open() throws -> MaimoClient {
-        let home = try MaimoHome(path: path)
-        return MaimoClient(home: home, tor: try tor())
-    }
-
-    /// The repository (version 2) of this home.
-    func openRepository() throws -> RepositoryClient {
+    /// The client of this home.
+    func open() throws -> RepositoryClient {
         RepositoryClient(home: try MaimoHome(path: path), tor: try tor())
     }
 
@@ -213,7 +208,7 @@ struct DictCommand: ParsableCommand {
         func run() throws {
             try engineRun("dict train") {
                 let client = try options.open()
-                let files = try MaimoClient.expand(paths)
+                let files = try RepositoryClient.regularFiles(under: paths)
                 var samples: [[UInt8]] = []
                 for file in files.prefix(100_000) {
                     if let data = FileManager.default.contents(atPath: file), !data.isEmpty { samples.append(Array(data.prefix(128 << 10))) }

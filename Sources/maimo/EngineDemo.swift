@@ -55,7 +55,7 @@ struct DemoCommand: ParsableCommand {
         defer { home.close() }
         let recoveryCode = home.keys.recoveryCode
         try ProviderStore.allow(client: home.identity.nodeID, quota: nil, inDirectory: store.directory)
-        let peers = MaimoClient(home: home)
+        let peers = RepositoryClient(home: home)
         var network: PrivateTorNetwork?
         defer { network?.stop() }
         var torConfiguration: TorConfiguration?
@@ -73,11 +73,11 @@ struct DemoCommand: ParsableCommand {
                 key: OnionServiceKey(signingKey: providerIdentity.signingKey), ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)")])
             try peers.addPeer(name: "demo", nodeID: onion.description)
             // Short attempts while the descriptor spreads, then patient ones.
-            peers.tor = TorConfiguration(socksPort: started.client.socksPort!, timeout: 15)
+            let probe = RepositoryClient(home: home, tor: TorConfiguration(socksPort: started.client.socksPort!, timeout: 15))
             let published = clock.now
             while true {
                 do {
-                    try peers.connect(peer: "demo").close()
+                    try probe.connect(peer: "demo").close()
                     break
                 } catch {
                     guard seconds(clock.now - published) < 180 else { throw error }
@@ -117,7 +117,7 @@ struct DemoCommand: ParsableCommand {
         let stored = try client.store([tree], options: options).report
         let again = try client.store([originals]).report
         let unchanged = try client.store([originals]).report
-        let leftLocally = try MaimoClient.expand([tree]).count
+        let leftLocally = try RepositoryClient.regularFiles(under: [tree]).count
         print("")
         print("store:    \(stored.files) files, \(stored.symlinks) symlinks, \(stored.directories) directories in \(format(stored.seconds)) s"
               + " = \(format(Double(generated.bytes) / stored.seconds / 1e6)) MB/s of plaintext")
@@ -142,7 +142,7 @@ struct DemoCommand: ParsableCommand {
         // from the provider, everything back and compared.
         let recoveredHome = try MaimoHome.create(at: root + "/recovered-home", recoveryCode: recoveryCode)
         defer { recoveredHome.close() }
-        try MaimoClient(home: recoveredHome).addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID),
+        try RepositoryClient(home: recoveredHome).addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID),
                                                        address: try peers.home.catalogue.peer(named: "demo")?.address ?? "")
         let recoveredClient = RepositoryClient(home: recoveredHome, tor: torConfiguration)
         defer { recoveredClient.close() }

@@ -27,7 +27,7 @@ struct StoreCommand: ParsableCommand {
     func run() throws {
         try engineRun("store") {
             guard copies == 1 else { throw CLIFile.Failure(description: "--copies above 1 comes with redundancy across providers (not yet)") }
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             let catalogue = client.home.catalogue
             var store = RepositoryClient.StoreOptions()
@@ -77,7 +77,7 @@ struct RetrieveCommand: ParsableCommand {
 
     func run() throws {
         try engineRun("retrieve") {
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
             let report = try client.retrieve(absolute, snapshot: snapshot, to: output, workers: max(1, jobs))
@@ -98,7 +98,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         try engineRun("ls") {
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             let formatter = ISO8601DateFormatter()
             if snapshots || path == nil {
@@ -142,7 +142,7 @@ struct RemoveCommand: ParsableCommand {
 
     func run() throws {
         try engineRun("rm") {
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
             let matching = try client.snapshots().filter { record in
@@ -172,7 +172,7 @@ struct ForgetCommand: ParsableCommand {
             guard !snapshots.isEmpty || policy.keepsSomething else {
                 throw CLIFile.Failure(description: "give snapshot IDs or a policy (--keep-last, --keep-daily, --keep-weekly, --keep-monthly)")
             }
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             let forgotten = try client.forget(policy: policy, snapshots: snapshots)
             print("forgot \(forgotten.count) snapshot(s)")
@@ -191,7 +191,7 @@ struct PruneCommand: ParsableCommand {
         try engineRun("prune") {
             let text = maxUnused.hasSuffix("%") ? String(maxUnused.dropLast()) : maxUnused
             guard let value = Double(text), value >= 0, value <= 100 else { throw CLIFile.Failure(description: "--max-unused must be 0% to 100%") }
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             Self.print(try client.prune(maximumUnused: maxUnused.hasSuffix("%") ? value / 100 : value))
         }
@@ -211,7 +211,7 @@ struct RecoverCommand: ParsableCommand {
 
     func run() throws {
         try engineRun("recover") {
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             let report = try client.recover(from: peer)
             print("recovered \(report.snapshots) snapshot(s), \(report.packs) packs (\(report.items) items), \(report.indexes) index blob(s) from \(report.blobs) blobs in \(String(format: "%.2f", report.seconds)) s")
@@ -244,7 +244,7 @@ struct VerifyCommand: ParsableCommand {
             let interval = try every.map(Self.parseInterval)
             while true {
                 // The catalogue is opened per round: other commands can run in between.
-                let client = try options.openRepository()
+                let client = try options.open()
                 let status = try round(client, samples: planned)
                 client.close()
                 client.home.close()
@@ -321,14 +321,14 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try engineRun("status") {
-            let client = try options.openRepository()
+            let client = try options.open()
             defer { client.close() }
             print("node \(client.home.nodeID)")
             let snapshots = try client.snapshots()
             let blobs = try client.index.blobs()
             let held = blobs.reduce(UInt64(0)) { $0 + $1.length }
             print("\(snapshots.count) snapshots, \(blobs.count) blobs (\(humanBytes(held)))" + ((try? client.repositoryPeer().name).map { " at \($0)" } ?? ""))
-            for status in try MaimoClient(home: client.home, tor: client.tor).peerStatus() {
+            for status in try client.peerStatus() {
                 if let usage = status.usage {
                     print("peer \(status.peer.name) \(status.peer.address): \(usage.blobs) blobs, \(humanBytes(usage.used)) of \(humanBytes(usage.quota))")
                 } else {

@@ -219,7 +219,7 @@ struct EngineCommandTests {
         // The descriptor takes a moment to be published and fetched.
         let published = Date()
         var status = try Tool.run(maimo, ["status"] + client)
-        while !status.out.contains("0 blobs"), Date().timeIntervalSince(published) < 180 {
+        while !status.out.contains("peer onion \(onion): 0 blobs"), Date().timeIntervalSince(published) < 180 {
             usleep(500_000)
             status = try Tool.run(maimo, ["status"] + client)
         }

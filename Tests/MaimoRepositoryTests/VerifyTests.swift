@@ -78,6 +78,11 @@ final class StoppingStore: BlobStore, @unchecked Sendable {
 
     @Test func thePlanMatchesTheFormula() {
         #expect(Repository.samples(confidence: 0.999999, loss: 0.01) == 1375)
+        #expect(Repository.samples(confidence: 0.99, loss: 0.5) == 7)
+        #expect(Repository.samples(confidence: 0.5, loss: 1) == 1)
+        let n = Repository.samples(confidence: 0.9999, loss: 0.001)!
+        #expect(pow(0.999, Double(n)) <= 0.0001 && pow(0.999, Double(n - 1)) > 0.0001)
+        #expect(Repository.samples(confidence: 0.9, loss: 0) == nil)
         #expect(Repository.samples(confidence: 1, loss: 0.01) == nil)
         #expect(Repository.sliceStarts(length: 10_000, samples: 100) == [0, 4096, 8192])
         let starts = Repository.sliceStarts(length: 1 << 30, samples: 200)

@@ -3,7 +3,9 @@ import Glibc
 #endif
 import Foundation
 import Maimo
+import MaimoBao
 import MaimoBlake3
+import MaimoRepository
 import MaimoTestSupport
 import Testing
 
@@ -12,35 +14,20 @@ import Testing
 final class EngineFixture: @unchecked Sendable {
     let root: String
     let home: MaimoHome
-    let client: MaimoClient
+    let client: RepositoryClient
     let provider: TestProvider
 
     init(quota: UInt64 = .max) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-engine-\(UUID().uuidString)").path
         home = try MaimoHome.create(at: root + "/home")
-        client = MaimoClient(home: home)
+        client = RepositoryClient(home: home)
         provider = try TestProvider(quota: quota, directory: root + "/provider")
         try provider.allow(home.identity)
         try client.addPeer(name: "p1", nodeID: NodeID.text(provider.identity.nodeID), address: provider.address.description)
     }
 
-    /// Writes a tree of files of mixed kinds under `root/data`; returns path → contents.
-    func makeTree(seed: UInt64, files: Int, maxSize: Int) throws -> [String: [UInt8]] {
-        var generator = SeededGenerator(seed: seed)
-        var tree: [String: [UInt8]] = [:]
-        for i in 0..<files {
-            let kind = Corpus.Kind.allCases[i % Corpus.Kind.allCases.count]
-            let size = i == 0 ? 0 : Int.random(in: 1...maxSize, using: &generator)
-            let path = root + "/data/dir\(i % 3)/sub\(i % 2)/file\(i).\(kind.rawValue)"
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let bytes = Corpus.make(kind, count: size, using: &generator)
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            tree[path] = bytes
-        }
-        return tree
-    }
-
     func remove() {
+        client.close()
         provider.shutdown()
         home.close()
         try? FileManager.default.removeItem(atPath: root)
@@ -49,79 +36,7 @@ final class EngineFixture: @unchecked Sendable {
 
 @Suite("engine end to end over loopback")
 struct EngineTests {
-    @Test func storeVerifyRetrieveTree() throws {
-        let fixture = try EngineFixture()
-        defer { fixture.remove() }
-        let tree = try fixture.makeTree(seed: 21, files: 14, maxSize: 400_000)
-        var options = MaimoClient.StoreOptions()
-        options.removeLocal = true
-        let results = try fixture.client.store([fixture.root + "/data"], options: options)
-        #expect(results.count == tree.count)
-        for (path, outcome) in results {
-            guard case .stored(let record) = outcome else { Issue.record("\(path): \(outcome)"); continue }
-            #expect(record.size == UInt64(tree[path]!.count))
-            #expect(!FileManager.default.fileExists(atPath: path), "the local copy is removed")
-        }
-        // Every slice of every file, then a sample.
-        let full = try fixture.client.verify(samples: 1_000_000)
-        #expect(full.count == tree.count && full.allSatisfy { $0.outcome == .ok && $0.missProbability == 0 })
-        let sampled = try fixture.client.verify([fixture.root + "/data/dir1"], samples: 3)
-        #expect(!sampled.isEmpty && sampled.allSatisfy { $0.outcome == .ok && $0.samples <= 3 })
-        // The whole tree into another directory, in parallel.
-        let elsewhere = fixture.root + "/elsewhere"
-        let restored = try fixture.client.retrieveTree(fixture.root + "/data", to: elsewhere, concurrency: 3)
-        #expect(restored.count == tree.count && restored.allSatisfy { $0.1 == nil })
-        for (path, bytes) in tree {
-            let copy = elsewhere + path.dropFirst((fixture.root + "/data").count)
-            #expect(FileManager.default.contents(atPath: copy).map(Array.init) == bytes, "\(copy)")
-        }
-        // Back in place, byte for byte, with mode and mtime.
-        for (path, bytes) in tree {
-            let record = try fixture.client.retrieve(path)
-            #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
-            var info = stat()
-            #expect(stat(path, &info) == 0)
-            #expect(abs(Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 - record.mtime) < 1e-6)
-        }
-        // The ciphertext at the provider is padded and encrypted: no plaintext, no size.
-        #expect(try fixture.client.list().count == tree.count)
-    }
-
-    @Test func revisionsArePrunedAndRemovable() throws {
-        let fixture = try EngineFixture()
-        defer { fixture.remove() }
-        let path = fixture.root + "/doc.txt"
-        var options = MaimoClient.StoreOptions()
-        options.keepRevisions = 3
-        var versions: [[UInt8]] = []
-        for i in 0..<5 {
-            let bytes = Array("version \(i) ".utf8) + Array(repeating: UInt8(i), count: 1000 * (i + 1))
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            // A distinct mtime for each version even on coarse clocks.
-            var times = [timespec(tv_sec: 1_700_000_000 + i, tv_nsec: 0), timespec(tv_sec: 1_700_000_000 + i, tv_nsec: 0)]
-            utimensat(AT_FDCWD, path, &times, 0)
-            versions.append(bytes)
-            let result = try fixture.client.store([path], options: options)
-            guard case .stored(let record) = result[0].1 else { Issue.record("\(result)"); return }
-            #expect(record.revision == UInt64(i + 1))
-        }
-        // Unchanged: no new revision.
-        #expect(try fixture.client.store([path], options: options)[0].1 == .unchanged)
-        let revisions = try fixture.client.list(allRevisions: true)
-        #expect(revisions.map(\.revision) == [3, 4, 5])
-        #expect(try fixture.provider.connect(fixture.home.identity).stat().blobs == 3, "pruned at the provider too")
-        let out = fixture.root + "/old.txt"
-        try fixture.client.retrieve(path, revision: 3, to: out)
-        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: out))) == versions[2])
-        #expect(throws: MaimoError.self) { try fixture.client.retrieve(path, revision: 1, to: out) }
-        #expect(try fixture.client.remove(path, revision: 4) == 1)
-        #expect(try fixture.client.list(allRevisions: true).map(\.revision) == [3, 5])
-        #expect(try fixture.client.remove(path) == 2)
-        #expect(try fixture.client.list(allRevisions: true).isEmpty)
-        #expect(try fixture.provider.connect(fixture.home.identity).stat().blobs == 0)
-    }
-
-    /// One damaged chunk: a proof of `k` of the blob's `n` slices finds it with probability
+    /// One damaged chunk of a pack: a proof of `k` of its `n` slices finds it with probability
     /// k/n. Over many proofs the detection rate must match (within 4.5 standard deviations).
     @Test func verifyCatchesDamageWithTheExpectedProbability() throws {
         let fixture = try EngineFixture()
@@ -129,70 +44,55 @@ struct EngineTests {
         var generator = SeededGenerator(seed: 22)
         let path = fixture.root + "/noise.bin"
         try Data(Corpus.make(.noise, count: 64 * 4096 - 200, using: &generator)).write(to: URL(fileURLWithPath: path))
-        var options = MaimoClient.StoreOptions()
+        var options = RepositoryClient.StoreOptions()
         options.pad = false
-        guard case .stored(let record) = try fixture.client.store([path], options: options)[0].1 else { Issue.record("not stored"); return }
-        let slices = Int((record.ciphertextLength + 4095) / 4096)
+        _ = try fixture.client.store([path], options: options)
+        let repository = try fixture.client.repository(at: try fixture.client.repositoryPeer())
+        let pack = try #require(try fixture.client.index.blobs().filter { $0.kind == .pack }.max { $0.length < $1.length })
+        let slices = Int((pack.length + 4095) / 4096)
         // The encoding's last byte belongs to the last chunk, which only the last slice covers.
-        let root = try Blake3.Digest(hex: record.root)
-        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: root.bytes, flipAt: record.encodingLength - 1)
-        let all = try fixture.client.verify([path], samples: slices)
-        #expect(all.count == 1 && all[0].outcome == .failed && all[0].failures == 1)
+        let encoded = Bao.encodedSize(contentLength: pack.length)
+        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: pack.root.bytes, flipAt: encoded - 1)
+        let all = repository.prove(pack, samples: slices)
+        #expect(all.outcome == .failed && all.failures == 1)
         let k = slices / 4, rounds = 160
         var caught = 0
-        for _ in 0..<rounds where try fixture.client.verify([path], samples: k)[0].outcome == .failed { caught += 1 }
+        for _ in 0..<rounds where repository.prove(pack, samples: k).outcome == .failed { caught += 1 }
         let p = Double(k) / Double(slices)
         let sd = (p * (1 - p) / Double(rounds)).squareRoot()
         let rate = Double(caught) / Double(rounds)
         #expect(abs(rate - p) < 4.5 * sd, "caught \(caught) of \(rounds), expected \(p)")
         // A provider that lost the blob entirely fails every proof.
-        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: root.bytes, truncateTo: 100)
-        #expect(try fixture.client.verify([path], samples: 5)[0].outcome == .failed)
-    }
-
-    @Test func badBytesNeverReachTheTarget() throws {
-        let fixture = try EngineFixture()
-        defer { fixture.remove() }
-        let path = fixture.root + "/a.json"
-        var generator = SeededGenerator(seed: 23)
-        try Data(Corpus.make(.json, count: 200_000, using: &generator)).write(to: URL(fileURLWithPath: path))
-        guard case .stored(let record) = try fixture.client.store([path])[0].1 else { Issue.record("not stored"); return }
-        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: try Blake3.Digest(hex: record.root).bytes,
-                                          flipAt: record.encodingLength / 2)
-        let out = fixture.root + "/restored.json"
-        #expect {
-            try fixture.client.retrieve(path, to: out)
-        } throws: { error in
-            guard case .integrity = error as? MaimoError else { return false }
-            return true
-        }
-        #expect(!FileManager.default.fileExists(atPath: out))
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: fixture.root).filter { $0.hasPrefix(".maimo-") }
-        #expect(leftovers.isEmpty)
+        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: pack.root.bytes, truncateTo: 100)
+        #expect(repository.prove(pack, samples: 5).outcome == .failed)
     }
 
     @Test func quotaReachedRecordsNothing() throws {
-        let fixture = try EngineFixture(quota: 20_000)
+        let fixture = try EngineFixture(quota: 30_000)
         defer { fixture.remove() }
         let small = fixture.root + "/small", big = fixture.root + "/big"
         var generator = SeededGenerator(seed: 24)
         try Data(Corpus.make(.noise, count: 5_000, using: &generator)).write(to: URL(fileURLWithPath: small))
         try Data(Corpus.make(.noise, count: 50_000, using: &generator)).write(to: URL(fileURLWithPath: big))
-        let results = Dictionary(uniqueKeysWithValues: try fixture.client.store([small, big]))
-        guard case .stored = results[small] else { Issue.record("\(String(describing: results[small]))"); return }
-        guard case .failed(let error) = results[big] else { Issue.record("\(String(describing: results[big]))"); return }
-        #expect(error.description.contains("quota"))
-        #expect(try fixture.client.list().map(\.path) == [small])
+        _ = try fixture.client.store([small])
+        #expect(throws: MaimoError.self) { _ = try fixture.client.store([big]) }
+        do { _ = try fixture.client.store([big]) } catch { #expect(error.description.contains("quota"), "\(error)") }
+        #expect(try fixture.client.snapshots().map(\.snapshot.paths) == [[small]])
     }
 
-    @Test func wrongMasterKeyIsNamed() throws {
+    @Test func aHomeIsCreatedOnceAndItsKeysAgree() throws {
         let fixture = try EngineFixture()
         defer { fixture.remove() }
-        let path = fixture.root + "/x"
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
-        _ = try fixture.client.store([path])
-        #expect(try fixture.client.list().first?.keyID == hexString(fixture.home.keyring.keyID))
         #expect(throws: MaimoError.self) { try MaimoHome.create(at: fixture.root + "/home") }
+        // An identity that the secret does not derive is named, not used.
+        let other = try MaimoHome.create(at: fixture.root + "/other")
+        other.close()
+        fixture.home.close()
+        try FileManager.default.removeItem(atPath: fixture.root + "/home/identity.key")
+        try FileManager.default.copyItem(atPath: fixture.root + "/other/identity.key", toPath: fixture.root + "/home/identity.key")
+        #expect { try MaimoHome(path: fixture.root + "/home") } throws: { error in
+            (error as? MaimoError)?.description.contains("is not the identity secret.key derives") == true
+        }
     }
 }
 
@@ -283,17 +183,18 @@ struct BrokenConnectionTests {
         let path = fixture.root + "/big.bin"
         let content = Corpus.make(.noise, count: 4_000_000, using: &generator)
         try Data(content).write(to: URL(fileURLWithPath: path))
-        var options = MaimoClient.StoreOptions()
-        options.peers = ["cut"]
-        let result = try fixture.client.store([path], options: options)
-        guard case .stored(let record) = result[0].1 else { Issue.record("\(result)"); return }
+        var options = RepositoryClient.StoreOptions()
+        options.peer = "cut"
+        _ = try fixture.client.store([path], options: options)
+        let pack = try #require(try fixture.client.index.blobs().filter { $0.kind == .pack }.max { $0.length < $1.length })
+        let encoded = Int(Bao.encodedSize(contentLength: pack.length))
         // The first connection was cut; the next one sent only the rest (plus a handshake).
         let carried = proxy.carried
         #expect(carried.count >= 2)
-        #expect(carried[0] > 1_500_000 && carried[0] < Int(record.encodingLength))
-        #expect(carried.dropFirst().reduce(0, +) < Int(record.encodingLength) - 1_000_000, "\(carried)")
+        #expect(carried[0] > 1_500_000 && carried[0] < encoded)
+        #expect(carried.dropFirst().reduce(0, +) < encoded - 1_000_000, "\(carried)")
         try FileManager.default.removeItem(atPath: path)
-        try fixture.client.retrieve(path)
+        _ = try fixture.client.retrieve(path)
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == content)
     }
 }

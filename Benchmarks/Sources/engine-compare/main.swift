@@ -4,13 +4,14 @@
 //   swift run -c release --package-path Benchmarks engine-compare [--size MiB] [--small N] [--dir PATH]
 //
 // Maimo runs a provider in this process on loopback TCP (the path a LAN or test setup takes; Tor
-// adds its own cost) with `MaimoClient` storing 4 files at a time; restic (Debian's package)
-// backs up to a local repository and restores from it. Both compress (zstd) and encrypt; restic
-// also deduplicates, Maimo also Bao-encodes, verifies at the provider and pads.
+// adds its own cost) with `RepositoryClient` (repository v2: chunks, packs, snapshots); restic
+// (Debian's package) backs up to a local repository and restores from it. Both chunk,
+// deduplicate, compress (zstd) and encrypt; Maimo also Bao-encodes, verifies at the provider and pads.
 import CompareSupport
 import Foundation
 import Maimo
 import MaimoBlake3
+import MaimoRepository
 
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -60,7 +61,7 @@ final class MaimoSetup {
     let store: ProviderStore
     let server: ProviderServer
     let home: MaimoHome
-    let client: MaimoClient
+    let client: RepositoryClient
 
     init(_ directory: String) throws {
         let identity = NodeIdentity()
@@ -69,12 +70,12 @@ final class MaimoSetup {
         let port = try server.start(host: "127.0.0.1", port: 0)
         home = try MaimoHome.create(at: directory + "/home")
         try ProviderStore.allow(client: home.identity.nodeID, quota: nil, inDirectory: store.directory)
-        client = MaimoClient(home: home)
+        client = RepositoryClient(home: home)
         try client.addPeer(name: "p", nodeID: NodeID.text(identity.nodeID), address: "127.0.0.1:\(port)")
     }
 
     func close() {
-        client.closeSessions()
+        client.close()
         server.stop()
         store.close()
         home.close()
@@ -91,15 +92,12 @@ struct Row {
 
 func runMaimo(_ tree: String, _ hashes: [String: Blake3.Digest], _ name: String) throws -> (Double, Double, UInt64, MaimoSetup) {
     let setup = try MaimoSetup(root + "/maimo-\(name)")
-    var options = MaimoClient.StoreOptions()
+    var options = RepositoryClient.StoreOptions()
     options.removeLocal = true
-    var failures = 0
-    let storeTime = try timed {
-        for (_, outcome) in try setup.client.store([tree], options: options) { if case .stored = outcome {} else { failures += 1 } }
-    }
-    guard failures == 0 else { throw MaimoError.usage("\(failures) files failed to store") }
+    let storeTime = try timed { _ = try setup.client.store([tree], options: options) }
     let retrieveTime = try timed {
-        if let failure = try setup.client.retrieveTree(tree).first(where: { $0.1 != nil }) { throw failure.1! }
+        let report = try setup.client.retrieve(tree)
+        if let failure = report.failures.first { throw failure.error }
     }
     guard check(hashes, under: tree, at: tree) else { throw MaimoError.integrity("the retrieved tree differs") }
     return (storeTime, retrieveTime, directoryBytes(setup.store.directory + "/blobs"), setup)
@@ -149,17 +147,16 @@ for (name, files, bytes) in [("\(totalMiB) MiB mixed, 64 files", 64, totalMiB <<
 // MARK: Proofs
 
 if let setup = keepForProofs {
-    let samples = ProofPlan.samples(confidence: 0.999999, loss: 0.01)!
-    let records = try setup.client.list()
-    var proofs: [ProofRecord] = []
-    let time = try timed { proofs = try setup.client.verify(samples: samples) }
-    let bytes = proofs.reduce(0) { $0 + ($1.bytes ?? 0) }
+    let samples = Repository.samples(confidence: 0.999999, loss: 0.01)!
+    var proofs: [Repository.BlobProof] = []
+    let time = try timed { proofs = try setup.client.verify(samples: samples, loss: 0.01).proofs }
+    let bytes = proofs.reduce(0) { $0 + $1.bytes }
     let slices = proofs.reduce(0) { $0 + $1.samples }
-    let sizes = records.map(\.size).sorted()
+    let held = proofs.reduce(UInt64(0)) { $0 + $1.blob.length }
     print("")
-    print("proof of storage: \(proofs.count) files of \(String(format: "%.1f", Double(sizes[sizes.count / 2]) / 1e6)) MB (median), \(samples) random 4 KiB slices each (99.9999% to catch a 1% loss)")
-    print(String(format: "  %.1f ms per proof, %.0f KB received per proof (%.0f bytes per slice: 4096 of content + the Bao parents on its path), all %@",
-                 time * 1000 / Double(proofs.count), Double(bytes) / Double(proofs.count) / 1e3, Double(bytes) / Double(max(slices, 1)),
+    print("proof of storage: \(proofs.count) blobs (\(String(format: "%.1f", Double(held) / 1e6)) MB), up to \(samples) random 4 KiB slices each (99.9999% to catch a 1% loss)")
+    print(String(format: "  %.2f s in all, %.0f KB received (%.0f bytes per slice: 4096 of content + the Bao parents on its path), all %@",
+                 time, Double(bytes) / 1e3, Double(bytes) / Double(max(slices, 1)),
                  proofs.allSatisfy { $0.outcome == .ok } ? "ok" : "NOT ok"))
     setup.close()
 }

@@ -1,32 +1,6 @@
 import Foundation
 import MaimoIndex
 
-/// One stored revision of a file (Docs/Engine.md, "Catalogue tables").
-public struct RevisionRecord: Codable, Sendable, Equatable {
-    public var path: String
-    public var revision: UInt64
-    public var size: UInt64
-    /// Modification and status-change times, seconds since 1970.
-    public var mtime: Double
-    public var ctime: Double
-    public var mode: UInt32
-    /// BLAKE3 of the plaintext (hex), checked after retrieval.
-    public var plaintextHash: String
-    public var compressedLength: UInt64
-    public var ciphertextLength: UInt64
-    public var encodingLength: UInt64
-    /// The ciphertext's Bao root (hex): the blob's name at providers.
-    public var root: String
-    /// The master key's ID (hex) and this revision's random ID (hex) that derives its key.
-    public var keyID: String
-    public var revisionID: String
-    public var dictionaryID: UInt32?
-    public var level: Int
-    public var storedAt: Double
-    /// Peer name → when it acknowledged the blob as stored.
-    public var peers: [String: Double]
-}
-
 /// A provider the client stores on.
 public struct PeerRecord: Codable, Sendable, Equatable {
     public var name: String
@@ -39,8 +13,8 @@ public struct PeerRecord: Codable, Sendable, Equatable {
 /// The outcome of one proof of storage of one blob at one peer.
 public struct ProofRecord: Codable, Sendable, Equatable {
     public enum Outcome: String, Codable, Sendable { case ok, failed, unreachable }
-    public var path: String
-    public var revision: UInt64
+    /// The blob's kind: pack, index or snapshot.
+    public var kind: String
     public var root: String
     public var peer: String
     public var time: Double
@@ -55,11 +29,11 @@ public struct ProofRecord: Codable, Sendable, Equatable {
     public var bytes: Int?
 }
 
-/// The client's catalogue in a MaimoIndex database: revisions, peers, proofs, dictionaries and
-/// settings. Every change is one committed transaction.
+/// The client's catalogue in a MaimoIndex database: peers, proofs, dictionaries, settings, and
+/// the repository's local index (``CatalogueIndex``). Every change is one committed transaction.
 public final class Catalogue: @unchecked Sendable {
     let database: IndexDatabase
-    static let tables = ["revisions", "peers", "proofs", "dictionaries", "settings"] + CatalogueIndex.tables
+    static let tables = ["peers", "proofs", "dictionaries", "settings"] + CatalogueIndex.tables
 
     public init(path: String) throws(MaimoError) {
         do {
@@ -112,63 +86,6 @@ public final class Catalogue: @unchecked Sendable {
 
     public func peer(named name: String) throws(MaimoError) -> PeerRecord? {
         try read { try $0.get("peers", key: [.string(name)], as: PeerRecord.self) }
-    }
-
-    // MARK: Revisions
-
-    /// Every revision of `path`, oldest first.
-    public func revisions(of path: String) throws(MaimoError) -> [RevisionRecord] {
-        // A path's rows share the prefix of its string element: scan it and keep exact matches.
-        try scan("revisions", prefix: [.string(path)], as: RevisionRecord.self).filter { $0.path == path }
-    }
-
-    /// Every revision of every path, ordered by path then revision.
-    public func allRevisions() throws(MaimoError) -> [RevisionRecord] { try scan("revisions", as: RevisionRecord.self) }
-
-    /// Records a revision durably. Concurrent callers share commits (group commit): while one
-    /// commit syncs, the rows that arrive meanwhile wait and go together in the next, so storing
-    /// many small files in parallel does not pay one `fsync` per file.
-    public func putRevision(_ record: RevisionRecord) throws(MaimoError) {
-        group.lock()
-        let ticket = nextTicket
-        nextTicket += 1
-        queued.append((ticket, record))
-        while true {
-            if let result = results.removeValue(forKey: ticket) {
-                group.unlock()
-                try result.get()
-                return
-            }
-            if !committing {
-                committing = true
-                let batch = queued
-                queued = []
-                group.unlock()
-                let result = Result { () throws(MaimoError) in
-                    try write { transaction in
-                        for (_, row) in batch {
-                            try transaction.put("revisions", key: [.string(row.path), .uint(row.revision)], record: row)
-                        }
-                    }
-                }
-                group.lock()
-                for (waiting, _) in batch { results[waiting] = result }
-                committing = false
-                group.broadcast()
-                continue
-            }
-            group.wait()
-        }
-    }
-
-    private let group = NSCondition()
-    private var queued: [(Int, RevisionRecord)] = []
-    private var results: [Int: Result<Void, MaimoError>] = [:]
-    private var nextTicket = 0
-    private var committing = false
-
-    public func deleteRevision(path: String, revision: UInt64) throws(MaimoError) {
-        try write { _ = try $0.delete("revisions", KeyTuple.encode([.string(path), .uint(revision)])) }
     }
 
     // MARK: Proofs

@@ -12,8 +12,6 @@ public final class MaimoHome: @unchecked Sendable {
     public let identity: NodeIdentity
     /// Every key of the repository, derived from `secret.key`.
     public let keys: RepositoryKeys
-    /// The version 1 engine's master key: the repository's data key.
-    public let keyring: MasterKeyring
     public let catalogue: Catalogue
 
     /// The default home: `$MAIMO_HOME`, or `~/.maimo`.
@@ -76,7 +74,6 @@ public final class MaimoHome: @unchecked Sendable {
         guard NodeIdentity(repositoryKeys: keys).nodeID == identity.nodeID else {
             throw .home("\(path)/identity.key is not the identity secret.key derives (remove it and run `maimo init --recover`)")
         }
-        keyring = MasterKeyring(master: keys.dataKey)
         try? FileManager.default.createDirectory(atPath: path + "/tmp", withIntermediateDirectories: true)
         catalogue = try Catalogue(path: path + "/catalogue.db")
     }

@@ -53,7 +53,8 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         return sent
     }
 
-    func withSession<T>(_ what: String, attempts: Int? = nil, _ body: (ProviderClient) throws(MaimoError) -> T) throws(RepositoryError) -> T {
+    func withSession<T>(_ what: String, attempts: Int? = nil, reading: Bool = false,
+                        _ body: (ProviderClient) throws(MaimoError) -> T) throws(RepositoryError) -> T {
         let attempts = attempts ?? self.attempts
         var attempt = 0
         while true {
@@ -78,6 +79,10 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
                 if case .io = error { retry = true }
                 if case .refused(.busy, _) = error { retry = true }
                 if case .refused(.notFound, _) = error { throw .missing("\(what) at \(address): the provider does not have it") }
+                // A provider that answers reads of a blob with a refusal does not hold it intact.
+                if reading, case let .refused(code, message) = error, code != .busy {
+                    throw .missing("\(what) at \(address): the provider cannot serve it (\(code): \(message))")
+                }
                 guard retry, attempt < attempts else { throw .store("\(what) at \(address): \(error)") }
                 usleep(UInt32(min(2_000_000, 100_000 << attempt)))
             }
@@ -92,7 +97,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
     }
 
     public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
-        try withSession("reading a blob") { (session) throws(MaimoError) in try session.slice(root: root, start: start, count: count) }
+        try withSession("reading a blob", reading: true) { (session) throws(MaimoError) in try session.slice(root: root, start: start, count: count) }
     }
 
     /// Up to 16 slice requests in flight on one session. A broken connection is not retried
@@ -101,7 +106,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
                        _ body: (UInt64, [UInt8]) throws(RepositoryError) -> Void) throws(RepositoryError) {
         var bodyError: RepositoryError?
         do throws(RepositoryError) {
-            try withSession("proving a blob", attempts: 1) { (session) throws(MaimoError) in
+            try withSession("proving a blob", attempts: 1, reading: true) { (session) throws(MaimoError) in
                 try session.slices(root: root, starts: starts, count: count, window: 16) { (start, slice) throws(MaimoError) in
                     do throws(RepositoryError) { try body(start, slice) } catch {
                         bodyError = error

@@ -25,6 +25,65 @@ public final class RepositoryClient: @unchecked Sendable {
 
     var catalogue: Catalogue { home.catalogue }
 
+    // MARK: Peers
+
+    /// Adds a provider under `name`: its node ID (onion address) and where to reach it (the
+    /// onion address itself, or host:port).
+    public func addPeer(name: String, nodeID: String, address: String? = nil) throws(MaimoError) {
+        guard !name.isEmpty, !name.contains("/") else { throw .usage("a peer name must be non-empty, without slashes") }
+        let id = try NodeID.parse(nodeID)
+        let text = NodeID.text(id)
+        let where_ = try PeerAddress(address ?? text)
+        try catalogue.addPeer(PeerRecord(name: name, nodeID: text, address: where_.description, added: Date().timeIntervalSince1970))
+    }
+
+    /// A session with the named peer.
+    public func connect(peer name: String) throws(MaimoError) -> ProviderClient {
+        guard let peer = try catalogue.peer(named: name) else { throw .usage("no peer named \(name) (see `maimo peer add`)") }
+        return try ProviderClient(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
+                                  identity: home.identity, tor: tor, timeout: 60)
+    }
+
+    public struct PeerStatus: Sendable {
+        public var peer: PeerRecord
+        public var usage: ProviderUsage?
+        public var error: String?
+    }
+
+    /// Each peer's quota and usage as it reports them (or why it could not be reached).
+    public func peerStatus() throws(MaimoError) -> [PeerStatus] {
+        var result: [PeerStatus] = []
+        for peer in try catalogue.peers() {
+            do {
+                let session = try connect(peer: peer.name)
+                defer { session.close() }
+                result.append(PeerStatus(peer: peer, usage: try session.stat()))
+            } catch {
+                result.append(PeerStatus(peer: peer, usage: nil, error: error.description))
+            }
+        }
+        return result
+    }
+
+    /// The regular files under `paths` (directories walked, symlinks not followed), absolute and sorted.
+    public static func regularFiles(under paths: [String]) throws(MaimoError) -> [String] {
+        var files: [String] = []
+        let manager = FileManager.default
+        for path in paths {
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: absolute, isDirectory: &isDirectory) else { throw .usage("\(path): no such file or directory") }
+            if !isDirectory.boolValue { files.append(absolute); continue }
+            guard let walker = manager.enumerator(atPath: absolute) else { throw .io("\(path): cannot list the directory") }
+            while let relative = walker.nextObject() as? String {
+                let full = absolute + "/" + relative
+                var info = stat()
+                if lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { files.append(full) }
+            }
+        }
+        return Array(Set(files)).sorted()
+    }
+
     /// The peer holding the repository: the `peer` setting, else `requested`, else the first peer
     /// by name. A store or recover fixes it.
     public func repositoryPeer(_ requested: String? = nil) throws(MaimoError) -> PeerRecord {
@@ -215,7 +274,7 @@ public final class RepositoryClient: @unchecked Sendable {
         let now = Date().timeIntervalSince1970
         for proof in proofs {
             try catalogue.addProof(ProofRecord(
-                path: "\(proof.blob.kind)", revision: 0, root: proof.blob.root.description, peer: peer.name, time: now,
+                kind: "\(proof.blob.kind)", root: proof.blob.root.description, peer: peer.name, time: now,
                 outcome: ProofRecord.Outcome(rawValue: proof.outcome.rawValue) ?? .failed, samples: proof.samples, failures: proof.failures,
                 missProbability: proof.missProbability, loss: proof.loss, detail: proof.detail, bytes: proof.bytes))
         }

@@ -130,6 +130,14 @@ public struct BlobBuilder: Sendable {
         return placed
     }
 
+    /// Appends every item of another builder (a worker's partial pack joining the run's last one).
+    public mutating func append(contentsOf other: BlobBuilder) {
+        for entry in other.entries {
+            let start = Int(entry.offset)
+            append(Array(other.body[start..<(start + Int(entry.storedLength))]), entry: entry)
+        }
+    }
+
     /// The whole blob, and the entries as stored.
     public func finish(keys: RepositoryKeys, created: UInt64) throws(RepositoryError) -> (bytes: [UInt8], header: BlobHeader) {
         let header = BlobHeader(kind: kind, bodyLength: UInt64(body.count), created: created, entries: entries)

@@ -15,6 +15,8 @@ final class ChunkingWorkers: @unchecked Sendable {
     /// Items sealed in this run (the first worker to claim an ID seals it).
     let claims = Locked(Set<ItemID>())
     let duplicates = Locked(0)
+    /// Each worker's last, partly filled pack: joined into one by the caller, not uploaded apart.
+    let leftovers = Locked([BlobBuilder]())
     private let read = Locked<UInt64>(0)
     private let failed = Locked<RepositoryError?>(nil)
 
@@ -45,7 +47,7 @@ final class ChunkingWorkers: @unchecked Sendable {
                     results.withLock { $0[i] = chunks }
                     report(progress.withLock { $0.filesDone += 1; return $0 })
                 }
-                if !pack.isEmpty { try uploader.submit(pack) }
+                if !pack.isEmpty { leftovers.withLock { $0.append(pack) } }
             } catch {
                 failed.withLock { if $0 == nil { $0 = error } }
             }

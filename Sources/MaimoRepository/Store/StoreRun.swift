@@ -71,9 +71,11 @@ extension Repository {
             throw failure
         }
         // Trees, bottom up, into packs of their own (with the dictionary, the first time it is used).
-        var trees = TreeWriter(repository: self, options: options, uploader: uploader, claims: chunking.claims)
+        var trees: TreeWriter
         let rootID: ItemID
         do {
+            trees = try TreeWriter(repository: self, options: options, uploader: uploader, claims: chunking.claims,
+                                   leftovers: chunking.leftovers.current)
             if let dictionary = options.dictionary { try trees.write(dictionary: dictionary) }
             rootID = try trees.write(root, chunks: chunking.results.current)
             try trees.flush()

@@ -12,12 +12,19 @@ struct TreeWriter {
     var newTrees = 0
     var files = 0, directories = 0, symlinks = 0
 
-    init(repository: Repository, options: Repository.StoreOptions, uploader: PackUploader, claims: Locked<Set<ItemID>>) {
+    /// `leftovers`: the workers' partly filled packs, joined with the trees so that a small run
+    /// makes one pack, not one per worker.
+    init(repository: Repository, options: Repository.StoreOptions, uploader: PackUploader, claims: Locked<Set<ItemID>>,
+         leftovers: [BlobBuilder]) throws(RepositoryError) {
         self.repository = repository
         self.options = options
         self.uploader = uploader
         self.claims = claims
         pack = BlobBuilder(kind: .pack, pad: options.pad)
+        for leftover in leftovers {
+            pack.append(contentsOf: leftover)
+            if pack.count >= options.packSize { try flush() }
+        }
     }
 
     /// The ID of the directory's tree (written if new).
