@@ -4,28 +4,6 @@ import Testing
 import MaimoBlake3
 import MaimoTestSupport
 
-/// A store that fails every operation after a budget runs out: an interruption at that point.
-final class FailingStore: BlobStore, @unchecked Sendable {
-    let inner: MemoryBlobStore
-    let budget = Locked(Int.max)
-    init(_ inner: MemoryBlobStore) { self.inner = inner }
-    func spend() throws(RepositoryError) {
-        let ok = budget.withLock { left -> Bool in
-            guard left > 0 else { return false }
-            left -= 1
-            return true
-        }
-        guard ok else { throw .store("interrupted") }
-    }
-    func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) { try spend(); try inner.put(root: root, encoding: encoding) }
-    func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
-        try spend()
-        return try inner.slice(root: root, start: start, count: count)
-    }
-    func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] { try inner.list() }
-    func delete(root: Blake3.Digest) throws(RepositoryError) { try spend(); try inner.delete(root: root) }
-}
-
 @Suite struct PruneTests {
     /// The policy as its definition reads, written the other way round: per rule, the distinct
     /// buckets newest first, the first N of them, the newest snapshot of each.
@@ -78,7 +56,7 @@ final class FailingStore: BlobStore, @unchecked Sendable {
         try scratch.write("t/keep", randomBytes(400_000, using: &seed))
         try scratch.write("t/goes", randomBytes(600_000, using: &seed))
         let memory = MemoryBlobStore()
-        let store = FailingStore(memory)
+        let store = BudgetStore(memory)
         let keys = RepositoryKeys.generate()
         var repository = Repository(keys: keys, store: store, index: MemoryRepositoryIndex())
         var options = Repository.StoreOptions()
@@ -97,14 +75,14 @@ final class FailingStore: BlobStore, @unchecked Sendable {
         var interruptions = 0
         var budget = 0
         while true {
-            store.budget.withLock { $0 = budget }
+            store.answers.withLock { $0 = budget }
             do {
                 _ = try repository.prune(maximumUnused: 0.1, packSize: 128 << 10, pad: false)
                 break
             } catch {
                 interruptions += 1
             }
-            store.budget.withLock { $0 = .max }
+            store.answers.withLock { $0 = .max }
             // The local index may be ahead of or behind the store: rebuild it from the blobs.
             repository = Repository(keys: keys, store: store, index: MemoryRepositoryIndex())
             let recovery = try repository.recover()
@@ -117,7 +95,7 @@ final class FailingStore: BlobStore, @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: target)
             budget += 1
         }
-        store.budget.withLock { $0 = .max }
+        store.answers.withLock { $0 = .max }
         #expect(interruptions > 3)
         // Done: only what the kept snapshot needs is left, it restores, and a second prune has nothing to do.
         #expect(memory.bytesHeld < heldBefore - 400_000, "held \(memory.bytesHeld) of \(heldBefore)")

@@ -4,26 +4,6 @@ import Testing
 import MaimoBlake3
 import MaimoTestSupport
 
-/// A store that answers a number of slices and then fails, as a provider hiding a loss behind
-/// a dropped connection would.
-final class StoppingStore: BlobStore, @unchecked Sendable {
-    let inner: MemoryBlobStore
-    let answers = Locked(Int.max)
-    init(_ inner: MemoryBlobStore) { self.inner = inner }
-    func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) { try inner.put(root: root, encoding: encoding) }
-    func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
-        let allowed = answers.withLock { left -> Bool in
-            guard left > 0 else { return false }
-            left -= 1
-            return true
-        }
-        guard allowed else { throw .store("connection reset") }
-        return try inner.slice(root: root, start: start, count: count)
-    }
-    func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] { try inner.list() }
-    func delete(root: Blake3.Digest) throws(RepositoryError) { try inner.delete(root: root) }
-}
-
 @Suite struct VerifyTests {
     @Test func proofsCoverEveryBlobAndNameTheDamagedOnes() throws {
         var seed = SeededGenerator.fromEnvironment("proofsCoverEveryBlob")
@@ -31,7 +11,7 @@ final class StoppingStore: BlobStore, @unchecked Sendable {
         try scratch.write("t/a/one", randomBytes(300_000, using: &seed))
         try scratch.write("t/b/two", randomBytes(300_000, using: &seed))
         let memory = MemoryBlobStore()
-        let store = StoppingStore(memory)
+        let store = BudgetStore(memory, writesSpend: false)
         let repository = Repository(keys: RepositoryKeys.generate(), store: store, index: MemoryRepositoryIndex())
         var options = Repository.StoreOptions()
         options.packSize = 200_000
@@ -58,7 +38,8 @@ final class StoppingStore: BlobStore, @unchecked Sendable {
         #expect(try repository.confidence(of: scratch.path + "/t/a/one", in: snapshot, proofs: after).failedPacks == 1)
 
         // Sampled proofs: fewer slices than the blob has, the miss probability as the plan says.
-        let original = try #require(try repository.index.blobs().first { $0.root != pack && $0.kind == .pack })
+        let original = try #require(try repository.index.blobs().filter { $0.root != pack && $0.kind == .pack }.max { $0.length < $1.length })
+        #expect(original.length > 20 * 4096)
         let sampled = repository.prove(original, samples: 5, loss: 0.1)
         #expect(sampled.outcome == .ok && sampled.samples == 5)
         #expect(abs(sampled.missProbability - pow(0.9, 5)) < 1e-12)
