@@ -141,6 +141,13 @@ struct BaoVectorTests {
                 #expect(Blake3.hash(slice) == (try digest(s.output_blake3)), "length \(c.input_len) slice \(s.start)+\(s.len)")
                 let fromOutboard = try Bao.slice(from: BaoBufferSource(outboard), data: BaoBufferSource(input), start: s.start, count: s.len)
                 #expect(fromOutboard == slice)
+                // The same slice from a tree pruned to 1 KiB, 2 KiB and 16 KiB groups.
+                for group: UInt64 in [1024, 2048, 16384] {
+                    let pruned = BaoGroupedOutboard.build(input, groupLength: group).tree
+                    let grouped = BaoGroupedSource(data: BaoBufferSource(input), tree: BaoBufferSource(pruned),
+                                                   contentLength: UInt64(input.count), groupLength: group)
+                    #expect(try Bao.slice(from: grouped, start: s.start, count: s.len) == slice, "group \(group)")
+                }
                 let start = Int(min(s.start, UInt64(input.count)))
                 let end = Int(min(s.start + s.len, UInt64(input.count)))
                 #expect(try Bao.decodeSlice(slice, hash: hash, start: s.start, count: s.len) == Array(input[start..<max(start, end)]))
