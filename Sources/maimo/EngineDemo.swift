@@ -158,7 +158,7 @@ struct DemoCommand: ParsableCommand {
         let packs = try recoveredClient.index.locations().filter { $0.entry.type == .data }
         guard let victim = packs.max(by: { $0.entry.storedLength < $1.entry.storedLength }) else { throw CLIFile.Failure(description: "no data") }
         let pack = try recoveredClient.index.blobs().first { $0.root == victim.pack }
-        let flip = DemoTree.encodedOffset(of: victim.entry.offset + UInt64(victim.entry.storedLength) / 2, contentLength: pack?.length ?? 0)
+        let flip = victim.entry.offset + UInt64(victim.entry.storedLength) / 2
         try store.tamper(client: home.identity.nodeID, root: victim.pack.bytes, flipAt: flip)
         let caught = try recoveredClient.verify(samples: Int.max, loss: 0.01).proofs.first { $0.blob.root == victim.pack }
         let hit = try DemoTree.files(in: tree, using: victim.entry.id, client: recoveredClient)
@@ -286,25 +286,6 @@ enum DemoTree {
             }
         }
         return true
-    }
-
-    /// Where content byte `offset` of a blob of `contentLength` bytes sits in its Bao combined
-    /// encoding: the 8-byte header, then parents in pre-order before each subtree.
-    static func encodedOffset(of offset: UInt64, contentLength: UInt64) -> UInt64 {
-        var position: UInt64 = 8, start: UInt64 = 0, length = contentLength
-        while length > 1024 {
-            position += 64
-            let chunks = (length + 1023) / 1024
-            let left = (UInt64(1) << (63 - (chunks - 1).leadingZeroBitCount)) * 1024
-            if offset < start + left {
-                length = left
-            } else {
-                position += left + 64 * (left / 1024 - 1)
-                start += left
-                length -= left
-            }
-        }
-        return position + (offset - start)
     }
 
     /// A stored file under `tree` whose chunks include `id`.

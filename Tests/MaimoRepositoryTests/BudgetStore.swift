@@ -23,9 +23,9 @@ final class BudgetStore: BlobStore, @unchecked Sendable {
         guard allowed else { throw .store("connection reset") }
     }
 
-    func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) {
+    func put(root: Blake3.Digest, content: [UInt8]) throws(RepositoryError) {
         if writesSpend { try spend() }
-        try inner.put(root: root, encoding: encoding)
+        try inner.put(root: root, content: content)
     }
 
     func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {

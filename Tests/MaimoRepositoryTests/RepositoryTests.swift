@@ -155,12 +155,12 @@ import MaimoTestSupport
         guard case let .file(_, chunks) = one.content else { Issue.record("not a file"); return }
         let pack = try #require(try repository.index.location(of: chunks[0])).pack
         let packs = try repository.index.blobs().filter { $0.kind == .pack && $0.root != pack }
-        let original = try #require(store.encoding(pack))
+        let original = try #require(store.content(pack))
 
         // Swapped for another of the client's packs, truncated, damaged, or gone: refused, named,
         // and the target never appears.
         let otherRoot = try #require(packs.first).root
-        let other = try #require(store.encoding(otherRoot))
+        let other = try #require(store.content(otherRoot))
         var damaged = original
         damaged[original.count / 2] ^= 1
         for (what, replacement) in [("swapped", other), ("truncated", Array(original.prefix(original.count / 2))),

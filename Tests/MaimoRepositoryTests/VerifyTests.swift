@@ -30,7 +30,7 @@ import MaimoTestSupport
         let (_, one) = try #require(try repository.find(scratch.path + "/t/a/one"))
         guard case let .file(_, chunks) = one.content else { Issue.record("not a file"); return }
         let pack = try #require(try repository.index.location(of: chunks[0])).pack
-        var damaged = try #require(memory.encoding(pack))
+        var damaged = try #require(memory.content(pack))
         damaged[damaged.count / 3] ^= 0x10
         memory.replace(pack, with: damaged)
         let after = try repository.verify(samples: 1000)

@@ -60,21 +60,22 @@ final class TestProvider: @unchecked Sendable {
     }
 }
 
-/// A combined Bao encoding in a temporary file, as the client uploads it.
-struct EncodedBlob {
+/// A blob's content in a temporary file, as the client uploads it (named by its BLAKE3 hash).
+struct BlobFile {
     let path: String
     let descriptor: Int32
     let root: Blake3.Digest
     let length: UInt64
     let content: [UInt8]
+    /// What the provider keeps: the content and its Bao tree pruned to 16 KiB groups.
+    var stored: UInt64 { length + BaoGroupedOutboard.size(contentLength: length) }
 
     init(content: [UInt8]) {
-        let (encoding, root) = Bao.encode(content)
         path = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-blob-\(UUID().uuidString)").path
-        _ = FileManager.default.createFile(atPath: path, contents: Data(encoding))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(content))
         descriptor = open(path, O_RDONLY)
-        self.root = root
-        self.length = UInt64(encoding.count)
+        self.root = Blake3.hash(content)
+        self.length = UInt64(content.count)
         self.content = content
     }
 
@@ -92,14 +93,14 @@ struct ProviderTests {
         let client = NodeIdentity(signingKey: .init())
         try provider.allow(client)
         var generator = SeededGenerator(seed: 11)
-        let blob = EncodedBlob(content: (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let blob = BlobFile(content: (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
         defer { blob.remove() }
         let session = try provider.connect(client)
         #expect(session.welcome == ProviderUsage(quota: .max, used: 0, blobs: 0))
         #expect(try session.status(blob.root) == .absent)
         try session.put(root: blob.root, from: blob.descriptor, length: blob.length)
         #expect(try session.status(blob.root) == .complete(blob.length))
-        #expect(try session.stat() == ProviderUsage(quota: .max, used: blob.length, blobs: 1))
+        #expect(try session.stat() == ProviderUsage(quota: .max, used: blob.stored, blobs: 1))
         // The whole encoding comes back and decodes; a range comes back exact.
         var encoding: [UInt8] = []
         try session.get(root: blob.root) { encoding += $0 }
@@ -107,6 +108,7 @@ struct ProviderTests {
         var part: [UInt8] = []
         try session.get(root: blob.root, offset: 1000, length: 5000) { part += $0 }
         #expect(part == Array(encoding[1000..<6000]))
+        #expect(encoding == Bao.encode(blob.content).encoding)
         // Slices verify against the root alone.
         for start in [UInt64(0), 4096, 123_456, 299_999] {
             let slice = try session.slice(root: blob.root, start: start, count: 4096)
@@ -150,7 +152,7 @@ struct ProviderTests {
         let a = NodeIdentity(signingKey: .init()), b = NodeIdentity(signingKey: .init())
         try provider.allow(a)
         try provider.allow(b)
-        let blob = EncodedBlob(content: Array(repeating: 7, count: 10_000))
+        let blob = BlobFile(content: Array(repeating: 7, count: 10_000))
         defer { blob.remove() }
         let sessionA = try provider.connect(a), sessionB = try provider.connect(b)
         try sessionA.put(root: blob.root, from: blob.descriptor, length: blob.length)
@@ -167,7 +169,7 @@ struct ProviderTests {
         defer { provider.shutdown() }
         let client = NodeIdentity(signingKey: .init())
         try provider.allow(client)
-        let small = EncodedBlob(content: Array(repeating: 1, count: 30_000)), big = EncodedBlob(content: Array(repeating: 2, count: 30_000) + [3])
+        let small = BlobFile(content: Array(repeating: 1, count: 30_000)), big = BlobFile(content: Array(repeating: 2, count: 30_000) + [3])
         defer { small.remove(); big.remove() }
         let session = try provider.connect(client)
         try session.put(root: small.root, from: small.descriptor, length: small.length)
@@ -189,8 +191,8 @@ struct ProviderTests {
         defer { provider.shutdown() }
         let client = NodeIdentity(signingKey: .init())
         try provider.allow(client)
-        let blob = EncodedBlob(content: Array(repeating: 9, count: 5000))
-        let other = EncodedBlob(content: Array(repeating: 8, count: 5000))
+        let blob = BlobFile(content: Array(repeating: 9, count: 5000))
+        let other = BlobFile(content: Array(repeating: 8, count: 5000))
         defer { blob.remove(); other.remove() }
         let session = try provider.connect(client)
         // Same length, another root: the provider verifies and refuses.
@@ -209,13 +211,13 @@ struct ProviderTests {
         let client = NodeIdentity(signingKey: .init())
         try provider.allow(client)
         var generator = SeededGenerator(seed: 12)
-        let blob = EncodedBlob(content: (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let blob = BlobFile(content: (0..<3_000_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
         defer { blob.remove() }
         // The connection breaks after two frames of data.
         let first = try provider.connect(client)
         #expect(throws: MaimoError.usage("cut")) {
             try first.put(root: blob.root, from: blob.descriptor, length: blob.length) { (sent) throws(MaimoError) in
-                if sent >= 2 << 20 { first.close(); throw .usage("cut") }
+                if sent >= 1_500_000 { first.close(); throw .usage("cut") }
             }
         }
         // Wait for the provider to notice, then resume: it continues from what it holds.
@@ -235,6 +237,20 @@ struct ProviderTests {
         var encoding: [UInt8] = []
         try provider.connect(client).get(root: blob.root) { encoding += $0 }
         #expect(try Bao.decode(encoding, hash: blob.root) == blob.content)
+    }
+
+    @Test func aStoreOfAnotherLayoutIsRefused() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-layout-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let fresh = try ProviderStore(directory: base + "/fresh")
+        fresh.close()
+        #expect(try String(contentsOfFile: base + "/fresh/format", encoding: .utf8) == "maimo-provider-store 2\n")
+        #expect(throws: Never.self) { try ProviderStore(directory: base + "/fresh").close() }
+        // Blobs without a layout name are an earlier store's combined encodings.
+        try FileManager.default.createDirectory(atPath: base + "/old/blobs", withIntermediateDirectories: true)
+        #expect(throws: MaimoError.self) { _ = try ProviderStore(directory: base + "/old") }
+        try "maimo-provider-store 9\n".write(toFile: base + "/fresh/format", atomically: true, encoding: .utf8)
+        #expect(throws: MaimoError.self) { _ = try ProviderStore(directory: base + "/fresh") }
     }
 
     @Test func garbageDoesNotStopTheServer() throws {

@@ -89,10 +89,10 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         }
     }
 
-    public func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) {
-        try withSession("uploading a blob") { (session) throws(MaimoError) in try session.put(root: root, encoding: encoding) }
+    public func put(root: Blake3.Digest, content: [UInt8]) throws(RepositoryError) {
+        try withSession("uploading a blob") { (session) throws(MaimoError) in try session.put(root: root, content: content) }
         counters.lock()
-        sent += UInt64(encoding.count)
+        sent += UInt64(content.count)
         counters.unlock()
     }
 
@@ -124,7 +124,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         var after: Blake3.Digest?
         while true {
             let page = try withSession("listing blobs") { (session) throws(MaimoError) in try session.list(after: after, limit: 4096) }
-            all += page.map { ($0.root, Self.contentLength(encodedSize: $0.length)) }
+            all += page.map { ($0.root, $0.length) }
             guard page.count == 4096, let last = page.last else { return all }
             after = last.root
         }
@@ -132,16 +132,5 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
 
     public func delete(root: Blake3.Digest) throws(RepositoryError) {
         _ = try withSession("deleting a blob") { (session) throws(MaimoError) in try session.delete(root: root) }
-    }
-
-    /// The content length whose combined encoding has `encodedSize` bytes (the largest one not
-    /// above it, for a size no encoding has: the reads that follow fail verification then).
-    static func contentLength(encodedSize: UInt64) -> UInt64 {
-        var low: UInt64 = 0, high = encodedSize
-        while low < high {
-            let mid = low + (high - low + 1) / 2
-            if Bao.encodedSize(contentLength: mid) <= encodedSize { low = mid } else { high = mid - 1 }
-        }
-        return low
     }
 }

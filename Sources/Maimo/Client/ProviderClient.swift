@@ -157,7 +157,7 @@ public final class ProviderClient {
         }
     }
 
-    /// Uploads the combined encoding in `descriptor` (`length` bytes) under `root`, resuming a
+    /// Uploads the content in `descriptor` (`length` bytes) under its BLAKE3 hash `root`, resuming a
     /// partial upload the provider kept; returns when the provider verified and stored it.
     /// `progress` gets the bytes sent so far (including those already there); what it throws
     /// stops the upload, which a later `put` resumes.
@@ -166,15 +166,15 @@ public final class ProviderClient {
         var buffer = [UInt8](repeating: 0, count: ProviderSession.chunk)
         try put(root: root, length: length, progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
             let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
-            guard n > 0 else { throw .io("reading the encoding to upload: \(n < 0 ? String(cString: strerror(errno)) : "it ended early")") }
+            guard n > 0 else { throw .io("reading the blob to upload: \(n < 0 ? String(cString: strerror(errno)) : "it ended early")") }
             return buffer[..<n]
         }
     }
 
-    /// ``put(root:from:length:progress:)`` from an encoding in memory.
-    public func put(root: Blake3.Digest, encoding: [UInt8], progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
-        try put(root: root, length: UInt64(encoding.count), progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
-            encoding[Int(offset)..<(Int(offset) + count)]
+    /// ``put(root:from:length:progress:)`` from content in memory.
+    public func put(root: Blake3.Digest, content: [UInt8], progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
+        try put(root: root, length: UInt64(content.count), progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
+            content[Int(offset)..<(Int(offset) + count)]
         }
     }
 

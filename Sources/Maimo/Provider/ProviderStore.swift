@@ -10,8 +10,10 @@ import MaimoKeystore
 import MaimoTor
 
 /// A provider's storage (Docs/Engine.md, "Provider storage"): verified blobs in a MaimoKeystore
-/// under `client node ID ‖ Bao root`, partial uploads in `staging/`, the allow-list in
-/// `allowed-clients` and per-client usage. Safe to use from many connection threads.
+/// under `client node ID ‖ Bao root`, each held as its content followed by its Bao tree pruned to
+/// 16 KiB groups (``BaoGroupedOutboard``: 0.39% on top of the content), partial uploads in
+/// `staging/`, the allow-list in `allowed-clients` and per-client usage. Safe to use from many
+/// connection threads.
 public final class ProviderStore: @unchecked Sendable {
     public let directory: String
     let keystore: KeyValueStore
@@ -23,6 +25,24 @@ public final class ProviderStore: @unchecked Sendable {
     private var uploading: Set<[UInt8]> = []
 
     static let blobTag: UInt8 = 0x62 // "b"
+    /// The layout of the blobs in `blobs/`, written to `format` when the store is created.
+    static let format = "maimo-provider-store 2"
+    static let groupLength = BaoGroupedOutboard.defaultGroupLength
+
+    /// The bytes a blob of `contentLength` content bytes takes in the store.
+    static func storedSize(contentLength: UInt64) -> UInt64 {
+        contentLength + BaoGroupedOutboard.size(contentLength: contentLength, groupLength: groupLength)
+    }
+
+    /// The content length of a blob stored in `storedSize` bytes (nil: no blob has that size).
+    static func contentLength(storedSize: UInt64) -> UInt64? {
+        var low: UInt64 = 0, high = storedSize
+        while low < high {
+            let middle = low + (high - low) / 2
+            if Self.storedSize(contentLength: middle) < storedSize { low = middle + 1 } else { high = middle }
+        }
+        return Self.storedSize(contentLength: low) == storedSize ? low : nil
+    }
 
     /// Opens (or creates) the store in `directory`.
     public init(directory: String, defaultQuota: UInt64 = .max) throws(MaimoError) {
@@ -33,7 +53,16 @@ public final class ProviderStore: @unchecked Sendable {
         } catch {
             throw .io("creating the store \(directory): \(error.localizedDescription)")
         }
+        let formatPath = directory + "/format"
+        let written = (try? String(contentsOfFile: formatPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if written == nil && FileManager.default.fileExists(atPath: directory + "/blobs") {
+            throw .home("\(directory) holds blobs of an earlier store layout (combined Bao encodings); this provider reads \(Self.format) only: move it aside and let the clients store again")
+        }
+        if let written, written != Self.format {
+            throw .home("\(directory) is a store of layout \"\(written)\"; this provider reads \(Self.format)")
+        }
         do {
+            if written == nil { try (Self.format + "\n").write(toFile: formatPath, atomically: true, encoding: .utf8) }
             keystore = try KeyValueStore(directory: directory + "/blobs")
         } catch {
             throw .home("opening the blob store in \(directory)/blobs: \(error)")
@@ -108,8 +137,8 @@ public final class ProviderStore: @unchecked Sendable {
     }
 
     public func status(client: [UInt8], root: [UInt8]) throws(MaimoError) -> BlobStatus {
-        if let length = try keystoreCall({ () throws(KeystoreError) in try keystore.valueLength(blobKey(client, root)) }) {
-            return .complete(length)
+        if let stored = try keystoreCall({ () throws(KeystoreError) in try keystore.valueLength(blobKey(client, root)) }) {
+            return .complete(Self.contentLength(storedSize: stored) ?? 0)
         }
         let fd = open(stagingPath(client, root), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .absent }
@@ -119,10 +148,10 @@ public final class ProviderStore: @unchecked Sendable {
         return .absent
     }
 
-    /// Starts or resumes an upload of `length` encoding bytes from `start`.
+    /// Starts or resumes an upload of `length` content bytes from `start`.
     func beginUpload(client: [UInt8], root: [UInt8], length: UInt64, start: UInt64) throws(MaimoError) -> Upload {
-        guard length >= 8, length == Bao.encodedSize(contentLength: Self.contentLength(encodedSize: length) ?? 0) else {
-            throw .refused(.badFrame, "\(length) bytes is not the length of a combined Bao encoding")
+        guard length <= Self.maximumBlob else {
+            throw .refused(.badFrame, "a blob of \(length) bytes is larger than this provider takes (\(Self.maximumBlob))")
         }
         if case .complete = try status(client: client, root: root) {
             throw .refused(.badFrame, "the blob is already stored")
@@ -131,9 +160,10 @@ public final class ProviderStore: @unchecked Sendable {
         lock.lock()
         let current = usage[client] ?? (0, 0)
         let quota = quota(for: client)
-        guard length <= quota, current.bytes <= quota - length else {
+        let stored = Self.storedSize(contentLength: length)
+        guard stored <= quota, current.bytes <= quota - stored else {
             lock.unlock()
-            throw .refused(.quotaExceeded, "storing \(length) bytes would exceed the quota (\(current.bytes) of \(quota) bytes used)")
+            throw .refused(.quotaExceeded, "storing \(stored) bytes would exceed the quota (\(current.bytes) of \(quota) bytes used)")
         }
         guard !uploading.contains(blobKey(client, root)) else {
             lock.unlock()
@@ -164,17 +194,8 @@ public final class ProviderStore: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// The content length whose combined encoding has `encodedSize` bytes, if any.
-    static func contentLength(encodedSize: UInt64) -> UInt64? {
-        guard encodedSize >= 8 else { return nil }
-        // encodedSize = 8 + content + 64 × (chunks − 1): search the content length.
-        var low: UInt64 = 0, high = encodedSize - 8
-        while low < high {
-            let middle = low + (high - low) / 2
-            if Bao.encodedSize(contentLength: middle) < encodedSize { low = middle + 1 } else { high = middle }
-        }
-        return Bao.encodedSize(contentLength: low) == encodedSize ? low : nil
-    }
+    /// The largest blob a client may upload: 1 TiB.
+    static let maximumBlob: UInt64 = 1 << 40
 
     /// An upload in progress: bytes appended to the staging file, then verified and committed.
     final class Upload {
@@ -209,41 +230,54 @@ public final class ProviderStore: @unchecked Sendable {
 
         var isComplete: Bool { written == length }
 
-        /// Verifies the whole staged encoding against the root while copying it into the
-        /// keystore (only bytes the Bao decoder verified are written), commits durably and
-        /// removes the staging file. On a mismatch the staged bytes are dropped.
+        /// Hashes the whole staged content while copying it into the keystore and building its
+        /// pruned Bao tree; commits durably (content, then tree) only when the hash is the root,
+        /// and removes the staging file. On a mismatch the staged bytes are dropped.
         func commit() throws(MaimoError) {
             let key = store.blobKey(client, root)
             let digest: Blake3.Digest
             do { digest = try Blake3.Digest(bytes: root) } catch { throw .refused(.badFrame, "a root has 32 bytes") }
             let writer: ValueWriter
             do { writer = try store.keystore.makeWriter(for: key) } catch { throw .refused(.internal, "the provider's store failed: \(error)") }
-            let tee = TeeSource(descriptor: descriptor, writer: writer)
-            var decoder = BaoDecoder(combined: tee, hash: digest)
+            var builder = BaoGroupedOutboardBuilder(groupLength: ProviderStore.groupLength)
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            do {
-                while true {
-                    let n = try buffer.withUnsafeMutableBytes { (raw) throws(BaoError) -> Int in try decoder.read(into: raw) }
-                    if n == 0 { break }
+            var offset: UInt64 = 0
+            while offset < length {
+                let want = Int(min(UInt64(buffer.count), length - offset))
+                let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, want, off_t(offset)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    writer.cancel()
+                    throw .refused(.internal, "the provider cannot read its staging file: \(n < 0 ? String(cString: strerror(errno)) : "it ended early")")
                 }
-            } catch {
+                var failure: KeystoreError?
+                buffer.withUnsafeBytes { raw in
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[..<n])
+                    builder.update(piece)
+                    do throws(KeystoreError) { try writer.write(piece) } catch { failure = error }
+                }
+                if let failure {
+                    writer.cancel()
+                    throw .refused(.internal, "the provider's store failed: \(failure)")
+                }
+                offset += UInt64(n)
+            }
+            let (tree, hash) = builder.finalize()
+            guard hash == digest else {
                 writer.cancel()
                 ftruncate(descriptor, 0)
                 written = 0
-                if let failure = tee.failure { throw .refused(.internal, "the provider's store failed: \(failure)") }
-                throw .refused(.verifyFailed, "the uploaded bytes do not match the root (\(error))")
-            }
-            guard tee.copied == length, writer.length == length else {
-                writer.cancel()
-                throw .refused(.verifyFailed, "the encoding verified \(tee.copied) of \(length) bytes")
+                throw .refused(.verifyFailed, "the uploaded bytes do not match the root")
             }
             do {
+                try writer.write(tree)
                 try writer.commit()
             } catch {
                 throw .refused(.internal, "the provider's store failed: \(error)")
             }
+            let stored = ProviderStore.storedSize(contentLength: length)
             store.lock.lock()
-            store.usage[client, default: (0, 0)].bytes += length
+            store.usage[client, default: (0, 0)].bytes += stored
             store.usage[client, default: (0, 0)].blobs += 1
             store.lock.unlock()
             unlink(store.stagingPath(client, root))
@@ -259,56 +293,45 @@ public final class ProviderStore: @unchecked Sendable {
         deinit { end() }
     }
 
-    /// Reads the staging file for the decoder and passes every byte it reads, in order, to the
-    /// keystore writer: what is stored is exactly what was verified.
-    final class TeeSource: BaoByteSource {
-        let descriptor: Int32
-        let writer: ValueWriter
-        private(set) var copied: UInt64 = 0
-        private(set) var failure: String?
-
-        init(descriptor: Int32, writer: ValueWriter) {
-            self.descriptor = descriptor
-            self.writer = writer
-        }
-
-        func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
-            let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
-            guard n >= 0 else { throw .source(String(cString: strerror(errno))) }
-            let end = offset + UInt64(n)
-            guard offset <= copied else {
-                failure = "the decoder skipped bytes"
-                throw .source("the decoder skipped from \(copied) to \(offset)")
-            }
-            if end > copied {
-                let fresh = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[Int(copied - offset)..<n])
-                do { try writer.write(fresh) } catch {
-                    failure = "\(error)"
-                    throw .source("the store failed")
-                }
-                copied = end
-            }
-            return n
-        }
-    }
-
-    /// `count` encoding bytes of a stored blob from `offset` (clipped to its end).
-    func read(client: [UInt8], root: [UInt8], offset: UInt64, count: Int) throws(MaimoError) -> [UInt8] {
+    /// A stored blob read as its combined Bao encoding (``BaoGroupedSource``).
+    func encoding(client: [UInt8], root: [UInt8]) throws(MaimoError) -> BaoGroupedSource<ValueReaderSource, ValueReaderSource> {
         guard let reader = try keystoreCall({ () throws(KeystoreError) in try keystore.reader(for: blobKey(client, root)) }) else {
             throw .refused(.notFound, "no such blob")
         }
-        guard offset < reader.length else { return [] }
-        let n = Int(min(UInt64(count), reader.length - offset))
-        return try keystoreCall { () throws(KeystoreError) in try reader.read(offset: offset, count: n) }
+        guard let length = Self.contentLength(storedSize: reader.length) else {
+            throw .refused(.internal, "the stored blob has a size no blob has (\(reader.length) bytes)")
+        }
+        return BaoGroupedSource(data: ValueReaderSource(reader: reader, base: 0, length: length),
+                                tree: ValueReaderSource(reader: reader, base: length, length: reader.length - length),
+                                contentLength: length, groupLength: Self.groupLength)
+    }
+
+    /// `count` bytes of a stored blob's combined encoding from `offset` (clipped to its end).
+    func read(client: [UInt8], root: [UInt8], offset: UInt64, count: Int) throws(MaimoError) -> [UInt8] {
+        let source = try encoding(client: client, root: root)
+        guard offset < source.encodedSize else { return [] }
+        let n = Int(min(UInt64(count), source.encodedSize - offset))
+        var bytes = [UInt8](repeating: 0, count: n)
+        var failure: BaoError?
+        bytes.withUnsafeMutableBytes { raw in
+            var done = 0
+            do throws(BaoError) {
+                while done < n {
+                    let got = try source.read(at: offset + UInt64(done), into: UnsafeMutableRawBufferPointer(rebasing: raw[done...]))
+                    guard got > 0 else { throw .truncated(offset: offset + UInt64(done), needed: n - done) }
+                    done += got
+                }
+            } catch { failure = error }
+        }
+        if let failure { throw .refused(.internal, "the stored blob cannot be read: \(failure)") }
+        return bytes
     }
 
     /// A Bao slice of a stored blob.
     func slice(client: [UInt8], root: [UInt8], start: UInt64, count: UInt64) throws(MaimoError) -> [UInt8] {
-        guard let reader = try keystoreCall({ () throws(KeystoreError) in try keystore.reader(for: blobKey(client, root)) }) else {
-            throw .refused(.notFound, "no such blob")
-        }
+        let source = try encoding(client: client, root: root)
         do {
-            return try Bao.slice(from: ValueReaderSource(reader: reader), start: start, count: count)
+            return try Bao.slice(from: source, start: start, count: count)
         } catch {
             throw .refused(.internal, "the stored blob cannot be sliced: \(error)")
         }
@@ -327,21 +350,22 @@ public final class ProviderStore: @unchecked Sendable {
         return true
     }
 
-    /// The client's blobs after `root` (exclusive), in order: roots and encoding lengths.
+    /// The client's blobs after `root` (exclusive), in order: roots and content lengths.
     func list(client: [UInt8], after root: [UInt8], limit: Int) throws(MaimoError) -> [([UInt8], UInt64)] {
         let prefix = [Self.blobTag] + client
         let start = root.isEmpty ? prefix : prefix + root + [0]
         let keys = try keystoreCall { () throws(KeystoreError) in try keystore.keys(prefix: prefix, from: start, limit: limit) }
         var result: [([UInt8], UInt64)] = []
         for key in keys where key.count == 65 {
-            let length = try keystoreCall { () throws(KeystoreError) in try keystore.valueLength(key) } ?? 0
-            result.append((Array(key[33...]), length))
+            let stored = try keystoreCall { () throws(KeystoreError) in try keystore.valueLength(key) } ?? 0
+            result.append((Array(key[33...]), Self.contentLength(storedSize: stored) ?? 0))
         }
         return result
     }
 
-    /// Test hook: damages a stored blob (flips one byte at `offset`, or cuts it to `truncateTo`)
-    /// to check that proofs of storage catch a provider that loses data.
+    /// Test hook: damages a stored blob (flips the byte at `offset` of what is stored: content
+    /// offsets first, then the pruned tree; or cuts it to `truncateTo` bytes) to check that
+    /// proofs of storage catch a provider that loses data.
     public func tamper(client: [UInt8], root: [UInt8], flipAt offset: UInt64? = nil, truncateTo: UInt64? = nil) throws(MaimoError) {
         let key = blobKey(client, root)
         guard let reader = try keystoreCall({ () throws(KeystoreError) in try keystore.reader(for: key) }) else {
@@ -358,15 +382,17 @@ public final class ProviderStore: @unchecked Sendable {
     }
 }
 
-/// A stored blob as a Bao source (for slicing).
+/// Part of a stored value (a blob's content, or its tree) as a Bao source.
 struct ValueReaderSource: BaoByteSource {
     let reader: ValueReader
+    let base: UInt64
+    let length: UInt64
 
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
-        guard offset < reader.length else { return 0 }
-        let n = Int(min(UInt64(buffer.count), reader.length - offset))
+        guard offset < length else { return 0 }
+        let n = Int(min(UInt64(buffer.count), length - offset))
         do {
-            try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<n]), at: offset)
+            try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<n]), at: base + offset)
         } catch {
             throw .source("the store failed: \(error)")
         }

@@ -6,9 +6,10 @@ import MaimoBlake3
 /// several workers at once. Nothing a blob store returns is trusted: ``BlobReader`` verifies
 /// every slice against the root it asked for.
 public protocol BlobStore: AnyObject, Sendable {
-    /// Stores a blob's Bao combined encoding under its root; returns once the store holds it
-    /// durably (a provider verifies it first).
-    func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError)
+    /// Stores a blob under its Bao root (the BLAKE3 hash of `content`); returns once the store
+    /// holds it durably (a provider checks the hash first, and keeps the Bao tree it serves
+    /// slices from).
+    func put(root: Blake3.Digest, content: [UInt8]) throws(RepositoryError)
     /// The Bao slice of `count` content bytes from `start` (at most ``maximumSlice``), unverified.
     func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8]
     /// Every blob held for this client: its root and content length (as the store claims).
@@ -32,29 +33,34 @@ extension BlobStore {
     public static var maximumSlice: UInt64 { 1 << 20 }
 }
 
-/// Blobs in memory, keyed by root: for tests and for tools that build a repository in RAM.
-/// Counts the bytes put, so tests can measure deduplication.
+/// Blobs in memory, keyed by root, held as a provider holds them: content and the Bao tree
+/// pruned to 16 KiB groups. For tests and for tools that build a repository in RAM. Counts the
+/// bytes put, so tests can measure deduplication.
 public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
-    private let state = Locked<[Blake3.Digest: [UInt8]]>([:])
+    private struct Held { let content: [UInt8]; let tree: [UInt8] }
+    private let state = Locked<[Blake3.Digest: Held]>([:])
     private let received = Locked<UInt64>(0)
 
     public init() {}
 
-    public func put(root: Blake3.Digest, encoding: [UInt8]) throws(RepositoryError) {
-        // Verify as a provider would: the encoding must decode against its root.
-        guard (try? Bao.decode(encoding, hash: root)) != nil else { throw .store("the encoding does not match its root") }
-        received.withLock { $0 += UInt64(encoding.count) }
-        state.withLock { $0[root] = encoding }
+    public func put(root: Blake3.Digest, content: [UInt8]) throws(RepositoryError) {
+        // Check as a provider would: the content must hash to its root.
+        let (tree, hash) = BaoGroupedOutboard.build(content)
+        guard hash == root else { throw .store("the blob does not match its root") }
+        received.withLock { $0 += UInt64(content.count) }
+        state.withLock { $0[root] = Held(content: content, tree: tree) }
     }
 
     public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
-        guard let encoding = state.withLock({ $0[root] }) else { throw .missing("no blob \(root.description.prefix(16))") }
-        do { return try Bao.slice(encoding: encoding, start: start, count: count) } catch { throw .store("slicing \(root): \(error)") }
+        guard let held = state.withLock({ $0[root] }) else { throw .missing("no blob \(root.description.prefix(16))") }
+        let source = BaoGroupedSource(data: BaoBufferSource(held.content), tree: BaoBufferSource(held.tree),
+                                      contentLength: UInt64(held.content.count))
+        do { return try Bao.slice(from: source, start: start, count: count) } catch { throw .store("slicing \(root): \(error)") }
     }
 
     public func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] {
         state.withLock { blobs in
-            blobs.map { ($0.key, $0.value.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }) }
+            blobs.map { ($0.key, UInt64($0.value.content.count)) }
                 .sorted { $0.0.bytes.lexicographicallyPrecedes($1.0.bytes) }
         }
     }
@@ -63,13 +69,18 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
         _ = state.withLock { $0.removeValue(forKey: root) }
     }
 
-    /// Bytes of encodings received so far.
+    /// Bytes of blobs received so far.
     public var bytesReceived: UInt64 { received.current }
-    /// Bytes held now.
-    public var bytesHeld: UInt64 { state.withLock { $0.values.reduce(0) { $0 + UInt64($1.count) } } }
+    /// Bytes of content held now.
+    public var bytesHeld: UInt64 { state.withLock { $0.values.reduce(0) { $0 + UInt64($1.content.count) } } }
     public var count: Int { state.withLock { $0.count } }
 
-    /// Test hooks: the raw encodings, to damage, swap or drop.
-    public func encoding(_ root: Blake3.Digest) -> [UInt8]? { state.withLock { $0[root] } }
-    public func replace(_ root: Blake3.Digest, with encoding: [UInt8]?) { state.withLock { $0[root] = encoding } }
+    /// Test hooks: a blob's content, and replacing it (nil: dropping it) as a dishonest provider
+    /// would, with a tree made from the new bytes, so that its slices are consistent with
+    /// themselves and only the client's root catches the swap.
+    public func content(_ root: Blake3.Digest) -> [UInt8]? { state.withLock { $0[root]?.content } }
+    public func replace(_ root: Blake3.Digest, with content: [UInt8]?) {
+        let held = content.map { Held(content: $0, tree: BaoGroupedOutboard.build($0).tree) }
+        state.withLock { $0[root] = held }
+    }
 }

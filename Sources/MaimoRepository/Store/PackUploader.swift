@@ -91,8 +91,9 @@ final class PackUploader: @unchecked Sendable {
     static func upload(_ builder: BlobBuilder, keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex) throws(RepositoryError) -> PackRecord {
         let created = UInt64(Date().timeIntervalSince1970 * 1000)
         let (bytes, header) = try builder.finish(keys: keys, created: created)
-        let (encoding, root) = Bao.encode(bytes)
-        try store.put(root: root, encoding: encoding)
+        // The blob's name is its Bao root, which is the BLAKE3 hash of its bytes.
+        let root = Blake3.hash(bytes)
+        try store.put(root: root, content: bytes)
         let record = PackRecord(root: root, length: UInt64(bytes.count), entries: header.entries)
         try index.add(blob: BlobRecord(root: root, length: record.length, kind: builder.kind), entries: header.entries)
         return record
