@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
-        .testTarget(name: "MaimoCLITests", dependencies: ["maimo", "MaimoTor"]),
+        .testTarget(name: "MaimoCLITests", dependencies: ["maimo", "MaimoTor", "MaimoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -118,17 +118,8 @@ public final class BaoGroupedSource<Data: BaoByteSource, Tree: BaoByteSource>: B
         let first = group * groupLength
         let count = Int(min(groupLength, contentLength - first))
         groupBytes = try data.readBytes(at: first, count: count)
-        chunkValues.removeAll(keepingCapacity: true)
-        groupBytes.withUnsafeBytes { bytes in
-            var offset = 0
-            repeat {
-                let n = min(Int(Bao.chunkLength), count - offset)
-                let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
-                // One chunk at its own offset is always a valid subtree.
-                chunkValues.append(try! Blake3.Hazmat.chainingValue(ofSubtree: chunk, inputOffset: first + UInt64(offset)))
-                offset += n
-            } while offset < count
-        }
+        // A group starts at a multiple of 1024: the offset is always aligned.
+        chunkValues = groupBytes.withUnsafeBytes { try! Blake3.Hazmat.chunkChainingValues(of: $0, inputOffset: first) }
         cachedGroup = group
     }
 

@@ -74,13 +74,14 @@ struct RetrieveCommand: ParsableCommand {
     @Option(help: "A snapshot (a prefix of its ID, see `maimo ls --snapshots`; default: the newest holding the path).") var snapshot: String?
     @Option(name: .shortAndLong, help: "Where to write (default: the stored path).") var output: String?
     @Option(help: "Files restored in parallel.") var jobs = 4
+    @Flag(help: "Flush the restored files to disk before returning (default: the kernel writes them back, as with restic, tar or cp).") var sync = false
 
     func run() throws {
         try engineRun("retrieve") {
             let client = try options.open()
             defer { client.close() }
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            let report = try client.retrieve(absolute, snapshot: snapshot, to: output, workers: max(1, jobs))
+            let report = try client.retrieve(absolute, snapshot: snapshot, to: output, workers: max(1, jobs), sync: sync)
             for failure in report.failures { Console.error("maimo retrieve: \(failure.path): \(failure.error)") }
             print("\(output ?? absolute): \(report.files) files (\(humanBytes(report.bytes))), \(report.directories) directories, \(report.symlinks) symlinks"
                   + (report.failures.isEmpty ? "" : ", \(report.failures.count) failed") + " in \(String(format: "%.2f", report.seconds)) s")

@@ -55,6 +55,24 @@ struct HazmatTests {
         }
     }
 
+    @Test func chunkChainingValuesMatchOneChunkAtATime() throws {
+        var generator = SeededGenerator.fromEnvironment("chunkChainingValues")
+        for size in [1, 1024, 1025, 16 * 1024, 17 * 1024 + 5, 40 * 1024] {
+            let input = randomBytes(size, using: &generator)
+            for offset: UInt64 in [0, 1024, 64 * 1024] {
+                let batch = try input.withUnsafeBytes { (raw) throws(Blake3Error) in
+                    try Blake3.Hazmat.chunkChainingValues(of: raw, inputOffset: offset)
+                }
+                let single = try stride(from: 0, to: size, by: 1024).map { (start) throws(Blake3Error) in
+                    try Blake3.Hazmat.chainingValue(ofSubtree: input[start..<min(size, start + 1024)], inputOffset: offset + UInt64(start))
+                }
+                #expect(batch == single, "size \(size) offset \(offset)")
+            }
+        }
+        #expect(throws: Blake3Error.self) { _ = try [UInt8](repeating: 0, count: 10).withUnsafeBytes { (raw) throws(Blake3Error) in
+            try Blake3.Hazmat.chunkChainingValues(of: raw, inputOffset: 100) } }
+    }
+
     @Test func fourLeafTreeByHand() throws {
         var generator = SeededGenerator.fromEnvironment("fourLeafTreeByHand")
         let input = randomBytes(4 * 1024, using: &generator)

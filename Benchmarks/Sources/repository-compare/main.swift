@@ -136,6 +136,10 @@ _ = try memory.store([tree])
 guard let (_, memoryEntry) = try memory.find(tree) else { throw RepositoryError.usage("the tree is not in memory") }
 let memoryRestore = try timed { _ = try memory.restore(memoryEntry, to: target, workers: 4) }
 try? FileManager.default.removeItem(atPath: target)
+// And once more over the wire with `--sync` (flushed to disk before it returns; restic does not).
+_ = try shell("/bin/sync", [])
+let durable = try repository.restore(entry, to: target, workers: 4, sync: true)
+try? FileManager.default.removeItem(atPath: target)
 
 // MARK: Incremental, both
 
@@ -172,4 +176,5 @@ if let report {
     print("store: \(report.files) files, \(report.directories) directories, \(report.symlinks) symlinks, \(report.newChunks) chunks and \(report.newTrees) trees in \(report.blobsUploaded) blobs, \(report.duplicateItems) duplicate chunks")
 }
 print(String(format: "restore from blobs in memory (no wire): %.2f s", memoryRestore))
+print(String(format: "restore with --sync: %.2f s, of which %.2f s flushing to disk", durable.seconds, durable.syncSeconds))
 print("restore: \(restored?.files ?? 0) files, \(restored?.symlinks ?? 0) symlinks, \(restored?.failures.count ?? 0) failures; identical to the tree: \(same)")

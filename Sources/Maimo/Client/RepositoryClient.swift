@@ -210,7 +210,7 @@ public final class RepositoryClient: @unchecked Sendable {
     /// Restores `path` (absolute) from the newest snapshot holding it, or from `snapshot` (a
     /// prefix of a snapshot blob's root), to `target` (default: the path itself).
     public func retrieve(_ path: String, snapshot: String? = nil, to target: String? = nil,
-                         workers: Int = 4) throws(MaimoError) -> Repository.RestoreReport {
+                         workers: Int = 4, sync: Bool = false) throws(MaimoError) -> Repository.RestoreReport {
         let repository = try repository(at: try repositoryPeer())
         let found: (SnapshotRecord, Tree.Entry)?
         if let snapshot {
@@ -220,7 +220,7 @@ public final class RepositoryClient: @unchecked Sendable {
             found = try mapped { () throws(RepositoryError) in try repository.find(path) }
         }
         guard let (_, entry) = found else { throw .usage("\(path): not in \(snapshot.map { "snapshot \($0)" } ?? "any snapshot")") }
-        return try mapped { () throws(RepositoryError) in try repository.restore(entry, to: target ?? path, workers: workers) }
+        return try mapped { () throws(RepositoryError) in try repository.restore(entry, to: target ?? path, workers: workers, sync: sync) }
     }
 
     public func snapshots() throws(MaimoError) -> [SnapshotRecord] { try mapped { () throws(RepositoryError) in try index.snapshots() } }

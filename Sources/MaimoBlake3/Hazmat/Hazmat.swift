@@ -109,6 +109,34 @@ extension Blake3 {
             return try result.get()
         }
 
+        /// The non-root chaining value of every chunk of `bytes`, which starts at `inputOffset`
+        /// (a multiple of 1024): whole chunks are hashed several at once with the SIMD kernels,
+        /// a shorter last chunk alone. What a Bao verifier or a holder of a pruned tree needs to
+        /// rebuild the parents of a run of chunks.
+        /// - Throws: ``Blake3Error/misalignedInputOffset(_:)``.
+        public static func chunkChainingValues(
+            of bytes: UnsafeRawBufferPointer, inputOffset: UInt64, mode: Mode = .hash
+        ) throws(Blake3Error) -> [ChainingValue] {
+            let chunk = Blake3Constants.chunkLength
+            guard inputOffset % UInt64(chunk) == 0 else { throw .misalignedInputOffset(inputOffset) }
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return [] }
+            let whole = bytes.count / chunk
+            let counter = inputOffset / UInt64(chunk)
+            var words = [SIMD8<UInt32>](repeating: SIMD8(), count: whole)
+            words.withUnsafeMutableBufferPointer { out in
+                if whole > 0 {
+                    ManyKernel.chunks(base, count: whole, key: mode.keyWords, counter: counter, flags: mode.flags, out: out.baseAddress!)
+                }
+            }
+            var values = words.map { ChainingValue(words: $0) }
+            if bytes.count > whole * chunk {
+                var state = ChunkState(key: mode.keyWords, chunkCounter: counter + UInt64(whole), flags: mode.flags)
+                _ = state.update(UnsafeRawBufferPointer(rebasing: bytes[(whole * chunk)...]))
+                values.append(ChainingValue(words: state.output().chainingValue()))
+            }
+            return values
+        }
+
         /// The chaining value of the parent of two non-root children.
         public static func mergeSubtreesNonRoot(_ left: ChainingValue, _ right: ChainingValue, mode: Mode = .hash) -> ChainingValue {
             ChainingValue(words: parentChainingValue(left.words, right.words, key: mode.keyWords, flags: mode.flags))

@@ -11,37 +11,34 @@ extension Repository {
     public struct RestoreReport: Sendable {
         public var files = 0, directories = 0, symlinks = 0
         public var bytes: UInt64 = 0
-        /// Items read from the blob store (a chunk used twice is read twice).
+        /// Items read and opened (a chunk used by several files is read once).
         public var itemsRead = 0
         /// Paths that could not be restored, with why; nothing unverified was written there.
         public var failures: [(path: String, error: RepositoryError)] = []
         public var seconds = 0.0
+        /// Of ``seconds``, the time the final flush to disk took (0 without `sync`).
+        public var syncSeconds = 0.0
     }
 
     /// Restores `entry` (from ``find(_:)`` or ``entry(_:in:)``) to `target`: files, directories,
     /// symlinks and empty directories as they were stored, with mode and mtime (owner and group
-    /// when running as root). Files are written to a temporary name beside the target, checked
-    /// chunk by chunk (Bao against the pack root, the item's tag, the chunk ID), synced, then
-    /// renamed: a target path never holds unverified or half-written bytes.
-    public func restore(_ entry: Tree.Entry, to target: String, workers: Int = 4) throws(RepositoryError) -> RestoreReport {
+    /// when running as root). Files are written pack by pack (``PackRestore``) to a temporary
+    /// name beside the target, checked chunk by chunk (Bao against the pack root, the item's
+    /// tag, the chunk ID), then renamed: a target path never holds unverified or half-written
+    /// bytes. With `sync`, the
+    /// written files are flushed to disk before this returns; without (the default, as restic,
+    /// tar and cp do), the kernel writes them back in its own time.
+    public func restore(_ entry: Tree.Entry, to target: String, workers: Int = 4, sync: Bool = false) throws(RepositoryError) -> RestoreReport {
         let started = Date()
         var plan = RestorePlan()
         try plan.add(entry, at: URL(fileURLWithPath: target).standardizedFileURL.path, repository: self)
-        let files = plan.files
-        let counter = WorkCounter(count: files.count)
-        let results = Locked(RestoreReport())
-        WorkerPool.run(width: min(max(1, workers), max(1, files.count))) { [self] _ in
-            while let i = counter.take() {
-                let (path, file) = files[i]
-                do throws(RepositoryError) {
-                    let (bytes, items) = try restoreFile(file, to: path)
-                    results.withLock { $0.files += 1; $0.bytes += bytes; $0.itemsRead += items }
-                } catch {
-                    results.withLock { $0.failures.append((path, error)) }
-                }
-            }
-        }
-        var report = results.current
+        let restore = try PackRestore(repository: self, files: plan.files)
+        let written = restore.run(workers: workers)
+        var report = RestoreReport()
+        report.files = written.files
+        report.bytes = written.bytes
+        report.itemsRead = written.items
+        report.failures = written.failures
         // Directories last, deepest first, so that writing their contents does not change their times.
         for (path, directory) in plan.directories.reversed() {
             Self.applyMetadata(directory, to: path, followLinks: true)
@@ -49,35 +46,23 @@ extension Repository {
         }
         report.symlinks = plan.symlinks
         report.failures += plan.failures
-        // One sync of the target's file system instead of one per file (per-file fsync made a
-        // tree of 8,000 small files 5x slower): when restore returns, everything is durable.
-        Self.syncFileSystem(of: URL(fileURLWithPath: target).standardizedFileURL.path)
+        // One sync instead of one per file (per-file fsync made a tree of 8,000 small files 5x
+        // slower): when restore returns, everything is durable.
+        if sync {
+            let flushing = Date()
+            Self.syncFileSystem(of: URL(fileURLWithPath: target).standardizedFileURL.path)
+            report.syncSeconds = Date().timeIntervalSince(flushing)
+        }
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
-    /// Writes one file through a temporary name; returns its bytes and the items read.
+    /// Restores one file through a temporary name; returns its bytes and the items read.
+    /// - Throws: why it could not be restored (its target is then untouched).
     func restoreFile(_ entry: Tree.Entry, to path: String) throws(RepositoryError) -> (UInt64, Int) {
-        guard case let .file(size, chunks) = entry.content else { return (0, 0) }
-        let temporary = Self.temporaryName(for: path)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .io(path: temporary, operation: "creating", errno: errno) }
-        var done = false
-        defer {
-            close(descriptor)
-            if !done { unlink(temporary) }
-        }
-        var written: UInt64 = 0
-        for id in chunks {
-            let plaintext = try item(id)
-            try Self.writeAll(descriptor, plaintext, path: temporary)
-            written += UInt64(plaintext.count)
-        }
-        guard written == size else { throw .integrity("\(path): \(written) bytes restored, the snapshot says \(size)") }
-        Self.applyMetadata(entry, descriptor: descriptor)
-        guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "renaming the restored file to", errno: errno) }
-        done = true
-        return (written, chunks.count)
+        let written = try PackRestore(repository: self, files: [(path, entry)]).run(workers: 4)
+        if let failure = written.failures.first { throw failure.error }
+        return (written.bytes, written.items)
     }
 
     /// Flushes the written files to disk (`sync`: the C library's module does not export
@@ -90,22 +75,6 @@ extension Repository {
         let url = URL(fileURLWithPath: path)
         let random = (0..<6).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
         return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".maimo-" + random
-    }
-
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(RepositoryError) {
-        let failure = bytes.withUnsafeBytes { raw -> Int32 in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
-            }
-            return 0
-        }
-        if failure != 0 { throw .io(path: path, operation: "writing", errno: failure) }
     }
 
     static var isRoot: Bool { geteuid() == 0 }

@@ -1,0 +1,100 @@
+import Foundation
+import MaimoTestSupport
+import Testing
+
+/// `maimo prune` killed with SIGKILL at random moments, in a loop, against a real provider
+/// process: after every kill each file of every kept snapshot still retrieves byte for byte, and
+/// a prune run to the end afterwards leaves a repository that verifies.
+@Suite("prune killed at random moments")
+struct PruneCrashTests {
+    @Test func everyKeptSnapshotSurvivesAKilledPrune() throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.url.path
+        let maimo = Tool.maimo
+        let client = ["--home", root + "/client"]
+        #expect(try Tool.run(maimo, ["init"] + client).status == 0)
+        #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
+        let clientID = try Tool.run(maimo, ["id"] + client).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Tool.run(maimo, ["provider", "allow", clientID, "--store", root + "/store"]).status == 0)
+        let (server, port) = try EngineCommandTests.serve(home: root + "/provider", store: root + "/store")
+        defer { if server.isRunning { server.terminate() } }
+        #expect(try Tool.run(maimo, ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client).status == 0)
+
+        var seed = SeededGenerator.fromEnvironment("everyKeptSnapshotSurvivesAKilledPrune")
+        let data = root + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var model: [String: Data] = [:]
+        func churn() throws {
+            // Rewrite, delete and add files: each run leaves part of the previous packs unused.
+            for name in model.keys.sorted() where Int.random(in: 0..<3, using: &seed) == 0 {
+                if Bool.random(using: &seed) {
+                    model[name] = nil
+                    try FileManager.default.removeItem(atPath: data + "/" + name)
+                } else {
+                    model[name] = Data(randomBytes(Int.random(in: 1...200_000, using: &seed), using: &seed))
+                }
+            }
+            for _ in 0..<Int.random(in: 3...8, using: &seed) {
+                model["f\(UInt32.random(in: 0...UInt32.max, using: &seed))"] = Data(randomBytes(Int.random(in: 0...200_000, using: &seed), using: &seed))
+            }
+            for (name, bytes) in model { try bytes.write(to: URL(fileURLWithPath: data + "/" + name)) }
+        }
+        func snapshotIDs() throws -> [String] {
+            try Tool.run(maimo, ["ls", "--snapshots", "--json"] + client).out.split(separator: "\n").compactMap { line in
+                (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["snapshot"] as? String
+            }
+        }
+        /// Every kept snapshot restores to what was stored in it.
+        func checkEverySnapshot(_ expected: [String: [String: Data]], _ when: String) throws {
+            let kept = try snapshotIDs()
+            #expect(!kept.isEmpty, "\(when): no snapshots")
+            for id in kept {
+                let files = try #require(expected[id], "\(when): an unknown snapshot \(id)")
+                let out = root + "/out-\(id.prefix(12))"
+                try? FileManager.default.removeItem(atPath: out)
+                let restored = try Tool.run(maimo, ["retrieve", data, "--snapshot", id, "-o", out] + client)
+                #expect(restored.status == 0, "\(when): snapshot \(id.prefix(12)): \(restored.err)")
+                let names = Set((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [])
+                #expect(names == Set(files.keys), "\(when): snapshot \(id.prefix(12)) has other files")
+                for (name, bytes) in files where FileManager.default.contents(atPath: out + "/" + name) != bytes {
+                    Issue.record("\(when): \(name) of snapshot \(id.prefix(12)) differs")
+                }
+                try? FileManager.default.removeItem(atPath: out)
+            }
+        }
+
+        var stored: [String: [String: Data]] = [:]
+        var killedRunning = 0, kills = 0
+        for round in 0..<8 {
+            try churn()
+            let before = Set(try snapshotIDs())
+            let result = try Tool.run(maimo, ["store", data, "--keep", "3"] + client)
+            #expect(result.status == 0, "round \(round): \(result.err)")
+            for id in try snapshotIDs() where !before.contains(id) { stored[id] = model }
+
+            // Prune (repacking everything with any unused share) and kill it partway.
+            let prune = Process()
+            prune.executableURL = maimo
+            prune.arguments = ["prune", "--max-unused", "0%"] + client
+            prune.standardOutput = FileHandle.nullDevice
+            prune.standardError = FileHandle.nullDevice
+            try prune.run()
+            usleep(UInt32.random(in: 20_000...600_000, using: &seed))
+            if prune.isRunning { killedRunning += 1 }
+            kill(prune.processIdentifier, SIGKILL)
+            prune.waitUntilExit()
+            kills += 1
+            try checkEverySnapshot(stored, "round \(round), after the kill")
+        }
+        // Some kills must have landed while prune was working, or the loop proved nothing.
+        #expect(killedRunning >= 3, "only \(killedRunning) of \(kills) kills hit a running prune")
+
+        // A prune run to the end finishes what the killed ones started; everything still verifies.
+        let finished = try Tool.run(maimo, ["prune", "--max-unused", "0%"] + client)
+        #expect(finished.status == 0, "\(finished.err)")
+        try checkEverySnapshot(stored, "after a whole prune")
+        let verified = try Tool.run(maimo, ["verify"] + client)
+        #expect(verified.status == 0, "\(verified.out)\(verified.err)")
+    }
+}
