@@ -145,7 +145,20 @@ try? FileManager.default.removeItem(atPath: target)
 
 try modify(tree)
 let before = directoryBytes(provider.directory)
-m.incremental = try timed { _ = try repository.store([tree]) }
+var incrementalReport: Repository.StoreReport?
+let blobsBefore = Set(try repository.index.blobs().map(\.root))
+m.incremental = try timed { incrementalReport = try repository.store([tree]) }
+var addedByKind: [String: (count: Int, stored: UInt64, plain: UInt64)] = [:]
+for location in try repository.index.locations() where !blobsBefore.contains(location.pack) {
+    let kind = "\(location.entry.type)"
+    addedByKind[kind, default: (0, 0, 0)].count += 1
+    addedByKind[kind, default: (0, 0, 0)].stored += UInt64(location.entry.storedLength)
+    addedByKind[kind, default: (0, 0, 0)].plain += UInt64(location.entry.plaintextLength)
+}
+for blob in try repository.index.blobs() where !blobsBefore.contains(blob.root) {
+    addedByKind["blob \(blob.kind)", default: (0, 0, 0)].count += 1
+    addedByKind["blob \(blob.kind)", default: (0, 0, 0)].stored += blob.length
+}
 m.added = directoryBytes(provider.directory) - before
 if var f = resticFigures, let restic = which("restic") {
     let environment = ["RESTIC_PASSWORD": "benchmark", "RESTIC_CACHE_DIR": root + "/restic-cache"]
@@ -174,6 +187,12 @@ print(String(format: "| bytes added by the incremental store | %.2f MB | %@ | %@
 if let report {
     print("")
     print("store: \(report.files) files, \(report.directories) directories, \(report.symlinks) symlinks, \(report.newChunks) chunks and \(report.newTrees) trees in \(report.blobsUploaded) blobs, \(report.duplicateItems) duplicate chunks")
+}
+if let r = incrementalReport {
+    print("incremental store: \(r.newChunks) new chunks, \(r.newTrees) new trees, \(r.blobsUploaded) blobs, \(r.bytesUploaded) bytes uploaded")
+    for (kind, added) in addedByKind.sorted(by: { $0.key < $1.key }) {
+        print("  \(kind): \(added.count), \(added.stored) bytes stored (\(added.plain) plain)")
+    }
 }
 print(String(format: "restore from blobs in memory (no wire): %.2f s", memoryRestore))
 print(String(format: "restore with --sync: %.2f s, of which %.2f s flushing to disk", durable.seconds, durable.syncSeconds))
