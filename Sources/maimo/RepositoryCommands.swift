@@ -73,7 +73,7 @@ struct RetrieveCommand: ParsableCommand {
     @Argument(help: "The stored path (a file, a directory or a symlink).") var path: String
     @Option(help: "A snapshot (a prefix of its ID, see `maimo ls --snapshots`; default: the newest holding the path).") var snapshot: String?
     @Option(name: .shortAndLong, help: "Where to write (default: the stored path).") var output: String?
-    @Option(help: "Files restored in parallel.") var jobs = 4
+    @Option(help: "Pack ranges read and written in parallel.") var jobs = 4
     @Flag(help: "Flush the restored files to disk before returning (default: the kernel writes them back, as with restic, tar or cp).") var sync = false
 
     func run() throws {
