@@ -37,7 +37,11 @@ public final class Catalogue: @unchecked Sendable {
 
     public init(path: String) throws(MaimoError) {
         do {
-            database = try IndexDatabase(path: path)
+            // 4,096 decoded pages (16 MiB of 4 KiB pages): the chunk index of a 10 GiB tree is
+            // a few MiB, and the client's memory stays bounded whatever the repository's size.
+            var options = IndexDatabase.Options()
+            options.cachePages = 4096
+            database = try IndexDatabase(path: path, options: options)
             let existing = Set(try database.tables())
             let missing = Self.tables.filter { !existing.contains($0) }
             if !missing.isEmpty {

@@ -139,10 +139,12 @@ public struct BlobBuilder: Sendable {
     }
 
     /// The whole blob, and the entries as stored.
-    public func finish(keys: RepositoryKeys, created: UInt64) throws(RepositoryError) -> (bytes: [UInt8], header: BlobHeader) {
+    /// The finished blob (the body moved out, not copied: a 16 MiB pack exists once) and its header.
+    public consuming func finish(keys: RepositoryKeys, created: UInt64) throws(RepositoryError) -> (bytes: [UInt8], header: BlobHeader) {
         let header = BlobHeader(kind: kind, bodyLength: UInt64(body.count), created: created, entries: entries)
         let tail = try header.seal(keys: keys)
         var bytes = body
+        body = []
         let unpadded = UInt64(body.count + tail.count)
         if pad {
             let padded = SegmentedCiphertext.padme(unpadded)

@@ -72,7 +72,7 @@ final class PackUploader: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             do {
-                let record = try Self.upload(pack, keys: keys, store: store, index: index)
+                let record = try Self.upload(consume pack, keys: keys, store: store, index: index)
                 condition.lock()
                 uploaded.append(record)
                 bytesSent += record.length
@@ -87,15 +87,16 @@ final class PackUploader: @unchecked Sendable {
         }
     }
 
-    /// Seals, encodes and uploads one blob, then records it in the index.
-    static func upload(_ builder: BlobBuilder, keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex) throws(RepositoryError) -> PackRecord {
+    /// Seals and uploads one blob, then records it in the index.
+    static func upload(_ builder: consuming BlobBuilder, keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex) throws(RepositoryError) -> PackRecord {
         let created = UInt64(Date().timeIntervalSince1970 * 1000)
+        let kind = builder.kind
         let (bytes, header) = try builder.finish(keys: keys, created: created)
         // The blob's name is its Bao root, which is the BLAKE3 hash of its bytes.
         let root = Blake3.hash(bytes)
         try store.put(root: root, content: bytes)
         let record = PackRecord(root: root, length: UInt64(bytes.count), entries: header.entries)
-        try index.add(blob: BlobRecord(root: root, length: record.length, kind: builder.kind), entries: header.entries)
+        try index.add(blob: BlobRecord(root: root, length: record.length, kind: kind), entries: header.entries)
         return record
     }
 }
