@@ -183,6 +183,46 @@ struct EngineCommandTests {
         #expect(unreachable.status == 2 && unreachable.out.contains("unreachable"), "\(unreachable.out)")
     }
 
+    @Test func aCorruptCatalogueIsNamedAndRebuiltFromTheProvider() throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.url.path
+        let maimo = Tool.maimo
+        let client = ["--home", root + "/client"]
+        #expect(try Tool.run(maimo, ["init"] + client).status == 0)
+        #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
+        let clientID = try Tool.run(maimo, ["id"] + client).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Tool.run(maimo, ["provider", "allow", clientID, "--store", root + "/store"]).status == 0)
+        let (server, port) = try Self.serve(home: root + "/provider", store: root + "/store")
+        defer { if server.isRunning { server.terminate() } }
+        let peer = ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client
+        #expect(try Tool.run(maimo, peer).status == 0)
+        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+        let content = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
+        try directory.write("data/file", content)
+        #expect(try Tool.run(maimo, ["store", root + "/data"] + client).status == 0)
+
+        // Every page damaged: a typed error that names the file and says how to rebuild it.
+        let catalogue = root + "/client/catalogue.db"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: catalogue))
+        let size = try handle.seekToEnd()
+        for offset in stride(from: UInt64(0), to: size, by: 4096) {
+            try handle.seek(toOffset: offset + 64)
+            handle.write(Data(repeating: 0xEE, count: 32))
+        }
+        try handle.close()
+        let refused = try Tool.run(maimo, ["ls"] + client)
+        #expect(refused.status == 1 && refused.err.contains(catalogue) && refused.err.contains("maimo recover"), "\(refused.err)")
+
+        // Moved aside, the peer added again, recovered: the file comes back.
+        try FileManager.default.moveItem(atPath: catalogue, toPath: catalogue + ".damaged")
+        #expect(try Tool.run(maimo, peer).status == 0)
+        let recovered = try Tool.run(maimo, ["recover"] + client)
+        #expect(recovered.status == 0, "\(recovered.err)")
+        #expect(try Tool.run(maimo, ["retrieve", root + "/data/file", "-o", root + "/back"] + client).status == 0)
+        #expect(FileManager.default.contents(atPath: root + "/back") == content)
+    }
+
     @Test func demo() throws {
         let run = try Tool.run(Tool.maimo, ["demo", "--files", "60", "--mebibytes", "4"])
         #expect(run.status == 0, "\(run.out)\(run.err)")

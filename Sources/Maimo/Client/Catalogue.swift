@@ -50,18 +50,28 @@ public final class Catalogue: @unchecked Sendable {
                 }
             }
         } catch {
-            throw .home("opening the catalogue \(path): \(error)")
+            throw .home("opening the catalogue \(path): \(error)" + Self.advice(error))
+        }
+    }
+
+    /// What to do about a damaged catalogue: it is a cache of what the providers hold.
+    static func advice(_ error: any Error) -> String {
+        switch error as? IndexError {
+        case .corruptPage?, .badFile?:
+            return ". The catalogue is a cache: move it aside, add the peer again (`maimo peer add`) and run `maimo recover` to rebuild it from the provider"
+        default:
+            return ""
         }
     }
 
     public func close() { database.close() }
 
     func read<T>(_ body: (ReadTransaction) throws -> T) throws(MaimoError) -> T {
-        do { return try database.read(body) } catch { throw .home("reading the catalogue: \(error)") }
+        do { return try database.read(body) } catch { throw .home("reading the catalogue: \(error)" + Self.advice(error)) }
     }
 
     func write<T>(_ body: (WriteTransaction) throws -> T) throws(MaimoError) -> T {
-        do { return try database.write(body) } catch { throw .home("writing the catalogue: \(error)") }
+        do { return try database.write(body) } catch { throw .home("writing the catalogue: \(error)" + Self.advice(error)) }
     }
 
     private func scan<T: Decodable>(_ table: String, prefix: [TupleElement] = [], as type: T.Type) throws(MaimoError) -> [T] {

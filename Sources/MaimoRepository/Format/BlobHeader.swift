@@ -145,7 +145,7 @@ public struct BlobBuilder: Sendable {
         let tail = try header.seal(keys: keys)
         var bytes = body
         body = []
-        let unpadded = UInt64(body.count + tail.count)
+        let unpadded = UInt64(bytes.count + tail.count)
         if pad {
             let padded = SegmentedCiphertext.padme(unpadded)
             bytes += [UInt8](repeating: 0, count: Int(padded - unpadded))
