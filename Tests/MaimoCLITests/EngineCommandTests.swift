@@ -40,6 +40,31 @@ struct EngineCommandTests {
         return (process, port)
     }
 
+    /// A client home with one peer: a provider process that allows it, on loopback.
+    struct ServedClient {
+        let server: Process
+        /// `--home` of the client, to append to commands.
+        let client: [String]
+        /// The `maimo peer add` command for the provider (to run again after a catalogue is lost).
+        let peer: [String]
+
+        init(root: String) throws {
+            let maimo = Tool.maimo
+            client = ["--home", root + "/client"]
+            #expect(try Tool.run(maimo, ["init"] + client).status == 0)
+            #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
+            let clientID = try Tool.run(maimo, ["id"] + client).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try Tool.run(maimo, ["provider", "allow", clientID, "--store", root + "/store"]).status == 0)
+            let (server, port) = try EngineCommandTests.serve(home: root + "/provider", store: root + "/store")
+            self.server = server
+            peer = ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client
+            #expect(try Tool.run(maimo, peer).status == 0)
+        }
+
+        func stop() { if server.isRunning { server.terminate() } }
+    }
+
     @Test func initPrintsARecoveryCodeThatRecreatesTheHome() throws {
         let directory = try TemporaryDirectory()
         let root = directory.url.path
@@ -187,16 +212,9 @@ struct EngineCommandTests {
         let directory = try TemporaryDirectory()
         let root = directory.url.path
         let maimo = Tool.maimo
-        let client = ["--home", root + "/client"]
-        #expect(try Tool.run(maimo, ["init"] + client).status == 0)
-        #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
-        let clientID = try Tool.run(maimo, ["id"] + client).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try Tool.run(maimo, ["provider", "allow", clientID, "--store", root + "/store"]).status == 0)
-        let (server, port) = try Self.serve(home: root + "/provider", store: root + "/store")
-        defer { if server.isRunning { server.terminate() } }
-        let peer = ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client
-        #expect(try Tool.run(maimo, peer).status == 0)
+        let served = try ServedClient(root: root)
+        defer { served.stop() }
+        let client = served.client, peer = served.peer
         try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
         let content = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
         try directory.write("data/file", content)

@@ -11,15 +11,9 @@ struct PruneCrashTests {
         let directory = try TemporaryDirectory()
         let root = directory.url.path
         let maimo = Tool.maimo
-        let client = ["--home", root + "/client"]
-        #expect(try Tool.run(maimo, ["init"] + client).status == 0)
-        #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
-        let clientID = try Tool.run(maimo, ["id"] + client).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try Tool.run(maimo, ["provider", "allow", clientID, "--store", root + "/store"]).status == 0)
-        let (server, port) = try EngineCommandTests.serve(home: root + "/provider", store: root + "/store")
-        defer { if server.isRunning { server.terminate() } }
-        #expect(try Tool.run(maimo, ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client).status == 0)
+        let served = try EngineCommandTests.ServedClient(root: root)
+        defer { served.stop() }
+        let client = served.client
 
         var seed = SeededGenerator.fromEnvironment("everyKeptSnapshotSurvivesAKilledPrune")
         let data = root + "/data"
