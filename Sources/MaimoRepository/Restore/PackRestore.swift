@@ -30,11 +30,25 @@ final class PackRestore: @unchecked Sendable {
         let size: UInt64
         let temporary: String
         let lock = NSLock()
-        var descriptor: Int32 = -1
+        /// Whether the temporary file exists (descriptors are opened per write and closed
+        /// after it, so that a tree of many large files never runs out of them).
+        var created = false
         let chunkCount: Int
         var remaining: Int
         var written: UInt64 = 0
         var failure: RepositoryError?
+
+        /// A descriptor for writing the temporary file, creating it the first time (call with
+        /// `lock` held); -1 with `failure` set when that fails.
+        func openFile() -> Int32 {
+            let descriptor = open(temporary, created ? O_WRONLY | O_CLOEXEC : O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if descriptor < 0 {
+                failure = .io(path: temporary, operation: created ? "opening" : "creating", errno: errno)
+            } else {
+                created = true
+            }
+            return descriptor
+        }
 
         init(path: String, entry: Tree.Entry, size: UInt64, chunks: Int) {
             self.path = path
@@ -62,6 +76,9 @@ final class PackRestore: @unchecked Sendable {
         self.repository = repository
         var targets: [Target] = []
         var byPack: [Blake3.Digest: [ItemID: Job]] = [:]
+        // Packs in the order the files first need them (roughly the order they were stored), so
+        // that a file spanning two packs is finished soon after it is started.
+        var packOrder: [Blake3.Digest] = []
         var unknown: [(Int, ItemID)] = []
         for (path, entry) in files {
             guard case let .file(size, chunks) = entry.content else { continue }
@@ -73,14 +90,15 @@ final class PackRestore: @unchecked Sendable {
                     unknown.append((index, id))
                     continue
                 }
+                if byPack[location.pack] == nil { packOrder.append(location.pack) }
                 byPack[location.pack, default: [:]][id, default: Job(entry: location.entry, pieces: [])]
                     .pieces.append(Piece(file: index, offset: offset))
                 offset += UInt64(location.entry.plaintextLength)
             }
         }
         self.targets = targets
-        for (pack, jobs) in byPack.sorted(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
-            for job in jobs.values.sorted(by: { $0.entry.offset < $1.entry.offset }) {
+        for pack in packOrder {
+            for job in byPack[pack, default: [:]].values.sorted(by: { $0.entry.offset < $1.entry.offset }) {
                 let start = job.entry.offset, end = start + UInt64(job.entry.storedLength)
                 if var last = runs.last, last.pack == pack, start <= last.end + Self.runGap, end - last.start <= Self.runLimit {
                     last.jobs.append(job)
@@ -135,13 +153,10 @@ final class PackRestore: @unchecked Sendable {
     private func write(_ plaintext: [UInt8], _ piece: Piece) {
         let target = targets[piece.file]
         target.lock.lock()
-        if target.failure == nil && target.descriptor < 0 {
-            target.descriptor = open(target.temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if target.descriptor < 0 { target.failure = .io(path: target.temporary, operation: "creating", errno: errno) }
-        }
-        let descriptor = target.failure == nil ? target.descriptor : -1
+        let descriptor = target.failure == nil ? target.openFile() : -1
         target.lock.unlock()
         guard descriptor >= 0 else { return finish(piece.file, failure: nil) }
+        defer { close(descriptor) }
         let error = plaintext.withUnsafeBytes { raw -> Int32 in
             var done = 0
             while done < raw.count {
@@ -174,23 +189,23 @@ final class PackRestore: @unchecked Sendable {
     /// Every piece is in: check the size, apply the metadata and rename, or clean up.
     private func complete(_ file: Int) {
         let target = targets[file]
-        if target.failure == nil && target.descriptor < 0 {
-            // An empty file (no chunks).
-            target.descriptor = open(target.temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if target.descriptor < 0 { target.failure = .io(path: target.temporary, operation: "creating", errno: errno) }
-        }
         if target.failure == nil && target.written != target.size {
             target.failure = .integrity("\(target.path): \(target.written) bytes restored, the snapshot says \(target.size)")
         }
         if target.failure == nil {
-            Repository.applyMetadata(target.entry, descriptor: target.descriptor)
-            if rename(target.temporary, target.path) != 0 {
-                target.failure = .io(path: target.path, operation: "renaming the restored file to", errno: errno)
+            // Creates an empty file (no chunks) here.
+            let descriptor = target.openFile()
+            if descriptor >= 0 {
+                // Times last, after every write.
+                Repository.applyMetadata(target.entry, descriptor: descriptor)
+                close(descriptor)
+                if rename(target.temporary, target.path) != 0 {
+                    target.failure = .io(path: target.path, operation: "renaming the restored file to", errno: errno)
+                }
             }
         }
-        if target.descriptor >= 0 { close(target.descriptor) }
         if let failure = target.failure {
-            unlink(target.temporary)
+            if target.created { unlink(target.temporary) }
             results.withLock { $0.failures.append((target.path, failure)) }
         } else {
             results.withLock { $0.files += 1; $0.bytes += target.written }
