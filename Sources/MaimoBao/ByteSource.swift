@@ -25,7 +25,8 @@ extension BaoByteSource {
 
 extension BaoByteSource {
     /// Exactly `count` bytes at `offset`, as an array.
-    func readBytes(at offset: UInt64, count: Int) throws(BaoError) -> [UInt8] {
+    /// - Throws: ``BaoError/truncated(offset:needed:)`` when the source ends first.
+    public func readBytes(at offset: UInt64, count: Int) throws(BaoError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var failure: BaoError?
         bytes.withUnsafeMutableBytes { buffer in

@@ -311,20 +311,9 @@ public final class ProviderStore: @unchecked Sendable {
         let source = try encoding(client: client, root: root)
         guard offset < source.encodedSize else { return [] }
         let n = Int(min(UInt64(count), source.encodedSize - offset))
-        var bytes = [UInt8](repeating: 0, count: n)
-        var failure: BaoError?
-        bytes.withUnsafeMutableBytes { raw in
-            var done = 0
-            do throws(BaoError) {
-                while done < n {
-                    let got = try source.read(at: offset + UInt64(done), into: UnsafeMutableRawBufferPointer(rebasing: raw[done...]))
-                    guard got > 0 else { throw .truncated(offset: offset + UInt64(done), needed: n - done) }
-                    done += got
-                }
-            } catch { failure = error }
+        do { return try source.readBytes(at: offset, count: n) } catch {
+            throw .refused(.internal, "the stored blob cannot be read: \(error)")
         }
-        if let failure { throw .refused(.internal, "the stored blob cannot be read: \(failure)") }
-        return bytes
     }
 
     /// A Bao slice of a stored blob.

@@ -77,8 +77,7 @@ extension Repository {
             // Copy the live items (verified on the way) into new packs; the sealed bytes move as they are.
             for entry in liveEntries {
                 let sealed = try reader.read(root: blob.root, offset: entry.offset, count: Int(entry.storedLength))
-                _ = try ItemSealer.open(sealed[...], entry: entry, keys: keys,
-                                        dictionary: entry.dictionaryID == 0 ? nil : try dictionaries?.dictionary(id: entry.dictionaryID))
+                _ = try BlobReader.open(sealed[...], entry: entry, keys: keys, dictionaries: dictionaries)
                 repack.append(sealed, entry: entry)
                 if repack.count >= packSize { try flush() }
             }

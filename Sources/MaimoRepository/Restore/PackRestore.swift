@@ -136,9 +136,8 @@ final class PackRestore: @unchecked Sendable {
             let from = Int(job.entry.offset - run.start)
             let plaintext: [UInt8]
             do throws(RepositoryError) {
-                let dictionary = job.entry.dictionaryID == 0 ? nil : try repository.dictionaries?.dictionary(id: job.entry.dictionaryID)
-                plaintext = try ItemSealer.open(bytes[from..<(from + Int(job.entry.storedLength))], entry: job.entry,
-                                                keys: repository.keys, dictionary: dictionary)
+                plaintext = try BlobReader.open(bytes[from..<(from + Int(job.entry.storedLength))], entry: job.entry,
+                                                keys: repository.keys, dictionaries: repository.dictionaries)
                 opened += 1
             } catch {
                 for piece in job.pieces { finish(piece.file, failure: error) }

@@ -59,8 +59,14 @@ public struct BlobReader: Sendable {
     /// An item's plaintext, verified by Bao against the pack root, then by the item's tag and ID.
     public func item(_ location: ItemLocation, keys: RepositoryKeys, dictionaries: DictionarySource?) throws(RepositoryError) -> [UInt8] {
         let sealed = try read(root: location.pack, offset: location.entry.offset, count: Int(location.entry.storedLength))
-        let dictionary = location.entry.dictionaryID == 0 ? nil : try dictionaries?.dictionary(id: location.entry.dictionaryID)
-        return try ItemSealer.open(sealed[...], entry: location.entry, keys: keys, dictionary: dictionary)
+        return try Self.open(sealed[...], entry: location.entry, keys: keys, dictionaries: dictionaries)
+    }
+
+    /// A sealed item's plaintext, with the dictionary its entry names (checked by its tag and ID).
+    static func open(_ sealed: ArraySlice<UInt8>, entry: ItemEntry, keys: RepositoryKeys,
+                     dictionaries: DictionarySource?) throws(RepositoryError) -> [UInt8] {
+        let dictionary = entry.dictionaryID == 0 ? nil : try dictionaries?.dictionary(id: entry.dictionaryID)
+        return try ItemSealer.open(sealed, entry: entry, keys: keys, dictionary: dictionary)
     }
 }
 
