@@ -15,7 +15,8 @@ import MaimoTestSupport
             if n > p.minimum {
                 let end = min(n, p.maximum), normal = min(end, p.average)
                 var h: UInt64 = 0
-                var i = p.minimum
+                var i = max(0, p.minimum - 64)
+                while i < p.minimum { h = (h << 1 & .max) &+ gear[Int(data[start + i])]; i += 1 }
                 length = end
                 var found = false
                 while i < normal && !found {
@@ -76,7 +77,35 @@ import MaimoTestSupport
         let lengths = chunker.lengths(same)
         #expect(lengths.reduce(0, +) == same.count)
         #expect(lengths == Self.model(same, gear: chunker.gear, p: p))
-        #expect(chunker.lengths([UInt8](repeating: 0, count: p.maximum)).reduce(0, +) == p.maximum)
+        // Zeros hash to 0 (G[0] = 0): a run of them is cut into chunks of the minimum plus one byte.
+        let zeros = chunker.lengths([UInt8](repeating: 0, count: p.maximum))
+        #expect(zeros.reduce(0, +) == p.maximum)
+        #expect(zeros.dropLast().allSatisfy { $0 == p.minimum + 1 })
+    }
+
+    /// Zero padding inside random data (as in a binary) ends a chunk at its first 64 zero bytes
+    /// past the minimum, whatever the secret table: the boundary restic's chunker has there.
+    @Test func aRunOfZerosEndsAChunk() {
+        var generator = SeededGenerator.fromEnvironment("chunker.aRunOfZerosEndsAChunk")
+        let p = Chunker.Parameters(minimum: 2048, average: 8192, maximum: 32768)
+        for round in 0..<20 {
+            let gear = RepositoryKeys.generate().gear
+            #expect(gear.values[0] == 0)
+            let chunker = Chunker(gear: gear, parameters: p)
+            // Random bytes without zeros, then a run of 64 zeros somewhere past the minimum.
+            var data = randomBytes(40_000, using: &generator).map { $0 == 0 ? 1 : $0 }
+            let run = Int.random(in: p.minimum...(p.maximum - 200), using: &generator)
+            for k in run..<(run + 64) { data[k] = 0 }
+            let first = chunker.lengths(data)[0]
+            #expect(chunker.lengths(data) == Self.model(data, gear: gear.values, p: p), "round \(round)")
+            // Either the random bytes matched a mask before the run, or the run's last zero ends it.
+            let end = run + 64
+            #expect(first <= end && first >= p.minimum, "round \(round): cut at \(first), zeros end at \(end)")
+            // A run that starts before the minimum and covers it cuts at the minimum's first byte.
+            var early = data
+            for k in (p.minimum - 64)..<(p.minimum + 1) { early[k] = 0 }
+            #expect(chunker.lengths(early)[0] == p.minimum + 1, "round \(round)")
+        }
     }
 
     @Test func anInsertMovesOnlyNearbyBoundaries() {

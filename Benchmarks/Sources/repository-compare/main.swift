@@ -22,6 +22,11 @@ if sources.isEmpty {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/swift/linux").path
     if FileManager.default.fileExists(atPath: swiftLibraries) { sources.append(swiftLibraries) }
 }
+// `--chunker-average BYTES` tries other chunker parameters (minimum a quarter, maximum four times).
+var storeOptions = Repository.StoreOptions()
+if let i = arguments.firstIndex(of: "--chunker-average"), i + 1 < arguments.count, let average = Int(arguments[i + 1]) {
+    storeOptions.chunker = Chunker.Parameters(minimum: average / 4, average: average, maximum: average * 4)
+}
 let scratch = try ScratchDirectory(name: "maimo-repository-bench")
 defer { scratch.remove() }
 let root = scratch.path
@@ -105,9 +110,9 @@ let blobs = ProviderBlobStore(address: PeerAddress(host: "127.0.0.1", port: port
 let repository = Repository(keys: keys, store: blobs, index: MemoryRepositoryIndex())
 var m = Figures()
 var report: Repository.StoreReport?
-m.store = try timed { report = try repository.store([tree]) }
+m.store = try timed { report = try repository.store([tree], options: storeOptions) }
 m.size = directoryBytes(provider.directory)
-m.again = try timed { _ = try repository.store([tree]) }
+m.again = try timed { _ = try repository.store([tree], options: storeOptions) }
 let target = root + "/maimo-restore"
 guard let (_, entry) = try repository.find(tree) else { throw RepositoryError.usage("the tree is not in the repository") }
 var restored: Repository.RestoreReport?
@@ -132,7 +137,7 @@ for _ in 0..<3 {
 
 // The same restore from blobs in memory: what the file system costs without the wire.
 let memory = Repository(keys: keys, store: MemoryBlobStore(), index: MemoryRepositoryIndex())
-_ = try memory.store([tree])
+_ = try memory.store([tree], options: storeOptions)
 guard let (_, memoryEntry) = try memory.find(tree) else { throw RepositoryError.usage("the tree is not in memory") }
 let memoryRestore = try timed { _ = try memory.restore(memoryEntry, to: target, workers: 4) }
 try? FileManager.default.removeItem(atPath: target)
@@ -147,7 +152,7 @@ try modify(tree)
 let before = directoryBytes(provider.directory)
 var incrementalReport: Repository.StoreReport?
 let blobsBefore = Set(try repository.index.blobs().map(\.root))
-m.incremental = try timed { incrementalReport = try repository.store([tree]) }
+m.incremental = try timed { incrementalReport = try repository.store([tree], options: storeOptions) }
 var addedByKind: [String: (count: Int, stored: UInt64, plain: UInt64)] = [:]
 for location in try repository.index.locations() where !blobsBefore.contains(location.pack) {
     let kind = "\(location.entry.type)"

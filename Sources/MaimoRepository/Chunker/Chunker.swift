@@ -47,8 +47,15 @@ public struct Chunker: Sendable {
         let normal = min(end, parameters.average)
         return gear.withUnsafeBufferPointer { table in
             let bytes = data.bindMemory(to: UInt8.self)
+            // The hash is a window over the last 64 bytes (older bytes are shifted out): warm it
+            // on the 64 bytes before the minimum, so that a run of zeros there (G[0] is 0, §2)
+            // cuts at the minimum's first position rather than 64 bytes later.
             var h: UInt64 = 0
-            var i = parameters.minimum
+            var i = max(0, parameters.minimum - 64)
+            while i < parameters.minimum {
+                h = (h &<< 1) &+ table[Int(bytes[i])]
+                i += 1
+            }
             let small = maskSmall, large = maskLarge
             while i < normal {
                 h = (h &<< 1) &+ table[Int(bytes[i])]
