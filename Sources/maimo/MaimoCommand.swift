@@ -24,6 +24,9 @@ struct MaimoCommand: ParsableCommand {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        // Past a file size limit (`ulimit -f`) a write fails with EFBIG, reported with its path
+        // like a full disk, instead of the signal killing the process in the middle of a write.
+        signal(SIGXFSZ, SIG_IGN)
         #if canImport(Glibc)
         // glibc raises its mmap threshold after the first large block is freed (up to 32 MiB),
         // so the 16 MiB packs of a store then come from the threads' heaps and stay resident

@@ -8,11 +8,23 @@ import Testing
 struct EngineCommandTests {
     /// Starts `maimo provider serve` with `extra` arguments and returns it once it printed a
     /// line starting with `waitFor`, with that line.
+    /// Starts `maimo provider serve` and waits for the line starting with `waitFor`; with
+    /// `fileSizeLimit`, under `prlimit --fsize` (its writes past that fail as on a full disk).
     static func serveUntil(home: String, store: String, _ extra: [String] = ["--listen", "127.0.0.1:0"],
-                      waitFor: String = "listening on 127.0.0.1:", timeout: Double = 30) throws -> (Process, String) {
+                           waitFor: String = "listening on 127.0.0.1:", timeout: Double = 30,
+                           fileSizeLimit: Int? = nil) throws -> (Process, String) {
         let process = Process()
-        process.executableURL = Tool.maimo
-        process.arguments = ["provider", "serve", "--home", home, "--store", store] + extra
+        let arguments = ["provider", "serve", "--home", home, "--store", store] + extra
+        if let fileSizeLimit {
+            guard let prlimit = Tool.reference("prlimit") else {
+                throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "prlimit (util-linux) is not installed"])
+            }
+            process.executableURL = prlimit
+            process.arguments = ["--fsize=\(fileSizeLimit)", Tool.maimo.path] + arguments
+        } else {
+            process.executableURL = Tool.maimo
+            process.arguments = arguments
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -31,8 +43,8 @@ struct EngineCommandTests {
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the provider did not print \(waitFor): \(text)"])
     }
 
-    static func serve(home: String, store: String) throws -> (Process, UInt16) {
-        let (process, rest) = try serveUntil(home: home, store: store)
+    static func serve(home: String, store: String, fileSizeLimit: Int? = nil) throws -> (Process, UInt16) {
+        let (process, rest) = try serveUntil(home: home, store: store, fileSizeLimit: fileSizeLimit)
         guard let port = UInt16(rest.prefix { $0.isNumber }) else {
             process.terminate()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no port in \(rest)"])
@@ -41,28 +53,44 @@ struct EngineCommandTests {
     }
 
     /// A client home with one peer: a provider process that allows it, on loopback.
-    struct ServedClient {
-        let server: Process
+    final class ServedClient {
+        let root: String
+        private(set) var server: Process
         /// `--home` of the client, to append to commands.
         let client: [String]
         /// The `maimo peer add` command for the provider (to run again after a catalogue is lost).
-        let peer: [String]
+        private(set) var peer: [String]
+        private let providerID: String
 
-        init(root: String) throws {
+        init(root: String, fileSizeLimit: Int? = nil) throws {
             let maimo = Tool.maimo
+            self.root = root
             client = ["--home", root + "/client"]
             #expect(try Tool.run(maimo, ["init"] + client).status == 0)
             #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
             let clientID = try Tool.run(maimo, ["id"] + client).out.trimmingCharacters(in: .whitespacesAndNewlines)
-            let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try Tool.run(maimo, ["provider", "allow", clientID, "--store", root + "/store"]).status == 0)
-            let (server, port) = try EngineCommandTests.serve(home: root + "/provider", store: root + "/store")
+            let (server, port) = try EngineCommandTests.serve(home: root + "/provider", store: root + "/store", fileSizeLimit: fileSizeLimit)
             self.server = server
             peer = ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client
             #expect(try Tool.run(maimo, peer).status == 0)
         }
 
+        /// Stops the provider and serves the same store again (on a new port, which the client
+        /// is told), with or without a file size limit.
+        func restart(fileSizeLimit: Int? = nil) throws {
+            stop()
+            server.waitUntilExit()
+            let (server, port) = try EngineCommandTests.serve(home: root + "/provider", store: root + "/store", fileSizeLimit: fileSizeLimit)
+            self.server = server
+            peer = ["peer", "add", "p", "127.0.0.1:\(port)", "--id", providerID] + client
+            #expect(try Tool.run(Tool.maimo, peer).status == 0)
+        }
+
         func stop() { if server.isRunning { server.terminate() } }
+
+        deinit { stop() }
     }
 
     @Test func initPrintsARecoveryCodeThatRecreatesTheHome() throws {

@@ -206,7 +206,19 @@ public final class ProviderClient {
             data.bytes.reserveCapacity(8 + n)
             data.u64(offset)
             data.bytes += piece
-            try connection.send(WireFrame(.data, request: id, payload: data.bytes))
+            do {
+                try connection.send(WireFrame(.data, request: id, payload: data.bytes))
+            } catch {
+                // A provider that refused the upload may have closed: its reason, not the broken pipe.
+                if let frame = try? connection.receiveIfReady(within: 1), frame.request == id, frame.kind == .error { throw frame.refusal }
+                throw error
+            }
+            // A refusal midway (the provider's disk is full) ends the upload now, not after the
+            // rest of the blob was sent for nothing.
+            if let early = try connection.receiveIfReady() {
+                guard early.request == id, early.kind == .error else { throw .wire(.badFrame("\(early.kind) for request \(early.request) during an upload")) }
+                throw early.refusal
+            }
             offset += UInt64(n)
             try progress(offset)
         }

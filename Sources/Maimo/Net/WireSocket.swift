@@ -85,6 +85,17 @@ public final class WireSocket: @unchecked Sendable {
         }
     }
 
+    /// Whether a receive would return at once (bytes, or the peer's close), waiting at most
+    /// `seconds`.
+    public func isReadable(within seconds: Double = 0) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            let n = poll(&entry, 1, Int32(seconds * 1000))
+            if n < 0 && errno == EINTR { continue }
+            return n > 0
+        }
+    }
+
     /// Wakes any thread blocked on this socket (reads return 0) without releasing the descriptor.
     public func shutdown() {
         lock.lock()

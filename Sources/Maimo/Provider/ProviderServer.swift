@@ -324,6 +324,9 @@ struct ProviderSession {
     let client: [UInt8]
     let connection: any FrameSender
     var upload: ProviderStore.Upload?
+    /// The request of an upload refused midway (the disk is full): its remaining `DATA` frames,
+    /// already on their way, are dropped without an answer; the refusal was the answer.
+    var refusedUpload: UInt32?
     /// Why the session must end, after ``process(_:)`` returned false.
     var lastError: String?
     static let chunk = WireFrame.maxPayload - 8
@@ -391,6 +394,7 @@ struct ProviderSession {
             try reader.endOrThrow()
             upload?.end()
             upload = nil
+            refusedUpload = nil
             // Stored already: nothing to send (a retried or repeated put).
             if case .complete(let stored) = try store.status(client: client, root: root) {
                 guard stored == length else { throw .refused(.badFrame, "the blob is stored with another length") }
@@ -404,9 +408,19 @@ struct ProviderSession {
             try reply(.ready, payload.bytes, request)
             if started.isComplete { try completeUpload(request) }
         case .data:
+            if request == refusedUpload { return }
             guard let upload else { throw .refused(.badFrame, "data without a put") }
             let offset = try reader.read64()
-            try upload.append(reader.rest(), at: offset)
+            do {
+                try upload.append(reader.rest(), at: offset)
+            } catch {
+                if case .refused(.internal, _) = error {
+                    upload.end()
+                    self.upload = nil
+                    refusedUpload = request
+                }
+                throw error
+            }
             if upload.isComplete { try completeUpload(request) }
         case .get:
             let root = try reader.read(32), offset = try reader.read64(), length = try reader.read64()

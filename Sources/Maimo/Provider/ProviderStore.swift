@@ -222,13 +222,25 @@ public final class ProviderStore: @unchecked Sendable {
             while done < bytes.count {
                 let n = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw .refused(.internal, "the provider cannot write: \(String(cString: strerror(errno)))") }
+                guard n > 0 else {
+                    let code = errno
+                    discardStaged()
+                    throw .refused(.internal, "the provider cannot write: \(String(cString: strerror(code)))")
+                }
                 done += n
             }
             written += UInt64(bytes.count)
         }
 
         var isComplete: Bool { written == length }
+
+        /// Drops what is staged when the provider cannot go on (its disk is full, its store
+        /// failed): kept, the bytes would hold the space a retry needs.
+        private func discardStaged() {
+            ftruncate(descriptor, 0)
+            unlink(store.stagingPath(client, root))
+            written = 0
+        }
 
         /// Hashes the whole staged content while copying it into the keystore and building its
         /// pruned Bao tree; commits durably (content, then tree) only when the hash is the root,
@@ -258,6 +270,7 @@ public final class ProviderStore: @unchecked Sendable {
                 }
                 if let failure {
                     writer.cancel()
+                    discardStaged()
                     throw .refused(.internal, "the provider's store failed: \(failure)")
                 }
                 offset += UInt64(n)
@@ -273,6 +286,8 @@ public final class ProviderStore: @unchecked Sendable {
                 try writer.write(tree)
                 try writer.commit()
             } catch {
+                writer.cancel()
+                discardStaged()
                 throw .refused(.internal, "the provider's store failed: \(error)")
             }
             let stored = ProviderStore.storedSize(contentLength: length)

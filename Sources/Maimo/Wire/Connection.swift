@@ -36,6 +36,18 @@ final class WireConnection: FrameSender {
         }
     }
 
+    /// A frame that has arrived, or arrives within `seconds`; nil when none has (so that a
+    /// sender can notice a refusal while it streams).
+    func receiveIfReady(within seconds: Double = 0) throws(MaimoError) -> WireFrame? {
+        do throws(WireError) {
+            if let frame = try reader.next() { return frame }
+        } catch {
+            throw .wire(error)
+        }
+        guard socket.isReadable(within: seconds) else { return nil }
+        return try receive()
+    }
+
     func close() { socket.close() }
 }
 
