@@ -26,16 +26,41 @@ public final class Repository: @unchecked Sendable {
         return try reader.item(location, keys: keys, dictionaries: dictionaries)
     }
 
-    /// A tree, from the local cache or fetched (and then cached).
+    /// A tree, from the local cache or fetched (and then cached, with its neighbours: see
+    /// ``prefetchTrees(before:)``).
     public func tree(_ id: ItemID) throws(RepositoryError) -> Tree {
         if let cached = try index.cachedTree(id) { return try Tree.decode(cached) }
         guard let location = try index.location(of: id) else { throw .integrity("tree \(id.short) is in no known pack") }
         guard location.entry.type == .tree else { throw .integrity("item \(id.short) is not a tree") }
+        if (try? prefetchTrees(before: location)) != nil, let cached = try index.cachedTree(id) { return try Tree.decode(cached) }
         let bytes = try reader.item(location, keys: keys, dictionaries: dictionaries)
         let tree = try Tree.decode(bytes)
         try index.cache(tree: bytes, id: id)
         return tree
     }
+
+    /// Reads the trees that precede the one at `location` in its pack (up to 4 MiB of them, it
+    /// included) as one verified range, opens and caches each. Trees are written bottom up, so a
+    /// walk from a root finds its subtrees there: after `recover`, when nothing is cached, a
+    /// restore, `ls` or the next store's comparison then pays a round trip or two per pack of
+    /// trees instead of one per directory (0.17 s each over Tor). The pack's header says where
+    /// its trees are; it is authenticated, and every tree opened is checked by its tag and ID.
+    func prefetchTrees(before location: ItemLocation) throws(RepositoryError) {
+        guard let blob = try index.blob(location.pack) else { return }
+        let header = try reader.header(root: location.pack, length: blob.length, keys: keys)
+        let end = location.entry.offset + UInt64(location.entry.storedLength)
+        let start = end > Self.treePrefetch ? end - Self.treePrefetch : 0
+        let wanted = header.entries.filter { $0.type == .tree && $0.offset >= start && $0.offset + UInt64($0.storedLength) <= end }
+        guard let first = wanted.map(\.offset).min(), wanted.contains(where: { $0.id == location.entry.id }) else { return }
+        let bytes = try reader.read(root: location.pack, offset: first, count: Int(end - first))
+        for entry in wanted where try index.cachedTree(entry.id) == nil {
+            let from = Int(entry.offset - first)
+            let plaintext = try BlobReader.open(bytes[from..<(from + Int(entry.storedLength))], entry: entry, keys: keys, dictionaries: dictionaries)
+            try index.cache(tree: plaintext, id: entry.id)
+        }
+    }
+
+    static let treePrefetch: UInt64 = 4 << 20
 
     /// Snapshots, oldest first.
     public func snapshots() throws(RepositoryError) -> [SnapshotRecord] { try index.snapshots() }

@@ -107,6 +107,51 @@ import MaimoTestSupport
         #expect(FileManager.default.contents(atPath: scratch.path + "/notes.txt") == FileManager.default.contents(atPath: tree + "/sub/deeper/notes.txt"))
     }
 
+    /// After `recover` nothing is cached: walking every directory of a snapshot reads its trees
+    /// a pack at a time (the pack's header, then one range), not one request per directory.
+    @Test func aRecoveredClientReadsTreesAPackAtATime() throws {
+        var seed = SeededGenerator.fromEnvironment("aRecoveredClientReadsTreesAPackAtATime")
+        let scratch = Scratch()
+        for i in 0..<40 { try scratch.write("tree/d\(i)/e/file", randomBytes(100, using: &seed)) }
+        let memory = MemoryBlobStore()
+        let keys = RepositoryKeys.generate()
+        _ = try Repository(keys: keys, store: memory, index: MemoryRepositoryIndex()).store([scratch.path + "/tree"], options: options(packSize: 16 << 20))
+        let counting = BudgetStore(memory, writesSpend: false)
+        let recovered = Repository(keys: keys, store: counting, index: MemoryRepositoryIndex())
+        _ = try recovered.recover()
+        let before = counting.answers.current
+        let (_, entry) = try #require(try recovered.find(scratch.path + "/tree"))
+        var directories = 0
+        func walk(_ entry: Tree.Entry) throws {
+            guard case let .directory(id) = entry.content else { return }
+            directories += 1
+            for child in try recovered.tree(id).entries { try walk(child) }
+        }
+        try walk(entry)
+        let requests = before - counting.answers.current
+        #expect(directories == 81)
+        #expect(requests <= 6, "\(requests) slice requests for \(directories) directories")
+    }
+
+    /// The first packs of a run are small and grow (so that uploading starts early), up to the
+    /// pack size.
+    @Test func packsGrowFromTheFirstPackSize() throws {
+        var seed = SeededGenerator.fromEnvironment("packsGrowFromTheFirstPackSize")
+        let scratch = Scratch()
+        for i in 0..<6 { try scratch.write("tree/f\(i)", randomBytes(2 << 20, using: &seed)) }
+        let store = MemoryBlobStore()
+        let index = MemoryRepositoryIndex()
+        var run = options(packSize: 4 << 20)
+        run.firstPackSize = 1 << 20
+        run.workers = 1
+        _ = try Repository(keys: RepositoryKeys.generate(), store: store, index: index).store([scratch.path + "/tree"], options: run)
+        let packs = try index.blobs().filter { $0.kind == .pack }.map(\.length).sorted()
+        // 12 MiB: about 1 + 2 + 4 + 4 MiB, then what is left with the trees.
+        #expect(packs.count >= 4, "\(packs)")
+        #expect(packs.contains { $0 < 2 << 20 } && packs.contains { $0 >= 4 << 20 }, "\(packs)")
+        #expect(packs.allSatisfy { $0 < (4 << 20) + (4 << 20) }, "\(packs)")
+    }
+
     @Test func equalContentIsStoredOnceAndAnInsertReuploadsOnlyNearbyChunks() throws {
         var seed = SeededGenerator.fromEnvironment("equalContentIsStoredOnce")
         let scratch = Scratch()

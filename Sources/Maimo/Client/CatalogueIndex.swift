@@ -107,15 +107,25 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
                 var cursor = try transaction.cursor("blobs")
                 var records: [BlobRecord] = []
                 try cursor.scan(prefix: []) { key, value in
-                    if value.count == 9, let kind = BlobKind(rawValue: value[0]), let root = try? Blake3.Digest(bytes: key) {
-                        let length = value[1...].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-                        records.append(BlobRecord(root: root, length: length, kind: kind))
-                    }
+                    if let root = try? Blake3.Digest(bytes: key), let record = Self.blobRecord(root, value) { records.append(record) }
                     return true
                 }
                 return records
             }
         }
+    }
+
+    public func blob(_ root: Blake3.Digest) throws(RepositoryError) -> BlobRecord? {
+        try mapped { () throws(MaimoError) in
+            try catalogue.read { transaction in try transaction.get("blobs", root.bytes).flatMap { Self.blobRecord(root, $0) } }
+        }
+    }
+
+    /// A `blobs` row: u8 kind, u64 length.
+    static func blobRecord(_ root: Blake3.Digest, _ value: [UInt8]) -> BlobRecord? {
+        guard value.count == 9, let kind = BlobKind(rawValue: value[0]) else { return nil }
+        let length = value[1...].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        return BlobRecord(root: root, length: length, kind: kind)
     }
 
     public func snapshots() throws(RepositoryError) -> [SnapshotRecord] {

@@ -103,11 +103,13 @@ public final class RepositoryClient: @unchecked Sendable {
         return first
     }
 
-    /// The repository at `peer` (its blob store is closed by ``close()``).
-    public func repository(at peer: PeerRecord) throws(MaimoError) -> Repository {
+    /// The repository at `peer` (its blob store is closed by ``close()``); `sessions` are
+    /// opened in the background at once, for work that will need that many.
+    public func repository(at peer: PeerRecord, sessions: Int = 0) throws(MaimoError) -> Repository {
         let store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
                                       identity: home.identity, tor: tor)
         stores.append(store)
+        if sessions > 0 { store.prepare(sessions: sessions) }
         return Repository(keys: home.keys, store: store, index: index, dictionaries: CatalogueDictionaries(catalogue: catalogue))
     }
 
@@ -137,6 +139,8 @@ public final class RepositoryClient: @unchecked Sendable {
         public var dictionaryID: UInt32?
         public var pad = true
         public var packSize = 16 << 20
+        /// The first pack's size; each next one doubles, up to ``packSize``.
+        public var firstPackSize = 2 << 20
         public var uploads = 2
         /// Snapshots of the same paths to keep (older ones are forgotten; `prune` frees them).
         public var keep: Int?
@@ -159,12 +163,13 @@ public final class RepositoryClient: @unchecked Sendable {
         run.level = options.level
         run.pad = options.pad
         run.packSize = options.packSize
+        run.firstPackSize = options.firstPackSize
         run.uploads = options.uploads
         if let id = options.dictionaryID {
             guard let bytes = try catalogue.dictionary(id: id) else { throw .usage("no dictionary \(id) in the catalogue") }
             do { run.dictionary = try RepositoryDictionary(bytes: bytes) } catch { throw .home("dictionary \(id): \(error)") }
         }
-        let repository = try repository(at: peer)
+        let repository = try repository(at: peer, sessions: run.uploads)
         let report = try mapped { () throws(RepositoryError) in try repository.store(paths, options: run, progress: progress) }
         try catalogue.setSetting("peer", peer.name)
         var forgotten = 0
@@ -211,7 +216,7 @@ public final class RepositoryClient: @unchecked Sendable {
     /// prefix of a snapshot blob's root), to `target` (default: the path itself).
     public func retrieve(_ path: String, snapshot: String? = nil, to target: String? = nil,
                          workers: Int = 4, sync: Bool = false) throws(MaimoError) -> Repository.RestoreReport {
-        let repository = try repository(at: try repositoryPeer())
+        let repository = try repository(at: try repositoryPeer(), sessions: workers)
         let found: (SnapshotRecord, Tree.Entry)?
         if let snapshot {
             let record = try self.snapshot(matching: snapshot)
@@ -269,7 +274,7 @@ public final class RepositoryClient: @unchecked Sendable {
     /// Proves every blob and records each proof in the catalogue.
     public func verify(samples: Int, loss: Double, workers: Int = 4) throws(MaimoError) -> (peer: String, proofs: [Repository.BlobProof]) {
         let peer = try repositoryPeer()
-        let repository = try repository(at: peer)
+        let repository = try repository(at: peer, sessions: workers)
         let proofs = try mapped { () throws(RepositoryError) in try repository.verify(samples: samples, loss: loss, workers: workers) }
         let now = Date().timeIntervalSince1970
         for proof in proofs {

@@ -324,9 +324,10 @@ struct ProviderSession {
     let client: [UInt8]
     let connection: any FrameSender
     var upload: ProviderStore.Upload?
-    /// The request of an upload refused midway (the disk is full): its remaining `DATA` frames,
-    /// already on their way, are dropped without an answer; the refusal was the answer.
-    var refusedUpload: UInt32?
+    /// The request of an upload already answered — refused at `PUT` or midway (the disk is
+    /// full), or stored already — whose `DATA` frames may still be on their way (a client sends
+    /// a small blob without waiting for `READY`): they are dropped; the answer was given.
+    var answeredUpload: UInt32?
     /// Why the session must end, after ``process(_:)`` returned false.
     var lastError: String?
     static let chunk = WireFrame.maxPayload - 8
@@ -394,7 +395,7 @@ struct ProviderSession {
             try reader.endOrThrow()
             upload?.end()
             upload = nil
-            refusedUpload = nil
+            answeredUpload = request
             // Stored already: nothing to send (a retried or repeated put).
             if case .complete(let stored) = try store.status(client: client, root: root) {
                 guard stored == length else { throw .refused(.badFrame, "the blob is stored with another length") }
@@ -402,13 +403,14 @@ struct ProviderSession {
                 return
             }
             let started = try store.beginUpload(client: client, root: root, length: length, start: start)
+            answeredUpload = nil
             upload = started
             var payload = PayloadWriter()
             payload.u64(started.written)
             try reply(.ready, payload.bytes, request)
             if started.isComplete { try completeUpload(request) }
         case .data:
-            if request == refusedUpload { return }
+            if request == answeredUpload { return }
             guard let upload else { throw .refused(.badFrame, "data without a put") }
             let offset = try reader.read64()
             do {
@@ -417,7 +419,7 @@ struct ProviderSession {
                 if case .refused(.internal, _) = error {
                     upload.end()
                     self.upload = nil
-                    refusedUpload = request
+                    answeredUpload = request
                 }
                 throw error
             }

@@ -17,6 +17,8 @@ final class ChunkingWorkers: @unchecked Sendable {
     let duplicates = Locked(0)
     /// Each worker's last, partly filled pack: joined into one by the caller, not uploaded apart.
     let leftovers = Locked([BlobBuilder]())
+    /// Packs handed to the uploader so far (the next one's target size doubles with each).
+    private let submitted = Locked(0)
     private let read = Locked<UInt64>(0)
     private let failed = Locked<RepositoryError?>(nil)
 
@@ -79,7 +81,8 @@ final class ChunkingWorkers: @unchecked Sendable {
                 let sealed = try ItemSealer.seal(Array(buffer[..<length]), id: id, type: .data, keys: repository.keys,
                                                  compressor: compressor, dictionaryID: options.dictionary?.dictionary.id ?? 0)
                 pack.append(sealed.bytes, entry: sealed.entry)
-                if pack.count >= options.packSize {
+                if pack.count >= target {
+                    submitted.withLock { $0 += 1 }
                     try uploader.submit(pack)
                     pack = BlobBuilder(kind: .pack, pad: options.pad, capacity: options.packSize + options.chunker.maximum)
                 }
@@ -91,6 +94,13 @@ final class ChunkingWorkers: @unchecked Sendable {
             if atEnd && filled == 0 { break }
         }
         return ChunkedFile(chunks: ids, size: size)
+    }
+
+    /// The size at which a pack is handed over: ``Repository/StoreOptions/firstPackSize``,
+    /// doubled for each pack submitted, at most the pack size.
+    var target: Int {
+        let doublings = min(submitted.current, 30)
+        return min(options.packSize, max(1, options.firstPackSize) << doublings)
     }
 
     /// True when this worker is the first to see `id` and it is not stored yet.

@@ -49,6 +49,8 @@ public protocol RepositoryIndex: AnyObject, Sendable {
     /// Forgets a blob, and the locations of `entries` that still point into it.
     func remove(blob: BlobRecord, entries: [ItemEntry]) throws(RepositoryError)
     func blobs() throws(RepositoryError) -> [BlobRecord]
+    /// The blob named `root`, if the index knows it.
+    func blob(_ root: Blake3.Digest) throws(RepositoryError) -> BlobRecord?
     /// Every item's location (prune reads them all once).
     func locations() throws(RepositoryError) -> [ItemLocation]
     func snapshots() throws(RepositoryError) -> [SnapshotRecord]
@@ -93,6 +95,8 @@ public final class MemoryRepositoryIndex: RepositoryIndex, @unchecked Sendable {
     public func remove(snapshot: SnapshotRecord) throws(RepositoryError) {
         state.withLock { $0.snapshots.removeAll { $0.blob == snapshot.blob } }
     }
+
+    public func blob(_ root: Blake3.Digest) throws(RepositoryError) -> BlobRecord? { state.withLock { $0.blobs[root] } }
 
     public func blobs() throws(RepositoryError) -> [BlobRecord] {
         state.withLock { $0.blobs.values.sorted { $0.root.bytes.lexicographicallyPrecedes($1.root.bytes) } }

@@ -5,6 +5,10 @@ extension Repository {
     public struct StoreOptions: Sendable {
         /// Packs are closed once they reach this many bytes (16 MiB by default).
         public var packSize = 16 << 20
+        /// The first packs of a run are smaller: this size, doubling with each pack up to
+        /// ``packSize``, so that uploading starts while the workers fill later packs (a run
+        /// that fits one pack otherwise compresses everything before it sends a byte).
+        public var firstPackSize = 2 << 20
         public var level = 3
         /// The zstd dictionary for data chunks; its bytes are stored in the repository too.
         public var dictionary: RepositoryDictionary?
