@@ -155,7 +155,6 @@ final class PackRestore: @unchecked Sendable {
         let descriptor = target.failure == nil ? target.openFile() : -1
         target.lock.unlock()
         guard descriptor >= 0 else { return finish(piece.file, failure: nil) }
-        defer { close(descriptor) }
         let error = plaintext.withUnsafeBytes { raw -> Int32 in
             var done = 0
             while done < raw.count {
@@ -171,29 +170,36 @@ final class PackRestore: @unchecked Sendable {
         target.lock.lock()
         target.written += UInt64(plaintext.count)
         target.lock.unlock()
-        finish(piece.file, failure: error == 0 ? nil : .io(path: target.temporary, operation: "writing", errno: error))
+        finish(piece.file, failure: error == 0 ? nil : .io(path: target.temporary, operation: "writing", errno: error), descriptor: descriptor)
     }
 
-    /// Counts one piece of a file done (failed, if `failure`); the last one completes the file.
-    private func finish(_ file: Int, failure: RepositoryError?) {
+    /// Counts one piece of a file done (failed, if `failure`); the last one completes the file,
+    /// with the `descriptor` its write used (one open and close less for most files, which are
+    /// written in one piece), and any other descriptor is closed.
+    private func finish(_ file: Int, failure: RepositoryError?, descriptor: Int32 = -1) {
         let target = targets[file]
         target.lock.lock()
         if let failure, target.failure == nil { target.failure = failure }
         target.remaining -= 1
         let last = target.remaining == 0
         target.lock.unlock()
-        if last { complete(file) }
+        if last {
+            complete(file, descriptor: descriptor)
+        } else if descriptor >= 0 {
+            close(descriptor)
+        }
     }
 
     /// Every piece is in: check the size, apply the metadata and rename, or clean up.
-    private func complete(_ file: Int) {
+    private func complete(_ file: Int, descriptor open: Int32 = -1) {
         let target = targets[file]
         if target.failure == nil && target.written != target.size {
             target.failure = .integrity("\(target.path): \(target.written) bytes restored, the snapshot says \(target.size)")
         }
+        if target.failure != nil, open >= 0 { close(open) }
         if target.failure == nil {
             // Creates an empty file (no chunks) here.
-            let descriptor = target.openFile()
+            let descriptor = open >= 0 ? open : target.openFile()
             if descriptor >= 0 {
                 // Times last, after every write.
                 Repository.applyMetadata(target.entry, descriptor: descriptor)

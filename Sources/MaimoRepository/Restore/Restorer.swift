@@ -71,13 +71,24 @@ extension Repository {
         sync()
     }
 
+    /// `DIR/.NAME.maimo-PREFIX-N`: a random prefix per process and a counter (a restore of
+    /// 8,000 files drew 48,000 random numbers for these names before), so names never repeat
+    /// within a run and are unlikely to meet another's.
     static func temporaryName(for path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let random = (0..<6).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
-        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".maimo-" + random
+        let number = temporaryCounter.withLock { value -> UInt64 in
+            value += 1
+            return value
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return directory + "/." + name + ".maimo-" + temporaryPrefix + "-" + String(number, radix: 36)
     }
 
-    static var isRoot: Bool { geteuid() == 0 }
+    private static let temporaryPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    private static let temporaryCounter = Locked<UInt64>(0)
+
+    static let isRoot = geteuid() == 0
 
     static func timespecs(_ entry: Tree.Entry) -> [timespec] {
         let time = timespec(tv_sec: Int(entry.mtime / 1_000_000_000), tv_nsec: Int(entry.mtime % 1_000_000_000))
