@@ -203,20 +203,7 @@ public final class ProviderClient {
         var offset = try reader.read64()
         try progress(offset)
         while offset < length {
-            let want = Int(min(UInt64(ProviderSession.chunk), length - offset))
-            let piece = try read(offset, want)
-            let n = piece.count
-            var data = PayloadWriter()
-            data.bytes.reserveCapacity(8 + n)
-            data.u64(offset)
-            data.bytes += piece
-            do {
-                try connection.send(WireFrame(.data, request: id, payload: data.bytes))
-            } catch {
-                // A provider that refused the upload may have closed: its reason, not the broken pipe.
-                if let frame = try? connection.receiveIfReady(within: 1), frame.request == id, frame.kind == .error { throw frame.refusal }
-                throw error
-            }
+            let n = try sendData(id, at: offset, length: length, read: read)
             // A refusal midway (the provider's disk is full) ends the upload now, not after the
             // rest of the blob was sent for nothing.
             if let early = try connection.receiveIfReady() {
@@ -227,6 +214,25 @@ public final class ProviderClient {
             try progress(offset)
         }
         _ = try reply(id, .stored)
+    }
+
+    /// Sends the `DATA` frame of the upload `id` at `offset` (at most a frame's worth, up to
+    /// `length`); returns how many content bytes it carried. A provider that refused the upload
+    /// may have closed the connection: its reason is thrown, not the broken pipe.
+    private func sendData(_ id: UInt32, at offset: UInt64, length: UInt64,
+                          read: (UInt64, Int) throws(MaimoError) -> ArraySlice<UInt8>) throws(MaimoError) -> Int {
+        let piece = try read(offset, Int(min(UInt64(ProviderSession.chunk), length - offset)))
+        var data = PayloadWriter()
+        data.bytes.reserveCapacity(8 + piece.count)
+        data.u64(offset)
+        data.bytes += piece
+        do {
+            try connection.send(WireFrame(.data, request: id, payload: data.bytes))
+        } catch {
+            if let frame = try? connection.receiveIfReady(within: 1), frame.request == id, frame.kind == .error { throw frame.refusal }
+            throw error
+        }
+        return piece.count
     }
 
     /// Blobs up to this long are sent without waiting for `READY` (index and snapshot blobs,
@@ -245,21 +251,7 @@ public final class ProviderClient {
         payload.u64(0)
         let id = try request(.put, payload.bytes)
         var offset: UInt64 = 0
-        while offset < length {
-            let want = Int(min(UInt64(ProviderSession.chunk), length - offset))
-            let piece = try read(offset, want)
-            var data = PayloadWriter()
-            data.bytes.reserveCapacity(8 + piece.count)
-            data.u64(offset)
-            data.bytes += piece
-            do {
-                try connection.send(WireFrame(.data, request: id, payload: data.bytes))
-            } catch {
-                if let frame = try? connection.receiveIfReady(within: 1), frame.request == id, frame.kind == .error { throw frame.refusal }
-                throw error
-            }
-            offset += UInt64(piece.count)
-        }
+        while offset < length { offset += UInt64(try sendData(id, at: offset, length: length, read: read)) }
         let first = try connection.receive()
         guard first.request == id else { throw .wire(.badFrame("reply to request \(first.request), expected \(id)")) }
         switch first.kind {
