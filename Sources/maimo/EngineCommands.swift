@@ -81,7 +81,7 @@ struct IDCommand: ParsableCommand {
 struct ProviderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provider", abstract: "Store other nodes' encrypted blobs.",
-        subcommands: [Serve.self, Allow.self])
+        subcommands: [Serve.self, Allow.self, Deny.self])
 
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -154,6 +154,21 @@ struct ProviderCommand: ParsableCommand {
                 let id = try NodeID.parse(client)
                 try ProviderStore.allow(client: id, quota: try quota.map { UInt64(try ZstdCommand.parseSize($0)) }, inDirectory: store)
                 print("allowed \(NodeID.text(id))" + (quota.map { " with a quota of \($0)" } ?? ""))
+            }
+        }
+    }
+
+    struct Deny: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a client off the allow-list: its sessions end, what it staged is deleted (its stored blobs stay).")
+        @Argument(help: "The client's node ID.") var client: String
+        @Option(help: "The store directory of `maimo provider serve`.") var store: String
+
+        func run() throws {
+            try engineRun("provider deny") {
+                let id = try NodeID.parse(client)
+                let was = try ProviderStore.deny(client: id, inDirectory: store)
+                print(was ? "denied \(NodeID.text(id))" : "\(NodeID.text(id)) was not allowed")
             }
         }
     }

@@ -25,19 +25,22 @@ final class TestProvider: @unchecked Sendable {
         var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
     }
 
-    init(quota: UInt64 = .max, directory: String? = nil, options: ProviderServer.Options = .init()) throws {
+    init(quota: UInt64 = .max, directory: String? = nil, options: ProviderServer.Options = .init(),
+         staging: ProviderStore.StagingPolicy = .init()) throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("maimo-provider-\(UUID().uuidString)").path
-        store = try ProviderStore(directory: self.directory, defaultQuota: quota)
+        store = try ProviderStore(directory: self.directory, defaultQuota: quota, staging: staging)
         let lines = self.lines
         server = ProviderServer(store: store, identity: identity, options: options, log: { lines.append($0) })
         port = try server.start()
     }
 
-    /// Stops and starts again on the same directory (a provider restart).
-    func restart() throws {
+    /// Stops and starts again on the same directory (a provider restart); `meanwhile` runs
+    /// while it is down.
+    func restart(meanwhile: () throws -> Void = {}) throws {
         server.stop()
         store.close()
-        store = try ProviderStore(directory: directory, defaultQuota: store.defaultQuota)
+        try meanwhile()
+        store = try ProviderStore(directory: directory, defaultQuota: store.defaultQuota, staging: store.stagingPolicy)
         let lines = self.lines
         server = ProviderServer(store: store, identity: identity, log: { lines.append($0) })
         port = try server.start()

@@ -50,9 +50,9 @@ struct ProviderSession {
             lastError = "\(error)"
             switch error {
             case let .refused(code, message):
-                if code == .verifyFailed || code == .badFrame { finish() }
+                if code == .verifyFailed || code == .badFrame || code == .notAllowed { finish() }
                 connection.sendError(code, message, request: frame.request)
-                return code != .badFrame
+                return code != .badFrame && code != .notAllowed
             case let .wire(wire):
                 connection.sendError(.badFrame, "\(wire)", request: frame.request)
                 return false
@@ -66,6 +66,8 @@ struct ProviderSession {
     }
 
     mutating func handle(_ frame: WireFrame) throws(MaimoError) {
+        // A client taken off the allow-list loses its live sessions at their next request.
+        guard store.isAllowed(client) else { throw .refused(.notAllowed, "this client is no longer allowed here") }
         var reader = PayloadReader(frame.payload, "\(frame.kind)")
         let request = frame.request
         switch frame.kind {

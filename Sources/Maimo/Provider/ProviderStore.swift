@@ -21,8 +21,18 @@ public final class ProviderStore: @unchecked Sendable {
     public let defaultQuota: UInt64
     private let lock = NSLock()
     private var usage: [[UInt8]: (bytes: UInt64, blobs: UInt64)] = [:]
-    /// Uploads in progress, so that two connections never write one staging file.
-    private var uploading: Set<[UInt8]> = []
+    /// Partial uploads, in progress (one connection at a time per blob) or abandoned.
+    private var staging = StagingLedger()
+    public let stagingPolicy: StagingPolicy
+
+    /// How much a client may leave staged.
+    public struct StagingPolicy: Sendable {
+        /// Partial uploads per client (the oldest abandoned one gives way to a new one).
+        public var uploadsPerClient = 4
+        /// An abandoned upload untouched this long is deleted (at start, and before each `PUT`).
+        public var expiry: TimeInterval = 24 * 3600
+        public init() {}
+    }
 
     static let blobTag: UInt8 = 0x62 // "b"
     /// The layout of the blobs in `blobs/`, written to `format` when the store is created.
@@ -45,9 +55,10 @@ public final class ProviderStore: @unchecked Sendable {
     }
 
     /// Opens (or creates) the store in `directory`.
-    public init(directory: String, defaultQuota: UInt64 = .max) throws(MaimoError) {
+    public init(directory: String, defaultQuota: UInt64 = .max, staging: StagingPolicy = StagingPolicy()) throws(MaimoError) {
         self.directory = directory
         self.defaultQuota = defaultQuota
+        stagingPolicy = staging
         do {
             try FileManager.default.createDirectory(atPath: directory + "/staging", withIntermediateDirectories: true)
         } catch {
@@ -78,7 +89,53 @@ public final class ProviderStore: @unchecked Sendable {
         } catch {
             throw .home("reading the blob store in \(directory)/blobs: \(error)")
         }
+        // What is staged counts against the quotas; expired uploads and removed clients' go.
+        let allowed = allowList()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/staging")) ?? [] {
+            let path = directory + "/staging/" + name
+            guard let key = Self.stagingKey(name) else { continue }
+            var info = Glibc.stat()
+            guard lstat(path, &info) == 0 else { continue }
+            let touched = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec))
+            let client = Array(key[1..<33])
+            if allowed[client] == nil || touched < Date().addingTimeInterval(-staging.expiry) {
+                unlink(path)
+            } else {
+                self.staging.found(key, client: client, staged: UInt64(info.st_size), touched: touched)
+            }
+        }
     }
+
+    /// The blob key a staging file's name (`CLIENT-ROOT.part`, hex) stands for.
+    static func stagingKey(_ name: String) -> [UInt8]? {
+        guard name.hasSuffix(".part") else { return nil }
+        let parts = name.dropLast(5).split(separator: "-")
+        guard parts.count == 2, let client = bytes(hex: parts[0]), let root = bytes(hex: parts[1]),
+              client.count == 32, root.count == 32 else { return nil }
+        return [blobTag] + client + root
+    }
+
+    static func bytes(hex: Substring) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+
+    func stagingPath(key: [UInt8]) -> String { stagingPath(Array(key[1..<33]), Array(key[33...])) }
 
     public func close() { try? keystore.close() }
 
@@ -87,32 +144,77 @@ public final class ProviderStore: @unchecked Sendable {
     var allowListPath: String { directory + "/allowed-clients" }
 
     /// Adds (or updates) a client on the allow-list of the store in `directory`; the file is
-    /// read at every handshake, so a running provider sees the change at once.
+    /// read at every handshake, so a running provider sees the change at once. A list that exists
+    /// but cannot be read is left as it is (and the error said), never rewritten from scratch.
     public static func allow(client: [UInt8], quota: UInt64?, inDirectory directory: String) throws(MaimoError) {
         let name = NodeID.text(client)
-        var lines = ((try? String(contentsOfFile: directory + "/allowed-clients", encoding: .utf8)) ?? "")
-            .split(separator: "\n").map(String.init)
+        var lines = try allowListLines(inDirectory: directory)
         lines.removeAll { $0.split(separator: " ").first.map(String.init) == name }
         lines.append(quota.map { "\(name) \($0)" } ?? name)
+        try writeAllowList(lines, inDirectory: directory)
+    }
+
+    /// Removes a client from the allow-list and deletes what it has staged; a running provider
+    /// ends the client's sessions at their next request and refuses new ones. Returns whether
+    /// the client was on the list. (Its stored blobs stay until an operator deletes them.)
+    @discardableResult
+    public static func deny(client: [UInt8], inDirectory directory: String) throws(MaimoError) -> Bool {
+        let name = NodeID.text(client)
+        var lines = try allowListLines(inDirectory: directory)
+        let before = lines.count
+        lines.removeAll { $0.split(separator: " ").first.map(String.init) == name }
+        try writeAllowList(lines, inDirectory: directory)
+        let prefix = hexString(client) + "-"
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/staging")) ?? [] where file.hasPrefix(prefix) {
+            unlink(directory + "/staging/" + file)
+        }
+        return lines.count < before
+    }
+
+    private static func allowListLines(inDirectory directory: String) throws(MaimoError) -> [String] {
+        let path = directory + "/allowed-clients"
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        } catch {
+            throw .io("reading \(path): \(error.localizedDescription) (left as it is)")
+        }
+    }
+
+    private static func writeAllowList(_ lines: [String], inDirectory directory: String) throws(MaimoError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/allowed-clients", atomically: true, encoding: .utf8)
+            try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(toFile: directory + "/allowed-clients", atomically: true, encoding: .utf8)
         } catch {
             throw .io("writing \(directory)/allowed-clients: \(error.localizedDescription)")
         }
     }
 
-    /// The allow-list: node ID → quota (nil: the default).
+    /// The allow-list: node ID → quota (nil: the default). A quota that is not a number gives
+    /// that client a quota of 0 (it may connect and read, not store): a typo never means
+    /// unlimited. Parsed again only when the file changed.
     func allowList() -> [[UInt8]: UInt64?] {
-        guard let text = try? String(contentsOfFile: allowListPath, encoding: .utf8) else { return [:] }
+        var info = Glibc.stat()
+        let stamp = lstat(allowListPath, &info) == 0
+            ? [Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.st_size), Int64(info.st_ino)] : []
+        allowListLock.lock()
+        defer { allowListLock.unlock() }
+        if let cached = allowListCache, cached.stamp == stamp { return cached.list }
         var result: [[UInt8]: UInt64?] = [:]
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard let first = fields.first, !first.hasPrefix("#"), let id = try? NodeID.parse(String(first)) else { continue }
-            result[id] = fields.count > 1 ? UInt64(fields[1]) : nil
+        if let text = try? String(contentsOfFile: allowListPath, encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                guard let first = fields.first, !first.hasPrefix("#"), let id = try? NodeID.parse(String(first)) else { continue }
+                let quota: UInt64? = fields.count > 1 ? (UInt64(fields[1]) ?? 0) : nil
+                result.updateValue(quota, forKey: id)
+            }
         }
+        allowListCache = (stamp, result)
         return result
     }
+
+    private let allowListLock = NSLock()
+    private var allowListCache: (stamp: [Int64], list: [[UInt8]: UInt64?])?
 
     func isAllowed(_ client: [UInt8]) -> Bool { allowList()[client] != nil }
 
@@ -157,19 +259,36 @@ public final class ProviderStore: @unchecked Sendable {
             throw .refused(.badFrame, "the blob is already stored")
         }
         let path = stagingPath(client, root)
-        lock.lock()
-        let current = usage[client] ?? (0, 0)
+        let key = blobKey(client, root)
         let quota = quota(for: client)
-        let stored = Self.storedSize(contentLength: length)
-        guard stored <= quota, current.bytes <= quota - stored else {
-            lock.unlock()
-            throw .refused(.quotaExceeded, "storing \(stored) bytes would exceed the quota (\(current.bytes) of \(quota) bytes used)")
+        let allowed = allowList()
+        lock.lock()
+        // Abandoned uploads past their time, and those of clients no longer allowed, go first.
+        for gone in staging.sweep(before: Date().addingTimeInterval(-stagingPolicy.expiry), keep: { allowed[$0] != nil }) {
+            unlink(stagingPath(key: gone))
         }
-        guard !uploading.contains(blobKey(client, root)) else {
+        guard !staging.isActive(key) else {
             lock.unlock()
             throw .refused(.busy, "another connection is uploading this blob")
         }
-        uploading.insert(blobKey(client, root))
+        // Staged bytes count as used: N sessions cannot each begin a quota-sized blob.
+        let current = usage[client] ?? (0, 0)
+        let stored = Self.storedSize(contentLength: length)
+        let reserved = staging.reserved(by: client, except: key)
+        guard stored <= quota, current.bytes <= quota - stored, reserved <= quota - stored - current.bytes else {
+            lock.unlock()
+            throw .refused(.quotaExceeded, "storing \(stored) bytes would exceed the quota (\(current.bytes) of \(quota) bytes used, \(reserved) reserved by unfinished uploads)")
+        }
+        // A bounded number of partial uploads per client: the oldest abandoned one gives way.
+        while staging.count(of: client, except: key) >= max(1, stagingPolicy.uploadsPerClient) {
+            guard let oldest = staging.oldestInactive(of: client, except: key) else {
+                lock.unlock()
+                throw .refused(.busy, "\(stagingPolicy.uploadsPerClient) uploads of this client are in progress")
+            }
+            staging.remove(oldest)
+            unlink(stagingPath(key: oldest))
+        }
+        staging.begin(key, client: client, reserved: stored, now: Date())
         lock.unlock()
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         var info = Glibc.stat()
@@ -182,7 +301,7 @@ public final class ProviderStore: @unchecked Sendable {
         let resumeAt = start == UInt64.max ? min(staged, length) : start
         guard resumeAt <= staged, resumeAt <= length, ftruncate(fd, off_t(resumeAt)) == 0 else {
             Glibc.close(fd)
-            endUpload(client, root)
+            endUpload(client, root, kept: staged > 0)
             throw .refused(.badFrame, "cannot resume at \(resumeAt): \(staged) bytes are staged")
         }
         return Upload(store: self, client: client, root: root, length: length, descriptor: fd, written: resumeAt)
@@ -196,10 +315,21 @@ public final class ProviderStore: @unchecked Sendable {
         lock.unlock()
     }
 
-    func endUpload(_ client: [UInt8], _ root: [UInt8]) {
+    /// An upload ended; `kept`: its staged bytes stay for a resume (and keep their reservation).
+    func endUpload(_ client: [UInt8], _ root: [UInt8], kept: Bool = false) {
         lock.lock()
-        uploading.remove(blobKey(client, root))
+        staging.end(blobKey(client, root), kept: kept, now: Date())
         lock.unlock()
+    }
+
+    /// Whether `stored` more bytes still fit the client's quota (checked again at commit: the
+    /// allow-list may have lowered it while the bytes arrived).
+    func fits(client: [UInt8], stored: UInt64) -> Bool {
+        let quota = quota(for: client)
+        lock.lock()
+        defer { lock.unlock() }
+        let used = usage[client]?.bytes ?? 0
+        return stored <= quota && used <= quota - stored
     }
 
     /// The largest blob a client may upload: 1 TiB.

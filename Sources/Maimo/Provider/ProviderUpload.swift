@@ -18,6 +18,8 @@ extension ProviderStore {
         let descriptor: Int32
         private(set) var written: UInt64
         private var ended = false
+        /// Committed, or its staged bytes dropped: nothing stays staged.
+        private var finished = false
 
         init(store: ProviderStore, client: [UInt8], root: [UInt8], length: UInt64, descriptor: Int32, written: UInt64) {
             self.store = store
@@ -53,6 +55,7 @@ extension ProviderStore {
             ftruncate(descriptor, 0)
             unlink(store.stagingPath(client, root))
             written = 0
+            finished = true
         }
 
         /// Hashes the whole staged content while copying it into the keystore and building its
@@ -60,6 +63,11 @@ extension ProviderStore {
         /// and removes the staging file. On a mismatch the staged bytes are dropped.
         func commit() throws(MaimoError) {
             let key = store.blobKey(client, root)
+            // The quota may have been lowered while the bytes arrived.
+            guard store.fits(client: client, stored: ProviderStore.storedSize(contentLength: length)) else {
+                discardStaged()
+                throw .refused(.quotaExceeded, "the blob no longer fits the quota")
+            }
             let digest: Blake3.Digest
             do { digest = try Blake3.Digest(bytes: root) } catch { throw .refused(.badFrame, "a root has 32 bytes") }
             let writer: ValueWriter
@@ -105,13 +113,18 @@ extension ProviderStore {
             }
             store.count(client: client, stored: ProviderStore.storedSize(contentLength: length))
             unlink(store.stagingPath(client, root))
+            finished = true
         }
 
+        /// Ends the upload: what is staged stays for a resume (and keeps its reservation against
+        /// the quota) unless it was committed, dropped or is empty.
         func end() {
             guard !ended else { return }
             ended = true
             Glibc.close(descriptor)
-            store.endUpload(client, root)
+            let kept = !finished && written > 0
+            if !kept && !finished { unlink(store.stagingPath(client, root)) }
+            store.endUpload(client, root, kept: kept)
         }
 
         deinit { end() }
