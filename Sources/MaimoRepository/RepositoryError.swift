@@ -14,6 +14,9 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case store(String)
     /// The blob store says it does not hold this blob.
     case missing(String)
+    /// The blob store took the request (a provider: after a completed handshake) and then
+    /// stopped answering: a proof counts this against it, as a loss it may be hiding.
+    case interrupted(String)
     /// The request itself is wrong (a path never stored, a name that is not one component).
     case usage(String)
 
@@ -25,6 +28,7 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .io(path, operation, errno): return "\(operation) \(path): \(systemErrorText(errno))"
         case let .store(message): return message
         case let .missing(message): return message
+        case let .interrupted(message): return message
         case let .usage(message): return message
         }
     }

@@ -45,8 +45,10 @@ extension Repository {
     }
 
     /// One blob's proof. A store that answers some slices and then fails (drops the connection,
-    /// stops answering) is counted as failing the rest, not as unreachable: a cheating provider
-    /// cannot hide a loss behind a disconnect.
+    /// stops answering) is counted as failing the rest, and one that took the request and then
+    /// answered nothing (``RepositoryError/interrupted(_:)``) as failing all: a cheating provider
+    /// cannot hide a loss behind a disconnect. Only a store that cannot be reached at all leaves
+    /// the blob unproven.
     public func prove(_ blob: BlobRecord, samples: Int, loss: Double = 0.01) -> BlobProof {
         let starts = Self.sliceStarts(length: blob.length, samples: samples)
         var proof = BlobProof(blob: blob, outcome: .ok, samples: starts.count, failures: 0, missProbability: 1, loss: loss, bytes: 0,
@@ -63,6 +65,14 @@ extension Repository {
                 proof.outcome = .failed
                 proof.failures = starts.count
                 proof.detail = "the store does not have the blob"
+                return proof
+            }
+            if case .interrupted = error, answered == 0 {
+                // Reached, then silent at the first slice: what a provider that lost the blob
+                // would do to pass for unreachable. Counted against it.
+                proof.outcome = .failed
+                proof.failures = starts.count
+                proof.detail = "the store took the proof and stopped answering before the first slice: \(error)"
                 return proof
             }
             if answered == 0 {

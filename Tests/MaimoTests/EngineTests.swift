@@ -103,7 +103,9 @@ final class CuttingProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [Int] = []
 
-    init(target: UInt16, cutAfter: Int) throws {
+    /// Cuts the client's stream of the first connection after `cutAfter` bytes (of every
+    /// connection with `everyConnection`).
+    init(target: UInt16, cutAfter: Int, everyConnection: Bool = false) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -114,10 +116,10 @@ final class CuttingProxy: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         listener = fd
         port = UInt16(bigEndian: address.sin_port)
-        start(target: target, cutAfter: cutAfter)
+        start(target: target, cutAfter: cutAfter, everyConnection: everyConnection)
     }
 
-    private func start(target: UInt16, cutAfter: Int) {
+    private func start(target: UInt16, cutAfter: Int, everyConnection: Bool) {
         let fd = listener
         Thread { [self] in
             while true {
@@ -128,7 +130,7 @@ final class CuttingProxy: @unchecked Sendable {
                 let index = counts.count
                 counts.append(0)
                 lock.unlock()
-                let limit = index == 0 ? cutAfter : Int.max
+                let limit = index == 0 || everyConnection ? cutAfter : Int.max
                 // Client → target, counted and cut; target → client, plain.
                 Thread { [self] in
                     var buffer = [UInt8](repeating: 0, count: 65536)
@@ -167,6 +169,50 @@ final class CuttingProxy: @unchecked Sendable {
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
+    }
+}
+
+/// A provider that completes the handshake and then drops the connection at a proof's first
+/// slice (what one that lost the blob would do to pass for unreachable): the proof fails, by
+/// name; only a provider that cannot be reached leaves a blob unproven.
+@Suite("engine: a provider that drops a proof")
+struct DroppedProofTests {
+    @Test func aDisconnectAfterTheHandshakeFailsTheProof() throws {
+        let fixture = try EngineFixture()
+        defer { fixture.remove() }
+        var generator = SeededGenerator(seed: 26)
+        let path = fixture.root + "/file.bin"
+        try Data(Corpus.make(.noise, count: 300_000, using: &generator)).write(to: URL(fileURLWithPath: path))
+        _ = try fixture.client.store([path])
+        // What the client sends for a handshake alone.
+        let measure = try CuttingProxy(target: fixture.provider.port, cutAfter: .max)
+        defer { measure.stop() }
+        try ProviderClient(address: PeerAddress(host: "127.0.0.1", port: measure.port), provider: fixture.provider.identity.nodeID,
+                           identity: fixture.home.identity).close()
+        usleep(100_000)
+        let handshake = try #require(measure.carried.first)
+        // Every connection cut a few bytes into the first request after the handshake.
+        let proxy = try CuttingProxy(target: fixture.provider.port, cutAfter: handshake + 8, everyConnection: true)
+        defer { proxy.stop() }
+        func verify(port: UInt16) -> [Repository.BlobProof] {
+            let store = ProviderBlobStore(address: PeerAddress(host: "127.0.0.1", port: port), provider: fixture.provider.identity.nodeID,
+                                          identity: fixture.home.identity)
+            defer { store.close() }
+            let repository = Repository(keys: fixture.home.keys, store: store, index: fixture.client.index)
+            return (try? repository.verify(samples: 64, loss: 0.01)) ?? []
+        }
+        let dropped = verify(port: proxy.port)
+        #expect(!dropped.isEmpty)
+        for proof in dropped {
+            #expect(proof.outcome == .failed, "\(proof.blob.kind): \(proof.outcome) \(proof.detail ?? "")")
+            #expect(proof.failures == proof.samples)
+            #expect(proof.detail?.contains("stopped answering before the first slice") == true, "\(proof.detail ?? "")")
+        }
+        // Nobody listening: unreachable, not failed.
+        let closed = try CuttingProxy(target: fixture.provider.port, cutAfter: 0, everyConnection: true)
+        let port = closed.port
+        closed.stop()
+        for proof in verify(port: port) { #expect(proof.outcome == .unreachable, "\(proof.outcome)") }
     }
 }
 

@@ -59,11 +59,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         for _ in 0..<wanted {
             let thread = Thread { [self] in
                 guard let session = try? ProviderClient(address: address, provider: provider, identity: identity, tor: tor, timeout: timeout) else { return }
-                pool.lock()
-                let keep = !closed && idle.count < 16
-                if keep { idle.append(session) }
-                pool.unlock()
-                if !keep { session.close() }
+                checkin(session)
             }
             thread.start()
         }
@@ -83,18 +79,11 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         while true {
             attempt += 1
             var session: ProviderClient?
-            pool.lock()
-            session = idle.popLast()
-            pool.unlock()
             do throws(MaimoError) {
-                if session == nil {
-                    session = try ProviderClient(address: address, provider: provider, identity: identity, tor: tor, timeout: timeout)
-                }
-                guard let session else { throw MaimoError.io("no session") }
-                let result = try body(session)
-                pool.lock()
-                if !closed && idle.count < 16 { idle.append(session) } else { session.close() }
-                pool.unlock()
+                let taken = try takeSession().session
+                session = taken
+                let result = try body(taken)
+                checkin(taken)
                 return result
             } catch {
                 session?.close()
@@ -125,23 +114,59 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
 
     /// Slice requests pipelined on one session: up to 64, and up to 4 MiB of slices, in flight
     /// (over Tor a round trip took 0.17 s: 16 at a time left a proof of 1,375 slices waiting on
-    /// latency). A broken connection is not retried here: a proof counts what the provider did
-    /// not answer.
+    /// latency). A connection that breaks after the handshake is not retried (but for a pooled
+    /// session that had gone stale before answering anything): it is
+    /// ``RepositoryError/interrupted(_:)``, which a proof counts against the provider. Only a
+    /// provider that cannot be reached or does not complete the handshake is unreachable.
     public func slices(root: Blake3.Digest, starts: [UInt64], count: UInt64,
                        _ body: (UInt64, [UInt8]) throws(RepositoryError) -> Void) throws(RepositoryError) {
         var bodyError: RepositoryError?
-        do throws(RepositoryError) {
-            try withSession("proving a blob", attempts: 1, reading: true) { (session) throws(MaimoError) in
+        var answered = 0
+        for attempt in 0..<2 {
+            let (session, pooled) = try checkout("proving a blob")
+            do throws(MaimoError) {
                 try session.slices(root: root, starts: starts, count: count, window: Self.window(sliceLength: count)) { (start, slice) throws(MaimoError) in
+                    answered += 1
                     do throws(RepositoryError) { try body(start, slice) } catch {
                         bodyError = error
                         throw .usage("stopped")
                     }
                 }
+                checkin(session)
+                return
+            } catch {
+                session.close()
+                if let bodyError { throw bodyError }
+                if case .refused(.notFound, _) = error { throw .missing("proving a blob at \(address): the provider does not have it") }
+                if case let .refused(code, message) = error, code != .busy {
+                    throw .missing("proving a blob at \(address): the provider cannot serve it (\(code): \(message))")
+                }
+                if pooled && answered == 0 && attempt == 0 { continue }
+                throw .interrupted("proving a blob at \(address): the provider completed the handshake, then \(error)")
             }
-        } catch {
-            throw bodyError ?? error
         }
+    }
+
+    /// An idle session, or a new one (`pooled` false).
+    private func takeSession() throws(MaimoError) -> (session: ProviderClient, pooled: Bool) {
+        pool.lock()
+        let idleSession = idle.popLast()
+        pool.unlock()
+        if let idleSession { return (idleSession, true) }
+        return (try ProviderClient(address: address, provider: provider, identity: identity, tor: tor, timeout: timeout), false)
+    }
+
+    /// ``takeSession()``; unreachable or refused at the handshake is ``RepositoryError/store(_:)``.
+    private func checkout(_ what: String) throws(RepositoryError) -> (session: ProviderClient, pooled: Bool) {
+        do { return try takeSession() } catch { throw .store("\(what) at \(address): \(error)") }
+    }
+
+    private func checkin(_ session: ProviderClient) {
+        pool.lock()
+        let keep = !closed && idle.count < 16
+        if keep { idle.append(session) }
+        pool.unlock()
+        if !keep { session.close() }
     }
 
     static func window(sliceLength: UInt64) -> Int { Int(max(1, min(64, (4 << 20) / max(1, sliceLength)))) }
