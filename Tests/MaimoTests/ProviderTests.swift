@@ -334,4 +334,41 @@ struct ProviderTests {
         // The other session goes on.
         #expect(try bystander.stat().blobs == 0)
     }
+
+    /// A `DATA` frame with no bytes (which would cost the provider work for nothing, forever) is
+    /// a bad frame: refused, and the session ends.
+    @Test func anEmptyDataFrameEndsTheSession() throws {
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let client = NodeIdentity()
+        try provider.allow(client)
+        let socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
+        var reader = WireFrameReader()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        func frame() throws -> WireFrame {
+            while true {
+                if let frame = try reader.next() { return frame }
+                let n = try socket.receive(into: &buffer)
+                guard n > 0 else { throw MaimoError.io("closed") }
+                reader.append(Array(buffer[..<n]))
+            }
+        }
+        try socket.send(handshake.hello().encoded())
+        let (auth, keys) = try handshake.respond(to: frame())
+        try socket.send(auth.encoded())
+        reader.macKey = keys.providerToClient
+        #expect(try frame().kind == .welcome)
+        let blob = BlobFile(content: Array(repeating: 3, count: 2_000_000))
+        defer { blob.remove() }
+        var put: [UInt8] = blob.root.bytes
+        withUnsafeBytes(of: blob.length.littleEndian) { put += $0 }
+        withUnsafeBytes(of: UInt64.max.littleEndian) { put += $0 }
+        try socket.send(WireFrame(.put, request: 1, payload: put).encoded(macKey: keys.clientToProvider, sequence: 0))
+        #expect(try frame().kind == .ready)
+        try socket.send(WireFrame(.data, request: 1, payload: [UInt8](repeating: 0, count: 8)).encoded(macKey: keys.clientToProvider, sequence: 1))
+        let refused = try frame()
+        #expect(refused.kind == .error && String(decoding: refused.payload.dropFirst(2), as: UTF8.self).contains("without bytes"))
+        #expect(throws: MaimoError.io("closed")) { _ = try frame() }
+    }
 }

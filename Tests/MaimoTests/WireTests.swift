@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Crypto
+import Foundation
 import Maimo
 import MaimoBlake3
 import Testing
@@ -88,6 +92,74 @@ struct WireTests {
         replayed.append(once + once)
         #expect(try replayed.next() == frames[2])
         #expect(throws: WireError.badMAC(sequence: 1)) { try replayed.next() }
+    }
+
+    /// Thousands of frames in one buffer, and the same split at random points: every frame
+    /// comes out as it went in (the reader moves an index instead of shifting the buffer).
+    @Test func manyFramesFromOneBuffer() throws {
+        var generator = SystemRandomNumberGenerator()
+        let frames = (0..<5000).map { i in
+            WireFrame(.data, flags: UInt8(i & 1), request: UInt32(i), payload: (0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        }
+        let bytes = frames.flatMap { $0.encoded() }
+        var whole = WireFrameReader()
+        whole.append(bytes)
+        var out: [WireFrame] = []
+        while let frame = try whole.next() { out.append(frame) }
+        #expect(out == frames)
+        var pieces = WireFrameReader()
+        var position = 0
+        out = []
+        while position < bytes.count {
+            let n = min(bytes.count - position, Int.random(in: 1...300, using: &generator))
+            pieces.append(Array(bytes[position..<(position + n)]))
+            position += n
+            while let frame = try pieces.next() { out.append(frame) }
+        }
+        #expect(out == frames)
+    }
+
+    /// An ERROR before the provider proved who it is is not a refusal a client believes: it is
+    /// a failure to connect; and a provider's text reaches the terminal without control or
+    /// format characters.
+    @Test func anUnauthenticatedErrorIsAFailureToConnectAndItsTextIsPrintable() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 1)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        defer { close(listener) }
+        var payload: [UInt8] = [UInt8(WireErrorCode.notAllowed.rawValue), 0]
+        payload += Array("\u{1b}[2J\u{1b}]0;owned\u{07}you are \u{202e}dellawon\nnot allowed".utf8)
+        let reply = WireFrame(.error, flags: 1, request: 0, payload: payload).encoded()
+        Thread {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            _ = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            _ = reply.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            usleep(200_000)
+            close(client)
+        }.start()
+        let port = UInt16(bigEndian: address.sin_port)
+        #expect {
+            _ = try ProviderClient(address: PeerAddress(host: "127.0.0.1", port: port), provider: NodeIdentity().nodeID, identity: NodeIdentity())
+        } throws: { error in
+            guard case let .io(message) = error as? MaimoError else { return false }
+            return message.contains("unauthenticated") && message.contains("not allowed")
+                && !message.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{202e}" || $0.value == 0x7F }
+        }
+    }
+
+    @Test func anOnionNameWithATrailingDotIsAnOnionName() throws {
+        let name = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion."
+        let parsed = try PeerAddress(name + ":7070")
+        #expect(parsed.isOnion && !parsed.host.hasSuffix("."))
+        #expect(try PeerAddress(name).isOnion)
+        #expect(PeerAddress(host: name, port: 7070).isOnion)
     }
 
     @Test func malformedFramesAreTypedErrors() throws {

@@ -7,57 +7,6 @@ import Foundation
 import MaimoBlake3
 import MaimoTor
 
-/// Where a provider is: a v3 onion address (reached through Tor's SOCKS port) or host:port.
-public struct PeerAddress: Hashable, Sendable, CustomStringConvertible, Codable {
-    public let host: String
-    public let port: UInt16
-
-    /// Parses `HOST:PORT`, `[IPv6]:PORT` or `ADDRESS.onion[:PORT]` (port 7070 by default).
-    public init(_ text: String) throws(MaimoError) {
-        var host = text, port: UInt16 = Self.defaultPort
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if rest.hasPrefix(":") {
-                guard let value = UInt16(rest.dropFirst()) else { throw .usage("\(text): the port is not a number") }
-                port = value
-            }
-        } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
-            host = String(text[..<colon])
-            guard let value = UInt16(text[text.index(after: colon)...]) else { throw .usage("\(text): the port is not a number") }
-            port = value
-        }
-        guard !host.isEmpty else { throw .usage("\(text): no host") }
-        self.host = host
-        self.port = port
-    }
-
-    public init(host: String, port: UInt16) {
-        self.host = host
-        self.port = port
-    }
-
-    /// The port Maimo providers listen on (and announce for their onion service) by default.
-    public static let defaultPort: UInt16 = 7070
-
-    public var isOnion: Bool { host.lowercased().hasSuffix(".onion") }
-
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-}
-
-/// How a client reaches onion addresses.
-public struct TorConfiguration: Sendable {
-    public var socksHost: String
-    public var socksPort: UInt16
-    public var timeout: Double
-
-    public init(socksHost: String = "127.0.0.1", socksPort: UInt16 = 9050, timeout: Double = 120) {
-        self.socksHost = socksHost
-        self.socksPort = socksPort
-        self.timeout = timeout
-    }
-}
-
 extension TorStream: WireSocketOwner {
     public func closeStream() { close() }
 }
@@ -97,7 +46,9 @@ public final class ProviderClient {
         do {
             try connection.send(handshake.hello())
             let hello = try connection.receive()
-            if hello.kind == .error { throw hello.refusal }
+            // Before the provider has proven who it is, an ERROR is anyone's word: a failure to
+            // connect, not a refusal to believe (a client would not retry, or would report it).
+            if hello.kind == .error { throw MaimoError.io("\(address) answered the handshake with an unauthenticated error (\(hello.refusal))") }
             let result: (auth: WireFrame, keys: SessionKeys)
             do { result = try handshake.respond(to: hello) } catch { throw MaimoError.wire(error) }
             try connection.send(result.auth)

@@ -112,8 +112,10 @@ struct ProviderSession {
             if request == answeredUpload { return }
             guard let upload else { throw .refused(.badFrame, "data without a put") }
             let offset = try reader.read64()
+            let bytes = reader.rest()
+            guard !bytes.isEmpty else { throw .refused(.badFrame, "a DATA frame without bytes") }
             do {
-                try upload.append(reader.rest(), at: offset)
+                try upload.append(bytes, at: offset)
             } catch {
                 if case .refused(.internal, _) = error {
                     upload.end()

@@ -56,8 +56,19 @@ extension WireFrame {
     var refusal: MaimoError {
         var reader = PayloadReader(payload, "error")
         guard let raw = try? reader.u16() else { return .wire(.badFrame("error frame without a code")) }
-        let message = String(decoding: reader.rest(), as: UTF8.self)
+        let message = Self.printable(String(decoding: reader.rest(), as: UTF8.self))
         return .refused(WireErrorCode(rawValue: raw) ?? .internal, message)
+    }
+
+    /// Text from a provider without control and format characters (escape sequences that would
+    /// drive the terminal, bidirectional overrides that would disguise it), each shown as `?`.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: return "?"
+            default: return scalar
+            }
+        }))
     }
 }
 

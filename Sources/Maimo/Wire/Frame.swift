@@ -74,6 +74,10 @@ public struct WireFrame: Equatable, Sendable {
 /// every frame's MAC and sequence number in constant time.
 public struct WireFrameReader: Sendable {
     private var buffer: [UInt8] = []
+    /// Where the unread bytes of `buffer` begin: frames are taken by moving this index, and
+    /// the buffer is compacted only when half of it is read (removing each frame from the front
+    /// was quadratic in the frames a buffer held).
+    private var start = 0
     /// The key that authenticates incoming frames (set when the handshake completes).
     public var macKey: Blake3.Key?
     /// The sequence number the next authenticated frame must carry.
@@ -81,34 +85,46 @@ public struct WireFrameReader: Sendable {
 
     public init() {}
 
-    public mutating func append(_ bytes: [UInt8]) { buffer += bytes }
+    public mutating func append(_ bytes: [UInt8]) {
+        if start > 0 && start >= buffer.count / 2 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        buffer += bytes
+    }
 
     /// The next complete frame, or nil when more bytes are needed.
     public mutating func next() throws(WireError) -> WireFrame? {
-        guard buffer.count >= 4 else { return nil }
-        let length = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
+        let available = buffer.count - start
+        guard available >= 4 else { return nil }
+        let length = Int(buffer[start]) << 24 | Int(buffer[start + 1]) << 16 | Int(buffer[start + 2]) << 8 | Int(buffer[start + 3])
         let macSize = macKey == nil ? 0 : WireFrame.macSize
         guard length >= WireFrame.headerSize - 4 + macSize else { throw .badFrame("length \(length) is shorter than a header") }
         guard length <= WireFrame.headerSize - 4 + WireFrame.maxPayload + macSize else {
             throw .badFrame("length \(length) exceeds the 1 MiB limit")
         }
-        guard buffer.count >= 4 + length else { return nil }
-        let frame = buffer[4..<(4 + length - macSize)]
+        guard available >= 4 + length else { return nil }
+        let frameStart = start + 4, frameEnd = start + 4 + length - macSize
+        let frame = buffer[frameStart..<frameEnd]
         if let macKey {
             let expected = WireFrame.mac(key: macKey, sequence: sequence, frame: frame)
             var difference: UInt8 = 0
-            for (a, b) in zip(expected, buffer[(4 + length - macSize)..<(4 + length)]) { difference |= a ^ b }
+            for (a, b) in zip(expected, buffer[frameEnd..<(frameEnd + macSize)]) { difference |= a ^ b }
             guard difference == 0 else { throw .badMAC(sequence: sequence) }
             sequence += 1
         }
-        guard let kind = WireFrame.Kind(rawValue: frame[frame.startIndex]) else {
-            throw .badFrame("unknown frame type \(frame[frame.startIndex])")
+        guard let kind = WireFrame.Kind(rawValue: frame[frameStart]) else {
+            throw .badFrame("unknown frame type \(frame[frameStart])")
         }
-        let flags = frame[frame.startIndex + 1]
+        let flags = frame[frameStart + 1]
         var request: UInt32 = 0
-        for i in 0..<4 { request |= UInt32(frame[frame.startIndex + 4 + i]) << (8 * UInt32(i)) }
-        let payload = Array(frame[(frame.startIndex + 8)...])
-        buffer.removeFirst(4 + length)
+        for i in 0..<4 { request |= UInt32(frame[frameStart + 4 + i]) << (8 * UInt32(i)) }
+        let payload = Array(frame[(frameStart + 8)...])
+        start += 4 + length
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        }
         return WireFrame(kind, flags: flags, request: request, payload: payload)
     }
 }
