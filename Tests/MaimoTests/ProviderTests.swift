@@ -63,6 +63,45 @@ final class TestProvider: @unchecked Sendable {
     }
 }
 
+/// A client speaking the wire protocol by hand (to send what ProviderClient never would).
+final class RawSession {
+    let socket: WireSocket
+    var reader = WireFrameReader()
+    var keys: SessionKeys?
+    private var sent: UInt64 = 0
+    private var buffer = [UInt8](repeating: 0, count: 4096)
+
+    /// Connects and completes the handshake; `receiveBuffer` shrinks the socket's (SO_RCVBUF).
+    init(_ provider: TestProvider, as client: NodeIdentity, receiveBuffer: Int32? = nil) throws {
+        socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        if var size = receiveBuffer {
+            setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
+        try socket.send(handshake.hello().encoded())
+        let (auth, keys) = try handshake.respond(to: frame())
+        try socket.send(auth.encoded())
+        reader.macKey = keys.providerToClient
+        self.keys = keys
+        #expect(try frame().kind == .welcome)
+    }
+
+    func frame() throws -> WireFrame {
+        while true {
+            if let frame = try reader.next() { return frame }
+            let n = try socket.receive(into: &buffer)
+            guard n > 0 else { throw MaimoError.io("closed") }
+            reader.append(Array(buffer[..<n]))
+        }
+    }
+
+    /// Sends a frame MACed with the session key (or with `key`).
+    func send(_ frame: WireFrame, key: Blake3.Key? = nil) throws {
+        try socket.send(frame.encoded(macKey: key ?? keys?.clientToProvider, sequence: sent))
+        sent += 1
+    }
+}
+
 /// A blob's content in a temporary file, as the client uploads it (named by its BLAKE3 hash).
 struct BlobFile {
     let path: String
@@ -305,6 +344,80 @@ struct ProviderTests {
         #expect(try provider.connect(client).stat().blobs == 0)
     }
 
+    /// Strangers in their handshake have slots of their own: they cannot shut out a client
+    /// that is already in, and their slots come back after the (short) handshake timeout.
+    @Test func strangersCannotTakeEverySlot() throws {
+        var options = ProviderServer.Options()
+        options.handshakeTimeout = 1
+        options.maxUnauthenticated = 2
+        let provider = try TestProvider(options: options)
+        defer { provider.shutdown() }
+        let client = NodeIdentity()
+        try provider.allow(client)
+        let bystander = try provider.connect(client)
+        let silent = try (0..<2).map { _ in try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5) }
+        usleep(100_000)
+        let third = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = try third.receive(into: &buffer)
+        #expect(n > 12 && buffer[4] == 255 && buffer[12] == 6, "an ERROR busy frame")
+        #expect(try bystander.stat().blobs == 0)
+        for socket in silent { #expect(try socket.receive(into: &buffer) == 0) }
+        #expect(try provider.connect(client).stat().blobs == 0)
+    }
+
+    @Test func aClientsSessionsAreCapped() throws {
+        var options = ProviderServer.Options()
+        options.maxSessionsPerClient = 2
+        let provider = try TestProvider(options: options)
+        defer { provider.shutdown() }
+        let client = NodeIdentity(), other = NodeIdentity()
+        try provider.allow(client)
+        try provider.allow(other)
+        let first = try provider.connect(client), second = try provider.connect(client)
+        #expect {
+            _ = try provider.connect(client)
+        } throws: { error in
+            guard case .refused(.busy, _) = error as? MaimoError else { return false }
+            return true
+        }
+        #expect(try provider.connect(other).stat().blobs == 0)
+        #expect(try second.stat().blobs == 0)
+        first.close()
+        var again: ProviderClient?
+        for _ in 0..<50 where again == nil {
+            again = try? provider.connect(client)
+            if again == nil { usleep(50_000) }
+        }
+        #expect(again != nil, "a slot comes back when a session ends")
+    }
+
+    /// A client that asks for a blob and stops reading loses its session after the write
+    /// timeout instead of pinning a slot forever.
+    @Test func aStalledReaderIsDropped() throws {
+        var options = ProviderServer.Options()
+        options.writeTimeout = 1
+        let provider = try TestProvider(options: options)
+        defer { provider.shutdown() }
+        let client = NodeIdentity()
+        try provider.allow(client)
+        var generator = SeededGenerator(seed: 77)
+        let blob = BlobFile(content: randomBytes(8 << 20, using: &generator))
+        defer { blob.remove() }
+        try provider.connect(client).put(root: blob.root, from: blob.descriptor, length: blob.length)
+        // A GET whose reply is never read, on a socket with a small receive buffer: the
+        // provider's send buffer fills, then it waits.
+        let ended = provider.lines.all.filter { $0.contains("session ended") }.count
+        let stalled = try RawSession(provider, as: client, receiveBuffer: 16 << 10)
+        var get: [UInt8] = blob.root.bytes
+        withUnsafeBytes(of: UInt64(0).littleEndian) { get += $0 }
+        withUnsafeBytes(of: UInt64.max.littleEndian) { get += $0 }
+        try stalled.send(WireFrame(.get, request: 1, payload: get))
+        let deadline = Date().addingTimeInterval(15)
+        while provider.lines.all.filter({ $0.contains("session ended") }).count == ended && Date() < deadline { usleep(100_000) }
+        #expect(provider.lines.all.filter { $0.contains("session ended") }.count > ended, "the stalled session was not ended: \(provider.lines.all)")
+    }
+
     @Test func forgedFramesEndOnlyTheirSession() throws {
         let provider = try TestProvider()
         defer { provider.shutdown() }
@@ -312,25 +425,9 @@ struct ProviderTests {
         try provider.allow(client)
         let bystander = try provider.connect(client)
         // An authenticated session that then sends a frame without a valid MAC is closed.
-        let socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
-        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
-        var reader = WireFrameReader()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        func frame() throws -> WireFrame {
-            while true {
-                if let frame = try reader.next() { return frame }
-                let n = try socket.receive(into: &buffer)
-                guard n > 0 else { throw MaimoError.io("closed") }
-                reader.append(Array(buffer[..<n]))
-            }
-        }
-        try socket.send(handshake.hello().encoded())
-        let (auth, keys) = try handshake.respond(to: frame())
-        try socket.send(auth.encoded())
-        reader.macKey = keys.providerToClient
-        #expect(try frame().kind == .welcome)
-        try socket.send(WireFrame(.stat, request: 1).encoded(macKey: keys.providerToClient, sequence: 0))  // the wrong key
-        #expect(throws: MaimoError.io("closed"), "the provider closes the session (not a timeout)") { _ = try frame() }
+        let raw = try RawSession(provider, as: client)
+        try raw.send(WireFrame(.stat, request: 1), key: raw.keys!.providerToClient)  // the wrong key
+        #expect(throws: MaimoError.io("closed"), "the provider closes the session (not a timeout)") { _ = try raw.frame() }
         // The other session goes on.
         #expect(try bystander.stat().blobs == 0)
     }
@@ -342,33 +439,17 @@ struct ProviderTests {
         defer { provider.shutdown() }
         let client = NodeIdentity()
         try provider.allow(client)
-        let socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
-        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
-        var reader = WireFrameReader()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        func frame() throws -> WireFrame {
-            while true {
-                if let frame = try reader.next() { return frame }
-                let n = try socket.receive(into: &buffer)
-                guard n > 0 else { throw MaimoError.io("closed") }
-                reader.append(Array(buffer[..<n]))
-            }
-        }
-        try socket.send(handshake.hello().encoded())
-        let (auth, keys) = try handshake.respond(to: frame())
-        try socket.send(auth.encoded())
-        reader.macKey = keys.providerToClient
-        #expect(try frame().kind == .welcome)
+        let raw = try RawSession(provider, as: client)
         let blob = BlobFile(content: Array(repeating: 3, count: 2_000_000))
         defer { blob.remove() }
         var put: [UInt8] = blob.root.bytes
         withUnsafeBytes(of: blob.length.littleEndian) { put += $0 }
         withUnsafeBytes(of: UInt64.max.littleEndian) { put += $0 }
-        try socket.send(WireFrame(.put, request: 1, payload: put).encoded(macKey: keys.clientToProvider, sequence: 0))
-        #expect(try frame().kind == .ready)
-        try socket.send(WireFrame(.data, request: 1, payload: [UInt8](repeating: 0, count: 8)).encoded(macKey: keys.clientToProvider, sequence: 1))
-        let refused = try frame()
+        try raw.send(WireFrame(.put, request: 1, payload: put))
+        #expect(try raw.frame().kind == .ready)
+        try raw.send(WireFrame(.data, request: 1, payload: [UInt8](repeating: 0, count: 8)))
+        let refused = try raw.frame()
         #expect(refused.kind == .error && String(decoding: refused.payload.dropFirst(2), as: UTF8.self).contains("without bytes"))
-        #expect(throws: MaimoError.io("closed")) { _ = try frame() }
+        #expect(throws: MaimoError.io("closed")) { _ = try raw.frame() }
     }
 }

@@ -11,9 +11,17 @@ import NIOPosix
 /// or unauthenticated session is closed and logged without secrets while the others go on.
 public final class ProviderServer: @unchecked Sendable {
     public struct Options: Sendable {
-        public var handshakeTimeout: Double = 30
+        /// Seconds a connection has to complete the handshake.
+        public var handshakeTimeout: Double = 10
         public var idleTimeout: Double = 300
         public var maxConnections = 256
+        /// Connections still in their handshake at once: strangers cannot take every slot.
+        public var maxUnauthenticated = 64
+        /// Sessions one client may hold at once.
+        public var maxSessionsPerClient = 16
+        /// Seconds a reply may wait for a client that stopped reading before the session ends
+        /// (a `GET` reader that stops would otherwise pin its slot forever).
+        public var writeTimeout: Double = 60
         public init() {}
     }
 
@@ -25,7 +33,8 @@ public final class ProviderServer: @unchecked Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let lock = NSLock()
     private var listener: Channel?
-    private var sessions: [ObjectIdentifier: Channel] = [:]
+    /// Every admitted connection, and the client it authenticated as (nil: in its handshake).
+    private var sessions: [ObjectIdentifier: (channel: Channel, client: [UInt8]?)] = [:]
     private var stopped = false
     /// Sessions whose queue has not finished (waited for by ``stop()``).
     let running = DispatchGroup()
@@ -65,12 +74,25 @@ public final class ProviderServer: @unchecked Sendable {
         }
     }
 
-    /// Registers a new session; false when the server is full or stopping.
+    /// Registers a new connection; false when the server is full (or has as many connections
+    /// in their handshake as it takes) or is stopping.
     func admit(_ channel: Channel) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard !stopped, sessions.count < options.maxConnections else { return false }
-        sessions[ObjectIdentifier(channel)] = channel
+        let handshaking = sessions.values.reduce(0) { $0 + ($1.client == nil ? 1 : 0) }
+        guard !stopped, sessions.count < options.maxConnections, handshaking < options.maxUnauthenticated else { return false }
+        sessions[ObjectIdentifier(channel)] = (channel, nil)
+        return true
+    }
+
+    /// Records that a connection authenticated as `client`; false when the client holds as
+    /// many sessions as it may.
+    func authenticated(_ channel: Channel, as client: [UInt8]) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let held = sessions.values.reduce(0) { $0 + ($1.client == client ? 1 : 0) }
+        guard held < options.maxSessionsPerClient else { return false }
+        sessions[ObjectIdentifier(channel)] = (channel, client)
         return true
     }
 
@@ -87,7 +109,7 @@ public final class ProviderServer: @unchecked Sendable {
         let wasStopped = stopped
         stopped = true
         let listener = self.listener
-        let open = Array(sessions.values)
+        let open = sessions.values.map(\.channel)
         lock.unlock()
         guard !wasStopped else { return }
         try? listener?.close().wait()
@@ -102,10 +124,14 @@ public final class ProviderServer: @unchecked Sendable {
 /// short replies flow without a thread hop each and long ones (`GET`) are held back.
 final class ChannelFrameSender: FrameSender, @unchecked Sendable {
     let channel: Channel
+    let writeTimeout: Double
     var key: Blake3.Key?
     private var sequence: UInt64 = 0
 
-    init(channel: Channel) { self.channel = channel }
+    init(channel: Channel, writeTimeout: Double) {
+        self.channel = channel
+        self.writeTimeout = writeTimeout
+    }
 
     func send(_ frame: WireFrame) throws(MaimoError) {
         guard channel.isActive else { throw .io("sending: the connection is closed") }
@@ -113,10 +139,14 @@ final class ChannelFrameSender: FrameSender, @unchecked Sendable {
         if key != nil { sequence += 1 }
         let written = channel.writeAndFlush(ByteBuffer(bytes: bytes))
         guard !channel.isWritable else { return }
+        // A client that stopped reading: the session ends after the write timeout.
+        let channel = self.channel
+        let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(writeTimeout * 1000))) { channel.close(promise: nil) }
+        written.whenComplete { _ in deadline.cancel() }
         do {
             try written.wait()
         } catch {
-            throw .io("sending: \(error)")
+            throw .io("sending: the client did not read for \(writeTimeout) s, or left (\(error))")
         }
     }
 }
@@ -151,7 +181,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         admitted = true
         server.running.enter()
-        sender = ChannelFrameSender(channel: channel)
+        sender = ChannelFrameSender(channel: channel, writeTimeout: server.options.writeTimeout)
         handshake = WireHandshake.Provider(identity: server.identity.signingKey)
         let peer = self.peer, log = server.log
         timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(server.options.handshakeTimeout * 1000))) {
@@ -289,6 +319,10 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         guard server.store.isAllowed(result.client) else {
             sender.sendError(.notAllowed, "this client is not on the provider's allow-list", request: 0)
             throw .wire(.notAllowed("client \(clientName)… is not on the allow-list"))
+        }
+        guard server.authenticated(sender.channel, as: result.client) else {
+            sender.sendError(.busy, "this client holds \(server.options.maxSessionsPerClient) sessions already", request: 0)
+            throw .wire(.notAllowed("client \(clientName)… holds as many sessions as it may"))
         }
         timer?.cancel()
         let usage = server.store.usage(for: result.client)
