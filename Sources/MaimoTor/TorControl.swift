@@ -11,9 +11,21 @@ public final class TorControl: @unchecked Sendable {
     public var eventHandler: ((ControlReply) -> Void)?
     private let lock = NSLock()
 
-    /// Connects to a control port on loopback (`ControlPort 9051`).
+    /// Connects to a control port on loopback (`ControlPort 9051`). Another host is refused:
+    /// the control protocol is not encrypted, and what a provider sends there includes its
+    /// onion service's secret key.
     public init(host: String = "127.0.0.1", port: UInt16, timeout: Double = 60) throws(TorError) {
+        guard Self.isLoopback(host) else {
+            throw .io(operation: "connecting to tor's control port at \(host): only loopback (or a Unix socket) is used", errno: EACCES)
+        }
         socket = try StreamSocket.connect(host: host, port: port, timeout: timeout)
+    }
+
+    /// 127.0.0.0/8, ::1 or localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// Connects to a control socket (`ControlPort unix:/run/tor/control`).
@@ -68,37 +80,71 @@ public final class TorControl: @unchecked Sendable {
         return info
     }
 
-    /// Authenticates with the best method tor offers: none, SAFECOOKIE (proving knowledge of the
-    /// cookie without sending it), COOKIE, or the password when given. `safeCookie: false` sends
-    /// the cookie itself even when SAFECOOKIE is offered (for tors that predate it).
-    public func authenticate(password: String? = nil, cookieFile: String? = nil, safeCookie: Bool = true) throws(TorError) {
+    /// What ``authenticate(password:cookieFile:policy:)`` accepts. The defaults trust only a
+    /// tor that proves it knows the cookie (SAFECOOKIE's server hash) read from where tor keeps
+    /// it, or that takes the password given: whatever else listens on that port (a process
+    /// posing as tor) learns nothing, and gets no onion service key.
+    public struct AuthenticationPolicy: Sendable {
+        /// Accept a control port that asks for no authentication (anyone on the machine can then
+        /// drive that tor, and a listener posing as tor would be believed).
+        public var allowNull = false
+        /// Send the cookie itself (COOKIE) to a tor that does not offer SAFECOOKIE.
+        public var allowPlainCookie = false
+        /// Where a cookie file named by tor's PROTOCOLINFO may be (one named by the caller is
+        /// used wherever it is): Debian's and tor's own places by default.
+        public var cookieDirectories = ["/run/tor", "/var/run/tor", "/var/lib/tor",
+                                        (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.tor"]
+        public init() {}
+    }
+
+    /// Authenticates: the password (HASHEDPASSWORD) when given and offered, else SAFECOOKIE with
+    /// a 32-byte cookie from an expected directory (tor must prove it knows the cookie before
+    /// this side proves it does), else what `policy` allows.
+    public func authenticate(password: String? = nil, cookieFile: String? = nil,
+                             policy: AuthenticationPolicy = AuthenticationPolicy()) throws(TorError) {
         let info = try protocolInfo()
-        if info.methods.contains("NULL") {
-            try send("AUTHENTICATE")
-        } else if let password, info.methods.contains("HASHEDPASSWORD") {
+        if let password, info.methods.contains("HASHEDPASSWORD") {
             try send("AUTHENTICATE " + Self.quoted(password))
-        } else if let path = cookieFile ?? info.cookieFile, info.methods.contains("SAFECOOKIE") || info.methods.contains("COOKIE") {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw .io(operation: "reading tor's cookie file \(path)", errno: errno)
+            return
+        }
+        if info.methods.contains("NULL") {
+            guard policy.allowNull else {
+                throw .controlError(code: 515, message: "this control port asks for no authentication: refused (a listener posing as tor would be believed); set CookieAuthentication 1, or allow it explicitly")
             }
-            let cookie = [UInt8](data)
-            if safeCookie && info.methods.contains("SAFECOOKIE") {
-                var generator = SystemRandomNumberGenerator()
-                let clientNonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-                let challenge = try send("AUTHCHALLENGE SAFECOOKIE " + Self.hex(clientNonce))
-                guard let serverHash = challenge.value(of: "SERVERHASH").flatMap(Self.bytes(hex:)),
-                      let serverNonce = challenge.value(of: "SERVERNONCE").flatMap(Self.bytes(hex:)) else {
-                    throw .malformedReply("AUTHCHALLENGE without SERVERHASH and SERVERNONCE")
-                }
-                let answer = try SafeCookie.respond(cookie: cookie, clientNonce: clientNonce, serverNonce: serverNonce, serverHash: serverHash)
-                try send("AUTHENTICATE " + Self.hex(answer))
-            } else if info.methods.contains("COOKIE") {
-                try send("AUTHENTICATE " + Self.hex(cookie))
-            } else {
-                throw .controlError(code: 515, message: "tor offers only SAFECOOKIE")
-            }
-        } else {
+            try send("AUTHENTICATE")
+            return
+        }
+        guard info.methods.contains("SAFECOOKIE") || info.methods.contains("COOKIE"), let path = cookieFile ?? info.cookieFile else {
             throw .controlError(code: 515, message: "no usable authentication method (tor offers \(info.methods.sorted().joined(separator: ", ")))")
+        }
+        if cookieFile == nil {
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard policy.cookieDirectories.contains(where: { resolved.hasPrefix(URL(fileURLWithPath: $0).resolvingSymlinksInPath().path + "/") }) else {
+                throw .controlError(code: 515, message: "the control port names a cookie file at \(path), where tor keeps none (expected under \(policy.cookieDirectories.joined(separator: ", "))): refused")
+            }
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .io(operation: "reading tor's cookie file \(path)", errno: errno)
+        }
+        guard data.count == 32 else {
+            throw .controlError(code: 515, message: "\(path) holds \(data.count) bytes, not a tor cookie's 32: refused")
+        }
+        let cookie = [UInt8](data)
+        if info.methods.contains("SAFECOOKIE") {
+            var generator = SystemRandomNumberGenerator()
+            let clientNonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let challenge = try send("AUTHCHALLENGE SAFECOOKIE " + Self.hex(clientNonce))
+            guard let serverHash = challenge.value(of: "SERVERHASH").flatMap(Self.bytes(hex:)),
+                  let serverNonce = challenge.value(of: "SERVERNONCE").flatMap(Self.bytes(hex:)) else {
+                throw .malformedReply("AUTHCHALLENGE without SERVERHASH and SERVERNONCE")
+            }
+            let answer = try SafeCookie.respond(cookie: cookie, clientNonce: clientNonce, serverNonce: serverNonce, serverHash: serverHash)
+            try send("AUTHENTICATE " + Self.hex(answer))
+        } else {
+            guard policy.allowPlainCookie else {
+                throw .controlError(code: 515, message: "this control port offers COOKIE but not SAFECOOKIE: refused (the cookie would go to whoever listens); allow it explicitly for an old tor")
+            }
+            try send("AUTHENTICATE " + Self.hex(cookie))
         }
     }
 

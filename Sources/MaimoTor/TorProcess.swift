@@ -97,7 +97,12 @@ public final class TorProcess: @unchecked Sendable {
         controlPort = port
         do {
             control = try TorControl(port: port)
-            try control.authenticate()
+            // The cookie is in the data directory this process gave tor; a torrc of the
+            // caller's that turned authentication off is the caller's choice for its own tor.
+            var policy = TorControl.AuthenticationPolicy()
+            policy.cookieDirectories = [directory]
+            policy.allowNull = true
+            try control.authenticate(policy: policy)
             try control.takeOwnership()
             if configuration.socksPort {
                 let listeners = try control.getInfo(["net/listeners/socks"])["net/listeners/socks"] ?? ""

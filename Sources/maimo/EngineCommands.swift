@@ -91,8 +91,10 @@ struct ProviderCommand: ParsableCommand {
         @Option(help: "Default per-client quota, e.g. 10GB (default unlimited).") var quota: String?
         @Option(help: "HOST:PORT to listen on (default 127.0.0.1:7070; with --tor, a free loopback port).") var listen: String?
         @Flag(help: "Launch tor and publish the provider as an onion service under this node's identity.") var tor = false
-        @Option(name: .customLong("tor-control"), help: "Publish through a running tor's control port (HOST:PORT) instead.")
+        @Option(name: .customLong("tor-control"), help: "Publish through a running tor's control port instead: HOST:PORT on loopback, or the path of its Unix socket.")
         var torControl: String?
+        @Option(name: .customLong("tor-cookie"), help: "The control port's cookie file, when it is not under /run/tor, /var/run/tor, /var/lib/tor or ~/.tor.")
+        var torCookie: String?
 
         func run() throws {
             try engineRun("provider serve") {
@@ -115,9 +117,13 @@ struct ProviderCommand: ParsableCommand {
                     let key = OnionServiceKey(signingKey: identity.signingKey)
                     let control: TorControl
                     if let torControl {
-                        let address = try PeerAddress(torControl)
-                        control = try TorControl(host: address.host, port: address.port)
-                        try control.authenticate()
+                        if torControl.hasPrefix("/") {
+                            control = try TorControl(socketPath: torControl)
+                        } else {
+                            let address = try PeerAddress(torControl)
+                            control = try TorControl(host: address.host, port: address.port)
+                        }
+                        try control.authenticate(cookieFile: torCookie)
                     } else {
                         print("starting tor…")
                         let started = try TorProcess(.init(dataDirectory: store.directory + "/tor"))

@@ -295,7 +295,8 @@ struct EngineCommandTests {
         #expect(try Tool.run(maimo, ["init", "--home", root + "/client"]).status == 0)
         #expect(try Tool.run(maimo, ["init", "--home", root + "/provider"]).status == 0)
         let (server, onion) = try Self.serveUntil(home: root + "/provider", store: root + "/store",
-                                             ["--tor-control", "127.0.0.1:\(network.service.controlPort)"], waitFor: "onion service: ")
+                                             ["--tor-control", "127.0.0.1:\(network.service.controlPort)",
+                                              "--tor-cookie", network.service.configuration.dataDirectory + "/control_auth_cookie"], waitFor: "onion service: ")
         defer { if server.isRunning { server.terminate() } }
         let providerID = try Tool.run(maimo, ["id", "--home", root + "/provider"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(onion == providerID + ":7070", "the onion address is the provider's node ID")

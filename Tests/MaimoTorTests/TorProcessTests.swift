@@ -40,7 +40,11 @@ struct TorProcessTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let other = try TorControl(port: tor.controlPort)
         #expect(try other.protocolInfo().methods == ["NULL"])
-        try other.authenticate()
+        // Refused unless allowed: a listener posing as tor would offer NULL too.
+        #expect(throws: TorError.self) { try other.authenticate() }
+        var policy = TorControl.AuthenticationPolicy()
+        policy.allowNull = true
+        try other.authenticate(policy: policy)
         other.close()
         tor.stop()
         #expect(!tor.isRunning)
@@ -87,9 +91,13 @@ struct TorProcessTests {
         #expect((try second.getInfo(["onions/detached"])["onions/detached"] ?? "").contains(detached.address.serviceID))
         try second.deleteOnion(detached.address)
         second.close()
-        // The plain cookie (no SAFECOOKIE challenge).
+        // The cookie named by PROTOCOLINFO is read only from where this tor keeps it: not from
+        // a temporary directory unless the caller says so.
+        #expect(throws: TorError.self) { try TorControl(port: tor.controlPort).authenticate() }
         let third = try TorControl(port: tor.controlPort)
-        try third.authenticate(safeCookie: false)
+        var policy = TorControl.AuthenticationPolicy()
+        policy.cookieDirectories = [tor.configuration.dataDirectory]
+        try third.authenticate(policy: policy)
         #expect(!(try third.getInfo(["version"])["version"] ?? "").isEmpty)
         third.close()
 

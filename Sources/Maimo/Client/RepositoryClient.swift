@@ -106,18 +106,26 @@ public final class RepositoryClient: @unchecked Sendable {
     /// The repository at `peer` (its blob store is closed by ``close()``); `sessions` are
     /// opened in the background at once, for work that will need that many.
     public func repository(at peer: PeerRecord, sessions: Int = 0) throws(MaimoError) -> Repository {
-        let store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
+        // One blob store (one pool of sessions) per peer for the life of this client: a store,
+        // a verify and a retrieve in a row reuse the sessions the first one opened.
+        let key = peer.name + " " + peer.address + " " + peer.nodeID
+        let store: ProviderBlobStore
+        if let existing = stores[key] {
+            store = existing
+        } else {
+            store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
                                       identity: home.identity, tor: tor)
-        stores.append(store)
+            stores[key] = store
+        }
         if sessions > 0 { store.prepare(sessions: sessions) }
         return Repository(keys: home.keys, store: store, index: index, dictionaries: CatalogueDictionaries(catalogue: catalogue))
     }
 
-    private var stores: [ProviderBlobStore] = []
+    private var stores: [String: ProviderBlobStore] = [:]
 
     public func close() {
-        for store in stores { store.close() }
-        stores = []
+        for store in stores.values { store.close() }
+        stores = [:]
     }
 
     func mapped<T>(_ body: () throws(RepositoryError) -> T) throws(MaimoError) -> T {

@@ -17,8 +17,9 @@ public final class ProviderServer: @unchecked Sendable {
         public var maxConnections = 256
         /// Connections still in their handshake at once: strangers cannot take every slot.
         public var maxUnauthenticated = 64
-        /// Sessions one client may hold at once.
-        public var maxSessionsPerClient = 16
+        /// Sessions one client may hold at once (a client pools up to 16 per peer, and more
+        /// than one program of the same identity may run).
+        public var maxSessionsPerClient = 64
         /// Seconds a reply may wait for a client that stopped reading before the session ends
         /// (a `GET` reader that stops would otherwise pin its slot forever).
         public var writeTimeout: Double = 60
