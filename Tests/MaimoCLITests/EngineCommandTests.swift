@@ -103,6 +103,11 @@ struct EngineCommandTests {
         let code = String(line.dropFirst("recovery code: ".count))
         #expect(code.hasPrefix("maimo1") && code.count == 64)
         let id = try Tool.run(maimo, ["id", "--home", root + "/a"]).out
+        // The catalogue is the owner's alone, and no work directory is left in the home.
+        #expect(try Tool.run(maimo, ["ls", "--home", root + "/a"]).status == 0)
+        var info = stat()
+        #expect(stat(root + "/a/catalogue.db", &info) == 0 && info.st_mode & 0o077 == 0, "catalogue.db mode \(String(info.st_mode & 0o777, radix: 8))")
+        #expect(!FileManager.default.fileExists(atPath: root + "/a/tmp"))
         // The same identity from the code alone, given as an argument or on standard input, grouped or not.
         let recovered = try Tool.run(maimo, ["init", "--home", root + "/b", "--recover", code])
         #expect(recovered.status == 0 && !recovered.out.contains("recovery code:"))

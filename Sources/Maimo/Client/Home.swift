@@ -35,7 +35,7 @@ public final class MaimoHome: @unchecked Sendable {
             throw .usage("\(path) already holds a Maimo identity; refusing to overwrite its keys")
         }
         do {
-            try manager.createDirectory(atPath: path + "/tmp", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
         } catch {
             throw .io("creating \(path): \(error.localizedDescription)")
@@ -74,12 +74,12 @@ public final class MaimoHome: @unchecked Sendable {
         guard NodeIdentity(repositoryKeys: keys).nodeID == identity.nodeID else {
             throw .home("\(path)/identity.key is not the identity secret.key derives (remove it and run `maimo init --recover`)")
         }
-        try? FileManager.default.createDirectory(atPath: path + "/tmp", withIntermediateDirectories: true)
+        // Version 1 kept work files in `tmp/` and left them after a crash; nothing uses it now.
+        try? FileManager.default.removeItem(atPath: path + "/tmp")
         catalogue = try Catalogue(path: path + "/catalogue.db")
+        // Paths and chunk IDs are nobody else's business (the home is 0700 too).
+        chmod(path + "/catalogue.db", 0o600)
     }
-
-    /// Work files (encodings on their way up or down) live here, on the home's file system.
-    public var workDirectory: String { path + "/tmp" }
 
     /// This node's ID as text (what `maimo provider allow` takes).
     public var nodeID: String { NodeID.text(identity.nodeID) }
