@@ -106,16 +106,7 @@ final class CuttingProxy: @unchecked Sendable {
     /// Cuts the client's stream of the first connection after `cutAfter` bytes (of every
     /// connection with `everyConnection`).
     init(target: UInt16, cutAfter: Int, everyConnection: Bool = false) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        listen(fd, 8)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        listener = fd
-        port = UInt16(bigEndian: address.sin_port)
+        (listener, port) = Loopback.listener()
         start(target: target, cutAfter: cutAfter, everyConnection: everyConnection)
     }
 

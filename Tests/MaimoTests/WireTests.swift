@@ -123,14 +123,7 @@ struct WireTests {
     /// a failure to connect; and a provider's text reaches the terminal without control or
     /// format characters.
     @Test func anUnauthenticatedErrorIsAFailureToConnectAndItsTextIsPrintable() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 1)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let (listener, port) = Loopback.listener()
         defer { close(listener) }
         var payload: [UInt8] = [UInt8(WireErrorCode.notAllowed.rawValue), 0]
         payload += Array("\u{1b}[2J\u{1b}]0;owned\u{07}you are \u{202e}dellawon\nnot allowed".utf8)
@@ -144,7 +137,6 @@ struct WireTests {
             usleep(200_000)
             close(client)
         }.start()
-        let port = UInt16(bigEndian: address.sin_port)
         #expect {
             _ = try ProviderClient(address: PeerAddress(host: "127.0.0.1", port: port), provider: NodeIdentity().nodeID, identity: NodeIdentity())
         } throws: { error in

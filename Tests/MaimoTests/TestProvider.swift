@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+import Maimo
+import MaimoBao
+import MaimoBlake3
+import MaimoTestSupport
+import Testing
+
+/// A provider on loopback in a temporary directory, and helpers to talk to it.
+final class TestProvider: @unchecked Sendable {
+    let directory: String
+    let identity = NodeIdentity(signingKey: Curve25519.Signing.PrivateKey())
+    var store: ProviderStore
+    var server: ProviderServer
+    var port: UInt16
+    let lines = LogLines()
+
+    final class LogLines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    }
+
+    init(quota: UInt64 = .max, directory: String? = nil, options: ProviderServer.Options = .init(),
+         staging: ProviderStore.StagingPolicy = .init()) throws {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("maimo-provider-\(UUID().uuidString)").path
+        store = try ProviderStore(directory: self.directory, defaultQuota: quota, staging: staging)
+        let lines = self.lines
+        server = ProviderServer(store: store, identity: identity, options: options, log: { lines.append($0) })
+        port = try server.start()
+    }
+
+    /// Stops and starts again on the same directory (a provider restart); `meanwhile` runs
+    /// while it is down.
+    func restart(meanwhile: () throws -> Void = {}) throws {
+        server.stop()
+        store.close()
+        try meanwhile()
+        store = try ProviderStore(directory: directory, defaultQuota: store.defaultQuota, staging: store.stagingPolicy)
+        let lines = self.lines
+        server = ProviderServer(store: store, identity: identity, log: { lines.append($0) })
+        port = try server.start()
+    }
+
+    func allow(_ client: NodeIdentity, quota: UInt64? = nil) throws {
+        try ProviderStore.allow(client: client.nodeID, quota: quota, inDirectory: directory)
+    }
+
+    var address: PeerAddress { PeerAddress(host: "127.0.0.1", port: port) }
+
+    func connect(_ client: NodeIdentity) throws -> ProviderClient {
+        try ProviderClient(address: address, provider: identity.nodeID, identity: client)
+    }
+
+    func shutdown() {
+        server.stop()
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A client speaking the wire protocol by hand (to send what ProviderClient never would).
+final class RawSession {
+    let socket: WireSocket
+    var reader = WireFrameReader()
+    var keys: SessionKeys?
+    private var sent: UInt64 = 0
+    private var buffer = [UInt8](repeating: 0, count: 4096)
+
+    /// Connects and completes the handshake; `receiveBuffer` shrinks the socket's (SO_RCVBUF).
+    init(_ provider: TestProvider, as client: NodeIdentity, receiveBuffer: Int32? = nil) throws {
+        socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
+        if var size = receiveBuffer {
+            setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
+        try socket.send(handshake.hello().encoded())
+        let (auth, keys) = try handshake.respond(to: frame())
+        try socket.send(auth.encoded())
+        reader.macKey = keys.providerToClient
+        self.keys = keys
+        #expect(try frame().kind == .welcome)
+    }
+
+    func frame() throws -> WireFrame {
+        while true {
+            if let frame = try reader.next() { return frame }
+            let n = try socket.receive(into: &buffer)
+            guard n > 0 else { throw MaimoError.io("closed") }
+            reader.append(Array(buffer[..<n]))
+        }
+    }
+
+    /// Sends a frame MACed with the session key (or with `key`).
+    func send(_ frame: WireFrame, key: Blake3.Key? = nil) throws {
+        try socket.send(frame.encoded(macKey: key ?? keys?.clientToProvider, sequence: sent))
+        sent += 1
+    }
+}
+
+/// A blob's content in a temporary file, as the client uploads it (named by its BLAKE3 hash).
+struct BlobFile {
+    let path: String
+    let descriptor: Int32
+    let root: Blake3.Digest
+    let length: UInt64
+    let content: [UInt8]
+    /// What the provider keeps: the content and its Bao tree pruned to 16 KiB groups.
+    var stored: UInt64 { length + BaoGroupedOutboard.size(contentLength: length) }
+
+    init(content: [UInt8]) {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-blob-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(content))
+        descriptor = open(path, O_RDONLY)
+        self.root = Blake3.hash(content)
+        self.length = UInt64(content.count)
+        self.content = content
+    }
+
+    func remove() {
+        close(descriptor)
+        unlink(path)
+    }
+}
