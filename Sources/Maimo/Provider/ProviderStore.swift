@@ -106,33 +106,13 @@ public final class ProviderStore: @unchecked Sendable {
         }
     }
 
-    /// The blob key a staging file's name (`CLIENT-ROOT.part`, hex) stands for.
+    /// The blob key a staging file's name (`CLIENT-ROOT.part`, 64 hex digits each) stands for.
     static func stagingKey(_ name: String) -> [UInt8]? {
         guard name.hasSuffix(".part") else { return nil }
         let parts = name.dropLast(5).split(separator: "-")
-        guard parts.count == 2, let client = bytes(hex: parts[0]), let root = bytes(hex: parts[1]),
-              client.count == 32, root.count == 32 else { return nil }
-        return [blobTag] + client + root
-    }
-
-    static func bytes(hex: Substring) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count / 2)
-        for i in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-        }
-        return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        default: return nil
-        }
+        // Both are 32-byte values: parsed as digests are.
+        guard parts.count == 2, let client = try? Blake3.Digest(hex: parts[0]), let root = try? Blake3.Digest(hex: parts[1]) else { return nil }
+        return [blobTag] + client.bytes + root.bytes
     }
 
     func stagingPath(key: [UInt8]) -> String { stagingPath(Array(key[1..<33]), Array(key[33...])) }
