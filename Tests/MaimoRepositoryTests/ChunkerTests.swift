@@ -1,6 +1,7 @@
 import Testing
 @testable import MaimoRepository
 import MaimoTestSupport
+import MaimoCipher
 
 /// The chunker against the plain model of Docs/Repository.md §2, written as the spec states it.
 @Suite struct ChunkerTests {
@@ -110,7 +111,9 @@ import MaimoTestSupport
 
     @Test func anInsertMovesOnlyNearbyBoundaries() {
         var generator = SeededGenerator.fromEnvironment("chunker.anInsertMovesOnlyNearbyBoundaries")
-        let chunker = Chunker(gear: RepositoryKeys.generate().gear, parameters: Chunker.Parameters(minimum: 2048, average: 8192, maximum: 32768))
+        // The secret comes from the seeded generator too, so a failure replays with its seed.
+        let secret = try! CipherKey(bytes: randomBytes(32, using: &generator))
+        let chunker = Chunker(gear: RepositoryKeys(secret: secret).gear, parameters: Chunker.Parameters(minimum: 2048, average: 8192, maximum: 32768))
         let data = randomBytes(1 << 20, using: &generator)
         var edited = data
         edited.insert(contentsOf: [1, 2, 3, 4, 5], at: data.count / 2)
@@ -120,9 +123,13 @@ import MaimoTestSupport
             return out
         }
         let before = chunks(data), after = chunks(edited)
-        // At most a few chunks around the insert differ.
-        #expect(after.subtracting(before).count <= 3)
-        #expect(before.count - before.intersection(after).count <= 3)
+        // Only chunks around the insert differ. The chunk holding it always does; a moved boundary
+        // can move the next few until one lands on an old boundary again (a chain of three happened
+        // in CI, once in many runs), so the bound leaves room for that. Fixed-size chunks would
+        // change every chunk after the insert: about 64 of the 128 here.
+        #expect(before.count > 80)
+        #expect(after.subtracting(before).count <= 8)
+        #expect(before.count - before.intersection(after).count <= 8)
     }
 
     @Test func theGearTableIsSecret() {
