@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MaimoIndex", targets: ["MaimoIndex"]),
         .library(name: "MaimoTor", targets: ["MaimoTor"]),
         .library(name: "MaimoRepository", targets: ["MaimoRepository"]),
+        .library(name: "MaimoWire", targets: ["MaimoWire"]),
         .library(name: "Maimo", targets: ["Maimo"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
@@ -41,9 +42,12 @@ let package = Package(
         // Repository v2 (Docs/Repository.md): keys from one secret, the chunker, items, packs,
         // trees, snapshots and indexes, and the store and restore logic over any blob store.
         .target(name: "MaimoRepository", dependencies: ["MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd"]),
-        // The engine: client, provider, pipeline, catalogue, wire protocol (Docs/Engine.md).
+        // The wire protocol (Docs/Engine.md): frames, their encryption, the handshake, and the one
+        // typed codec of requests and replies that client and provider both use. No sockets.
+        .target(name: "MaimoWire", dependencies: ["MaimoBlake3", "MaimoCipher", .product(name: "Crypto", package: "swift-crypto")]),
+        // The engine: client, provider, pipeline, catalogue (Docs/Engine.md).
         .target(name: "Maimo", dependencies: [
-            "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor", "MaimoRepository",
+            "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor", "MaimoRepository", "MaimoWire",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -73,7 +77,7 @@ let package = Package(
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MaimoTests", dependencies: [
-            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoTor", "MaimoRepository", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTor", "MaimoRepository", "MaimoWire", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MaimoRepositoryTests", dependencies: ["MaimoRepository", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTestSupport"]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),

@@ -1,3 +1,4 @@
+import MaimoWire
 /// The engine's errors: each says what failed and where (a path, a peer, an offset), never a key,
 /// a nonce or a file's contents.
 public enum MaimoError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -96,18 +96,36 @@ struct EngineTests {
 }
 
 /// A TCP relay on loopback to a target port that cuts its first connection once `cutAfter`
-/// bytes went from the client to the target, and counts what each connection carried.
+/// bytes went from the client to the target, counts what each connection carried and, with
+/// `record`, keeps every byte it carried either way (what a packet capture would see).
 final class CuttingProxy: @unchecked Sendable {
     let listener: Int32
     let port: UInt16
     private let lock = NSLock()
     private var counts: [Int] = []
+    private let record: Bool
+    private var recording: [UInt8] = []
 
     /// Cuts the client's stream of the first connection after `cutAfter` bytes (of every
     /// connection with `everyConnection`).
-    init(target: UInt16, cutAfter: Int, everyConnection: Bool = false) throws {
+    init(target: UInt16, cutAfter: Int, everyConnection: Bool = false, record: Bool = false) throws {
         (listener, port) = Loopback.listener()
+        self.record = record
         start(target: target, cutAfter: cutAfter, everyConnection: everyConnection)
+    }
+
+    /// Everything carried, both directions, in the order it was relayed.
+    var recorded: [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recording
+    }
+
+    private func keep(_ bytes: ArraySlice<UInt8>) {
+        guard record else { return }
+        lock.lock()
+        recording += bytes
+        lock.unlock()
     }
 
     private func start(target: UInt16, cutAfter: Int, everyConnection: Bool) {
@@ -132,14 +150,16 @@ final class CuttingProxy: @unchecked Sendable {
                         total += n
                         lock.lock(); counts[index] = total; lock.unlock()
                         if total > limit { break }
+                        keep(buffer[..<n])
                         guard (try? upstream.send(Array(buffer[..<n]))) != nil else { break }
                     }
                     shutdown(client, Int32(SHUT_RDWR))
                     upstream.shutdown()
                 }.start()
-                Thread {
+                Thread { [self] in
                     var buffer = [UInt8](repeating: 0, count: 65536)
                     while let n = try? upstream.receive(into: &buffer), n > 0 {
+                        keep(buffer[..<n])
                         let sent = buffer.withUnsafeBytes { send(client, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) }
                         if sent <= 0 { break }
                     }

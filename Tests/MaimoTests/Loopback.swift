@@ -16,3 +16,18 @@ enum Loopback {
         return (fd, UInt16(bigEndian: address.sin_port))
     }
 }
+
+extension Loopback {
+    /// Whether `needle` occurs anywhere in `haystack` (what an observer of the bytes would find).
+    static func contains(_ haystack: [UInt8], _ needle: some Collection<UInt8>) -> Bool {
+        let needle = Array(needle)
+        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+        let first = needle[0]
+        var i = 0
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+}

@@ -4,6 +4,8 @@ import Glibc
 import Crypto
 import Foundation
 import Maimo
+import MaimoCipher
+import MaimoWire
 import MaimoBao
 import MaimoBlake3
 import MaimoTestSupport
@@ -291,10 +293,7 @@ struct ProviderTests {
         // provider's send buffer fills, then it waits.
         let ended = provider.lines.all.filter { $0.contains("session ended") }.count
         let stalled = try RawSession(provider, as: client, receiveBuffer: 16 << 10)
-        var get: [UInt8] = blob.root.bytes
-        withUnsafeBytes(of: UInt64(0).littleEndian) { get += $0 }
-        withUnsafeBytes(of: UInt64.max.littleEndian) { get += $0 }
-        try stalled.send(WireFrame(.get, request: 1, payload: get))
+        try stalled.send(WireRequest.get(root: blob.root, offset: 0, length: .max).frame(request: 1))
         let deadline = Date().addingTimeInterval(15)
         while provider.lines.all.filter({ $0.contains("session ended") }).count == ended && Date() < deadline { usleep(100_000) }
         #expect(provider.lines.all.filter { $0.contains("session ended") }.count > ended, "the stalled session was not ended: \(provider.lines.all)")
@@ -306,7 +305,7 @@ struct ProviderTests {
         let client = NodeIdentity()
         try provider.allow(client)
         let bystander = try provider.connect(client)
-        // An authenticated session that then sends a frame without a valid MAC is closed.
+        // An authenticated session that then sends a frame that does not open is closed.
         let raw = try RawSession(provider, as: client)
         try raw.send(WireFrame(.stat, request: 1), key: raw.keys!.providerToClient)  // the wrong key
         #expect(throws: MaimoError.io("closed"), "the provider closes the session (not a timeout)") { _ = try raw.frame() }

@@ -1,6 +1,7 @@
 import Foundation
 import Maimo
 import MaimoRepository
+import MaimoWire
 import MaimoTestSupport
 import Testing
 
@@ -94,5 +95,52 @@ import Testing
         let (_, entry) = try #require(try repository.find(scratch + "/tree/d2/f11"))
         _ = try repository.restore(entry, to: scratch + "/f11")
         #expect(FileManager.default.contents(atPath: scratch + "/f11") == FileManager.default.contents(atPath: scratch + "/tree/d2/f11"))
+    }
+}
+
+/// What a packet capture of plain TCP sees: a relay records every byte of a store, a verify and a
+/// restore, both ways, and none of the node IDs, blob roots or blob lengths is in it (version 1
+/// of the wire sent all of them in clear).
+@Suite struct WireObserverTests {
+    @Test func aRelayOfAWholeSessionSeesNothingInClear() throws {
+        var seed = SeededGenerator.fromEnvironment("aRelayOfAWholeSessionSeesNothingInClear")
+        let provider = try TestProvider()
+        defer { provider.shutdown() }
+        let relay = try CuttingProxy(target: provider.port, cutAfter: .max, record: true)
+        defer { relay.stop() }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("maimo-observed-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        for i in 0..<12 {
+            try FileManager.default.createDirectory(atPath: scratch + "/tree/d\(i % 3)", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: scratch + "/tree/d\(i % 3)/f\(i)", contents: Data(randomBytes(i * 40_000, using: &seed)))
+        }
+        let keys = RepositoryKeys.generate()
+        let identity = NodeIdentity(repositoryKeys: keys)
+        try provider.allow(identity)
+        let index = MemoryRepositoryIndex()
+        let blobs = ProviderBlobStore(address: PeerAddress(host: "127.0.0.1", port: relay.port), provider: provider.identity.nodeID, identity: identity)
+        let repository = Repository(keys: keys, store: blobs, index: index)
+        var options = Repository.StoreOptions()
+        options.packSize = 256 << 10
+        let report = try repository.store([scratch + "/tree"], options: options)
+        #expect(try repository.verify(samples: 20).allSatisfy { $0.outcome == .ok })
+        let (_, entry) = try #require(try repository.find(scratch + "/tree"))
+        #expect(try repository.restore(entry, to: scratch + "/restored").failures.isEmpty)
+        blobs.close()
+
+        let seen = relay.recorded
+        #expect(seen.count > 400_000, "the relay carried \(seen.count) bytes")
+        #expect(report.blobsUploaded > 3)
+        #expect(!Loopback.contains(seen, identity.nodeID.prefix(8)), "the client's node ID in clear")
+        #expect(!Loopback.contains(seen, provider.identity.nodeID.prefix(8)), "the provider's node ID in clear")
+        let stored = try index.blobs()
+        #expect(stored.count == report.blobsUploaded)
+        for blob in stored {
+            #expect(!Loopback.contains(seen, blob.root.bytes.prefix(8)), "a root in clear")
+            withUnsafeBytes(of: blob.length.littleEndian) { #expect(!Loopback.contains(seen, Array($0)), "a length in clear: \(blob.length)") }
+        }
+        // What the relay would have seen before: the roots are in the bytes a v1 session sent.
+        let plain = WireRequest.put(root: stored[0].root, length: stored[0].length, start: 0).frame(request: 1).encoded()
+        #expect(Loopback.contains(plain, stored[0].root.bytes.prefix(8)))
     }
 }

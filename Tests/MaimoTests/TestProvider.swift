@@ -4,6 +4,8 @@ import Glibc
 import Crypto
 import Foundation
 import Maimo
+import MaimoCipher
+import MaimoWire
 import MaimoBao
 import MaimoBlake3
 import MaimoTestSupport
@@ -68,7 +70,7 @@ final class RawSession {
     let socket: WireSocket
     var reader = WireFrameReader()
     var keys: SessionKeys?
-    private var sent: UInt64 = 0
+    var sealer: WireFrameCipher?
     private var buffer = [UInt8](repeating: 0, count: 4096)
 
     /// Connects and completes the handshake; `receiveBuffer` shrinks the socket's (SO_RCVBUF).
@@ -81,7 +83,9 @@ final class RawSession {
         try socket.send(handshake.hello().encoded())
         let (auth, keys) = try handshake.respond(to: frame())
         try socket.send(auth.encoded())
-        reader.macKey = keys.providerToClient
+        let ciphers = keys.client
+        reader.opener = ciphers.receive
+        sealer = ciphers.send
         self.keys = keys
         #expect(try frame().kind == .welcome)
     }
@@ -95,10 +99,14 @@ final class RawSession {
         }
     }
 
-    /// Sends a frame MACed with the session key (or with `key`).
-    func send(_ frame: WireFrame, key: Blake3.Key? = nil) throws {
-        try socket.send(frame.encoded(macKey: key ?? keys?.clientToProvider, sequence: sent))
-        sent += 1
+    /// Sends a frame sealed with the session key (or with `key`).
+    func send(_ frame: WireFrame, key: CipherKey? = nil) throws {
+        if let key {
+            var other = WireFrameCipher(key: key)
+            try socket.send(frame.sealed(with: &other))
+        } else {
+            try socket.send(frame.sealed(with: &sealer!))
+        }
     }
 }
 

@@ -4,6 +4,8 @@ import Glibc
 import Crypto
 import Foundation
 import Maimo
+import MaimoCipher
+@testable import MaimoWire
 import MaimoBlake3
 import Testing
 
@@ -29,48 +31,88 @@ struct WireTests {
         return (clientKeys, providerKeys, clientID)
     }
 
+    static func same(_ a: CipherKey, _ b: CipherKey) -> Bool {
+        a.withUnsafeBytes { x in b.withUnsafeBytes { y in Array(x) == Array(y) } }
+    }
+
     @Test func handshakeAgreesOnKeysAndIdentity() throws {
         let client = Curve25519.Signing.PrivateKey(), provider = Curve25519.Signing.PrivateKey()
         let (a, b, clientID) = try Self.handshake(client: client, provider: provider)
-        #expect(a.clientToProvider == b.clientToProvider && a.providerToClient == b.providerToClient)
-        #expect(a.clientToProvider != a.providerToClient)
+        #expect(Self.same(a.clientToProvider, b.clientToProvider) && Self.same(a.providerToClient, b.providerToClient))
+        #expect(!Self.same(a.clientToProvider, a.providerToClient))
         #expect(clientID == Array(client.publicKey.rawRepresentation))
         // Fresh nonces and ephemeral keys: another session, other keys.
         let (c, _, _) = try Self.handshake(client: client, provider: provider)
-        #expect(c.clientToProvider != a.clientToProvider)
+        #expect(!Self.same(c.clientToProvider, a.clientToProvider))
+    }
+
+    /// Neither node ID crosses the wire in clear: a passive observer of the three handshake
+    /// frames sees random nonces and ephemeral keys, and sealed identities.
+    @Test func theHandshakeHidesBothIdentities() throws {
+        let client = Curve25519.Signing.PrivateKey(), provider = Curve25519.Signing.PrivateKey()
+        var clientSide = WireHandshake.Client(identity: client, expectedProvider: Array(provider.publicKey.rawRepresentation))
+        var providerSide = WireHandshake.Provider(identity: provider)
+        let hello = clientSide.hello()
+        let reply = try providerSide.respond(to: hello)
+        let (auth, _) = try clientSide.respond(to: reply)
+        let observed = hello.encoded() + reply.encoded() + auth.encoded()
+        for id in [Array(client.publicKey.rawRepresentation), Array(provider.publicKey.rawRepresentation)] {
+            #expect(!Loopback.contains(observed, id.prefix(8)), "a node ID in the handshake's clear bytes")
+        }
     }
 
     @Test func refusesTheWrongPeers() throws {
         let client = Curve25519.Signing.PrivateKey(), provider = Curve25519.Signing.PrivateKey()
         let impostor = Curve25519.Signing.PrivateKey()
-        #expect(throws: WireError.notAllowed("the client expects another provider")) {
-            try Self.handshake(client: client, provider: impostor, expected: Array(provider.publicKey.rawRepresentation))
+        let providerID = Array(provider.publicKey.rawRepresentation)
+        #expect(throws: WireError.notAllowed("the provider is not the one expected")) {
+            try Self.handshake(client: client, provider: impostor, expected: providerID)
         }
         #expect(throws: WireError.notAllowed("this client is not on the provider's allow-list")) {
             try Self.handshake(client: client, provider: provider, allowed: { _ in false })
         }
-        // A provider hello whose signature was altered in transit.
-        var clientSide = WireHandshake.Client(identity: client, expectedProvider: Array(provider.publicKey.rawRepresentation))
+        // A provider hello altered in transit.
+        var clientSide = WireHandshake.Client(identity: client, expectedProvider: providerID)
         var providerSide = WireHandshake.Provider(identity: provider)
         var hello = try providerSide.respond(to: clientSide.hello())
         hello.payload[hello.payload.count - 1] ^= 1
-        #expect(throws: WireError.notAllowed("the provider's signature does not verify")) { try clientSide.respond(to: hello) }
-        // A client AUTH signed by another key.
-        var honest = WireHandshake.Client(identity: client, expectedProvider: Array(provider.publicKey.rawRepresentation))
+        #expect(throws: WireError.notAllowed("the provider's sealed identity does not open")) { try clientSide.respond(to: hello) }
+        // A man in the middle who made the ephemeral exchange with the client claims the real
+        // provider's ID, with a signature of his own over the transcript.
+        var victim = WireHandshake.Client(identity: client, expectedProvider: providerID)
+        var middle = WireHandshake.Provider(identity: impostor)
+        let clientHello = victim.hello()
+        var forged = try middle.respond(to: clientHello)
+        let h1 = WireHandshake.transcript("maimo wire v2 hello", [clientHello.encoded(), Array(forged.payload[0..<66])])
+        let secret = try middle.ephemeral.sharedSecretFromKeyAgreement(with: .init(rawRepresentation: clientHello.payload[42..<74]))
+        let (sealKey, _) = WireHandshake.keyPair("maimo wire v2 handshake keys", secret: secret, transcript: h1)
+        forged.payload = Array(forged.payload[0..<66]) + WireHandshake.sealIdentity(providerID, Array(try impostor.signature(for: h1)), key: sealKey, transcript: h1)
+        #expect(throws: WireError.notAllowed("the provider's signature does not verify")) { try victim.respond(to: forged) }
+        // A client AUTH altered in transit.
+        var honest = WireHandshake.Client(identity: client, expectedProvider: providerID)
         var provider2 = WireHandshake.Provider(identity: provider)
         let reply = try provider2.respond(to: honest.hello())
         var (auth, _) = try honest.respond(to: reply)
-        auth.payload[0] ^= 1
-        #expect(throws: WireError.notAllowed("the client's signature does not verify")) { try provider2.finish(with: auth, isAllowed: { _ in true }) }
+        auth.payload[40] ^= 1
+        #expect(throws: WireError.notAllowed("the client's sealed identity does not open")) { try provider2.finish(with: auth, isAllowed: { _ in true }) }
+        // Another version is named as such.
+        var oldClient = WireHandshake.Client(identity: client, expectedProvider: providerID)
+        var old = oldClient.hello()
+        old.payload[8] = 1
+        var provider3 = WireHandshake.Provider(identity: provider)
+        #expect(throws: WireError.unsupportedVersion(1)) { try provider3.respond(to: old) }
     }
 
-    @Test func framesAreAuthenticatedInOrder() throws {
-        let key = try Blake3.Key([UInt8](repeating: 7, count: 32))
-        let frames = (0..<5).map { WireFrame(.data, flags: $0 == 4 ? 1 : 0, request: 9, payload: Array(repeating: UInt8($0), count: 1000 * $0)) }
+    @Test func framesAreSealedAndOpenedInOrder() throws {
+        let key = try CipherKey(bytes: [UInt8](repeating: 7, count: 32))
+        let frames = (0..<5).map { WireFrame(.data, flags: $0 == 4 ? 1 : 0, request: 9, payload: Array(repeating: 0xA5, count: 1000 * $0)) }
         var reader = WireFrameReader()
-        reader.macKey = key
+        reader.opener = WireFrameCipher(key: key)
+        var sealer = WireFrameCipher(key: key)
         var stream = [UInt8]()
-        for (i, frame) in frames.enumerated() { stream += frame.encoded(macKey: key, sequence: UInt64(i)) }
+        for frame in frames { stream += frame.sealed(with: &sealer) }
+        // Nothing of the payloads or headers in clear.
+        #expect(!Loopback.contains(stream, [UInt8](repeating: 0xA5, count: 16)))
         // Fed a few bytes at a time, every frame comes back whole.
         var out = [WireFrame]()
         for start in stride(from: 0, to: stream.count, by: 777) {
@@ -79,19 +121,32 @@ struct WireTests {
         }
         #expect(out == frames)
 
-        var tampered = WireFrameReader()
-        tampered.macKey = key
-        var bytes = frames[1].encoded(macKey: key, sequence: 0)
+        func fresh() -> (WireFrameCipher, WireFrameReader) {
+            var reader = WireFrameReader()
+            reader.opener = WireFrameCipher(key: key)
+            return (WireFrameCipher(key: key), reader)
+        }
+        var (s1, tampered) = fresh()
+        var bytes = frames[1].sealed(with: &s1)
         bytes[20] ^= 1
         tampered.append(bytes)
         #expect(throws: WireError.badMAC(sequence: 0)) { try tampered.next() }
 
-        var replayed = WireFrameReader()
-        replayed.macKey = key
-        let once = frames[2].encoded(macKey: key, sequence: 0)
+        var (s2, replayed) = fresh()
+        let once = frames[2].sealed(with: &s2)
         replayed.append(once + once)
         #expect(try replayed.next() == frames[2])
         #expect(throws: WireError.badMAC(sequence: 1)) { try replayed.next() }
+
+        // Frames swapped in order, and a frame sealed for the other direction, do not open.
+        var (s3, reordered) = fresh()
+        let first = frames[0].sealed(with: &s3), second = frames[1].sealed(with: &s3)
+        reordered.append(second + first)
+        #expect(throws: WireError.badMAC(sequence: 0)) { try reordered.next() }
+        var wrongDirection = WireFrameReader()
+        wrongDirection.opener = WireFrameCipher(key: CipherKey())
+        wrongDirection.append(first)
+        #expect(throws: WireError.badMAC(sequence: 0)) { try wrongDirection.next() }
     }
 
     /// Thousands of frames in one buffer, and the same split at random points: every frame
@@ -168,7 +223,7 @@ struct WireTests {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
             var reader = WireFrameReader()
-            if Bool.random(using: &generator) { reader.macKey = try Blake3.Key((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }) }
+            if Bool.random(using: &generator) { reader.opener = WireFrameCipher(key: CipherKey()) }
             reader.append((0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
             _ = try? reader.next()
         }

@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import MaimoBlake3
 import MaimoTor
+import MaimoWire
 
 extension TorStream: WireSocketOwner {
     public func closeStream() { close() }
@@ -52,12 +53,14 @@ public final class ProviderClient {
             let result: (auth: WireFrame, keys: SessionKeys)
             do { result = try handshake.respond(to: hello) } catch { throw MaimoError.wire(error) }
             try connection.send(result.auth)
-            connection.authenticate(send: result.keys.clientToProvider, receive: result.keys.providerToClient)
+            let ciphers = result.keys.client
+            connection.encrypt(send: ciphers.send, receive: ciphers.receive)
             let welcome = try connection.receive()
-            if welcome.kind == .error { throw welcome.refusal }
-            guard welcome.kind == .welcome else { throw MaimoError.wire(.badFrame("expected welcome, got \(welcome.kind)")) }
-            var reader = PayloadReader(welcome.payload, "welcome")
-            self.welcome = ProviderUsage(quota: try reader.read64(), used: try reader.read64(), blobs: try reader.read64())
+            switch try Self.decode(welcome) {
+            case let .welcome(usage): self.welcome = usage
+            case let .error(code, message): throw MaimoError.refused(code, message)
+            default: throw MaimoError.wire(.badFrame("expected welcome, got \(welcome.kind)"))
+            }
         } catch let error as MaimoError {
             socket.close()
             // A provider that closes right after AUTH refused us without saying so (MACs not set up).
@@ -74,38 +77,40 @@ public final class ProviderClient {
 
     deinit { connection.close() }
 
-    private func request(_ kind: WireFrame.Kind, _ payload: [UInt8]) throws(MaimoError) -> UInt32 {
+    private func request(_ request: WireRequest) throws(MaimoError) -> UInt32 {
         let id = nextRequest
         nextRequest &+= 1
-        try connection.send(WireFrame(kind, request: id, payload: payload))
+        try connection.send(request.frame(request: id))
         return id
     }
 
+    static func decode(_ frame: WireFrame) throws(MaimoError) -> WireResponse {
+        do { return try WireResponse(frame) } catch { throw .wire(error) }
+    }
+
     /// The next reply to `request`: an `ERROR` becomes ``MaimoError/refused(_:_:)``.
-    private func reply(_ request: UInt32, _ expected: WireFrame.Kind) throws(MaimoError) -> WireFrame {
+    private func reply(_ request: UInt32) throws(MaimoError) -> WireResponse {
         let frame = try connection.receive()
         guard frame.request == request else { throw .wire(.badFrame("reply to request \(frame.request), expected \(request)")) }
-        if frame.kind == .error { throw frame.refusal }
-        guard frame.kind == expected else { throw .wire(.badFrame("expected \(expected), got \(frame.kind)")) }
-        return frame
+        let response = try Self.decode(frame)
+        if case let .error(code, message) = response { throw .refused(code, message) }
+        return response
+    }
+
+    static func unexpected(_ response: WireResponse, _ wanted: String) -> MaimoError {
+        .wire(.badFrame("expected \(wanted), got \(response.kind)"))
     }
 
     public func stat() throws(MaimoError) -> ProviderUsage {
-        let frame = try reply(try request(.stat, []), .reply)
-        var reader = PayloadReader(frame.payload, "stat")
-        return ProviderUsage(quota: try reader.read64(), used: try reader.read64(), blobs: try reader.read64())
+        let response = try reply(try request(.stat))
+        guard case let .usage(usage) = response else { throw Self.unexpected(response, "usage") }
+        return usage
     }
 
     public func status(_ root: Blake3.Digest) throws(MaimoError) -> BlobStatus {
-        let frame = try reply(try request(.status, root.bytes), .reply)
-        var reader = PayloadReader(frame.payload, "status")
-        let kind = try reader.read(1)[0], length = try reader.read64()
-        switch kind {
-        case 0: return .absent
-        case 1: return .partial(length)
-        case 2: return .complete(length)
-        default: throw .wire(.badFrame("status \(kind)"))
-        }
+        let response = try reply(try request(.status(root)))
+        guard case let .status(status) = response else { throw Self.unexpected(response, "a blob status") }
+        return status
     }
 
     /// Uploads the content in `descriptor` (`length` bytes) under its BLAKE3 hash `root`, resuming a
@@ -137,21 +142,15 @@ public final class ProviderClient {
         }
         // Start offset 2⁶⁴−1: the provider continues from what it has staged, or answers
         // STORED at once when it holds the blob (one round trip instead of STATUS then PUT).
-        var payload = PayloadWriter()
-        payload.raw(root.bytes)
-        payload.u64(length)
-        payload.u64(.max)
-        let id = try request(.put, payload.bytes)
-        let ready = try connection.receive()
-        guard ready.request == id else { throw .wire(.badFrame("reply to request \(ready.request), expected \(id)")) }
-        if ready.kind == .error { throw ready.refusal }
-        if ready.kind == .stored {
+        let id = try request(.put(root: root, length: length, start: .max))
+        var offset: UInt64
+        switch try reply(id) {
+        case .stored:
             try progress(length)
             return
+        case let .ready(from): offset = from
+        case let other: throw Self.unexpected(other, "ready")
         }
-        guard ready.kind == .ready else { throw .wire(.badFrame("expected ready, got \(ready.kind)")) }
-        var reader = PayloadReader(ready.payload, "ready")
-        var offset = try reader.read64()
         try progress(offset)
         while offset < length {
             let n = try sendData(id, at: offset, length: length, read: read)
@@ -164,7 +163,8 @@ public final class ProviderClient {
             offset += UInt64(n)
             try progress(offset)
         }
-        _ = try reply(id, .stored)
+        let stored = try reply(id)
+        guard stored == .stored else { throw Self.unexpected(stored, "stored") }
     }
 
     /// Sends the `DATA` frame of the upload `id` at `offset` (at most a frame's worth, up to
@@ -173,12 +173,8 @@ public final class ProviderClient {
     private func sendData(_ id: UInt32, at offset: UInt64, length: UInt64,
                           read: (UInt64, Int) throws(MaimoError) -> ArraySlice<UInt8>) throws(MaimoError) -> Int {
         let piece = try read(offset, Int(min(UInt64(ProviderSession.chunk), length - offset)))
-        var data = PayloadWriter()
-        data.bytes.reserveCapacity(8 + piece.count)
-        data.u64(offset)
-        data.bytes += piece
         do {
-            try connection.send(WireFrame(.data, request: id, payload: data.bytes))
+            try connection.send(WireRequest.data(offset: offset, bytes: Array(piece)).frame(request: id))
         } catch {
             if let frame = try? connection.receiveIfReady(within: 1), frame.request == id, frame.kind == .error { throw frame.refusal }
             throw error
@@ -196,20 +192,15 @@ public final class ProviderClient {
     /// such an answer), then `STORED`.
     private func putPipelined(root: Blake3.Digest, length: UInt64, progress: (UInt64) throws(MaimoError) -> Void,
                               read: (UInt64, Int) throws(MaimoError) -> ArraySlice<UInt8>) throws(MaimoError) {
-        var payload = PayloadWriter()
-        payload.raw(root.bytes)
-        payload.u64(length)
-        payload.u64(0)
-        let id = try request(.put, payload.bytes)
+        let id = try request(.put(root: root, length: length, start: 0))
         var offset: UInt64 = 0
         while offset < length { offset += UInt64(try sendData(id, at: offset, length: length, read: read)) }
-        let first = try connection.receive()
-        guard first.request == id else { throw .wire(.badFrame("reply to request \(first.request), expected \(id)")) }
-        switch first.kind {
-        case .error: throw first.refusal
+        switch try reply(id) {
         case .stored: break
-        case .ready: _ = try reply(id, .stored)
-        default: throw .wire(.badFrame("expected ready, got \(first.kind)"))
+        case .ready:
+            let stored = try reply(id)
+            guard stored == .stored else { throw Self.unexpected(stored, "stored") }
+        case let other: throw Self.unexpected(other, "ready")
         }
         try progress(length)
     }
@@ -217,32 +208,20 @@ public final class ProviderClient {
     /// Streams `length` bytes of the blob's encoding from `offset` to `sink`, as they arrive.
     public func get(root: Blake3.Digest, offset: UInt64 = 0, length: UInt64 = .max,
                     to sink: ([UInt8]) throws(MaimoError) -> Void) throws(MaimoError) {
-        var payload = PayloadWriter()
-        payload.raw(root.bytes)
-        payload.u64(offset)
-        payload.u64(length)
-        let id = try request(.get, payload.bytes)
+        let id = try request(.get(root: root, offset: offset, length: length))
         while true {
-            let frame = try reply(id, .data)
-            try sink(frame.payload)
-            if frame.flags & 1 != 0 { return }
+            let response = try reply(id)
+            guard case let .data(bytes, last) = response else { throw Self.unexpected(response, "data") }
+            try sink(bytes)
+            if last { return }
         }
     }
 
     /// The Bao slice of `count` content bytes from `start` (unverified: check it with the root).
     public func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(MaimoError) -> [UInt8] {
-        var payload = PayloadWriter()
-        payload.raw(root.bytes)
-        payload.u64(start)
-        payload.u64(count)
-        let id = try request(.slice, payload.bytes)
-        var slice: [UInt8] = []
-        while true {
-            let frame = try reply(id, .data)
-            slice += frame.payload
-            guard slice.count <= 4 << 20 else { throw .wire(.badFrame("a slice longer than 4 MiB")) }
-            if frame.flags & 1 != 0 { return slice }
-        }
+        var result: [UInt8] = []
+        try slices(root: root, starts: [start], count: count, window: 1) { (_, slice) throws(MaimoError) in result = slice }
+        return result
     }
 
     /// Slices of `count` bytes at each of `starts`, with up to `window` requests in flight;
@@ -253,19 +232,16 @@ public final class ProviderClient {
         var ids: [UInt32] = []
         while received < starts.count {
             while sent < starts.count && sent - received < max(1, window) {
-                var payload = PayloadWriter()
-                payload.raw(root.bytes)
-                payload.u64(starts[sent])
-                payload.u64(count)
-                ids.append(try request(.slice, payload.bytes))
+                ids.append(try request(.slice(root: root, start: starts[sent], count: count)))
                 sent += 1
             }
             var slice: [UInt8] = []
             while true {
-                let frame = try reply(ids[received], .data)
-                slice += frame.payload
+                let response = try reply(ids[received])
+                guard case let .data(bytes, last) = response else { throw Self.unexpected(response, "data") }
+                slice += bytes
                 guard slice.count <= 4 << 20 else { throw .wire(.badFrame("a slice longer than 4 MiB")) }
-                if frame.flags & 1 != 0 { break }
+                if last { break }
             }
             try body(starts[received], slice)
             received += 1
@@ -275,24 +251,15 @@ public final class ProviderClient {
     /// Deletes a blob; whether the provider had it.
     @discardableResult
     public func delete(root: Blake3.Digest) throws(MaimoError) -> Bool {
-        let frame = try reply(try request(.delete, root.bytes), .ok)
-        return frame.payload.first == 1
+        let response = try reply(try request(.delete(root)))
+        guard case let .deleted(existed) = response else { throw Self.unexpected(response, "deleted") }
+        return existed
     }
 
     /// The client's blobs at this provider, in root order, after `after`.
     public func list(after: Blake3.Digest? = nil, limit: UInt32 = 4096) throws(MaimoError) -> [(root: Blake3.Digest, length: UInt64)] {
-        var payload = PayloadWriter()
-        payload.raw(after?.bytes ?? [UInt8](repeating: 0, count: 32))
-        payload.u32(limit)
-        let frame = try reply(try request(.list, payload.bytes), .reply)
-        var reader = PayloadReader(frame.payload, "list")
-        let count = try reader.read32()
-        var result: [(Blake3.Digest, UInt64)] = []
-        for _ in 0..<count {
-            let root = try reader.read(32), length = try reader.read64()
-            guard let digest = try? Blake3.Digest(bytes: root) else { throw .wire(.badFrame("list")) }
-            result.append((digest, length))
-        }
-        return result
+        let response = try reply(try request(.list(after: after, limit: limit)))
+        guard case let .listing(entries) = response else { throw Self.unexpected(response, "a listing") }
+        return entries.map { ($0.root, $0.length) }
     }
 }

@@ -7,6 +7,7 @@ import Foundation
 import MaimoBlake3
 import MaimoRepository
 import MaimoZstd
+import MaimoWire
 
 /// The client of repository version 2 (Docs/Repository.md) over a home: the repository lives at
 /// one peer (the `peer` setting, fixed by the first store or recover), the local index in the

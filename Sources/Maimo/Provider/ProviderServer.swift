@@ -3,6 +3,7 @@ import Foundation
 import MaimoBlake3
 import NIOCore
 import NIOPosix
+import MaimoWire
 
 /// Serves a ``ProviderStore`` to authenticated clients over TCP (or behind an onion service that
 /// forwards to the listener). Sockets are SwiftNIO's, on one event loop; each session's work
@@ -120,14 +121,13 @@ public final class ProviderServer: @unchecked Sendable {
     }
 }
 
-/// Sends frames on a channel from a session's queue, MACed once the keys are set. A send waits
+/// Sends frames on a channel from a session's queue, sealed once the keys are set. A send waits
 /// for the socket only when the channel's outbound buffer is over its high-water mark, so
 /// short replies flow without a thread hop each and long ones (`GET`) are held back.
 final class ChannelFrameSender: FrameSender, @unchecked Sendable {
     let channel: Channel
     let writeTimeout: Double
-    var key: Blake3.Key?
-    private var sequence: UInt64 = 0
+    var sealer: WireFrameCipher?
 
     init(channel: Channel, writeTimeout: Double) {
         self.channel = channel
@@ -136,8 +136,7 @@ final class ChannelFrameSender: FrameSender, @unchecked Sendable {
 
     func send(_ frame: WireFrame) throws(MaimoError) {
         guard channel.isActive else { throw .io("sending: the connection is closed") }
-        let bytes = frame.encoded(macKey: key, sequence: sequence)
-        if key != nil { sequence += 1 }
+        let bytes = sealer != nil ? frame.sealed(with: &sealer!) : frame.encoded()
         let written = channel.writeAndFlush(ByteBuffer(bytes: bytes))
         guard !channel.isWritable else { return }
         // A client that stopped reading: the session ends after the write timeout.
@@ -175,7 +174,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         let channel = context.channel
         peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown peer"
         guard server.admit(channel) else {
-            let busy = WireFrame(.error, flags: 1, payload: [UInt8(WireErrorCode.busy.rawValue), 0] + Array("too many connections".utf8))
+            let busy = WireResponse.error(.busy, "too many connections").frame(request: 0)
             context.writeAndFlush(NIOAny(ByteBuffer(bytes: busy.encoded()))).whenComplete { _ in channel.close(promise: nil) }
             server.log("\(peer): refused, too many connections")
             return
@@ -313,8 +312,9 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         let result: (client: [UInt8], keys: SessionKeys)
         do { result = try provider.finish(with: frame) { _ in true } } catch { throw .wire(error) }
-        reader.macKey = result.keys.clientToProvider
-        sender.key = result.keys.providerToClient
+        let ciphers = result.keys.provider
+        reader.opener = ciphers.receive
+        sender.sealer = ciphers.send
         clientName = String(NodeID.text(result.client).prefix(16))
         // The client proved its key: the refusal is authenticated, so it can trust it.
         guard server.store.isAllowed(result.client) else {
@@ -326,12 +326,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
             throw .wire(.notAllowed("client \(clientName)… holds as many sessions as it may"))
         }
         timer?.cancel()
-        let usage = server.store.usage(for: result.client)
-        var payload = PayloadWriter()
-        payload.u64(usage.quota)
-        payload.u64(usage.used)
-        payload.u64(usage.blobs)
-        try sender.send(WireFrame(.welcome, flags: 1, payload: payload.bytes))
+        try sender.send(.welcome(server.store.usage(for: result.client)), request: 0)
         session = ProviderSession(store: server.store, client: result.client, connection: sender)
         handshake = nil
         server.log("\(peer): client \(clientName)… connected")

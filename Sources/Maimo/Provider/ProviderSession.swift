@@ -1,4 +1,6 @@
 import Foundation
+import MaimoBlake3
+import MaimoWire
 
 /// What sends frames for a provider session (a NIO channel, or a blocking socket).
 protocol FrameSender: AnyObject {
@@ -8,10 +10,11 @@ protocol FrameSender: AnyObject {
 extension FrameSender {
     /// Sends `ERROR code message` (best effort: the peer may be gone).
     func sendError(_ code: WireErrorCode, _ message: String, request: UInt32) {
-        var payload = PayloadWriter()
-        payload.u16(code.rawValue)
-        payload.raw(Array(message.utf8.prefix(1024)))
-        try? send(WireFrame(.error, flags: 1, request: request, payload: payload.bytes))
+        try? send(WireResponse.error(code, message).frame(request: request))
+    }
+
+    func send(_ response: WireResponse, request: UInt32) throws(MaimoError) {
+        try send(response.frame(request: request))
     }
 }
 
@@ -68,56 +71,41 @@ struct ProviderSession {
     mutating func handle(_ frame: WireFrame) throws(MaimoError) {
         // A client taken off the allow-list loses its live sessions at their next request.
         guard store.isAllowed(client) else { throw .refused(.notAllowed, "this client is no longer allowed here") }
-        var reader = PayloadReader(frame.payload, "\(frame.kind)")
+        let decoded: WireRequest
+        do { decoded = try WireRequest(frame) } catch {
+            // DATA of an upload already answered may be on its way; whatever it holds is dropped.
+            if frame.kind == .data && frame.request == answeredUpload && frame.request != 0 { return }
+            throw .wire(error)
+        }
         let request = frame.request
-        switch frame.kind {
+        switch decoded {
         case .stat:
-            try reader.endOrThrow()
-            let usage = store.usage(for: client)
-            var payload = PayloadWriter()
-            payload.u64(usage.quota)
-            payload.u64(usage.used)
-            payload.u64(usage.blobs)
-            try reply(.reply, payload.bytes, request)
-        case .status:
-            let root = try reader.read(32)
-            try reader.endOrThrow()
-            var payload = PayloadWriter()
-            switch try store.status(client: client, root: root) {
-            case .absent: payload.u8(0); payload.u64(0)
-            case .partial(let n): payload.u8(1); payload.u64(n)
-            case .complete(let n): payload.u8(2); payload.u64(n)
-            }
-            try reply(.reply, payload.bytes, request)
-        case .put:
-            let root = try reader.read(32), length = try reader.read64(), start = try reader.read64()
-            try reader.endOrThrow()
+            try connection.send(.usage(store.usage(for: client)), request: request)
+        case let .status(root):
+            try connection.send(.status(try store.status(client: client, root: root.bytes)), request: request)
+        case let .put(digest, length, start):
+            let root = digest.bytes
             upload?.end()
             upload = nil
             answeredUpload = request
             // Stored already: nothing to send (a retried or repeated put).
             if case .complete(let stored) = try store.status(client: client, root: root) {
                 guard stored == length else { throw .refused(.badFrame, "the blob is stored with another length") }
-                try reply(.stored, [], request)
+                try connection.send(.stored, request: request)
                 return
             }
             let started = try store.beginUpload(client: client, root: root, length: length, start: start)
             answeredUpload = nil
             upload = started
-            var payload = PayloadWriter()
-            payload.u64(started.written)
-            try reply(.ready, payload.bytes, request)
+            try connection.send(.ready(offset: started.written), request: request)
             if started.isComplete { try completeUpload(request) }
-        case .data:
+        case let .data(offset, bytes):
             if request == answeredUpload { return }
             guard let upload else { throw .refused(.badFrame, "data without a put") }
-            let offset = try reader.read64()
-            let bytes = reader.rest()
-            guard !bytes.isEmpty else { throw .refused(.badFrame, "a DATA frame without bytes") }
             do {
                 try upload.append(bytes, at: offset)
             } catch {
-                if case .refused(.internal, _) = error {
+                if case .refused(let code, _) = error, code == .internal || code == .noSpace {
                     upload.end()
                     self.upload = nil
                     answeredUpload = request
@@ -125,49 +113,37 @@ struct ProviderSession {
                 throw error
             }
             if upload.isComplete { try completeUpload(request) }
-        case .get:
-            let root = try reader.read(32), offset = try reader.read64(), length = try reader.read64()
-            try reader.endOrThrow()
+        case let .get(root, offset, length):
             var position = offset
             let end = offset &+ length < offset ? UInt64.max : offset + length
             repeat {
                 let want = Int(min(UInt64(Self.chunk), end - position))
-                let bytes = try store.read(client: client, root: root, offset: position, count: want)
+                let bytes = try store.read(client: client, root: root.bytes, offset: position, count: want)
                 position += UInt64(bytes.count)
                 let last = bytes.count < want || position == end
-                try connection.send(WireFrame(.data, flags: last ? 1 : 0, request: request, payload: bytes))
+                try connection.send(.data(bytes, last: last), request: request)
                 if last { break }
             } while true
-        case .slice:
-            let root = try reader.read(32), start = try reader.read64(), count = try reader.read64()
-            try reader.endOrThrow()
+        case let .slice(root, start, count):
             guard count <= 1 << 20 else { throw .refused(.badFrame, "slices are at most 1 MiB") }
-            let slice = try store.slice(client: client, root: root, start: start, count: count)
+            let slice = try store.slice(client: client, root: root.bytes, start: start, count: count)
             var offset = 0
             repeat {
                 let n = min(Self.chunk, slice.count - offset)
                 let last = offset + n == slice.count
-                try connection.send(WireFrame(.data, flags: last ? 1 : 0, request: request, payload: Array(slice[offset..<(offset + n)])))
+                try connection.send(.data(Array(slice[offset..<(offset + n)]), last: last), request: request)
                 offset += n
                 if last { break }
             } while true
-        case .delete:
-            let root = try reader.read(32)
-            try reader.endOrThrow()
+        case let .delete(digest):
+            let root = digest.bytes
             if let upload, upload.root == root { upload.end(); self.upload = nil }
             let existed = try store.delete(client: client, root: root)
-            try reply(.ok, [existed ? 1 : 0], request)
-        case .list:
-            let after = try reader.read(32), limit = try reader.read32()
-            try reader.endOrThrow()
-            let entries = try store.list(client: client, after: after == [UInt8](repeating: 0, count: 32) ? [] : after,
-                                         limit: Int(min(limit, 16384)))
-            var payload = PayloadWriter()
-            payload.u32(UInt32(entries.count))
-            for (root, length) in entries { payload.raw(root); payload.u64(length) }
-            try reply(.reply, payload.bytes, request)
-        default:
-            throw .wire(.badFrame("a client does not send \(frame.kind)"))
+            try connection.send(.deleted(existed: existed), request: request)
+        case let .list(after, limit):
+            let entries = try store.list(client: client, after: after?.bytes ?? [], limit: Int(min(limit, 16384)))
+            // The store holds 32-byte roots only.
+            try connection.send(.listing(entries.map { .init(root: try! Blake3.Digest(bytes: $0.0), length: $0.1) }), request: request)
         }
     }
 
@@ -175,25 +151,6 @@ struct ProviderSession {
         guard let upload else { return }
         defer { upload.end(); self.upload = nil }
         try upload.commit()
-        try reply(.stored, [], request)
-    }
-
-    private func reply(_ kind: WireFrame.Kind, _ payload: [UInt8], _ request: UInt32) throws(MaimoError) {
-        try connection.send(WireFrame(kind, flags: 1, request: request, payload: payload))
-    }
-}
-
-extension PayloadReader {
-    mutating func read(_ count: Int) throws(MaimoError) -> [UInt8] {
-        do { return try raw(count) } catch { throw .wire(error) }
-    }
-    mutating func read64() throws(MaimoError) -> UInt64 {
-        do { return try u64() } catch { throw .wire(error) }
-    }
-    mutating func read32() throws(MaimoError) -> UInt32 {
-        do { return try u32() } catch { throw .wire(error) }
-    }
-    func endOrThrow() throws(MaimoError) {
-        do { try end() } catch { throw .wire(error) }
+        try connection.send(.stored, request: request)
     }
 }

@@ -8,6 +8,7 @@ import MaimoBao
 import MaimoBlake3
 import MaimoKeystore
 import MaimoTor
+import MaimoWire
 
 /// A provider's storage (Docs/Engine.md, "Provider storage"): verified blobs in a MaimoKeystore
 /// under `client node ID ‖ Bao root`, each held as its content followed by its Bao tree pruned to

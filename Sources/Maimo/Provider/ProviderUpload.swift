@@ -40,7 +40,8 @@ extension ProviderStore {
                 guard n > 0 else {
                     let code = errno
                     discardStaged()
-                    throw .refused(.internal, "the provider cannot write: \(String(cString: strerror(code)))")
+                    let full = code == ENOSPC || code == EFBIG || code == EDQUOT
+                    throw .refused(full ? .noSpace : .internal, "the provider cannot write: \(String(cString: strerror(code)))")
                 }
                 done += n
             }

@@ -1,26 +1,29 @@
 import Crypto
 import MaimoBlake3
+import MaimoWire
 
-/// Frames over a ``WireSocket``: encodes and MACs what it sends, splits and checks what it
-/// receives. One thread uses a connection at a time.
+/// Frames over a ``WireSocket``: encodes and (after the handshake) seals what it sends, splits
+/// and opens what it receives. One thread uses a connection at a time.
 final class WireConnection: FrameSender {
     let socket: WireSocket
     private var reader = WireFrameReader()
-    private var sendKey: Blake3.Key?
-    private var sendSequence: UInt64 = 0
+    private var sealer: WireFrameCipher?
     private var scratch = [UInt8](repeating: 0, count: 256 << 10)
 
     init(socket: WireSocket) { self.socket = socket }
 
-    /// From now on frames carry MACs under these keys.
-    func authenticate(send: Blake3.Key, receive: Blake3.Key) {
-        sendKey = send
-        reader.macKey = receive
+    /// From now on frames are sealed and opened with these.
+    func encrypt(send: WireFrameCipher, receive: WireFrameCipher) {
+        sealer = send
+        reader.opener = receive
     }
 
     func send(_ frame: WireFrame) throws(MaimoError) {
-        try socket.send(frame.encoded(macKey: sendKey, sequence: sendSequence))
-        if sendKey != nil { sendSequence += 1 }
+        if sealer != nil {
+            try socket.send(frame.sealed(with: &sealer!))
+        } else {
+            try socket.send(frame.encoded())
+        }
     }
 
     func receive() throws(MaimoError) -> WireFrame {
@@ -54,21 +57,8 @@ final class WireConnection: FrameSender {
 extension WireFrame {
     /// The code and message of an `ERROR` frame as a ``MaimoError``.
     var refusal: MaimoError {
-        var reader = PayloadReader(payload, "error")
-        guard let raw = try? reader.u16() else { return .wire(.badFrame("error frame without a code")) }
-        let message = Self.printable(String(decoding: reader.rest(), as: UTF8.self))
-        return .refused(WireErrorCode(rawValue: raw) ?? .internal, message)
-    }
-
-    /// Text from a provider without control and format characters (escape sequences that would
-    /// drive the terminal, bidirectional overrides that would disguise it), each shown as `?`.
-    static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: return "?"
-            default: return scalar
-            }
-        }))
+        guard case let .error(code, message)? = try? WireResponse(self) else { return .wire(.badFrame("a malformed error frame")) }
+        return .refused(code, message)
     }
 }
 

@@ -1,20 +1,3 @@
-/// The error codes of `ERROR` frames (Docs/Engine.md, "Operations").
-public enum WireErrorCode: UInt16, Sendable, CustomStringConvertible {
-    case badFrame = 1, notAllowed, notFound, quotaExceeded, verifyFailed, busy, `internal`
-
-    public var description: String {
-        switch self {
-        case .badFrame: return "bad frame"
-        case .notAllowed: return "not allowed"
-        case .notFound: return "not found"
-        case .quotaExceeded: return "quota exceeded"
-        case .verifyFailed: return "verification failed"
-        case .busy: return "busy"
-        case .internal: return "internal error"
-        }
-    }
-}
-
 /// Builds a payload of little-endian fields.
 struct PayloadWriter {
     var bytes: [UInt8] = []
