@@ -9,6 +9,7 @@
 //   swift run -c release --package-path Benchmarks index-compare      # MaimoIndex against SQLite (GRDB)
 //   swift run -c release --package-path Benchmarks zstd-compare       # MaimoZstd against the zstd CLI
 //   swift run -c release --package-path Benchmarks engine-compare     # store/retrieve against restic
+//   swift run -c release --package-path Benchmarks wire-compare       # frames and a 1 GiB GET over loopback
 //   swift run -c release --package-path Benchmarks repository-compare # repository v2 on a system tree against restic
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
@@ -76,6 +77,17 @@ let package = Package(
                 "CompareSupport",
                 .product(name: "MaimoIndex", package: "Maimo"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "wire-compare",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoWire", package: "Maimo"),
+                .product(name: "MaimoCipher", package: "Maimo"),
+                .product(name: "MaimoBlake3", package: "Maimo"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
