@@ -74,7 +74,7 @@ struct ProviderSession {
         let decoded: WireRequest
         do { decoded = try WireRequest(frame) } catch {
             // DATA of an upload already answered may be on its way; whatever it holds is dropped.
-            if frame.kind == .data && frame.request == answeredUpload && frame.request != 0 { return }
+            if frame.kind == .data && frame.request == answeredUpload { return }
             throw .wire(error)
         }
         let request = frame.request
@@ -142,8 +142,8 @@ struct ProviderSession {
             try connection.send(.deleted(existed: existed), request: request)
         case let .list(after, limit):
             let entries = try store.list(client: client, after: after?.bytes ?? [], limit: Int(min(limit, 16384)))
-            // The store holds 32-byte roots only.
-            try connection.send(.listing(entries.map { .init(root: try! Blake3.Digest(bytes: $0.0), length: $0.1) }), request: request)
+            let listing = entries.compactMap { entry in (try? Blake3.Digest(bytes: entry.0)).map { WireResponse.ListEntry(root: $0, length: entry.1) } }
+            try connection.send(.listing(listing), request: request)
         }
     }
 
