@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MaimoRepository", targets: ["MaimoRepository"]),
         .library(name: "MaimoWire", targets: ["MaimoWire"]),
         .library(name: "Maimo", targets: ["Maimo"]),
+        .library(name: "MaimoProvider", targets: ["MaimoProvider"]),
         .executable(name: "maimo", targets: ["maimo"]),
     ],
     dependencies: [
@@ -45,9 +46,16 @@ let package = Package(
         // The wire protocol (Docs/Engine.md): frames, their encryption, the handshake, and the one
         // typed codec of requests and replies that client and provider both use. No sockets.
         .target(name: "MaimoWire", dependencies: ["MaimoBlake3", "MaimoCipher", .product(name: "Crypto", package: "swift-crypto")]),
-        // The engine: client, provider, pipeline, catalogue (Docs/Engine.md).
+        // The engine's client (Docs/Engine.md): sessions to providers over blocking sockets or
+        // Tor, the repository client, the catalogue cache. What an app embeds: no SwiftNIO, no
+        // provider server.
         .target(name: "Maimo", dependencies: [
-            "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoKeystore", "MaimoIndex", "MaimoTor", "MaimoRepository", "MaimoWire",
+            "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoIndex", "MaimoTor", "MaimoRepository", "MaimoWire",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The provider: the blob store on MaimoKeystore and the SwiftNIO server.
+        .target(name: "MaimoProvider", dependencies: [
+            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoKeystore", "MaimoTor", "MaimoWire",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -64,6 +72,7 @@ let package = Package(
                 "MaimoTor",
                 "MaimoRepository",
                 "Maimo",
+                "MaimoProvider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,7 +86,7 @@ let package = Package(
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MaimoTests", dependencies: [
-            "Maimo", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTor", "MaimoRepository", "MaimoWire", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "Maimo", "MaimoProvider", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTor", "MaimoRepository", "MaimoWire", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MaimoRepositoryTests", dependencies: ["MaimoRepository", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTestSupport"]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),

@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "CompareSupport",
                 .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoProvider", package: "Maimo"),
                 .product(name: "MaimoWire", package: "Maimo"),
                 .product(name: "MaimoCipher", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
@@ -95,6 +96,7 @@ let package = Package(
             dependencies: [
                 "CompareSupport",
                 .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoProvider", package: "Maimo"),
                 .product(name: "MaimoRepository", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
             ]
@@ -104,6 +106,7 @@ let package = Package(
             dependencies: [
                 "CompareSupport",
                 .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoProvider", package: "Maimo"),
                 .product(name: "MaimoRepository", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
             ]

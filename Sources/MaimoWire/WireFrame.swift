@@ -12,6 +12,8 @@ public struct WireFrame: Equatable, Sendable {
     }
 
     public static let maxPayload = 1 << 20
+    /// The most bytes of a blob one `DATA` frame carries (its payload less the 8-byte offset).
+    public static let maxDataBytes = maxPayload - 8
     static let headerSize = 12
 
     public var kind: Kind

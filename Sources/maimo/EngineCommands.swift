@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Maimo
+import MaimoProvider
 import MaimoRepository
 import MaimoTor
 import MaimoZstd
@@ -16,11 +17,22 @@ struct HomeOptions: ParsableArguments {
     @Option(name: .customLong("tor-socks"), help: "Tor's SOCKS port for onion peers (default $MAIMO_TOR_SOCKS or 127.0.0.1:9050).")
     var torSocks: String?
 
+    @Flag(name: .customLong("allow-clearnet"), help: "Allow plain TCP to providers off this machine (frames stay encrypted, but an observer sees who talks to whom).")
+    var allowClearnet = false
+
+    @Flag(name: .customLong("tor-only"), help: "Reach providers only through Tor: no other socket is opened, loopback included.")
+    var torOnly = false
+
     var path: String { home ?? MaimoHome.defaultPath }
 
     /// The client of this home.
     func open() throws -> RepositoryClient {
-        RepositoryClient(home: try MaimoHome(path: path), tor: try tor())
+        RepositoryClient(home: try MaimoHome(path: path), tor: try tor(), network: try network())
+    }
+
+    func network() throws -> NetworkPolicy {
+        if torOnly && allowClearnet { throw CLIFile.Failure(description: "--tor-only and --allow-clearnet contradict each other") }
+        return torOnly ? .torOnly : allowClearnet ? .allowClearnet : .loopbackOrTor
     }
 
     func tor() throws -> TorConfiguration {
@@ -198,8 +210,11 @@ struct PeerCommand: ParsableCommand {
                 guard let nodeID = id ?? (peerAddress.isOnion ? peerAddress.host : nil) else {
                     throw CLIFile.Failure(description: "\(address) is not an onion address: give the provider's node ID with --id")
                 }
-                try client.addPeer(name: name, nodeID: nodeID, address: address)
-                print("added \(name) (\(address))")
+                if options.torOnly && !peerAddress.isOnion {
+                    throw CLIFile.Failure(description: "\(address) is not an onion address, and --tor-only reaches providers only through Tor")
+                }
+                try client.addPeer(name: name, nodeID: nodeID, address: address, allowClearnet: options.allowClearnet)
+                print("added \(name) (\(address))" + (options.allowClearnet ? ", plain TCP allowed" : ""))
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Maimo
+import MaimoProvider
 import MaimoBlake3
 import MaimoRepository
 import MaimoTor

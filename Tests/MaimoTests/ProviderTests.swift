@@ -4,6 +4,7 @@ import Glibc
 import Crypto
 import Foundation
 import Maimo
+import MaimoProvider
 import MaimoCipher
 import MaimoWire
 import MaimoBao

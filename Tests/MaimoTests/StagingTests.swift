@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Maimo
+import MaimoProvider
 import MaimoTestSupport
 import Testing
 

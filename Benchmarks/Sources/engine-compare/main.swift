@@ -10,6 +10,7 @@
 import CompareSupport
 import Foundation
 import Maimo
+import MaimoProvider
 import MaimoBlake3
 import MaimoRepository
 

@@ -11,6 +11,7 @@ import CompareSupport
 import Crypto
 import Foundation
 import Maimo
+import MaimoProvider
 import MaimoBlake3
 import MaimoCipher
 import MaimoWire

@@ -8,6 +8,8 @@ public struct PeerRecord: Codable, Sendable, Equatable {
     public var nodeID: String
     public var address: String
     public var added: Double
+    /// The user allowed plain TCP off this machine to this peer (`maimo peer add --allow-clearnet`).
+    public var clearnet: Bool?
 }
 
 /// The outcome of one proof of storage of one blob at one peer.

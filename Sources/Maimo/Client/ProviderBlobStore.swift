@@ -21,6 +21,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
     public let provider: [UInt8]
     let identity: NodeIdentity
     let tor: TorConfiguration?
+    let network: NetworkPolicy
     public var timeout: Double = 60
     public var attempts = 3
     private let pool = NSLock()
@@ -29,11 +30,13 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
     private let counters = NSLock()
     private var sent: UInt64 = 0
 
-    public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil) {
+    public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil,
+                network: NetworkPolicy = .loopbackOrTor) {
         self.address = address
         self.provider = provider
         self.identity = identity
         self.tor = tor
+        self.network = network
     }
 
     deinit { close() }
@@ -58,7 +61,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         pool.unlock()
         for _ in 0..<wanted {
             let thread = Thread { [self] in
-                guard let session = try? ProviderClient(address: address, provider: provider, identity: identity, tor: tor, timeout: timeout) else { return }
+                guard let session = try? ProviderClient(address: address, provider: provider, identity: identity, tor: tor, network: network, timeout: timeout) else { return }
                 checkin(session)
             }
             thread.start()
@@ -153,7 +156,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         let idleSession = idle.popLast()
         pool.unlock()
         if let idleSession { return (idleSession, true) }
-        return (try ProviderClient(address: address, provider: provider, identity: identity, tor: tor, timeout: timeout), false)
+        return (try ProviderClient(address: address, provider: provider, identity: identity, tor: tor, network: network, timeout: timeout), false)
     }
 
     /// ``takeSession()``; unreachable or refused at the handshake is ``RepositoryError/store(_:)``.

@@ -23,8 +23,9 @@ public final class ProviderClient {
     private var nextRequest: UInt32 = 1
 
     /// Connects and runs the handshake: the provider must prove `provider` as its identity.
+    /// `network` says which sockets may be opened (plain TCP only to loopback by default).
     public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil,
-                timeout: Double = 30) throws(MaimoError) {
+                network: NetworkPolicy = .loopbackOrTor, timeout: Double = 30) throws(MaimoError) {
         let socket: WireSocket
         if address.isOnion {
             guard let tor else { throw .usage("\(address.host) is an onion address: Tor's SOCKS port is needed (--tor-socks)") }
@@ -39,7 +40,11 @@ public final class ProviderClient {
                 throw .io("reaching \(address) through Tor: \(error)")
             }
         } else {
-            socket = try WireSocket.connect(host: address.host, port: address.port, timeout: timeout)
+            guard network != .torOnly else {
+                throw .usage("\(address) is not an onion address, and --tor-only opens no socket but Tor's")
+            }
+            socket = try WireSocket.connect(host: address.host, port: address.port, timeout: timeout,
+                                            loopbackOnly: network == .loopbackOrTor)
         }
         socket.setTimeout(timeout)
         let connection = WireConnection(socket: socket)
@@ -119,7 +124,7 @@ public final class ProviderClient {
     /// stops the upload, which a later `put` resumes.
     public func put(root: Blake3.Digest, from descriptor: Int32, length: UInt64,
                     progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
-        var buffer = [UInt8](repeating: 0, count: ProviderSession.chunk)
+        var buffer = [UInt8](repeating: 0, count: WireFrame.maxDataBytes)
         try put(root: root, length: length, progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
             let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
             guard n > 0 else { throw .io("reading the blob to upload: \(n < 0 ? String(cString: strerror(errno)) : "it ended early")") }
@@ -172,7 +177,7 @@ public final class ProviderClient {
     /// may have closed the connection: its reason is thrown, not the broken pipe.
     private func sendData(_ id: UInt32, at offset: UInt64, length: UInt64,
                           read: (UInt64, Int) throws(MaimoError) -> ArraySlice<UInt8>) throws(MaimoError) -> Int {
-        let piece = try read(offset, Int(min(UInt64(ProviderSession.chunk), length - offset)))
+        let piece = try read(offset, Int(min(UInt64(WireFrame.maxDataBytes), length - offset)))
         do {
             try connection.send(WireRequest.data(offset: offset, bytes: Array(piece)).frame(request: id))
         } catch {

@@ -16,11 +16,14 @@ import MaimoWire
 public final class RepositoryClient: @unchecked Sendable {
     public let home: MaimoHome
     public let tor: TorConfiguration?
+    /// Which sockets may be opened to reach the peers (``NetworkPolicy``).
+    public let network: NetworkPolicy
     public let index: CatalogueIndex
 
-    public init(home: MaimoHome, tor: TorConfiguration? = nil) {
+    public init(home: MaimoHome, tor: TorConfiguration? = nil, network: NetworkPolicy = .loopbackOrTor) {
         self.home = home
         self.tor = tor
+        self.network = network
         index = CatalogueIndex(catalogue: home.catalogue)
     }
 
@@ -29,20 +32,22 @@ public final class RepositoryClient: @unchecked Sendable {
     // MARK: Peers
 
     /// Adds a provider under `name`: its node ID (onion address) and where to reach it (the
-    /// onion address itself, or host:port).
-    public func addPeer(name: String, nodeID: String, address: String? = nil) throws(MaimoError) {
+    /// onion address itself, or host:port). With `allowClearnet` the peer may be reached over
+    /// plain TCP off this machine by every later command.
+    public func addPeer(name: String, nodeID: String, address: String? = nil, allowClearnet: Bool = false) throws(MaimoError) {
         guard !name.isEmpty, !name.contains("/") else { throw .usage("a peer name must be non-empty, without slashes") }
         let id = try NodeID.parse(nodeID)
         let text = NodeID.text(id)
         let where_ = try PeerAddress(address ?? text)
-        try catalogue.addPeer(PeerRecord(name: name, nodeID: text, address: where_.description, added: Date().timeIntervalSince1970))
+        try catalogue.addPeer(PeerRecord(name: name, nodeID: text, address: where_.description, added: Date().timeIntervalSince1970,
+                                         clearnet: allowClearnet ? true : nil))
     }
 
     /// A session with the named peer.
     public func connect(peer name: String) throws(MaimoError) -> ProviderClient {
         guard let peer = try catalogue.peer(named: name) else { throw .usage("no peer named \(name) (see `maimo peer add`)") }
         return try ProviderClient(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
-                                  identity: home.identity, tor: tor, timeout: 60)
+                                  identity: home.identity, tor: tor, network: network.applied(to: peer), timeout: 60)
     }
 
     public struct PeerStatus: Sendable {
@@ -115,7 +120,7 @@ public final class RepositoryClient: @unchecked Sendable {
             store = existing
         } else {
             store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
-                                      identity: home.identity, tor: tor)
+                                      identity: home.identity, tor: tor, network: network.applied(to: peer))
             stores[key] = store
         }
         if sessions > 0 { store.prepare(sessions: sessions) }

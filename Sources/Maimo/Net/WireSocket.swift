@@ -28,8 +28,9 @@ public final class WireSocket: @unchecked Sendable {
         self.init(descriptor: descriptor, peer: peer, owner: owner)
     }
 
-    /// Connects to `host` (a name or an IPv4/IPv6 literal) and `port`, trying each address.
-    public static func connect(host: String, port: UInt16, timeout: Double = 30) throws(MaimoError) -> WireSocket {
+    /// Connects to `host` (a name or an IPv4/IPv6 literal) and `port`, trying each address. With
+    /// `loopbackOnly` an address off this machine is not tried (and named in the error).
+    public static func connect(host: String, port: UInt16, timeout: Double = 30, loopbackOnly: Bool = false) throws(MaimoError) -> WireSocket {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -41,8 +42,11 @@ public final class WireSocket: @unchecked Sendable {
         defer { freeaddrinfo(first) }
         var lastError: Int32 = ECONNREFUSED
         var entry: UnsafeMutablePointer<addrinfo>? = first
+        var offMachine = false, tried = false
         while let info = entry {
             entry = info.pointee.ai_next
+            if loopbackOnly && !isLoopback(info.pointee.ai_addr) { offMachine = true; continue }
+            tried = true
             let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
             guard fd >= 0 else { lastError = errno; continue }
             let socket = WireSocket(descriptor: fd, peer: "\(host):\(port)")
@@ -51,7 +55,29 @@ public final class WireSocket: @unchecked Sendable {
             lastError = errno
             socket.close()
         }
+        if offMachine && !tried {
+            throw .usage("\(host):\(port) is off this machine: plain TCP there shows an observer who talks to whom; "
+                         + "use the provider's onion address, or allow it with --allow-clearnet")
+        }
         throw .io("connecting to \(host):\(port): \(String(cString: strerror(lastError)))")
+    }
+
+    /// Whether a socket address is on this machine: 127.0.0.0/8, ::1, or ::ffff:127.x.y.z.
+    static func isLoopback(_ address: UnsafePointer<sockaddr>) -> Bool {
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                UInt32(bigEndian: $0.pointee.sin_addr.s_addr) >> 24 == 127
+            }
+        case AF_INET6:
+            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                let bytes = withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
+                if bytes[..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+                return bytes[..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
+            }
+        default:
+            return false
+        }
     }
 
     /// Send and receive timeouts (a blocked call fails after `seconds`).

@@ -1,22 +1,7 @@
 import Foundation
+import Maimo
 import MaimoBlake3
 import MaimoWire
-
-/// What sends frames for a provider session (a NIO channel, or a blocking socket).
-protocol FrameSender: AnyObject {
-    func send(_ frame: WireFrame) throws(MaimoError)
-}
-
-extension FrameSender {
-    /// Sends `ERROR code message` (best effort: the peer may be gone).
-    func sendError(_ code: WireErrorCode, _ message: String, request: UInt32) {
-        try? send(WireResponse.error(code, message).frame(request: request))
-    }
-
-    func send(_ response: WireResponse, request: UInt32) throws(MaimoError) {
-        try send(response.frame(request: request))
-    }
-}
 
 /// The operations of one authenticated client (Docs/Engine.md, "Operations").
 struct ProviderSession {
@@ -30,7 +15,6 @@ struct ProviderSession {
     var answeredUpload: UInt32?
     /// Why the session must end, after ``process(_:)`` returned false.
     var lastError: String?
-    static let chunk = WireFrame.maxPayload - 8
 
     init(store: ProviderStore, client: [UInt8], connection: any FrameSender) {
         self.store = store
@@ -117,7 +101,7 @@ struct ProviderSession {
             var position = offset
             let end = offset &+ length < offset ? UInt64.max : offset + length
             repeat {
-                let want = Int(min(UInt64(Self.chunk), end - position))
+                let want = Int(min(UInt64(WireFrame.maxDataBytes), end - position))
                 let bytes = try store.read(client: client, root: root.bytes, offset: position, count: want)
                 position += UInt64(bytes.count)
                 let last = bytes.count < want || position == end
@@ -129,7 +113,7 @@ struct ProviderSession {
             let slice = try store.slice(client: client, root: root.bytes, start: start, count: count)
             var offset = 0
             repeat {
-                let n = min(Self.chunk, slice.count - offset)
+                let n = min(WireFrame.maxDataBytes, slice.count - offset)
                 let last = offset + n == slice.count
                 try connection.send(.data(Array(slice[offset..<(offset + n)]), last: last), request: request)
                 offset += n

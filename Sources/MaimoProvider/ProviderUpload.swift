@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Maimo
 import MaimoBao
 import MaimoBlake3
 import MaimoKeystore

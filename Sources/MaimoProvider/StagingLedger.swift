@@ -1,4 +1,5 @@
 import Foundation
+import Maimo
 
 /// What a provider has staged: one entry per partial upload, in progress or abandoned, each
 /// reserving the stored size its `PUT` announced. Staged bytes count against the client's quota

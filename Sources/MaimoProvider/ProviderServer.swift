@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Maimo
 import MaimoBlake3
 import NIOCore
 import NIOPosix

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Maimo
 import MaimoBlake3
 
 /// The allow-list (`STORE/allowed-clients`): one client per line, its node ID and an optional

@@ -1,0 +1,17 @@
+import MaimoWire
+
+/// What sends frames for a provider session (a NIO channel, or a blocking socket).
+package protocol FrameSender: AnyObject {
+    func send(_ frame: WireFrame) throws(MaimoError)
+}
+
+extension FrameSender {
+    /// Sends `ERROR code message` (best effort: the peer may be gone).
+    package func sendError(_ code: WireErrorCode, _ message: String, request: UInt32) {
+        try? send(WireResponse.error(code, message).frame(request: request))
+    }
+
+    package func send(_ response: WireResponse, request: UInt32) throws(MaimoError) {
+        try send(response.frame(request: request))
+    }
+}
