@@ -15,7 +15,15 @@ public final class ProviderServer: @unchecked Sendable {
     public struct Options: Sendable {
         /// Seconds a connection has to complete the handshake.
         public var handshakeTimeout: Double = 10
+        /// Seconds a session may go without a whole frame in or out (bytes alone do not count).
         public var idleTimeout: Double = 300
+        /// Seconds a frame may take to arrive once its first bytes have: a 1 MiB frame at
+        /// 20 KB/s, far slower than Tor.
+        public var frameTimeout: Double = 60
+        /// Requests one client may make per second, over all its sessions (a second's worth
+        /// may come at once); past it, its sessions wait instead of being refused. A proof of
+        /// the demo's tree asks ~15,000 slices a second on loopback.
+        public var maxRequestsPerSecond: Double = 20_000
         public var maxConnections = 256
         /// Connections still in their handshake at once: strangers cannot take every slot.
         public var maxUnauthenticated = 64
@@ -36,8 +44,13 @@ public final class ProviderServer: @unchecked Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let lock = NSLock()
     private var listener: Channel?
-    /// Every admitted connection, and the client it authenticated as (nil: in its handshake).
-    private var sessions: [ObjectIdentifier: (channel: Channel, client: [UInt8]?)] = [:]
+    /// Every admitted connection, its session's clock, and the client it authenticated as (nil:
+    /// in its handshake).
+    private var sessions: [ObjectIdentifier: (channel: Channel, clock: SessionClock, client: [UInt8]?)] = [:]
+    /// The per-client request rate (``Options/maxRequestsPerSecond``).
+    let budget: RequestBudget
+    /// Ends sessions that are idle or trickle a frame (every second).
+    private var sweeper: RepeatedTask?
     private var stopped = false
     /// Sessions whose queue has not finished (waited for by ``stop()``).
     let running = DispatchGroup()
@@ -48,7 +61,11 @@ public final class ProviderServer: @unchecked Sendable {
         self.identity = identity
         self.options = options
         self.log = log
+        budget = RequestBudget(requestsPerSecond: options.maxRequestsPerSecond)
     }
+
+    /// How often a client's sessions were made to wait for its request budget.
+    public var throttledRequests: Int { budget.pauseCount }
 
     /// Starts listening on `host:port` (0: any free port) and returns the bound port.
     @discardableResult
@@ -61,8 +78,6 @@ public final class ProviderServer: @unchecked Sendable {
             .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 << 10, maximum: 1 << 20))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        IdleStateHandler(readTimeout: .milliseconds(Int64(options.idleTimeout * 1000))))
                     try channel.pipeline.syncOperations.addHandler(SessionHandler(server: self))
                 }
             }
@@ -70,6 +85,9 @@ public final class ProviderServer: @unchecked Sendable {
             let channel = try bootstrap.bind(host: host, port: Int(port)).wait()
             lock.lock()
             listener = channel
+            sweeper = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+                self?.sweep()
+            }
             lock.unlock()
             return UInt16(channel.localAddress?.port ?? Int(port))
         } catch {
@@ -79,13 +97,27 @@ public final class ProviderServer: @unchecked Sendable {
 
     /// Registers a new connection; false when the server is full (or has as many connections
     /// in their handshake as it takes) or is stopping.
-    func admit(_ channel: Channel) -> Bool {
+    func admit(_ channel: Channel, clock: SessionClock) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         let handshaking = sessions.values.reduce(0) { $0 + ($1.client == nil ? 1 : 0) }
         guard !stopped, sessions.count < options.maxConnections, handshaking < options.maxUnauthenticated else { return false }
-        sessions[ObjectIdentifier(channel)] = (channel, nil)
+        sessions[ObjectIdentifier(channel)] = (channel, clock, nil)
         return true
+    }
+
+    /// Closes the authenticated sessions that went idle or trickle a frame (the handshake has
+    /// its own, shorter timer).
+    private func sweep() {
+        lock.lock()
+        let open = sessions.values.filter { $0.client != nil }
+        lock.unlock()
+        for session in open {
+            if let reason = session.clock.overdue(idle: options.idleTimeout, frame: options.frameTimeout) {
+                session.channel.pipeline.fireUserInboundEventTriggered(SessionOverdue(reason: reason))
+            }
+        }
+        budget.sweep()
     }
 
     /// Records that a connection authenticated as `client`; false when the client holds as
@@ -94,8 +126,8 @@ public final class ProviderServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let held = sessions.values.reduce(0) { $0 + ($1.client == client ? 1 : 0) }
-        guard held < options.maxSessionsPerClient else { return false }
-        sessions[ObjectIdentifier(channel)] = (channel, client)
+        guard held < options.maxSessionsPerClient, let admitted = sessions[ObjectIdentifier(channel)] else { return false }
+        sessions[ObjectIdentifier(channel)] = (channel, admitted.clock, client)
         return true
     }
 
@@ -113,8 +145,10 @@ public final class ProviderServer: @unchecked Sendable {
         stopped = true
         let listener = self.listener
         let open = sessions.values.map(\.channel)
+        let sweeper = self.sweeper
         lock.unlock()
         guard !wasStopped else { return }
+        sweeper?.cancel()
         try? listener?.close().wait()
         for channel in open { try? channel.close().wait() }
         _ = running.wait(timeout: .now() + 30)
@@ -128,16 +162,20 @@ public final class ProviderServer: @unchecked Sendable {
 final class ChannelFrameSender: FrameSender, @unchecked Sendable {
     let channel: Channel
     let writeTimeout: Double
+    let clock: SessionClock
     var sealer: WireFrameCipher?
 
-    init(channel: Channel, writeTimeout: Double) {
+    init(channel: Channel, writeTimeout: Double, clock: SessionClock) {
         self.channel = channel
         self.writeTimeout = writeTimeout
+        self.clock = clock
     }
 
     func send(_ frame: WireFrame) throws(MaimoError) {
         guard channel.isActive else { throw .io("sending: the connection is closed") }
         let bytes = sealer != nil ? frame.sealed(with: &sealer!) : frame.encoded()
+        // A long reply (GET) keeps its session alive while the client receives it.
+        clock.touch()
         let written = channel.writeAndFlush(ByteBuffer(bytes: bytes))
         guard !channel.isWritable else { return }
         // A client that stopped reading: the session ends after the write timeout.
@@ -150,6 +188,11 @@ final class ChannelFrameSender: FrameSender, @unchecked Sendable {
             throw .io("sending: the client did not read for \(writeTimeout) s, or left (\(error))")
         }
     }
+}
+
+/// Tells a session's handler, on its event loop, that the sweeper found it idle or trickling.
+struct SessionOverdue {
+    let reason: String
 }
 
 /// One connection: the handshake, then the client's requests, on a serial queue.
@@ -168,13 +211,18 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     private var closed = false
     private var admitted = false
     private var timer: Scheduled<Void>?
+    let clock = SessionClock()
+    /// A frame parsed while the client's request budget was spent, handled when it refills;
+    /// meanwhile nothing more is parsed or read.
+    private var held: WireFrame?
+    private var throttled = false
 
     init(server: ProviderServer) { self.server = server }
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
         peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown peer"
-        guard server.admit(channel) else {
+        guard server.admit(channel, clock: clock) else {
             let busy = WireResponse.error(.busy, "too many connections").frame(request: 0)
             context.writeAndFlush(NIOAny(ByteBuffer(bytes: busy.encoded()))).whenComplete { _ in channel.close(promise: nil) }
             server.log("\(peer): refused, too many connections")
@@ -182,7 +230,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         admitted = true
         server.running.enter()
-        sender = ChannelFrameSender(channel: channel, writeTimeout: server.options.writeTimeout)
+        sender = ChannelFrameSender(channel: channel, writeTimeout: server.options.writeTimeout, clock: clock)
         handshake = WireHandshake.Provider(identity: server.identity.signingKey)
         let peer = self.peer, log = server.log
         timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(server.options.handshakeTimeout * 1000))) {
@@ -193,10 +241,12 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         context.fireChannelActive()
     }
 
-    /// Bytes handed to the queue and not yet parsed: reading goes on ahead of the session's work
-    /// up to `readAhead`, then waits for it (back-pressure).
+    /// Bytes handed to the queue and not yet parsed, and bytes parsed into no whole frame yet
+    /// (or held while the client waits for its budget): reading goes on ahead of the session's
+    /// work up to `readAhead`, then waits for it (back-pressure).
     private let pendingLock = NSLock()
     private var pending = 0
+    private var parked = 0
     static let readAhead = 2 << 20
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -211,15 +261,14 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         pendingLock.lock()
-        let below = pending < Self.readAhead
+        let below = pending + parked < Self.readAhead
         pendingLock.unlock()
         if below { context.read() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            let peer = self.peer
-            queue.async { self.end("\(peer): idle timeout") }
+        if let overdue = event as? SessionOverdue {
+            queue.async { self.end(overdue.reason) }
             context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
@@ -262,23 +311,49 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
     private func consume(_ bytes: [UInt8], _ channel: Channel) {
         pendingLock.lock()
         pending -= bytes.count
-        let below = pending < Self.readAhead
         pendingLock.unlock()
         guard !closed, let sender else { return }
-        reader.append(bytes)
-        while true {
+        if !bytes.isEmpty { reader.append(bytes) }
+        var processed = false
+        defer {
+            clock.parsed(processed: processed, buffered: reader.buffered + (held == nil ? 0 : 1))
+            pendingLock.lock()
+            parked = reader.buffered + (held?.payload.count ?? 0)
+            let below = pending + parked < Self.readAhead
+            pendingLock.unlock()
+            // More only while the backlog is under the read-ahead (each read can bring several
+            // buffers, so asking after every consumed one would let it grow without bound), and
+            // not while the client waits for its request budget.
+            if below && !throttled && !closed { channel.read() }
+        }
+        while !throttled {
             let frame: WireFrame
-            do {
-                guard let next = try reader.next() else { break }
-                frame = next
-            } catch {
-                if session == nil || error != .badMAC(sequence: reader.sequence) {
-                    sender.sendError(.badFrame, session == nil ? "bad handshake" : "\(error)", request: 0)
+            if let waiting = held {
+                frame = waiting
+                held = nil
+            } else {
+                do {
+                    guard let next = try reader.next() else { break }
+                    frame = next
+                } catch {
+                    if session == nil || error != .badMAC(sequence: reader.sequence) {
+                        sender.sendError(.badFrame, session == nil ? "bad handshake" : "\(error)", request: 0)
+                    }
+                    close(channel, "\(error)")
+                    return
                 }
-                close(channel, "\(error)")
-                return
             }
             if session != nil {
+                let wait = server.budget.take(for: session!.client)
+                guard wait == 0 else {
+                    held = frame
+                    throttled = true
+                    queue.asyncAfter(deadline: .now() + wait) {
+                        self.throttled = false
+                        self.consume([], channel)
+                    }
+                    return
+                }
                 guard session!.process(frame) else {
                     close(channel, session!.lastError ?? "protocol error")
                     return
@@ -296,10 +371,8 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
                     return
                 }
             }
+            processed = true
         }
-        // More only while the backlog is under the read-ahead: each read can bring several
-        // buffers, so asking after every consumed one would let the backlog grow without bound.
-        if below { channel.read() }
     }
 
     private func handshakeStep(_ frame: WireFrame, _ sender: ChannelFrameSender) throws(MaimoError) {

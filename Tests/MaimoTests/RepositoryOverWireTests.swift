@@ -18,11 +18,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: tree + "/empty", withIntermediateDirectories: true)
         for i in 0..<40 {
             let bytes = Array("file \(i)\n".utf8) + randomBytes(Int.random(in: 0...20_000, using: &seed), using: &seed)
-            FileManager.default.createFile(atPath: tree + "/dir\(i % 4)/file\(i)", contents: nil)
+            _ = FileManager.default.createFile(atPath: tree + "/dir\(i % 4)/file\(i)", contents: nil)
             try FileManager.default.createDirectory(atPath: tree + "/dir\(i % 4)", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: tree + "/dir\(i % 4)/file\(i)", contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: tree + "/dir\(i % 4)/file\(i)", contents: Data(bytes))
         }
-        FileManager.default.createFile(atPath: tree + "/large", contents: Data(randomBytes(3 << 20, using: &seed)))
+        _ = FileManager.default.createFile(atPath: tree + "/large", contents: Data(randomBytes(3 << 20, using: &seed)))
         try FileManager.default.createSymbolicLink(atPath: tree + "/link", withDestinationPath: "dir0/file0")
 
         let keys = RepositoryKeys.generate()
@@ -70,7 +70,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         for i in 0..<12 {
             try FileManager.default.createDirectory(atPath: scratch + "/tree/d\(i % 3)", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: scratch + "/tree/d\(i % 3)/f\(i)", contents: Data(randomBytes(i * 50_000, using: &seed)))
+            _ = FileManager.default.createFile(atPath: scratch + "/tree/d\(i % 3)/f\(i)", contents: Data(randomBytes(i * 50_000, using: &seed)))
         }
         let keys = RepositoryKeys.generate()
         let blobs = MemoryBlobStore()
@@ -112,7 +112,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         for i in 0..<12 {
             try FileManager.default.createDirectory(atPath: scratch + "/tree/d\(i % 3)", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: scratch + "/tree/d\(i % 3)/f\(i)", contents: Data(randomBytes(i * 40_000, using: &seed)))
+            _ = FileManager.default.createFile(atPath: scratch + "/tree/d\(i % 3)/f\(i)", contents: Data(randomBytes(i * 40_000, using: &seed)))
         }
         let keys = RepositoryKeys.generate()
         let identity = NodeIdentity(repositoryKeys: keys)

@@ -10,6 +10,14 @@ public struct PeerRecord: Codable, Sendable, Equatable {
     public var added: Double
     /// The user allowed plain TCP off this machine to this peer (`maimo peer add --allow-clearnet`).
     public var clearnet: Bool?
+
+    public init(name: String, nodeID: String, address: String, added: Double, clearnet: Bool? = nil) {
+        self.name = name
+        self.nodeID = nodeID
+        self.address = address
+        self.added = added
+        self.clearnet = clearnet
+    }
 }
 
 /// The outcome of one proof of storage of one blob at one peer.
