@@ -179,16 +179,21 @@ public final class TorControl: @unchecked Sendable {
     /// ADD_ONION with an own key: publishes the service; each `ports` entry maps a virtual port
     /// to a local target (`"127.0.0.1:8080"`). With `detach` it outlives this connection;
     /// `clientAuthorization` (x25519 public keys) restricts it to those clients (V3Auth).
+    /// `defenses` are tor's own limits for the service (streams per circuit, proof of work
+    /// under load).
     @discardableResult
     public func addOnion(
         key: OnionServiceKey, ports: [(virtual: UInt16, target: String)], detach: Bool = false,
-        clientAuthorization: [ClientAuthorizationKey.Public] = []
+        clientAuthorization: [ClientAuthorizationKey.Public] = [], defenses: OnionServiceDefenses = .none
     ) throws(TorError) -> OnionAddress {
         var command = "ADD_ONION " + key.addOnionKeyBlob
         var flags = ["DiscardPK"]
         if detach { flags.append("Detach") }
         if !clientAuthorization.isEmpty { flags.append("V3Auth") }
+        if defenses.maxStreams != nil && defenses.closeCircuitOnMaxStreams { flags.append("MaxStreamsCloseCircuit") }
         command += " Flags=" + flags.joined(separator: ",")
+        if let maxStreams = defenses.maxStreams { command += " MaxStreams=\(min(maxStreams, 65535))" }
+        if defenses.proofOfWork { command += " PoWDefensesEnabled=1" }
         for port in ports { command += " Port=\(port.virtual),\(port.target)" }
         for client in clientAuthorization { command += " ClientAuthV3=" + client.base32 }
         let reply = try send(command)

@@ -143,7 +143,8 @@ struct ProviderCommand: ParsableCommand {
                         process = started
                         control = started.control
                     }
-                    let address = try control.addOnion(key: key, ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)")])
+                    let address = try control.addOnion(key: key, ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)")],
+                                                       defenses: .provider)
                     publisher = control
                     print("onion service: \(address):\(PeerAddress.defaultPort)")
                 }

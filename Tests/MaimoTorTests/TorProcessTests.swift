@@ -73,6 +73,10 @@ struct TorProcessTests {
         try tor.control.deleteOnion(address)
         #expect(!(try tor.control.getInfo(["onions/current"])["onions/current"] ?? "").contains(address.serviceID))
         #expect(throws: TorError.self) { try tor.control.deleteOnion(address) }
+        // The provider's defenses (streams per circuit, proof of work) are accepted by this tor.
+        let defended = OnionServiceKey()
+        #expect(try tor.control.addOnion(key: defended, ports: [(virtual: 80, target: "127.0.0.1:9")], defenses: .provider) == defended.address)
+        try tor.control.deleteOnion(defended.address)
 
         let client = ClientAuthorizationKey()
         let restricted = OnionServiceKey()
