@@ -25,7 +25,8 @@ public final class ProviderServer: @unchecked Sendable {
         /// the demo's tree asks ~15,000 slices a second on loopback.
         public var maxRequestsPerSecond: Double = 20_000
         public var maxConnections = 256
-        /// Connections still in their handshake at once: strangers cannot take every slot.
+        /// Connections still in their handshake at once (the oldest makes room for a new one):
+        /// strangers cannot take every slot.
         public var maxUnauthenticated = 64
         /// Sessions one client may hold at once (a client pools up to 16 per peer, and more
         /// than one program of the same identity may run).
@@ -46,7 +47,9 @@ public final class ProviderServer: @unchecked Sendable {
     private var listener: Channel?
     /// Every admitted connection, its session's clock, and the client it authenticated as (nil:
     /// in its handshake).
-    private var sessions: [ObjectIdentifier: (channel: Channel, clock: SessionClock, client: [UInt8]?)] = [:]
+    private var sessions: [ObjectIdentifier: (channel: Channel, clock: SessionClock, client: [UInt8]?, admitted: UInt64)] = [:]
+    /// Connections admitted so far: the order in which they came.
+    private var admissions: UInt64 = 0
     /// The per-client request rate (``Options/maxRequestsPerSecond``).
     let budget: RequestBudget
     /// Ends sessions that are idle or trickle a frame (every second).
@@ -97,13 +100,33 @@ public final class ProviderServer: @unchecked Sendable {
 
     /// Registers a new connection; false when the server is full (or has as many connections
     /// in their handshake as it takes) or is stopping.
+    ///
+    /// When as many connections as may be are in their handshake, the oldest of them makes
+    /// room for the new one rather than the new one being refused: strangers that connect and
+    /// say nothing (or trickle) would otherwise hold every handshake slot, reconnecting as each
+    /// timed out, and no client could get in; a client's handshake takes a few round trips, so
+    /// it completes long before that many newer connections push it out.
     func admit(_ channel: Channel, clock: SessionClock) -> Bool {
         lock.lock()
-        defer { lock.unlock() }
-        let handshaking = sessions.values.reduce(0) { $0 + ($1.client == nil ? 1 : 0) }
-        guard !stopped, sessions.count < options.maxConnections, handshaking < options.maxUnauthenticated else { return false }
-        sessions[ObjectIdentifier(channel)] = (channel, clock, nil)
-        return true
+        let handshaking = sessions.filter { $0.value.client == nil }
+        var evicted: Channel?
+        if !stopped && handshaking.count >= options.maxUnauthenticated,
+           let oldest = handshaking.min(by: { $0.value.admitted < $1.value.admitted }) {
+            evicted = oldest.value.channel
+            sessions[oldest.key] = nil
+        }
+        let admitted = !stopped && sessions.count < options.maxConnections
+        if admitted {
+            admissions += 1
+            sessions[ObjectIdentifier(channel)] = (channel, clock, nil, admissions)
+        }
+        lock.unlock()
+        if let evicted {
+            log("\(evicted.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown peer"): handshake refused: "
+                + "evicted by a newer connection (\(options.maxUnauthenticated) in their handshake)")
+            evicted.close(promise: nil)
+        }
+        return admitted
     }
 
     /// Closes the authenticated sessions that went idle or trickle a frame (the handshake has
@@ -127,7 +150,7 @@ public final class ProviderServer: @unchecked Sendable {
         defer { lock.unlock() }
         let held = sessions.values.reduce(0) { $0 + ($1.client == client ? 1 : 0) }
         guard held < options.maxSessionsPerClient, let admitted = sessions[ObjectIdentifier(channel)] else { return false }
-        sessions[ObjectIdentifier(channel)] = (channel, admitted.clock, client)
+        sessions[ObjectIdentifier(channel)] = (channel, admitted.clock, client, admitted.admitted)
         return true
     }
 
