@@ -92,6 +92,18 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "provider-load",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "Maimo", package: "Maimo"),
+                .product(name: "MaimoRepository", package: "Maimo"),
+                .product(name: "MaimoProvider", package: "Maimo"),
+                .product(name: "MaimoWire", package: "Maimo"),
+                .product(name: "MaimoBlake3", package: "Maimo"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
             name: "engine-compare",
             dependencies: [
                 "CompareSupport",
