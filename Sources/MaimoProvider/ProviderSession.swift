@@ -101,6 +101,7 @@ struct ProviderSession {
             var position = offset
             let end = offset &+ length < offset ? UInt64.max : offset + length
             repeat {
+                try connection.waitUntilWritable()
                 let want = Int(min(UInt64(WireFrame.maxDataBytes), end - position))
                 let bytes = try store.read(client: client, root: root.bytes, offset: position, count: want)
                 position += UInt64(bytes.count)

@@ -110,6 +110,7 @@ struct ProviderCommand: ParsableCommand {
 
         func run() throws {
             try engineRun("provider serve") {
+                ProviderServer.tuneAllocator()
                 let identity = try MaimoHome.identity(at: options.path)
                 let quota = try self.quota.map { UInt64(try ZstdCommand.parseSize($0)) } ?? .max
                 let store = try ProviderStore(directory: store, defaultQuota: quota)

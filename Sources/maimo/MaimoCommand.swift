@@ -1,4 +1,5 @@
 import ArgumentParser
+import Maimo
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,21 +28,11 @@ struct MaimoCommand: ParsableCommand {
         // Past a file size limit (`ulimit -f`) a write fails with EFBIG, reported with its path
         // like a full disk, instead of the signal killing the process in the middle of a write.
         signal(SIGXFSZ, SIG_IGN)
-        #if canImport(Glibc)
-        // glibc raises its mmap threshold after the first large block is freed (up to 32 MiB),
-        // so the 16 MiB packs of a store then come from the threads' heaps and stay resident
-        // there: a 1 GiB store peaked at 208 MB. Fixed at 12 MiB, packs are mapped and handed
-        // back when freed while runs and chunks (≤ 4 MiB) stay on the heap; the trim threshold,
-        // which a fixed mmap threshold would leave at 128 KiB (a page fault storm on every
-        // restore), goes to 64 MiB. Measured: 166 MB for the same store, demo store and
-        // retrieve no slower. (`mallopt` is not in Swift's Glibc module: looked up by name.)
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-            let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
-            _ = mallopt(-3, 12 << 20)   // M_MMAP_THRESHOLD
-            _ = mallopt(-1, 64 << 20)   // M_TRIM_THRESHOLD
-        }
-        #endif
+        // Packs (16 MiB) mapped and handed back when freed while runs and chunks (≤ 4 MiB) stay
+        // on the heap; trimming at 64 MiB (at 128 KiB every restore would fault its buffers in
+        // again). Measured: a 1 GiB store peaked at 208 MB with glibc's moving threshold, 166 MB
+        // with this; demo store and retrieve no slower. `maimo provider serve` sets its own.
+        Allocator.fixThresholds(mmapThreshold: 12 << 20, trimThreshold: 64 << 20)
         let arguments = ZstdCommand.rewriteLevelFlags(Array(CommandLine.arguments.dropFirst()))
         main(arguments)
     }

@@ -252,7 +252,7 @@ struct ProviderTests {
         let started = Date()
         #expect(try provider.connect(client).stat().blobs == 0)
         #expect(Date().timeIntervalSince(started) < 20)
-        #expect(provider.lines.all.contains { $0.contains("evicted by a newer connection") })
+        #expect(provider.lines.wait(for: "evicted by a newer connection"))
         _ = third
     }
 

@@ -32,7 +32,7 @@ struct SessionLimitTests {
         }
         #expect(throws: MaimoError.io("closed")) { _ = try raw.frame() }
         #expect(sent < bytes.count - 1, "the whole frame but one byte went through: the session was not ended")
-        #expect(provider.lines.all.contains { $0.contains("took more than 1 s") }, "\(provider.lines.all)")
+        #expect(provider.lines.wait(for: "took more than 1 s"), "\(provider.lines.all)")
     }
 
     /// Whole frames are activity: a session that asks something now and then stays; one that
@@ -51,7 +51,7 @@ struct SessionLimitTests {
             usleep(400_000)
         }
         #expect(throws: MaimoError.io("closed")) { _ = try silent.frame() }
-        #expect(provider.lines.all.contains { $0.contains("idle for 1 s") }, "\(provider.lines.all)")
+        #expect(provider.lines.wait(for: "idle for 1 s"), "\(provider.lines.all)")
     }
 
     /// A client over its request rate waits; it is answered in full and in order, and another

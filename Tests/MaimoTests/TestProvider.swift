@@ -26,6 +26,17 @@ final class TestProvider: @unchecked Sendable {
         private var lines: [String] = []
         func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
         var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+
+        /// Whether a line containing `text` is logged within `seconds` (sessions log from their
+        /// own queue, after the connection may already be closed).
+        func wait(for text: String, seconds: Double = 10) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !all.contains(where: { $0.contains(text) }) {
+                guard Date() < deadline else { return false }
+                usleep(20_000)
+            }
+            return true
+        }
     }
 
     init(quota: UInt64 = .max, directory: String? = nil, options: ProviderServer.Options = .init(),

@@ -30,6 +30,8 @@ func option(_ name: String, _ fallback: Int) -> Int {
 
 if let at = arguments.firstIndex(of: "--serve") {
     let directory = arguments[at + 1]
+    // As `maimo provider serve` does.
+    ProviderServer.tuneAllocator()
     let identity = try NodeIdentity(signingKey: .init(rawRepresentation: Data(contentsOf: URL(fileURLWithPath: directory + "/identity"))))
     let store = try ProviderStore(directory: directory + "/store")
     let server = ProviderServer(store: store, identity: identity)
@@ -45,6 +47,9 @@ if let at = arguments.firstIndex(of: "--serve") {
 let totalMiB = option("--size", 256)
 let hostileCount = option("--hostile", 200)
 let rounds = option("--rounds", 3)
+/// Which kinds of hostile connection (`--kinds idle,trickle,garbage,stall`; all by default).
+let kinds = arguments.firstIndex(of: "--kinds").map { arguments[$0 + 1].split(separator: ",").map(String.init) }
+    ?? ["idle", "trickle", "garbage", "stall"]
 let scratch = try ScratchDirectory(name: "maimo-provider-load")
 defer { scratch.remove() }
 let root = scratch.path
@@ -75,14 +80,15 @@ final class ProviderProcess {
         self.port = port
     }
 
-    /// VmHWM and VmRSS in MB.
-    func memory() -> (peak: Double, resident: Double) {
+    /// VmHWM and VmRSS in MB, and how much of the resident set is anonymous memory (the rest
+    /// is the store's files in the page cache, mapped).
+    func memory() -> (peak: Double, resident: Double, anonymous: Double) {
         let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
         func field(_ name: String) -> Double {
             let line = status.split(separator: "\n").first { $0.hasPrefix(name) } ?? ""
             return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1000 } ?? 0
         }
-        return (field("VmHWM:"), field("VmRSS:"))
+        return (field("VmHWM:"), field("VmRSS:"), field("RssAnon:"))
     }
 
     func stop() {
@@ -173,10 +179,10 @@ final class Attack: @unchecked Sendable {
             let thread = Thread { [self] in
                 defer { done.leave() }
                 while !isStopped {
-                    switch i % 4 {
-                    case 0: idle(port)
-                    case 1: trickle(port)
-                    case 2: garbage(port, seed: UInt64(i))
+                    switch kinds[i % kinds.count] {
+                    case "idle": idle(port)
+                    case "trickle": trickle(port)
+                    case "garbage": garbage(port, seed: UInt64(i))
                     default: stall(port, client: stalledClient, blob: bigBlob)
                     }
                 }
@@ -313,7 +319,7 @@ for (name, path) in [("store", \Phases.store), ("verify", \Phases.verify), ("ret
     print(String(format: "%-9@ alone %7.1f / %7.1f / %7.1f MB/s   under attack %7.1f / %7.1f / %7.1f MB/s   ratio %.2f× (medians)",
                  name as NSString, alone.min, alone.median, alone.max, under.min, under.median, under.max, under.median / alone.median))
 }
-print(String(format: "provider memory: %.0f MB peak after the calm rounds, %.0f MB peak after the attack (%.0f MB resident at its end)",
-             calmMemory.peak, attackedMemory.peak, attackedMemory.resident))
+print(String(format: "provider memory: %.0f MB peak after the calm rounds, %.0f MB peak after the attack (%.0f MB resident at its end, %.0f MB of it anonymous)",
+             calmMemory.peak, attackedMemory.peak, attackedMemory.resident, attackedMemory.anonymous))
 let counts = attack.counters.all
-print("hostile: \(hostileCount) at once, " + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", "))
+print("hostile: \(hostileCount) at once (\(kinds.joined(separator: ", "))), " + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", "))
