@@ -1,6 +1,6 @@
 /// One frame: `u32 length (big-endian) | u8 type | u8 flags | u16 0 | u32 request | payload`,
 /// and after the handshake everything past the length field is encrypted and followed by a
-/// 32-byte tag (``WireFrameCipher``): an observer sees frame lengths, nothing else.
+/// 16-byte tag (``WireFrameCipher``): an observer sees frame lengths, nothing else.
 public struct WireFrame: Equatable, Sendable {
     public enum Kind: UInt8, Sendable {
         case hello = 1, providerHello = 2, auth = 3, welcome = 4

@@ -19,7 +19,7 @@ struct WireVectorTests {
         auth: "6ff0c34cae92bcdfbcd6b62a745211891736c24549c91b7c96e91389ec005bdf",
         clientToProvider: "fb31ecc1497c4763f23432a8cef702917c94b122932fbfd4380b1d9404f63fb5",
         providerToClient: "f07a961a2d1f778acdc8f0cd97d0643a674c7c6f63b83d2e818e14a722eb4d40",
-        firstFrame: "00000028415d6da2cffc26837e60da5d4015110ac87721e49e643cd82e97234a2cdad0154cc84f96e621731d"
+        firstFrame: "000000182e856c67c1c9699a2801e51a6ac29cd65fe86546d325c7aa"  // checked with Python cryptography's ChaCha20Poly1305
     )
 
     @Test func bothSidesProduceTheVector() throws {

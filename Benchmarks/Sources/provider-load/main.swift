@@ -91,10 +91,23 @@ final class ProviderProcess {
         return (field("VmHWM:"), field("VmRSS:"), field("RssAnon:"))
     }
 
+    /// CPU seconds (user + system) the provider process has used so far.
+    func cpuSeconds() -> Double { processCPUSeconds(process.processIdentifier) }
+
     func stop() {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }
+}
+
+/// CPU seconds (user + system) of process `pid` (0: this one), from /proc.
+func processCPUSeconds(_ pid: Int32) -> Double {
+    let text = (try? String(contentsOfFile: pid == 0 ? "/proc/self/stat" : "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is
+    // the 14th field of the line, stime the 15th.
+    let fields = text.split(separator: ")").last.map { $0.split(separator: " ") } ?? []
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 let provider = try ProviderProcess(directory: root + "/provider")
@@ -301,15 +314,23 @@ func summary(_ values: [Double]) -> (min: Double, median: Double, max: Double) {
     return (sorted.first ?? 0, sorted[sorted.count / 2], sorted.last ?? 0)
 }
 
+/// Wall-clock seconds, and the CPU seconds the provider and this process (the honest client,
+/// and the attackers when they run) used meanwhile.
+func accounted(_ body: () throws -> Void) rethrows -> (wall: Double, provider: Double, here: Double) {
+    let providerBefore = provider.cpuSeconds(), hereBefore = processCPUSeconds(0)
+    let wall = try timed(body)
+    return (wall, provider.cpuSeconds() - providerBefore, processCPUSeconds(0) - hereBefore)
+}
+
 var calm: [Phases] = []
-for i in 0..<rounds { calm.append(try honestRound(i)) }
+let calmCPU = try accounted { for i in 0..<rounds { calm.append(try honestRound(i)) } }
 let calmMemory = provider.memory()
 
 let attack = Attack()
 attack.start(count: hostileCount, port: provider.port, stalledClient: stalledClient, bigBlob: bigRoot)
 sleep(3)
 var attacked: [Phases] = []
-for i in 0..<rounds { attacked.append(try honestRound(100 + i)) }
+let attackedCPU = try accounted { for i in 0..<rounds { attacked.append(try honestRound(100 + i)) } }
 let attackedMemory = provider.memory()
 attack.stop()
 
@@ -321,5 +342,10 @@ for (name, path) in [("store", \Phases.store), ("verify", \Phases.verify), ("ret
 }
 print(String(format: "provider memory: %.0f MB peak after the calm rounds, %.0f MB peak after the attack (%.0f MB resident at its end, %.0f MB of it anonymous)",
              calmMemory.peak, attackedMemory.peak, attackedMemory.resident, attackedMemory.anonymous))
+for (name, cpu) in [("alone", calmCPU), ("under attack", attackedCPU)] {
+    print(String(format: "CPU %@: %.1f s of wall time, provider %.1f s (%.0f%% of one core), client%@ %.1f s (%.0f%%) of the 2 cores' %.1f s",
+                 name as NSString, cpu.wall, cpu.provider, cpu.provider / cpu.wall * 100,
+                 name == "alone" ? "" : " and attackers", cpu.here, cpu.here / cpu.wall * 100, 2 * cpu.wall))
+}
 let counts = attack.counters.all
 print("hostile: \(hostileCount) at once (\(kinds.joined(separator: ", "))), " + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", "))

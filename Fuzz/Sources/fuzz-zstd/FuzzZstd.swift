@@ -1,0 +1,44 @@
+// libFuzzer target: the zstd frame decoder. What must hold for any input:
+// - no crash, no memory error (built with AddressSanitizer), bounded output;
+// - the same outcome fed whole and fed one byte at a time (streaming may not change results);
+// - with a raw-content dictionary made from the input's first bytes, the same parity holds.
+import MaimoZstd
+
+let options = ZstdDecompressionOptions(maxWindowSize: 1 << 22)
+let limit = 8 << 20
+
+/// The frames' output, or nil when the decoder refused the input.
+func decodeWhole(_ input: [UInt8], dictionary: ZstdDictionary?) -> [UInt8]? {
+    try? Zstd.decompress(input, dictionary: dictionary, options: options, maxOutputSize: limit)
+}
+
+func decodeByteByByte(_ input: [UInt8], dictionary: ZstdDictionary?) -> [UInt8]? {
+    let decoder = ZstdDecompressor(dictionary: dictionary, options: options)
+    var output: [UInt8] = []
+    do {
+        for byte in input {
+            try decoder.decompress([byte]) { (bytes) throws(ZstdError) in
+                guard bytes.count <= limit - output.count else { throw .outputTooLarge(limit: limit) }
+                output.append(contentsOf: bytes)
+            }
+        }
+        try decoder.finish()
+        return output
+    } catch {
+        return nil
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzZstd(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let input = Array(UnsafeBufferPointer(start: data, count: size))
+    for dictionary in [nil, input.count > 16 ? ZstdDictionary(rawContent: Array(input.prefix(16))) : nil] {
+        let whole = decodeWhole(input, dictionary: dictionary)
+        // Byte by byte is slow: only on inputs small enough to keep the fuzzer fast.
+        if input.count <= 4096 {
+            let streamed = decodeByteByByte(input, dictionary: dictionary)
+            precondition(whole == streamed, "whole and byte-by-byte decoding disagree (\(whole?.count ?? -1) vs \(streamed?.count ?? -1) bytes)")
+        }
+    }
+    return 0
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with libFuzzer and AddressSanitizer (Fuzz/ package, one executable per
+# target, each asserting what must hold, not only "no crash").
+#
+#   Scripts/fuzz.sh --list                 # the targets, one a line
+#   Scripts/fuzz.sh TARGET [SECONDS]       # build and run one (60 s by default) on its corpus
+#   Scripts/fuzz.sh --all [SECONDS]        # every target in turn (CI: 30 s each)
+#
+# Each target starts from the committed seed corpus in Fuzz/Corpus/TARGET; new inputs go to a
+# scratch copy, never into the repository. Exits non-zero when a target crashed or an assertion
+# failed; the input that did it is kept as Fuzz/crash-TARGET-* (add it to the regression tests).
+set -euo pipefail
+cd "$(dirname "$0")/../Fuzz"
+targets=$(ls Sources)
+case "${1:-}" in
+    --list) echo "$targets"; exit 0 ;;
+    --all) for t in $targets; do "$0" "$t" "${2:-30}"; done; exit 0 ;;
+    ""|-h|--help) sed -n '2,12p' "$0"; exit 2 ;;
+esac
+target=$1
+seconds=${2:-60}
+echo "$targets" | grep -qx "$target" || { echo "no fuzz target $target (see --list)" >&2; exit 2; }
+swift build -c release --scratch-path .build-fuzz --product "$target" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -g >/dev/null \
+    || swift build -c release --scratch-path .build-fuzz --product "$target" \
+       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -g
+work=$(mktemp -d /tmp/maimo-fuzz-"$target".XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/corpus"
+[ -d "Corpus/$target" ] && cp -r "Corpus/$target/." "$work/corpus/"
+status=0
+".build-fuzz/release/$target" "$work/corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+    -artifact_prefix="$PWD/crash-$target-" -print_final_stats=1 2>"$work/log" || status=$?
+grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)" "$work/log" || true
+grep -oE "cov: [0-9]+" "$work/log" | tail -1 || true
+if [ $status -ne 0 ]; then
+    tail -40 "$work/log" >&2
+    echo "fuzz target $target FAILED (status $status); the input is in Fuzz/crash-$target-*" >&2
+    exit 1
+fi
+echo "fuzz target $target: ok"
