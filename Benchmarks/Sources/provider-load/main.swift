@@ -316,7 +316,7 @@ func summary(_ values: [Double]) -> (min: Double, median: Double, max: Double) {
 
 /// Wall-clock seconds, and the CPU seconds the provider and this process (the honest client,
 /// and the attackers when they run) used meanwhile.
-func accounted(_ body: () throws -> Void) rethrows -> (wall: Double, provider: Double, here: Double) {
+@MainActor func accounted(_ body: () throws -> Void) rethrows -> (wall: Double, provider: Double, here: Double) {
     let providerBefore = provider.cpuSeconds(), hereBefore = processCPUSeconds(0)
     let wall = try timed(body)
     return (wall, provider.cpuSeconds() - providerBefore, processCPUSeconds(0) - hereBefore)
