@@ -15,9 +15,6 @@ import MaimoBlake3
 import MaimoRepository
 
 let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
 let totalMiB = option("--size", 1024)
 let smallCount = option("--small", 10_000)
 let scratch = try ScratchDirectory(name: "maimo-engine-bench")

@@ -22,9 +22,6 @@ import MaimoRepository
 import MaimoWire
 
 let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? fallback
-}
 
 // MARK: The provider, in a child process
 

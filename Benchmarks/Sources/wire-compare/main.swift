@@ -17,9 +17,6 @@ import MaimoCipher
 import MaimoWire
 
 let arguments = CommandLine.arguments
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
 let sizeMiB = option("--size", 1024)
 let runs = option("--runs", 5)
 let scratch = try ScratchDirectory(name: "maimo-wire-bench")
