@@ -10,12 +10,13 @@
 # scratch copy, never into the repository. Exits non-zero when a target crashed or an assertion
 # failed; the input that did it is kept as Fuzz/crash-TARGET-* (add it to the regression tests).
 set -euo pipefail
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"   # --all calls itself after the cd
 cd "$(dirname "$0")/../Fuzz"
 targets=$(ls Sources)
 case "${1:-}" in
     --list) echo "$targets"; exit 0 ;;
-    --all) for t in $targets; do "$0" "$t" "${2:-30}"; done; exit 0 ;;
-    ""|-h|--help) sed -n '2,12p' "$0"; exit 2 ;;
+    --all) for t in $targets; do "$self" "$t" "${2:-30}"; done; exit 0 ;;
+    ""|-h|--help) sed -n '2,12p' "$self"; exit 2 ;;
 esac
 target=$1
 seconds=${2:-60}
