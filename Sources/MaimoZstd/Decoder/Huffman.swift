@@ -4,7 +4,12 @@
 /// The table has `1 << tableLog` entries of `symbol << 8 | bitCount`, indexed by the next
 /// `tableLog` bits of the stream.
 enum Huffman {
-    static let maxTableLog = 11
+    /// The longest code a decoder accepts: 12 bits, as the reference decoder does (dictionaries
+    /// made by its trainer can hold 12-bit tables; RFC 8878 names 11 as the encoders' limit).
+    static let maxTableLog = 12
+    /// The longest code the fast loops take five symbols per reload for (5 × 11 ≤ 56 bits); a
+    /// 12-bit table decodes through the checked path.
+    static let fastTableLog = 11
     static let tableCapacity = 1 << maxTableLog
 
     /// Reads a Huffman tree description and builds its decoding table into `table`.
@@ -101,14 +106,14 @@ enum Huffman {
             let rankCount = raw.baseAddress!.assumingMemoryBound(to: Int.self)
             for i in 0..<count {
                 let weight = Int(weights[i])
-                guard weight <= maxTableLog else { throw .corrupt(offset: offset, reason: "Huffman weight \(weight) exceeds 11") }
+                guard weight <= maxTableLog else { throw .corrupt(offset: offset, reason: "Huffman weight \(weight) exceeds \(maxTableLog)") }
                 rankCount[weight] += 1
                 if weight > 0 { total += 1 << (weight - 1) }
             }
         }
         guard total > 0 else { throw .corrupt(offset: offset, reason: "Huffman weights are all zero") }
         let tableLog = Int.bitWidth - total.leadingZeroBitCount
-        guard tableLog <= maxTableLog else { throw .corrupt(offset: offset, reason: "Huffman codes longer than 11 bits") }
+        guard tableLog <= maxTableLog else { throw .corrupt(offset: offset, reason: "Huffman codes longer than \(maxTableLog) bits") }
         let rest = (1 << tableLog) - total
         guard rest > 0, rest & (rest - 1) == 0 else {
             throw .corrupt(offset: offset, reason: "Huffman weights do not form a complete prefix code")
@@ -158,7 +163,7 @@ enum Huffman {
         }
         var out = output
         let end = output + count
-        while true {
+        while tableLog <= fastTableLog {
             let rounds = min((reader.position - reader.start) / 7, (end - out) / 5)
             if rounds <= 0 { break }
             for _ in 0..<rounds {
@@ -229,7 +234,7 @@ enum Huffman {
         // left in the output; streams 1-3 have `segment` symbols, stream 4 at most as many.
         // In the loop each stream is two registers: its load position and its bits, left-aligned
         // with a marker bit below them whose trailing-zero count is the bits consumed.
-        var rounds = min(
+        var rounds = tableLog > fastTableLog ? 0 : min(
             min((r1.position - r1.start) / 7, (r2.position - r2.start) / 7),
             min((r3.position - r3.start) / 7, (r4.position - r4.start) / 7),
             min((end1 - o1) / 5, (end - o4) / 5))

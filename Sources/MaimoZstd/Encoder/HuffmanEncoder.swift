@@ -7,6 +7,8 @@ final class HuffmanEncodingTable: @unchecked Sendable {
     var codes = [UInt16](repeating: 0, count: 256)
     var tableLog = 0
     var maxSymbol = 0
+    /// The longest code this encoder makes (RFC 8878's limit; a dictionary's table may hold 12).
+    static let maxCodeLength = 11
 
     /// The optimal length-limited code for `counts` (at least two symbols present).
     init?(counts: UnsafePointer<Int>, maxSymbol: Int) {
@@ -17,7 +19,7 @@ final class HuffmanEncodingTable: @unchecked Sendable {
         var weights = (0...maxSymbol).map { counts[$0] }
         while true {
             let lengths = Self.huffmanLengths(weights)
-            if lengths.max()! <= Huffman.maxTableLog {
+            if lengths.max()! <= Self.maxCodeLength {
                 for s in 0...maxSymbol { self.lengths[s] = UInt8(lengths[s]) }
                 break
             }
