@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MaimoZstd", targets: ["MaimoZstd"]),
         .library(name: "MaimoKeystore", targets: ["MaimoKeystore"]),
         .library(name: "MaimoIndex", targets: ["MaimoIndex"]),
+        .library(name: "MaimoErasure", targets: ["MaimoErasure"]),
         .library(name: "MaimoTor", targets: ["MaimoTor"]),
         .library(name: "MaimoRepository", targets: ["MaimoRepository"]),
         .library(name: "MaimoWire", targets: ["MaimoWire"]),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "MaimoZstd", dependencies: ["MaimoXXHash"]),
         .target(name: "MaimoKeystore", dependencies: ["MaimoXXHash"]),
         .target(name: "MaimoIndex"),
+        // Reed–Solomon erasure coding over GF(2^8) (Docs/Erasure.md), usable alone.
+        .target(name: "MaimoErasure"),
         .target(name: "MaimoTor", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Repository v2 (Docs/Repository.md): keys from one secret, the chunker, items, packs,
         // trees, snapshots and indexes, and the store and restore logic over any blob store.
@@ -90,6 +93,7 @@ let package = Package(
         ]),
         .testTarget(name: "MaimoRepositoryTests", dependencies: ["MaimoRepository", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTestSupport"]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "MaimoErasureTests", dependencies: ["MaimoErasure", "MaimoTestSupport"]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
         .testTarget(name: "MaimoCLITests", dependencies: ["maimo", "MaimoTor", "MaimoTestSupport"]),

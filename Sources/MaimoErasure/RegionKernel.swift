@@ -1,0 +1,100 @@
+/// The one kernel of the coder: `outputs[r] = Σᵢ M[r][i] · inputs[i]` over byte regions, for a
+/// fixed matrix M over GF(2⁸).
+///
+/// Multiplication by a constant is linear, so each output is evaluated by Horner's rule over the
+/// bits of its coefficients: with S_k the XOR of the inputs whose coefficient has bit k set,
+/// output = (…((S₇·x ⊕ S₆)·x ⊕ S₅)…)·x ⊕ S₀, where ·x is one shift and a conditional XOR of the
+/// polynomial. Per 64-byte block an output costs one load-XOR per set coefficient bit and at most
+/// seven doublings, all plain SIMD operations SSE2 has (wider ones with `-target-cpu`); no
+/// tables, no byte shuffles. The matrix is compiled once into a `Schedule` of input indices.
+struct RegionSchedule: Sendable {
+    let inputCount: Int
+    let outputCount: Int
+    /// Per output: the number of bit groups g (0 for an all-zero row), then g groups from the
+    /// highest set bit down to bit 0, each a count followed by that many input indices.
+    let steps: [Int32]
+
+    init(_ matrix: GaloisMatrix) {
+        inputCount = matrix.columns
+        outputCount = matrix.rows
+        var steps = [Int32]()
+        for r in 0..<matrix.rows {
+            let row = matrix.row(r)
+            let top = row.map { $0 == 0 ? -1 : 7 - $0.leadingZeroBitCount }.max() ?? -1
+            steps.append(Int32(top + 1))
+            for bit in stride(from: top, through: 0, by: -1) {
+                let members = (0..<matrix.columns).filter { row[row.startIndex + $0] & (1 << bit) != 0 }
+                steps.append(Int32(members.count))
+                steps += members.map(Int32.init)
+            }
+        }
+        self.steps = steps
+    }
+}
+
+enum RegionKernel {
+    typealias Block = SIMD64<UInt8>
+    static let blockSize = 64
+
+    @inline(__always)
+    static func times2(_ v: Block) -> Block {
+        let carries = SIMD64<Int8>(truncatingIfNeeded: v) .< 0
+        return (v &+ v) ^ Block(repeating: 0).replacing(with: GaloisField.polynomial, where: carries)
+    }
+
+    /// Applies `schedule` to `count` bytes of each input, writing (not accumulating) the outputs.
+    /// Inputs and outputs must not overlap.
+    static func apply(
+        _ schedule: RegionSchedule, inputs: UnsafePointer<UnsafePointer<UInt8>>,
+        outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, count: Int
+    ) {
+        let whole = count - count % blockSize
+        schedule.steps.withUnsafeBufferPointer { steps in
+            var offset = 0
+            while offset < whole {
+                applyBlock(steps, inputs: inputs, outputs: outputs, outputCount: schedule.outputCount, offset: offset)
+                offset += blockSize
+            }
+        }
+        guard whole < count else { return }
+        // The tail: through zero-padded copies of the last partial block.
+        let rest = count - whole
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: blockSize * (schedule.inputCount + schedule.outputCount))
+        defer { scratch.deallocate() }
+        scratch.initialize(repeating: 0, count: blockSize * (schedule.inputCount + schedule.outputCount))
+        var tailInputs = [UnsafePointer<UInt8>]()
+        for i in 0..<schedule.inputCount {
+            (scratch + i * blockSize).update(from: inputs[i] + whole, count: rest)
+            tailInputs.append(UnsafePointer(scratch + i * blockSize))
+        }
+        let tailOutputs = (0..<schedule.outputCount).map { scratch + (schedule.inputCount + $0) * blockSize }
+        schedule.steps.withUnsafeBufferPointer { steps in
+            applyBlock(steps, inputs: tailInputs, outputs: tailOutputs, outputCount: schedule.outputCount, offset: 0)
+        }
+        for r in 0..<schedule.outputCount { (outputs[r] + whole).update(from: tailOutputs[r], count: rest) }
+    }
+
+    @inline(__always)
+    static func applyBlock(
+        _ steps: UnsafeBufferPointer<Int32>, inputs: UnsafePointer<UnsafePointer<UInt8>>,
+        outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, outputCount: Int, offset: Int
+    ) {
+        var s = 0
+        for r in 0..<outputCount {
+            var accumulator = Block(repeating: 0)
+            let groups = Int(steps[s])
+            s += 1
+            for g in 0..<groups {
+                if g > 0 { accumulator = times2(accumulator) }
+                let members = Int(steps[s])
+                s += 1
+                for _ in 0..<members {
+                    let source = UnsafeRawPointer(inputs[Int(steps[s])] + offset)
+                    accumulator ^= source.loadUnaligned(as: Block.self)
+                    s += 1
+                }
+            }
+            UnsafeMutableRawPointer(outputs[r] + offset).storeBytes(of: accumulator, as: Block.self)
+        }
+    }
+}
