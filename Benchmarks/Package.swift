@@ -11,6 +11,7 @@
 //   swift run -c release --package-path Benchmarks engine-compare     # store/retrieve against restic
 //   swift run -c release --package-path Benchmarks wire-compare       # frames and a 1 GiB GET over loopback
 //   swift run -c release --package-path Benchmarks repository-compare # repository v2 on a system tree against restic
+//   swift run -c release --package-path Benchmarks erasure-compare    # Reed–Solomon against zfec and ISA-L
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -45,6 +46,10 @@ let package = Package(
                 .product(name: "MaimoBlake3", package: "Maimo"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .executableTarget(
+            name: "erasure-compare",
+            dependencies: ["CompareSupport", .product(name: "MaimoErasure", package: "Maimo")]
         ),
         .executableTarget(
             name: "bao-compare",
