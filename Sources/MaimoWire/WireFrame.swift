@@ -111,6 +111,10 @@ public struct WireFrameReader: Sendable {
             throw .badFrame("unknown frame type \(buffer[frameStart])")
         }
         let flags = buffer[frameStart + 1]
+        // Reserved (Docs/Engine.md): zero now, so that a later version can give it a meaning.
+        guard buffer[frameStart + 2] == 0, buffer[frameStart + 3] == 0 else {
+            throw .badFrame("reserved header bytes are not zero")
+        }
         var request: UInt32 = 0
         for i in 0..<4 { request |= UInt32(buffer[frameStart + 4 + i]) << (8 * UInt32(i)) }
         let payload = Array(buffer[(frameStart + 8)..<frameEnd])

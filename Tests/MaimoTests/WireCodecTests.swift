@@ -41,6 +41,20 @@ struct WireCodecTests {
         }
     }
 
+    /// Found by fuzz-wire: a frame whose reserved header bytes were not zero was read as if they
+    /// were, so two different byte strings meant one frame. The reader now refuses it.
+    @Test func reservedHeaderBytesMustBeZero() throws {
+        // From Fuzz/ crash input 8d23b992…: a SLICE frame header with reserved bytes 00 ff.
+        let stream: [UInt8] = [0, 0, 0, 8, 0x22, 0x01, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+        var reader = WireFrameReader()
+        reader.append(stream)
+        #expect(throws: WireError.badFrame("reserved header bytes are not zero")) { try reader.next() }
+        var clean = WireFrameReader()
+        clean.append([0, 0, 0, 8, 0x22, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF])
+        let frame = try #require(try clean.next())
+        #expect(frame.encoded() == [0, 0, 0, 8, 0x22, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF])
+    }
+
     @Test func malformedPayloadsAreTypedErrors() throws {
         #expect(throws: WireError.badFrame("a DATA frame without bytes")) { try WireRequest(WireFrame(.data, payload: [0, 0, 0, 0, 0, 0, 0, 0])) }
         #expect(throws: WireError.self) { try WireRequest(WireFrame(.status, payload: [1, 2, 3])) }
