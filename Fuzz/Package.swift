@@ -3,11 +3,24 @@
 // Build and run them with Scripts/fuzz.sh, which adds -sanitize=fuzzer,address on the command line.
 import PackageDescription
 
+func fuzzTarget(_ name: String, _ products: [String], support: String = "FuzzSupport") -> Target {
+    .executableTarget(name: name, dependencies: [.target(name: support)] + products.map { .product(name: $0, package: "Maimo") })
+}
+
 let package = Package(
     name: "MaimoFuzz",
     dependencies: [.package(name: "Maimo", path: "..")],
     targets: [
-        .executableTarget(name: "fuzz-zstd", dependencies: [.product(name: "MaimoZstd", package: "Maimo")]),
+        .target(name: "FuzzFixtures"),
+        .target(name: "FuzzSupport", dependencies: ["FuzzFixtures"]),
+        fuzzTarget("fuzz-zstd", ["MaimoZstd"]),
+        fuzzTarget("fuzz-zstd-dictionary", ["MaimoZstd"]),
+        fuzzTarget("fuzz-bao", ["MaimoBao", "MaimoBlake3"]),
+        fuzzTarget("fuzz-segmented", ["MaimoCipher"]),
+        fuzzTarget("fuzz-wire", ["MaimoWire"]),
+        fuzzTarget("fuzz-recovery-code", ["MaimoRepository"]),
+        // Not a fuzz target: writes the seed corpora that Maimo's own encoders make.
+        fuzzTarget("make-seeds", ["MaimoBao", "MaimoBlake3", "MaimoCipher", "MaimoRepository", "MaimoWire"], support: "FuzzFixtures"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,7 @@
 set -euo pipefail
 self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"   # --all calls itself after the cd
 cd "$(dirname "$0")/../Fuzz"
-targets=$(ls Sources)
+targets=$(ls Sources | grep "^fuzz-")   # FuzzSupport, FuzzFixtures, make-seeds are not targets
 case "${1:-}" in
     --list) echo "$targets"; exit 0 ;;
     --all) for t in $targets; do "$self" "$t" "${2:-30}"; done; exit 0 ;;
@@ -30,6 +30,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus"
 [ -d "Corpus/$target" ] && cp -r "Corpus/$target/." "$work/corpus/"
 status=0
+# Swift's own backtracer would symbolicate a failed precondition for minutes; libFuzzer reports it.
+export SWIFT_BACKTRACE=enable=no
 ".build-fuzz/release/$target" "$work/corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
     -artifact_prefix="$PWD/crash-$target-" -print_final_stats=1 2>"$work/log" || status=$?
 grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)" "$work/log" || true

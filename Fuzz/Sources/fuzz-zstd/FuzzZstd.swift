@@ -2,6 +2,7 @@
 // - no crash, no memory error (built with AddressSanitizer), bounded output;
 // - the same outcome fed whole and fed one byte at a time (streaming may not change results);
 // - with a raw-content dictionary made from the input's first bytes, the same parity holds.
+import FuzzSupport
 import MaimoZstd
 
 let options = ZstdDecompressionOptions(maxWindowSize: 1 << 22)
@@ -30,8 +31,8 @@ func decodeByteByByte(_ input: [UInt8], dictionary: ZstdDictionary?) -> [UInt8]?
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzZstd(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    let input = Array(UnsafeBufferPointer(start: data, count: size))
+public func fuzzZstd(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let input = fuzzInput(data, size)
     for dictionary in [nil, input.count > 16 ? ZstdDictionary(rawContent: Array(input.prefix(16))) : nil] {
         let whole = decodeWhole(input, dictionary: dictionary)
         // Byte by byte is slow: only on inputs small enough to keep the fuzzer fast.
