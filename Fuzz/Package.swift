@@ -19,8 +19,10 @@ let package = Package(
         fuzzTarget("fuzz-segmented", ["MaimoCipher"]),
         fuzzTarget("fuzz-wire", ["MaimoWire"]),
         fuzzTarget("fuzz-recovery-code", ["MaimoRepository"]),
+        fuzzTarget("fuzz-repository", ["MaimoRepository"]),
+        fuzzTarget("fuzz-tor", ["MaimoTor"]),
         // Not a fuzz target: writes the seed corpora that Maimo's own encoders make.
-        fuzzTarget("make-seeds", ["MaimoBao", "MaimoBlake3", "MaimoCipher", "MaimoRepository", "MaimoWire"], support: "FuzzFixtures"),
+        fuzzTarget("make-seeds", ["MaimoBao", "MaimoBlake3", "MaimoCipher", "MaimoRepository", "MaimoTor", "MaimoWire"], support: "FuzzFixtures"),
     ],
     swiftLanguageModes: [.v6]
 )
