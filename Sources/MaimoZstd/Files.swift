@@ -75,7 +75,7 @@ extension Zstd {
     @discardableResult
     public static func compress(
         from input: Int32, to output: Int32, level: Int = 3, dictionary: ZstdDictionary? = nil,
-        threadCount: Int = 1, contentSize: UInt64? = nil, checksum: Bool = true,
+        threadCount: Int = 1, contentSize: UInt64? = nil, checksum: Bool = true, maxBlockSize: Int? = nil,
         inputName: String = "input", outputName: String = "output"
     ) throws(ZstdError) -> Transfer {
         var transfer = Transfer(bytesRead: 0, bytesWritten: 0)
@@ -85,7 +85,8 @@ extension Zstd {
         }
         if threadCount <= 1 {
             let compressor = ZstdCompressor(
-                dictionary: dictionary, options: .init(level: level, checksum: checksum, contentSize: contentSize))
+                dictionary: dictionary,
+                options: .init(level: level, checksum: checksum, contentSize: contentSize, maxBlockSize: maxBlockSize))
             let capacity = 1 << 20
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
             defer { buffer.deallocate() }
@@ -121,7 +122,10 @@ extension Zstd {
             let shared = UncheckedSendable(value: (buffers, lengths, frames))
             DispatchQueue.concurrentPerform(iterations: used) { i in
                 let (buffers, lengths, frames) = shared.value
-                frames[i] = compress(UnsafeRawBufferPointer(start: buffers[i], count: lengths[i]), level: level, dictionary: dictionary, checksum: checksum)
+                let options = ZstdCompressionOptions(
+                    level: level, checksum: checksum, contentSize: UInt64(lengths[i]), maxBlockSize: maxBlockSize)
+                frames[i] = ZstdCompressor(dictionary: dictionary, options: options)
+                    .compressFrame(UnsafeRawBufferPointer(start: buffers[i], count: lengths[i]))
             }
             for frame in frames { try withBytes(frame, sink) }
             if lengths[used - 1] < chunk { break }

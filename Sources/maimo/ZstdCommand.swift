@@ -10,7 +10,7 @@ struct ZstdCommand: ParsableCommand {
         commandName: "zstd",
         abstract: "Compress, decompress and train dictionaries like the reference zstd CLI.",
         discussion: """
-            maimo zstd [-1 … -19] [-T N] [-D DICT] [INPUT] [-o OUTPUT | -c]
+            maimo zstd [-1 … -19 | --ultra -20 … -22 | --fast[=N]] [--block-size N] [-T N] [-D DICT] [INPUT] [-o OUTPUT | -c]
             maimo zstd -d [-D DICT] [INPUT] [-o OUTPUT | -c]
             maimo zstd --train FILE... -o DICT [--maxdict N]
 
@@ -19,11 +19,16 @@ struct ZstdCommand: ParsableCommand {
             Frames are standard: `zstd -d` reads what this writes, and the other way round. A file OUTPUT is written through a temporary file and renamed only when everything succeeded (for decompression: every frame decoded and its checksum matched), so corrupt input leaves no OUTPUT. An existing OUTPUT is kept unless -f.
 
             -T N compresses N chunks at once (four windows of the level, at least 1 MiB), each its own frame.
+
+            Levels 20 to 22 use windows of 32 to 128 MiB and need --ultra, as in zstd (decompressing them needs --memory when the window is over 128 MB). --fast=N (N ≥ 1, default 1) selects the negative level -N: faster and larger than -1.
             """)
 
     @Flag(name: [.customShort("d"), .long], help: "Decompress.") var decompress = false
-    @Option(name: .long, help: ArgumentHelp("Compression level, 1-19 (also written -1 … -19).", valueName: "level"))
+    @Option(name: .long, help: ArgumentHelp("Compression level, 1-19, 20-22 with --ultra, negative for --fast (also written -1 … -22).", valueName: "level"))
     var level = 3
+    @Flag(name: .customLong("ultra"), help: "Allow levels 20 to 22.") var ultra = false
+    @Option(name: .customLong("block-size"), help: ArgumentHelp("Largest block in bytes of input, 1024 to 131072 (K and M suffixes accepted).", valueName: "size"))
+    var blockSize: String?
     @Option(name: .customShort("T"), help: ArgumentHelp("Threads for compression (0: one per core).", valueName: "threads"))
     var threads = 1
     @Option(name: .customShort("D"), help: ArgumentHelp("The dictionary to compress with, or that the frames were made with.", valueName: "dict"))
@@ -40,20 +45,30 @@ struct ZstdCommand: ParsableCommand {
     var maxDictionary = 112_640
     @Argument(help: "The input, or `-`; with --train, the sample files.") var inputs: [String] = []
 
-    /// zstd's `-#` level flags, rewritten to `--level #` before parsing.
+    /// zstd's `-#` level flags and `--fast[=N]`, rewritten to `--level #` before parsing.
     static func rewriteLevelFlags(_ arguments: [String]) -> [String] {
         guard arguments.first == "zstd" else { return arguments }
         return arguments.map { argument in
             if argument.count >= 2, argument.first == "-", let value = Int(argument.dropFirst()), value >= 1, value <= 22 {
                 return "--level=\(value)"
             }
+            if argument == "--fast" { return "--level=-1" }
+            if argument.hasPrefix("--fast="), let value = Int(argument.dropFirst(7)), value >= 1 { return "--level=-\(value)" }
             return argument
         }
     }
 
     func validate() throws {
         if output != nil && toStandardOutput { throw ValidationError("-o and -c exclude each other") }
-        if !(1...19).contains(level) { throw ValidationError("levels go from 1 to 19") }
+        if level == 0 || level < -(1 << 17) || level > ZstdParameters.maxLevel {
+            throw ValidationError("levels go from 1 to 19, 20 to 22 with --ultra, and --fast=1 to --fast=131072")
+        }
+        if level > 19 && !ultra { throw ValidationError("level \(level) needs --ultra (windows of 32 to 128 MiB)") }
+        if let blockSize {
+            guard let bytes = try? Self.parseSize(blockSize), (1024...131_072).contains(bytes) else {
+                throw ValidationError("--block-size must be 1024 to 131072 bytes (1K to 128K)")
+            }
+        }
         if train {
             if output == nil { throw ValidationError("--train needs -o DICT") }
             if inputs.isEmpty { throw ValidationError("--train needs sample files") }
@@ -94,7 +109,7 @@ struct ZstdCommand: ParsableCommand {
                 return try Zstd.compress(
                     from: source.descriptor, to: descriptor, level: level, dictionary: dictionary,
                     threadCount: threadCount, contentSize: threadCount == 1 ? size : nil, checksum: !noCheck,
-                    inputName: shownInput, outputName: shownOutput)
+                    maxBlockSize: try blockSize.map(Self.parseSize), inputName: shownInput, outputName: shownOutput)
             }
             guard let destination, destination != "-" else {
                 _ = try work(1, "standard output")

@@ -126,7 +126,9 @@ struct ZstdCompressionCommandTests {
     @Test func compressesForTheReference() throws {
         guard let zstd = Tool.reference("zstd") else { return }
         // Level 1 cuts 2 MiB chunks for threads: 3 MB makes two frames.
-        for arguments in [["-1"], [], ["-1", "-T", "2"], ["-9", "-T", "0"], ["--level", "3", "-T", "2"], ["-19", "--no-check"]] {
+        for arguments in [["-1"], [], ["-1", "-T", "2"], ["-9", "-T", "0"], ["--level", "3", "-T", "2"], ["-19", "--no-check"],
+                          ["--fast"], ["--fast=7"], ["--ultra", "-22"], ["--ultra", "-20", "-T", "2"], ["-3", "--block-size", "4K"],
+                          ["--fast=2", "--block-size", "1024"]] {
             try? FileManager.default.removeItem(at: directory.url.appendingPathComponent("content.zst"))
             let run = try maimo(arguments + ["content"])
             #expect(run.status == 0, "\(arguments): \(run.err)")
@@ -140,6 +142,10 @@ struct ZstdCompressionCommandTests {
         #expect(try Tool.run(zstd, ["-d", "-c"], stdin: piped.stdout).stdout == content)
         #expect(try maimo(["content"]).status == 1)
         #expect(try maimo(["-25", "content"]).status != 0)
+        let withoutUltra = try maimo(["-21", "-c", "content"])
+        #expect(withoutUltra.status != 0 && withoutUltra.err.contains("--ultra"), "\(withoutUltra.err)")
+        #expect(try maimo(["--block-size", "100", "-c", "content"]).status != 0)
+        #expect(try maimo(["--block-size", "1M", "-c", "content"]).status != 0)
     }
 
     @Test func trainsDictionariesTheReferenceLoads() throws {

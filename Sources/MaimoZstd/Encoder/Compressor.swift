@@ -2,7 +2,8 @@ import MaimoXXHash
 
 /// Settings of a ``ZstdCompressor``.
 public struct ZstdCompressionOptions: Sendable {
-    /// 1 (fastest) to 19 (smallest); 3 is zstd's default.
+    /// 1 (fast) to 19 (small), 20 to 22 (`--ultra`: windows of 32 to 128 MiB), or negative
+    /// (`--fast=N`: faster still, larger); 3 is zstd's default.
     public var level: Int
     /// Whether frames end with the XXH64 content checksum (zstd's default: yes).
     public var checksum: Bool
@@ -13,13 +14,19 @@ public struct ZstdCompressionOptions: Sendable {
     public var includesDictionaryID: Bool
     /// Overrides the level's search parameters.
     public var parameters: ZstdParameters?
+    /// The largest block, in bytes of input (at most 128 KiB, the format's limit, and at least
+    /// 1 KiB); nil for the format's maximum. Smaller blocks adapt their entropy tables more often
+    /// and let a reader start sooner, for a few bytes more.
+    public var maxBlockSize: Int?
 
-    public init(level: Int = 3, checksum: Bool = true, contentSize: UInt64? = nil, includesDictionaryID: Bool = true, parameters: ZstdParameters? = nil) {
+    public init(level: Int = 3, checksum: Bool = true, contentSize: UInt64? = nil, includesDictionaryID: Bool = true,
+                parameters: ZstdParameters? = nil, maxBlockSize: Int? = nil) {
         self.level = level
         self.checksum = checksum
         self.contentSize = contentSize
         self.includesDictionaryID = includesDictionaryID
         self.parameters = parameters
+        self.maxBlockSize = maxBlockSize.map { min(1 << 17, max(1 << 10, $0)) }
     }
 }
 
@@ -100,7 +107,7 @@ public final class ZstdCompressor {
         let base = options.parameters ?? .level(options.level)
         let adjusted = base.adjusted(forSize: options.contentSize, dictionarySize: base.strategy <= .doubleFast ? 0 : dictionaryLength)
         let windowSize = 1 << adjusted.windowLog
-        let newBlockSize = min(1 << 17, windowSize)
+        let newBlockSize = min(1 << 17, windowSize, options.maxBlockSize.map { min(1 << 17, max(1 << 10, $0)) } ?? .max)
         var capacity = windowSize + max(windowSize, 1 << 20) + newBlockSize
         if let size = options.contentSize, size < UInt64(capacity) { capacity = Int(size) }
         capacity += dictionaryLength

@@ -26,11 +26,25 @@ public struct ZstdParameters: Sendable, Hashable {
     public var searchLog: Int
     /// Bytes hashed to find candidates.
     public var minMatch: Int
+    /// Positions the `fast` strategy steps over after a miss (1 for levels ≥ 1; the negative
+    /// levels of `--fast=N` step N + 1, trading ratio for speed as zstd's do).
+    public var acceleration: Int = 1
 
-    /// The parameters of `level` (1...19; values outside are clamped), for large inputs.
+    /// The parameters of `level`, for large inputs: 1…19, the `--ultra` levels 20…22 (windows of
+    /// 32 to 128 MiB), and the negative levels −1, −2, … (`--fast=N`), which skip through the
+    /// input. 0 means the default, 3; levels above 22 are 22.
     public static func level(_ level: Int) -> ZstdParameters {
-        levels[max(1, min(19, level)) - 1]
+        if level < 0 {
+            var parameters = ZstdParameters(strategy: .fast, windowLog: 19, hashLog: 13, chainLog: 0, searchLog: 0, minMatch: 6)
+            parameters.acceleration = Int(min(level.magnitude, 1 << 17)) + 1
+            return parameters
+        }
+        if level == 0 { return levels[2] }
+        return levels[min(22, level) - 1]
     }
+
+    /// The highest level (`--ultra`); the highest without `--ultra` is 19, as in zstd.
+    public static let maxLevel = 22
 
     static let levels: [ZstdParameters] = {
         let table: [(ZstdStrategy, Int, Int, Int, Int, Int)] = [
@@ -53,6 +67,11 @@ public struct ZstdParameters: Sendable, Hashable {
             (.lazy2, 23, 22, 23, 9, 4),         // 17
             (.lazy2, 23, 22, 24, 9, 4),         // 18
             (.lazy2, 23, 22, 24, 10, 4),        // 19
+            // --ultra: zstd's windows (32, 64, 128 MiB); tables capped at 2^24 entries (64 MiB
+            // each), and longer chain searches.
+            (.lazy2, 25, 23, 24, 10, 4),        // 20
+            (.lazy2, 26, 24, 24, 11, 4),        // 21
+            (.lazy2, 27, 24, 24, 12, 4),        // 22
         ]
         return table.map { row in
             ZstdParameters(strategy: row.0, windowLog: row.1, hashLog: row.2, chainLog: row.3, searchLog: row.4, minMatch: row.5)
@@ -242,7 +261,7 @@ final class MatchFinder {
                 ip = p + length
                 anchor = ip
             } else {
-                ip += 1 + ((ip - anchor) >> 8)
+                ip += parameters.acceleration + ((ip - anchor) >> 8)
                 continue
             }
             if ip < limit {

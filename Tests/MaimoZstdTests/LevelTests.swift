@@ -1,0 +1,59 @@
+import MaimoTestSupport
+import MaimoZstd
+import Testing
+
+/// The levels beyond 1…19 and the block size option, read back by us and by the reference.
+@Suite("zstd: ultra and negative levels, block sizes")
+struct LevelAndBlockTests {
+    static func data(_ count: Int) -> [UInt8] {
+        var generator = SeededGenerator.fromEnvironment("zstd levels")
+        return Corpus.make(.mixed, count: count, using: &generator)
+    }
+
+    /// The sizes of the blocks a frame holds (compressed or raw/RLE sizes as the headers give).
+    static func blockCount(_ frame: [UInt8]) -> Int {
+        let descriptor = frame[4]
+        let singleSegment = descriptor & 0x20 != 0
+        let dictionaryBytes = [0, 1, 2, 4][Int(descriptor & 3)]
+        let contentBytes = [singleSegment ? 1 : 0, 2, 4, 8][Int(descriptor >> 6)]
+        var at = 5 + (singleSegment ? 0 : 1) + dictionaryBytes + contentBytes
+        var count = 0
+        while true {
+            let header = Int(frame[at]) | Int(frame[at + 1]) << 8 | Int(frame[at + 2]) << 16
+            let type = (header >> 1) & 3, size = header >> 3
+            count += 1
+            at += 3 + (type == 1 ? 1 : size)
+            if header & 1 != 0 { return count }
+        }
+    }
+
+    @Test("levels -1, -5, -100 and 20, 21, 22 round-trip; negative levels are no smaller than level 1",
+          arguments: [-1, -5, -100, 20, 21, 22])
+    func levels(level: Int) throws {
+        let input = Self.data(600_000)
+        let frame = Zstd.compress(input, level: level)
+        #expect(try Zstd.decompress(frame) == input)
+        if level < 0 { #expect(frame.count >= Zstd.compress(input, level: 1).count) }
+        if referenceZstdAvailable {
+            #expect(try referenceZstd(["-q", "-d", "-c"], input: frame) == input, "level \(level): the reference")
+        }
+    }
+
+    @Test("blocks never hold more input than the option allows", arguments: [1024, 4096, 100_000])
+    func blockSizes(size: Int) throws {
+        let input = Self.data(300_000)
+        let frame = ZstdCompressor(options: .init(level: 3, contentSize: UInt64(input.count), maxBlockSize: size)).compressFrame(input)
+        #expect(try Zstd.decompress(frame) == input)
+        #expect(Self.blockCount(frame) >= (input.count + size - 1) / size, "\(size)-byte blocks")
+        if referenceZstdAvailable { #expect(try referenceZstd(["-q", "-d", "-c"], input: frame) == input) }
+    }
+
+    @Test("the level table covers -131072 to 22")
+    func levelTable() {
+        #expect(ZstdParameters.level(-3).acceleration == 4)
+        #expect(ZstdParameters.level(1).acceleration == 1)
+        #expect(ZstdParameters.level(22).windowLog == 27)
+        #expect(ZstdParameters.level(0) == ZstdParameters.level(3))
+        #expect(ZstdParameters.level(99) == ZstdParameters.level(22))
+    }
+}
