@@ -57,17 +57,9 @@ if let python = which("python3") {
         best = min((lambda s: (blake3.blake3(data, max_threads=1).digest(), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(runs))
         print(best)
     """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
+    let (output, status) = try capture(python, ["-c", script])
     let times = output.split(separator: "\n").compactMap { Double($0) }
-    if process.terminationStatus == 0, times.count == sizes.count {
+    if status == 0, times.count == sizes.count {
         print("Against the Rust crate in memory (Python package blake3, 1 thread, best of N):")
         for ((label, size), seconds) in zip(sizes, times) {
             let ours = inMemory[label] ?? 0

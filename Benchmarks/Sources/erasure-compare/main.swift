@@ -98,17 +98,9 @@ var zfecEncode: Double?
 // The first python3 that has zfec (a pyenv shim may shadow Debian's, which python3-zfec serves).
 let pythons = [which("python3"), "/usr/bin/python3"].compactMap { $0 }
 for python in pythons where zfecEncode == nil {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", script, "\(k)", "\(n)", "\(shardSize)", "\(runs)"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
+    let (output, status) = try capture(python, ["-c", script, "\(k)", "\(n)", "\(shardSize)", "\(runs)"])
     let fields = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    if process.terminationStatus == 0, fields.count == 2 {
+    if status == 0, fields.count == 2 {
         zfecEncode = fields[0]
         print("zfec          encode \(rate(fields[0]))   rebuild \(n - k) data shards \(rate(fields[1]))")
     }
