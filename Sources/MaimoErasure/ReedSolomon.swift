@@ -87,13 +87,17 @@ public struct ReedSolomon: Sendable {
         return data + (try encode(data))
     }
 
-    /// The first `count` bytes of the data shards, which must all be present.
+    /// The first `count` bytes of the data shards, which must all be present (a missing one is
+    /// ``ErasureError/tooFewShards(present:needed:)`` counting the data shards present).
     public func join(_ shards: [[UInt8]?], count: Int) throws(ErasureError) -> [UInt8] {
         guard shards.count == totalShards else { throw .wrongShardCount(expected: totalShards, actual: shards.count) }
         var result = [UInt8]()
         result.reserveCapacity(count)
         for i in 0..<dataShards where result.count < count {
-            guard let shard = shards[i] else { throw .tooFewShards(present: 0, needed: dataShards) }
+            guard let shard = shards[i] else {
+                // Missing data shards: `reconstructData` first.
+                throw .tooFewShards(present: shards.prefix(dataShards).compactMap { $0 }.count, needed: dataShards)
+            }
             result += shard.prefix(count - result.count)
         }
         guard result.count == count else { throw .shardSizeMismatch(index: dataShards - 1, expected: count, actual: result.count) }

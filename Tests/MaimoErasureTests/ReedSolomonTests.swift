@@ -128,6 +128,7 @@ struct ReedSolomonTests {
             var shards: [[UInt8]?] = try code.shards(of: bytes)
             #expect(shards.count == 5 && shards.allSatisfy { $0!.count == code.shardSize(for: count) })
             shards[0] = nil; shards[2] = nil
+            if count > 0 { #expect(throws: ErasureError.tooFewShards(present: 1, needed: 3)) { try code.join(shards, count: count) } }
             try code.reconstruct(&shards)
             #expect(try code.join(shards, count: count) == bytes)
         }
