@@ -30,24 +30,33 @@ public struct WireFrameCipher: Sendable {
         return try! ChaChaPoly.Nonce(data: bytes)
     }
 
-    /// Encrypts `body` in place; returns the tag.
-    mutating func seal(_ body: UnsafeMutableRawBufferPointer, lengthField: [UInt8]) -> [UInt8] {
+    /// Seals `body` (header and payload) and hands `write` the ciphertext and then the tag,
+    /// so that a sender can put them straight where they go.
+    public mutating func seal(_ body: UnsafeRawBufferPointer, lengthField: UnsafeRawBufferPointer,
+                       _ write: (_ ciphertext: UnsafeRawBufferPointer, _ tag: UnsafeRawBufferPointer) -> Void) {
         defer { sequence += 1 }
         // A 12-byte nonce and any length under 256 GiB: sealing cannot fail.
-        let box = try! ChaChaPoly.seal(UnsafeRawBufferPointer(body), using: key, nonce: Self.nonce(sequence), authenticating: lengthField)
-        box.ciphertext.withUnsafeBytes { body.copyMemory(from: $0) }
-        return Array(box.tag)
+        let box = try! ChaChaPoly.seal(body, using: key, nonce: Self.nonce(sequence), authenticating: lengthField)
+        box.ciphertext.withUnsafeBytes { ciphertext in box.tag.withUnsafeBytes { tag in write(ciphertext, tag) } }
     }
 
-    /// Decrypts `body` in place when `tag` is right (otherwise the body is left as it came).
-    mutating func open(_ body: UnsafeMutableRawBufferPointer, tag: [UInt8], lengthField: [UInt8]) throws(WireError) {
+    /// Opens `body` when `tag` is right and hands the plaintext to `read` (it is not kept
+    /// after `read` returns); otherwise throws ``WireError/badMAC(sequence:)`` and the sequence
+    /// number stays where it was.
+    public mutating func open<T>(
+        _ body: UnsafeRawBufferPointer, tag: UnsafeRawBufferPointer, lengthField: UnsafeRawBufferPointer,
+        _ read: (UnsafeRawBufferPointer) throws(WireError) -> T
+    ) throws(WireError) -> T {
+        let plaintext: Data
         do {
-            let box = try ChaChaPoly.SealedBox(nonce: Self.nonce(sequence), ciphertext: UnsafeRawBufferPointer(body), tag: tag)
-            let plaintext = try ChaChaPoly.open(box, using: key, authenticating: lengthField)
-            plaintext.withUnsafeBytes { body.copyMemory(from: $0) }
+            let box = try ChaChaPoly.SealedBox(nonce: Self.nonce(sequence), ciphertext: body, tag: tag)
+            plaintext = try ChaChaPoly.open(box, using: key, authenticating: lengthField)
         } catch {
             throw .badMAC(sequence: sequence)
         }
         sequence += 1
+        var result: Result<T, WireError>?
+        plaintext.withUnsafeBytes { raw in result = Result { () throws(WireError) -> T in try read(raw) } }
+        return try result!.get()
     }
 }

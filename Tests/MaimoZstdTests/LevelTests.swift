@@ -27,16 +27,26 @@ struct LevelAndBlockTests {
         }
     }
 
-    @Test("levels -1, -5, -100 and 20, 21, 22 round-trip; negative levels are no smaller than level 1",
-          arguments: [-1, -5, -100, 20, 21, 22])
+    @Test("levels -1, -5, -100 and 20, 21, 22 round-trip", arguments: [-1, -5, -100, 20, 21, 22])
     func levels(level: Int) throws {
         let input = Self.data(600_000)
         let frame = Zstd.compress(input, level: level)
         #expect(try Zstd.decompress(frame) == input)
-        if level < 0 { #expect(frame.count >= Zstd.compress(input, level: 1).count) }
         if referenceZstdAvailable {
             #expect(try referenceZstd(["-q", "-d", "-c"], input: frame) == input, "level \(level): the reference")
         }
+    }
+
+    /// Acceleration trades size for speed: a far negative level skips most positions and must
+    /// compress clearly worse than -1, which stays near level 1. (Level -1 is not always larger
+    /// than level 1: its table row differs, and on some inputs it came out 0.06% smaller.)
+    @Test("negative levels give up size with their acceleration")
+    func accelerationCostsSize() {
+        let input = Self.data(600_000)
+        let one = Zstd.compress(input, level: 1).count
+        let minusOne = Zstd.compress(input, level: -1).count, minusHundred = Zstd.compress(input, level: -100).count
+        #expect(minusHundred > minusOne + minusOne / 20, "-100: \(minusHundred) bytes, -1: \(minusOne)")
+        #expect(Double(minusOne) < Double(one) * 1.25, "-1: \(minusOne) bytes, 1: \(one)")
     }
 
     @Test("blocks never hold more input than the option allows", arguments: [1024, 4096, 100_000])

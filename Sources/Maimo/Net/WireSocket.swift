@@ -102,8 +102,15 @@ public final class WireSocket: @unchecked Sendable {
 
     /// Reads what is available into `buffer` (at most its size); 0 when the peer closed.
     public func receive(into buffer: inout [UInt8]) throws(MaimoError) -> Int {
+        var result: Result<Int, MaimoError>?
+        buffer.withUnsafeMutableBytes { raw in result = Result { () throws(MaimoError) -> Int in try receive(into: raw) } }
+        return try result!.get()
+    }
+
+    /// Receives into `buffer`; the number of bytes, 0 when the peer closed.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(MaimoError) -> Int {
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            let n = recv(descriptor, buffer.baseAddress, buffer.count, 0)
             if n >= 0 { return n }
             let code = errno
             if code == EINTR { continue }

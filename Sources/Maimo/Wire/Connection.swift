@@ -8,7 +8,6 @@ final class WireConnection: FrameSender {
     let socket: WireSocket
     private var reader = WireFrameReader()
     private var sealer: WireFrameCipher?
-    private var scratch = [UInt8](repeating: 0, count: 256 << 10)
 
     init(socket: WireSocket) { self.socket = socket }
 
@@ -33,9 +32,10 @@ final class WireConnection: FrameSender {
             } catch {
                 throw .wire(error)
             }
-            let n = try socket.receive(into: &scratch)
+            // Straight into the reader's buffer: no copy between the socket and the frame.
+            let socket = self.socket
+            let n = try reader.receive { (room) throws(MaimoError) -> Int in try socket.receive(into: room) }
             if n == 0 { throw .io("\(socket.peer) closed the connection") }
-            reader.append(Array(scratch[..<n]))
         }
     }
 
