@@ -14,7 +14,7 @@ final class ChannelFrameSender: FrameSender, @unchecked Sendable {
     let writeTimeout: Double
     let clock: SessionClock
 
-    static let maxBytesInFlight = 2 << 20
+    static let maxBytesInFlight = 3 << 20
     private let flight = NSCondition()
     private var bytesInFlight = 0
 

@@ -37,18 +37,22 @@ public struct WireFrame: Equatable, Sendable {
     /// The frame's bytes sealed by `cipher`, which moves on to the next sequence number.
     public func sealed(with cipher: inout WireFrameCipher) -> [UInt8] {
         let body = encodedBody()
-        let lengthField = Self.lengthField(bodyLength: body.count + WireFrameCipher.tagLength)
-        var bytes = lengthField
-        bytes.reserveCapacity(4 + body.count + WireFrameCipher.tagLength)
-        body.withUnsafeBytes { body in
-            lengthField.withUnsafeBytes { field in
-                cipher.seal(body, lengthField: field) { ciphertext, tag in
-                    bytes.append(contentsOf: ciphertext)
-                    bytes.append(contentsOf: tag)
+        let total = 4 + body.count + WireFrameCipher.tagLength
+        let lengthField = Self.lengthField(bodyLength: total - 4)
+        // Filled with memcpy: appending a raw buffer to an array goes byte by byte.
+        return [UInt8](unsafeUninitializedCapacity: total) { out, count in
+            let raw = UnsafeMutableRawBufferPointer(out)
+            raw.copyBytes(from: lengthField)
+            body.withUnsafeBytes { body in
+                lengthField.withUnsafeBytes { field in
+                    cipher.seal(body, lengthField: field) { ciphertext, tag in
+                        UnsafeMutableRawBufferPointer(rebasing: raw[4..<(4 + ciphertext.count)]).copyMemory(from: ciphertext)
+                        UnsafeMutableRawBufferPointer(rebasing: raw[(4 + ciphertext.count)...]).copyMemory(from: tag)
+                    }
                 }
             }
+            count = total
         }
-        return bytes
     }
 
     /// The big-endian length field of a frame with `bodyLength` bytes after it.

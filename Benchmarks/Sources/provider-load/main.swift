@@ -9,6 +9,14 @@
 // that trickle a handshake a byte a second (slow-loris), strangers that send garbage, and an
 // allowed client whose sessions ask for a large blob and never read the reply (stalled readers).
 // Everything stays on loopback and stops by itself at the end of the run.
+//
+// The attackers run in a process of their own (this executable with `--attack`) at the lowest
+// CPU priority (SCHED_IDLE): on a machine of two cores the honest client, the provider and 200
+// attacking threads otherwise share the same cores, and what the honest client lost was the
+// CPU the attackers' own loops took, not what the provider spent on them. Attackers are other
+// machines; here they get only the CPU the honest pair leaves idle, and the counts of hostile
+// connections made during the attacked rounds are printed, so the attack's intensity shows.
+// `--attackers-priority normal` runs them as before, at the same priority as everything else.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,12 +49,43 @@ if let at = arguments.firstIndex(of: "--serve") {
     exit(0)
 }
 
+// MARK: The attackers, in a child process
+
+if let at = arguments.firstIndex(of: "--attack") {
+    let directory = arguments[at + 1]
+    let port = UInt16(arguments[at + 2])!, count = Int(arguments[at + 3])!
+    let attackKinds = arguments[at + 4].split(separator: ",").map(String.init)
+    if arguments.contains("--idle-priority") {
+        var parameters = sched_param(sched_priority: 0)
+        _ = sched_setscheduler(0, 5 /* SCHED_IDLE */, &parameters)
+    }
+    func key(_ name: String) throws -> Curve25519.Signing.PrivateKey {
+        try .init(rawRepresentation: Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))
+    }
+    let providerNodeID = Array(try key("provider/identity").publicKey.rawRepresentation)
+    let blob = try Blake3.Digest(bytes: Array(Data(contentsOf: URL(fileURLWithPath: directory + "/big-root"))))
+    let attack = Attack(providerNodeID: providerNodeID, kinds: attackKinds)
+    attack.start(count: count, port: port, stalledClient: NodeIdentity(signingKey: try key("stalled-identity")), bigBlob: blob)
+    FileHandle.standardOutput.write(Data("started\n".utf8))
+    // "count": print the counters so far; end of input: stop.
+    while let line = readLine() {
+        if line == "count" {
+            let counts = attack.counters.all
+            FileHandle.standardOutput.write(Data((counts.keys.sorted().map { "\($0)=\(counts[$0]!)" }.joined(separator: ";") + "\n").utf8))
+        }
+    }
+    attack.stop()
+    exit(0)
+}
+
 let totalMiB = option("--size", 256)
 let hostileCount = option("--hostile", 200)
 let rounds = option("--rounds", 3)
 /// Which kinds of hostile connection (`--kinds idle,trickle,garbage,stall`; all by default).
 let kinds = arguments.firstIndex(of: "--kinds").map { arguments[$0 + 1].split(separator: ",").map(String.init) }
     ?? ["idle", "trickle", "garbage", "stall"]
+/// `idle` (SCHED_IDLE, the default) or `normal`.
+let attackersPriority = arguments.firstIndex(of: "--attackers-priority").map { arguments[$0 + 1] } ?? "idle"
 let scratch = try ScratchDirectory(name: "maimo-provider-load")
 defer { scratch.remove() }
 let root = scratch.path
@@ -175,6 +214,13 @@ final class Counters: @unchecked Sendable {
 }
 
 final class Attack: @unchecked Sendable {
+    let providerNodeID: [UInt8]
+    let kinds: [String]
+    init(providerNodeID: [UInt8], kinds: [String]) {
+        self.providerNodeID = providerNodeID
+        self.kinds = kinds
+    }
+
     let stopLock = NSLock()
     var stopped = false
     let counters = Counters()
@@ -231,7 +277,7 @@ final class Attack: @unchecked Sendable {
     func trickle(_ port: UInt16) {
         guard let socket = try? WireSocket.connect(host: "127.0.0.1", port: port, timeout: 5) else { usleep(100_000); return }
         counters.add("slow-loris connections")
-        var handshake = WireHandshake.Client(identity: NodeIdentity().signingKey, expectedProvider: providerIdentity.nodeID)
+        var handshake = WireHandshake.Client(identity: NodeIdentity().signingKey, expectedProvider: providerNodeID)
         let hello = handshake.hello().encoded()
         var sent = 0
         hold(socket, every: 1) {
@@ -259,7 +305,7 @@ final class Attack: @unchecked Sendable {
         defer { socket.close() }
         var size: Int32 = 4096
         setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: providerIdentity.nodeID)
+        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: providerNodeID)
         var reader = WireFrameReader()
         var buffer = [UInt8](repeating: 0, count: 4096)
         func frame() -> WireFrame? {
@@ -288,11 +334,13 @@ final class Attack: @unchecked Sendable {
 
 // A blob for the stalled readers to ask for, stored by their own (allowed) identity.
 let stalledClient = NodeIdentity()
+try Data(stalledClient.signingKey.rawRepresentation).write(to: URL(fileURLWithPath: root + "/stalled-identity"))
 try ProviderStore.allow(client: stalledClient.nodeID, quota: nil, inDirectory: root + "/provider/store")
 let bigBlob = root + "/big"
 let bigBytes = (0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
 try Data(bigBytes).write(to: URL(fileURLWithPath: bigBlob))
 let bigRoot = Blake3.hash(bigBytes)
+try Data(bigRoot.bytes).write(to: URL(fileURLWithPath: root + "/big-root"))
 do {
     let uploader = try ProviderClient(address: PeerAddress(host: "127.0.0.1", port: provider.port),
                                       provider: providerIdentity.nodeID, identity: stalledClient)
@@ -323,12 +371,54 @@ var calm: [Phases] = []
 let calmCPU = try accounted { for i in 0..<rounds { calm.append(try honestRound(i)) } }
 let calmMemory = provider.memory()
 
-let attack = Attack()
-attack.start(count: hostileCount, port: provider.port, stalledClient: stalledClient, bigBlob: bigRoot)
+/// The attackers' process: started, asked for its counters, stopped through its standard input.
+final class AttackProcess {
+    let process = Process()
+    let input = Pipe(), output = Pipe()
+
+    init(port: UInt16, count: Int, kinds: [String], idle: Bool) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["--attack", root, "\(port)", "\(count)", kinds.joined(separator: ",")]
+            + (idle ? ["--idle-priority"] : [])
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        _ = line()
+    }
+
+    private func line() -> String {
+        var bytes = [UInt8]()
+        while let byte = output.fileHandleForReading.readData(ofLength: 1).first, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Hostile connections made so far, by kind.
+    func counts() -> [String: Int] {
+        input.fileHandleForWriting.write(Data("count\n".utf8))
+        var result: [String: Int] = [:]
+        for pair in line().split(separator: ";") {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2 { result[String(parts[0])] = Int(parts[1]) }
+        }
+        return result
+    }
+
+    /// CPU seconds the attackers have used so far.
+    func cpuSeconds() -> Double { processCPUSeconds(process.processIdentifier) }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+let attack = try AttackProcess(port: provider.port, count: hostileCount, kinds: kinds, idle: attackersPriority == "idle")
 sleep(3)
+let countsBefore = attack.counts(), attackCPUBefore = attack.cpuSeconds()
 var attacked: [Phases] = []
 let attackedCPU = try accounted { for i in 0..<rounds { attacked.append(try honestRound(100 + i)) } }
 let attackedMemory = provider.memory()
+let countsAfter = attack.counts(), attackCPU = attack.cpuSeconds() - attackCPUBefore
 attack.stop()
 
 for (name, path) in [("store", \Phases.store), ("verify", \Phases.verify), ("retrieve", \Phases.retrieve)] as [(String, KeyPath<Phases, Double>)] {
@@ -342,7 +432,9 @@ print(String(format: "provider memory: %.0f MB peak after the calm rounds, %.0f 
 for (name, cpu) in [("alone", calmCPU), ("under attack", attackedCPU)] {
     print(String(format: "CPU %@: %.1f s of wall time, provider %.1f s (%.0f%% of one core), client%@ %.1f s (%.0f%%) of the 2 cores' %.1f s",
                  name as NSString, cpu.wall, cpu.provider, cpu.provider / cpu.wall * 100,
-                 name == "alone" ? "" : " and attackers", cpu.here, cpu.here / cpu.wall * 100, 2 * cpu.wall))
+                 name == "alone" ? "" : "", cpu.here, cpu.here / cpu.wall * 100, 2 * cpu.wall))
 }
-let counts = attack.counters.all
-print("hostile: \(hostileCount) at once (\(kinds.joined(separator: ", "))), " + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", "))
+print(String(format: "attackers (own process, %@ priority): %.1f s of CPU (%.0f%% of one core) during the attacked rounds",
+             attackersPriority as NSString, attackCPU, attackCPU / attackedCPU.wall * 100))
+let made = countsAfter.keys.sorted().map { "\(countsAfter[$0]! - (countsBefore[$0] ?? 0)) \($0)" }
+print("hostile: \(hostileCount) at once (\(kinds.joined(separator: ", "))); during the attacked rounds (\(String(format: "%.0f", attackedCPU.wall)) s): " + made.joined(separator: ", "))
