@@ -38,34 +38,3 @@ public enum Bao {
         Blake3.Hazmat.leftSubtreeLength(inputLength: subtreeLength)
     }
 }
-
-/// What went wrong while decoding, and where. Nothing is returned from a region that failed.
-public enum BaoError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The encoding, outboard tree or slice ended early: `needed` bytes were required at `offset`.
-    case truncated(offset: UInt64, needed: Int)
-    /// A chunk did not match its chaining value (or, for a one-chunk file, the root hash).
-    case chunkHashMismatch(chunkIndex: UInt64)
-    /// A parent node did not match: the node at `encodingOffset` in the encoding, outboard tree
-    /// or slice, covering content from `contentOffset`. At offset 8 this is the root: a wrong
-    /// hash, or a corrupt length header.
-    case parentHashMismatch(encodingOffset: UInt64, contentOffset: UInt64)
-    /// Reading or writing the underlying bytes failed.
-    case source(String)
-    /// An encoder received a different amount of content than it was created for.
-    case lengthMismatch(expected: UInt64, received: UInt64)
-
-    public var description: String {
-        switch self {
-        case .truncated(let offset, let needed):
-            "encoding truncated: \(needed) more bytes needed at offset \(offset)"
-        case .chunkHashMismatch(let index):
-            "hash mismatch in chunk \(index) (content bytes \(index * Bao.chunkLength)..<\((index + 1) * Bao.chunkLength))"
-        case .parentHashMismatch(let offset, let content):
-            "hash mismatch in the parent node at encoding offset \(offset) (subtree from content byte \(content))"
-        case .source(let message):
-            "I/O error: \(message)"
-        case .lengthMismatch(let expected, let received):
-            "the encoder was created for \(expected) bytes of content but received \(received)"
-        }
-    }
-}

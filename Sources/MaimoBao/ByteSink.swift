@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A seekable destination for an encoding: the encoder writes every node once, at its final
 /// position, so the output needs random access but is never read back.
 public protocol BaoByteSink {
@@ -33,14 +27,14 @@ public struct BaoMemorySink: BaoByteSink {
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError) {
         guard offset <= UInt64(destination.count), bytes.count <= destination.count - Int(offset) else {
-            throw .source("write of \(bytes.count) bytes at \(offset) is outside the \(destination.count)-byte destination")
+            throw .outOfBounds(offset: offset, count: bytes.count, capacity: destination.count)
         }
         if let base = bytes.baseAddress { (destination.baseAddress! + Int(offset)).copyMemory(from: base, byteCount: bytes.count) }
     }
 
     public mutating func fill(at offset: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) throws(BaoError) {
         guard offset <= UInt64(destination.count), count <= destination.count - Int(offset) else {
-            throw .source("write of \(count) bytes at \(offset) is outside the \(destination.count)-byte destination")
+            throw .outOfBounds(offset: offset, count: count, capacity: destination.count)
         }
         body(UnsafeMutableRawBufferPointer(rebasing: destination[Int(offset)..<(Int(offset) + count)]))
     }
@@ -60,25 +54,6 @@ public struct BaoBufferSink: BaoByteSink, Sendable {
         if bytes.count < end { bytes.append(contentsOf: repeatElement(0, count: end - bytes.count)) }
         bytes.withUnsafeMutableBytes { destination in
             if let base = source.baseAddress { (destination.baseAddress! + Int(offset)).copyMemory(from: base, byteCount: source.count) }
-        }
-    }
-}
-
-/// An open file written with `pwrite`; the descriptor stays owned by the caller.
-public struct BaoFileSink: BaoByteSink, Sendable {
-    public let descriptor: Int32
-
-    public init(descriptor: Int32) { self.descriptor = descriptor }
-
-    public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .source(String(cString: strerror(errno)))
-            }
-            done += n
         }
     }
 }

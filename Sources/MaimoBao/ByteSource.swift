@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Random-access bytes a Bao decoder or slicer reads: a buffer, a file, later a network stream.
 public protocol BaoByteSource {
     /// Reads up to `buffer.count` bytes at `offset`; returns how many were read, 0 at the end.
@@ -63,51 +57,12 @@ public struct BaoBufferSource: BaoByteSource, Sendable {
     }
 }
 
-/// An open file read with `pread`; the descriptor stays owned by the caller.
-public struct BaoFileSource: BaoByteSource, Sendable {
-    public let descriptor: Int32
-
-    public init(descriptor: Int32) { self.descriptor = descriptor }
-
-    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
-        while true {
-            let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
-            if n >= 0 { return n }
-            if errno != EINTR { throw .source(String(cString: strerror(errno))) }
-        }
+/// `body` over the mutable bytes of `array`, keeping `BaoError` as the thrown type.
+func withMutableBytes<R>(
+    of array: inout [UInt8], _ body: (UnsafeMutableRawBufferPointer) throws(BaoError) -> R
+) throws(BaoError) -> R {
+    let result: Result<R, BaoError> = array.withUnsafeMutableBytes { buffer in
+        Result { () throws(BaoError) in try body(buffer) }
     }
-}
-
-/// A file mapped into memory once and read with plain copies: the fastest source for a provider
-/// answering many slice requests from the same encoding. The mapping lives as long as this object.
-public final class BaoMappedFileSource: BaoByteSource, @unchecked Sendable {
-    // Immutable after init and read-only mapped: safe to share between threads.
-    private let base: UnsafeRawPointer?
-    public let count: Int
-
-    /// Maps the file open as `descriptor` (which may be closed afterwards).
-    public init(descriptor: Int32) throws(BaoError) {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .source(String(cString: strerror(errno))) }
-        count = Int(info.st_size)
-        guard count > 0 else {
-            base = nil
-            return
-        }
-        guard let mapping = mmap(nil, count, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED else {
-            throw .source(String(cString: strerror(errno)))
-        }
-        base = UnsafeRawPointer(mapping)
-    }
-
-    deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
-    }
-
-    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
-        guard let base, offset < UInt64(count) else { return 0 }
-        let n = min(buffer.count, count - Int(offset))
-        buffer.baseAddress!.copyMemory(from: base + Int(offset), byteCount: n)
-        return n
-    }
+    return try result.get()
 }

@@ -13,9 +13,12 @@ import MaimoBlake3
 /// try decoder.seek(to: 1 << 30)
 /// let bytes = try decoder.read(count: 4096)   // verified, or a BaoError saying where it failed
 /// ```
-public struct BaoDecoder<Tree: BaoByteSource> {
+///
+/// `Tree` is the type of the encoding (or outboard tree) and `Data` the type of the content beside
+/// an outboard tree; a combined encoding's decoder has `Data == Tree` and no data.
+public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
     let tree: Tree
-    let data: (any BaoByteSource)?
+    let data: Data?
     let hash: Blake3.Digest
     var contentLength: UInt64?
     /// The content offset of the next byte `read` returns.
@@ -36,15 +39,8 @@ public struct BaoDecoder<Tree: BaoByteSource> {
     var scratchRecords: [UInt8] = []
     var scratchRecomputed: [UInt8] = []
 
-    /// Reads a combined encoding (header, parents and chunks interleaved).
-    public init(combined: Tree, hash: Blake3.Digest) {
-        self.tree = combined
-        self.data = nil
-        self.hash = hash
-    }
-
     /// Reads an outboard tree (header and parents) with the data beside it.
-    public init(outboard: Tree, data: some BaoByteSource, hash: Blake3.Digest) {
+    public init(outboard: Tree, data: Data, hash: Blake3.Digest) {
         self.tree = outboard
         self.data = data
         self.hash = hash
@@ -148,7 +144,12 @@ public struct BaoDecoder<Tree: BaoByteSource> {
             path.append(verified)
             (start, nodeLength, treeOffset, expected) = child(of: verified, containing: target)
         }
-        let bytes = try (data ?? tree).readBytes(at: data == nil ? treeOffset : start, count: Int(nodeLength))
+        let bytes =
+            if let data {
+                try data.readBytes(at: start, count: Int(nodeLength))
+            } else {
+                try tree.readBytes(at: treeOffset, count: Int(nodeLength))
+            }
         let index = start / Bao.chunkLength
         guard bytes.withUnsafeBytes({ NodeCheck.chunk($0, index: index, expected: expected) }) else {
             throw .chunkHashMismatch(chunkIndex: index)
@@ -256,5 +257,14 @@ extension Bao {
     public static func decode(outboard: [UInt8], data: [UInt8], hash: Blake3.Digest) throws(BaoError) -> [UInt8] {
         var decoder = BaoDecoder(outboard: BaoBufferSource(outboard), data: BaoBufferSource(data), hash: hash)
         return try decoder.readToEnd(sizeLimit: data.count)
+    }
+}
+
+extension BaoDecoder where Data == Tree {
+    /// Reads a combined encoding (header, parents and chunks interleaved).
+    public init(combined: Tree, hash: Blake3.Digest) {
+        self.tree = combined
+        self.data = nil
+        self.hash = hash
     }
 }

@@ -8,8 +8,21 @@ extension Bao {
     ///
     /// Reads from a combined encoding, or from an outboard tree plus the data. Nothing is
     /// verified here (the slicer is the untrusted side), but a short source is an error.
+    public static func slice<Tree: BaoByteSource>(
+        from tree: Tree, start: UInt64, count: UInt64
+    ) throws(BaoError) -> [UInt8] {
+        try slice(from: tree, data: Tree?.none, start: start, count: count)
+    }
+
+    /// As ``slice(from:start:count:)``, from an outboard tree and the content beside it.
     public static func slice(
-        from tree: some BaoByteSource, data: (any BaoByteSource)? = nil, start: UInt64, count: UInt64
+        from tree: some BaoByteSource, data: some BaoByteSource, start: UInt64, count: UInt64
+    ) throws(BaoError) -> [UInt8] {
+        try slice(from: tree, data: Optional(data), start: start, count: count)
+    }
+
+    static func slice<Tree: BaoByteSource, Data: BaoByteSource>(
+        from tree: Tree, data: Data?, start: UInt64, count: UInt64
     ) throws(BaoError) -> [UInt8] {
         let header = try tree.readBytes(at: 0, count: headerLength)
         let contentLength = header.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
@@ -98,9 +111,9 @@ enum NodeCheck {
 }
 
 /// The slicer's walk (bao.py `slice_recurse`): copies what the range needs, skips the rest.
-private struct SliceWalker<Tree: BaoByteSource> {
+private struct SliceWalker<Tree: BaoByteSource, Data: BaoByteSource> {
     let tree: Tree
-    let data: (any BaoByteSource)?
+    let data: Data?
     let range: Range<UInt64>
     var output: [UInt8]
 
@@ -112,7 +125,11 @@ private struct SliceWalker<Tree: BaoByteSource> {
             return
         }
         if subtreeLength <= Bao.chunkLength {
-            try copy(Int(subtreeLength), from: data ?? tree, at: data == nil ? treeOffset : subtreeStart)
+            if let data {
+                try copy(Int(subtreeLength), from: data, at: subtreeStart)
+            } else {
+                try copy(Int(subtreeLength), from: tree, at: treeOffset)
+            }
             return
         }
         try copy(Bao.parentLength, from: tree, at: treeOffset)
@@ -123,7 +140,7 @@ private struct SliceWalker<Tree: BaoByteSource> {
         try walk(subtreeStart: subtreeStart + left, subtreeLength: subtreeLength - left, treeOffset: childOffset &+ leftEncoded)
     }
 
-    mutating func copy(_ count: Int, from source: any BaoByteSource, at offset: UInt64) throws(BaoError) {
+    mutating func copy(_ count: Int, from source: some BaoByteSource, at offset: UInt64) throws(BaoError) {
         output += try source.readBytes(at: offset, count: count)
     }
 }

@@ -1,14 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// A 256-bit secret key. Its bytes live in one heap allocation that is zeroed when the last
-/// reference goes away; they never appear in `description`, logs or errors.
-public final class CipherKey: @unchecked Sendable, CustomStringConvertible {
-    // Written once in init, read-only afterwards: safe to share between threads.
-    private let storage: UnsafeMutableRawBufferPointer
+/// A 256-bit secret key. Its bytes live in one heap allocation, shared by copies of the key, that
+/// is zeroed when the last copy goes away; they never appear in `description`, logs or errors.
+public struct CipherKey: Sendable, CustomStringConvertible {
+    private let storage: KeyStorage
 
     /// The key length in bytes.
     public static let length = 32
@@ -17,60 +10,48 @@ public final class CipherKey: @unchecked Sendable, CustomStringConvertible {
     /// - Throws: ``CipherError/invalidKeyLength(_:)`` for any other length.
     public init<Bytes: Collection>(bytes: Bytes) throws(CipherError) where Bytes.Element == UInt8 {
         guard bytes.count == Self.length else { throw .invalidKeyLength(bytes.count) }
-        storage = .allocate(byteCount: Self.length, alignment: 16)
-        storage.copyBytes(from: bytes)
+        storage = KeyStorage()
+        storage.bytes.copyBytes(from: bytes)
     }
 
     /// A fresh key from the system's cryptographically secure generator.
     public init() {
-        storage = .allocate(byteCount: Self.length, alignment: 16)
+        storage = KeyStorage()
         var generator = SystemRandomNumberGenerator()
         for i in stride(from: 0, to: Self.length, by: 8) {
-            storage.storeBytes(of: generator.next() as UInt64, toByteOffset: i, as: UInt64.self)
+            storage.bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: i, as: UInt64.self)
         }
     }
 
-    deinit {
-        // memset_explicit is not in every libc; a volatile-free loop through an opaque pointer
-        // that is freed right after is what Swift allows.
-        for i in 0..<storage.count { storage[i] = 0 }
-        storage.deallocate()
-    }
-
     /// Calls `body` with the 32 key bytes; do not let them escape.
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(storage))
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(storage.bytes))
     }
 
     /// The key as eight little-endian words.
     var words: SIMD8<UInt32> {
         var words = SIMD8<UInt32>()
-        for i in 0..<8 { words[i] = UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+        for i in 0..<8 {
+            words[i] = UInt32(littleEndian: storage.bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+        }
         return words
     }
 
     public var description: String { "CipherKey(256 bits, redacted)" }
 }
 
-/// Errors of MaimoCipher.
-public enum CipherError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A key was not 32 bytes; the associated value is the length given.
-    case invalidKeyLength(Int)
-    /// A nonce had the wrong length for the construction.
-    case invalidNonceLength(expected: Int, got: Int)
-    /// The keystream would pass the end of the block counter (2^32 blocks in the IETF layout).
-    case counterOverflow
-    /// The tag did not match: wrong key, wrong nonce or associated data, or tampered ciphertext.
-    /// Nothing was decrypted.
-    case authenticationFailed
+/// The one allocation behind a key and its copies, zeroed before it is freed.
+private final class KeyStorage: @unchecked Sendable {
+    // Written once while the key is made, read-only afterwards: safe to share between threads.
+    let bytes: UnsafeMutableRawBufferPointer
 
-    public var description: String {
-        switch self {
-        case .invalidKeyLength(let n): "a key must be 32 bytes, got \(n)"
-        case .invalidNonceLength(let expected, let got): "the nonce must be \(expected) bytes, got \(got)"
-        case .counterOverflow: "the block counter would overflow"
-        case .authenticationFailed: "authentication failed: wrong key or corrupted data"
-        }
+    init() { bytes = .allocate(byteCount: CipherKey.length, alignment: 16) }
+
+    deinit {
+        // memset_explicit is not in every libc; a loop through a pointer that is freed right
+        // after is what Swift allows.
+        for i in 0..<bytes.count { bytes[i] = 0 }
+        bytes.deallocate()
     }
 }
 
@@ -81,17 +62,5 @@ extension Array where Element == UInt8 {
         withUnsafeMutableBytes { bytes in
             if !bytes.isEmpty { bytes.initializeMemory(as: UInt8.self, repeating: 0) }
         }
-    }
-}
-
-/// Random bytes from the system's cryptographically secure generator, eight per draw (one
-/// `getrandom` call per eight bytes rather than per byte).
-public enum SecureRandom {
-    public static func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(count + 8)
-        while bytes.count < count { withUnsafeBytes(of: generator.next() as UInt64) { bytes += $0 } }
-        return Array(bytes.prefix(count))
     }
 }

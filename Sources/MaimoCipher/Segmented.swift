@@ -1,5 +1,4 @@
-import Dispatch
-import MaimoBlake3
+@_spi(Platform) import MaimoBlake3
 
 /// Maimo's segmented ciphertext, version 1 (`Docs/SegmentedCiphertext.md`): a file sealed with
 /// XChaCha8-Blake3-SIV in fixed-size segments, streamable in bounded memory, with truncation,
@@ -126,7 +125,7 @@ public struct SegmentedEncryptor {
         let header = header, key = fileKey
         let workers = min(max(1, threadCount), count)
         let slots = SealSlots(pool: pool, count: count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        Platform.concurrentPerform(iterations: workers) { worker in
             var i = worker
             while i < slots.count {
                 let segmentIndex = first + UInt64(i)
@@ -317,7 +316,7 @@ public struct SegmentedDecryptor {
             SealSlots(copying: (0..<count).map { i in Array(bytes[(i * sealedSize + 32)..<((i + 1) * sealedSize)]) })
         }
         let tags = (0..<count).map { i in Array(buffer[(i * sealedSize)..<(i * sealedSize + 32)]) }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        Platform.concurrentPerform(iterations: workers) { worker in
             var i = worker
             while i < count {
                 let segmentIndex = first + UInt64(i)

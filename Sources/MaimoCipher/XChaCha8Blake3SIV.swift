@@ -1,5 +1,4 @@
-import Dispatch
-import MaimoBlake3
+@_spi(Platform) import MaimoBlake3
 import Synchronization
 
 /// XChaCha8-Blake3-SIV: a nonce-misuse-resistant AEAD, byte-compatible with the Rust crate
@@ -103,7 +102,7 @@ public enum XChaCha8Blake3SIV {
         let blocks = (source.count + 63) / 64
         let perThread = (blocks + threadCount - 1) / threadCount
         let pieces = DisjointPieces(source: input, destination: output, count: source.count)
-        DispatchQueue.concurrentPerform(iterations: threadCount) { index in
+        Platform.concurrentPerform(iterations: threadCount) { index in
             let first = index * perThread
             let start = min(pieces.count, first * 64), end = min(pieces.count, (first + perThread) * 64)
             guard start < end else { return }
@@ -208,7 +207,7 @@ public enum XChaCha8Blake3SIV {
         let shared = SharedPieces(source: input, output: out, count: source.count)
         values.withUnsafeMutableBufferPointer { slots in
             let slots = SharedSlots(base: slots.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: min(threadCount, pieces)) { _ in
+            Platform.concurrentPerform(iterations: min(threadCount, pieces)) { _ in
                 while true {
                     let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard k < pieces else { return }

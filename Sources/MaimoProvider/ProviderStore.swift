@@ -335,7 +335,9 @@ struct ValueReaderSource: BaoByteSource {
         do {
             try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<n]), at: base + offset)
         } catch {
-            throw .source("the store failed: \(error)")
+            // The keystore's own error stays in the provider; the reader of the Bao stream
+            // learns where the read failed (EIO).
+            throw .system(.read, offset: base + offset, code: 5)
         }
         return n
     }

@@ -1,4 +1,3 @@
-import Foundation
 
 /// A zstd dictionary (RFC 8878 §5): either the zstd dictionary format — magic `0xEC30A437`, an
 /// ID, entropy tables and content — or raw content that frames may refer back into.
@@ -73,19 +72,20 @@ public final class ZstdDictionary: @unchecked Sendable {
         encodingState = encoding
     }
 
-    private let matchTablesLock = NSLock()
-    private var matchTablesCache: [ZstdParameters: DictionaryMatchTables] = [:]
+    private let matchTablesCache = Locked<[ZstdParameters: DictionaryMatchTables]>([:])
 
     /// The content's match tables for `parameters`, built on first use.
     func matchTables(for parameters: ZstdParameters) -> DictionaryMatchTables {
-        matchTablesLock.lock()
-        defer { matchTablesLock.unlock() }
-        if let tables = matchTablesCache[parameters] { return tables }
-        let tables = content.withUnsafeBufferPointer {
-            DictionaryMatchTables(content: $0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count, parameters: parameters)
+        let content = content
+        return matchTablesCache.withLock { cache in
+            if let tables = cache[parameters] { return tables }
+            let tables = content.withUnsafeBufferPointer {
+                DictionaryMatchTables(
+                    content: $0.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: $0.count, parameters: parameters)
+            }
+            cache[parameters] = tables
+            return tables
         }
-        matchTablesCache[parameters] = tables
-        return tables
     }
 
     deinit {

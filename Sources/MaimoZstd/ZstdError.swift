@@ -48,13 +48,28 @@ public enum ZstdError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .outputTooLarge(limit):
             return "the decompressed data exceeds the limit of \(limit) bytes"
         case let .io(operation, path, code):
-            return "\(operation) \(path) failed: \(String(cString: strerror(code)))"
+            return "\(operation) \(path) failed: \(systemMessage(code))"
         }
     }
 }
 
+/// The system's message for the `errno` value `code`.
+private func systemMessage(_ code: Int32) -> String {
+    #if hasFeature(Embedded)
+    return "os error \(code)"
+    #else
+    return String(cString: strerror(code))
+    #endif
+}
+
+#if !hasFeature(Embedded)
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
+#elseif canImport(WASILibc)
+import WASILibc
+#endif
 #endif

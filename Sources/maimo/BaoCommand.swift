@@ -81,14 +81,23 @@ struct BaoCommand: ParsableCommand {
                     defer { tree.close() }
                     try decode(tree: try tree.source(seekable: start != nil), data: data, root: root, to: destination.descriptor)
                 } else {
-                    try decode(tree: data, data: nil, root: root, to: destination.descriptor)
+                    try decode(combined: data, root: root, to: destination.descriptor)
                 }
             }
         }
 
-        /// Opens the existential source as a concrete type for the generic decoder.
-        private func decode<Tree: BaoByteSource>(tree: Tree, data: (any BaoByteSource)?, root: Blake3.Digest, to output: Int32) throws {
-            var decoder = data.map { BaoDecoder(outboard: tree, data: $0, hash: root) } ?? BaoDecoder(combined: tree, hash: root)
+        // The existential sources are opened as concrete types for the generic decoder.
+        private func decode(tree: some BaoByteSource, data: some BaoByteSource, root: Blake3.Digest, to output: Int32) throws {
+            var decoder = BaoDecoder(outboard: tree, data: data, hash: root)
+            try write(&decoder, to: output)
+        }
+
+        private func decode(combined: some BaoByteSource, root: Blake3.Digest, to output: Int32) throws {
+            var decoder = BaoDecoder(combined: combined, hash: root)
+            try write(&decoder, to: output)
+        }
+
+        private func write(_ decoder: inout BaoDecoder<some BaoByteSource, some BaoByteSource>, to output: Int32) throws {
             if let start { decoder.seek(to: start) }
             try Bao.decode(&decoder, to: output, count: count ?? .max)
         }

@@ -1,12 +1,6 @@
 // Dispatch of whole chunks and parent nodes to the widest lane kernel, then narrower ones, then
 // the single-block compressor for the rest.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 enum ManyKernel {
     /// The widest lane count to use: 16, 8 or 4.
     ///
@@ -16,7 +10,7 @@ enum ManyKernel {
     /// first large hash times each width on 16 KiB (about 0.15 ms, once per process) and keeps
     /// the fastest. Results never depend on the choice. `MAIMO_BLAKE3_LANES=4|8|16` overrides it.
     static let widest: Int = {
-        if let value = getenv("MAIMO_BLAKE3_LANES"), let lanes = Int(String(cString: value)), [4, 8, 16].contains(lanes) {
+        if let value = Platform.environment("MAIMO_BLAKE3_LANES"), let lanes = Int(value), [4, 8, 16].contains(lanes) {
             return lanes
         }
         return calibrate()
@@ -33,21 +27,29 @@ enum ManyKernel {
         // build the 8-lane loop's speed depends on where the linker puts it (1 MiB at 2.1 GB/s
         // in one executable, 1.4 in another, where 4 lanes reached 1.9), so what is measured
         // must be that very code, and the 4-lane kernel is a candidate too.
-        func best(_ lanes: Int) -> Duration {
-            let clock = ContinuousClock()
-            var fastest = Duration.seconds(1)
+        // Without a clock (Embedded Swift), 4 lanes: one 128-bit register per state word, the
+        // width of WebAssembly's SIMD and of NEON.
+        func best(_ lanes: Int) -> Int64? {
+            var fastest = Int64.max
             for _ in 0..<5 {
-                let elapsed = clock.measure {
-                    ManyKernel.chunks(
-                        UnsafeRawPointer(input.baseAddress!), count: chunks, key: Blake3Constants.iv, counter: 0, flags: 0,
-                        out: out, lanes: lanes)
-                }
+                guard
+                    let elapsed = Platform.nanoseconds({
+                        ManyKernel.chunks(
+                            UnsafeRawPointer(input.baseAddress!), count: chunks, key: Blake3Constants.iv, counter: 0,
+                            flags: 0, out: out, lanes: lanes)
+                    })
+                else { return nil }
                 fastest = min(fastest, elapsed)
             }
             return fastest
         }
-        let timings = [16, 8, 4].map { ($0, best($0)) }
-        return timings.min { $0.1 < $1.1 }!.0
+        var widest = 4
+        var fastest = Int64.max
+        for lanes in [16, 8, 4] {
+            guard let elapsed = best(lanes) else { return 4 }
+            if elapsed < fastest { (widest, fastest) = (lanes, elapsed) }
+        }
+        return widest
     }
 
     /// Chaining values of `count` whole 1 KiB chunks at `input`, with chunk counters

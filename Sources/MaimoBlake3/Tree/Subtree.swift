@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 // Chaining values of whole subtrees. BLAKE3's tree is left-balanced, which is exactly what
@@ -139,7 +138,7 @@ enum Subtree {
         cvs.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out.baseAddress!)
             let input = UnsafeSendable(input)
-            DispatchQueue.concurrentPerform(iterations: min(threads, pieces)) { _ in
+            Platform.concurrentPerform(iterations: min(threads, pieces)) { _ in
                 while true {
                     let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard index < pieces else { return }

@@ -48,7 +48,7 @@ enum FSE {
                 }
                 while symbol < next { counts[symbol] = 0; symbol += 1 }
             }
-            let bits = Int(reader.peek32())
+            let bits = Int(reader.peek32() & 0x7FFF_FFFF)  // 31 bits: an Int even on 32-bit targets
             let largest = (2 * threshold - 1) - remaining
             var count: Int
             if bits & (threshold - 1) < largest {

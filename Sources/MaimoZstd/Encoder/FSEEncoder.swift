@@ -243,8 +243,30 @@ extension FSE {
     }
 }
 
+#if hasFeature(Embedded)
+/// Base-2 logarithm of a positive `x` without libm (Embedded Swift): the exponent, plus
+/// 2·atanh((m−1)/(m+1))/ln 2 for the significand m in [1, 2), summed to double precision.
+private func log2(_ x: Double) -> Double {
+    let m = x.significand
+    let t = (m - 1) / (m + 1), t2 = t * t
+    var term = t, sum = 0.0, k = 1.0
+    while true {
+        let next = sum + term / k
+        if next == sum { break }
+        sum = next
+        term *= t2
+        k += 2
+    }
+    return Double(x.exponent) + 2 * sum / 0.693_147_180_559_945_309_4
+}
+#else
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
+#elseif canImport(WASILibc)
+import WASILibc
+#endif
 #endif

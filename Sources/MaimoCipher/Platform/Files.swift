@@ -1,7 +1,14 @@
+// Platform layer: segmented ciphertext between the operating system's files, and key files.
+// Not part of the Embedded Swift core.
+#if !hasFeature(Embedded)
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
+#elseif canImport(WASILibc)
+import WASILibc
 #endif
 
 extension SegmentedCiphertext {
@@ -113,3 +120,4 @@ public enum KeyFile {
         do { return try CipherKey(bytes: bytes[12..<44]) } catch { throw .cipher(error) }
     }
 }
+#endif

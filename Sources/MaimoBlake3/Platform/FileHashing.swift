@@ -1,9 +1,14 @@
+// Platform layer: hashing files through the operating system (memory-mapped where it has
+// `mmap`, read in blocks otherwise). Not part of the Embedded Swift core.
+#if !hasFeature(Embedded)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)
 import Darwin
+#elseif canImport(WASILibc)
+import WASILibc
 #endif
 
 extension Blake3 {
@@ -22,7 +27,7 @@ extension Blake3 {
             self.code = code
         }
 
-        public var description: String { "\(String(cString: strerror(code))) (os error \(code))" }
+        public var description: String { Platform.errorMessage(code) }
     }
 }
 
@@ -54,6 +59,7 @@ extension Blake3.Hasher {
     public mutating func update(fileDescriptor descriptor: Int32, path: String = "-", useMemoryMap: Bool = true)
         throws(Blake3.FileError)
     {
+        #if !os(WASI)  // WASI has no mmap: files are read.
         var info = stat()
         if useMemoryMap, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
             info.st_size >= Self.memoryMapThreshold, info.st_size <= Int.max
@@ -75,6 +81,7 @@ extension Blake3.Hasher {
                 return
             }
         }
+        #endif
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readBufferSize, alignment: 64)
         defer { buffer.deallocate() }
         while true {
@@ -88,3 +95,4 @@ extension Blake3.Hasher {
         }
     }
 }
+#endif

@@ -1,7 +1,16 @@
+// Platform layer: zstd between the operating system's files, and multi-threaded compression.
+// Not part of the Embedded Swift core.
+#if !hasFeature(Embedded)
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
+#elseif canImport(WASILibc)
+import WASILibc
+#endif
+#if canImport(Dispatch)
 #endif
 
 extension Zstd {
@@ -120,7 +129,7 @@ extension Zstd {
             frames.initialize(repeating: [])
             defer { frames.deallocate() }
             let shared = UncheckedSendable(value: (buffers, lengths, frames))
-            DispatchQueue.concurrentPerform(iterations: used) { i in
+            concurrentPerform(iterations: used) { i in
                 let (buffers, lengths, frames) = shared.value
                 let options = ZstdCompressionOptions(
                     level: level, checksum: checksum, contentSize: UInt64(lengths[i]), maxBlockSize: maxBlockSize)
@@ -158,7 +167,18 @@ extension Zstd {
     }
 }
 
+/// Runs `body(0..<iterations)` on Dispatch's threads, or one after the other where there is no
+/// Dispatch (WASI).
+private func concurrentPerform(iterations: Int, _ body: @Sendable (Int) -> Void) {
+    #if canImport(Dispatch)
+    DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
+    #else
+    for index in 0..<iterations { body(index) }
+    #endif
+}
+
 /// Hands non-Sendable buffers to `concurrentPerform`, whose iterations touch disjoint parts.
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
 }
+#endif

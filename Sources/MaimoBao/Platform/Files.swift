@@ -1,9 +1,17 @@
+// Platform layer: Bao over the operating system's files and streams (`pread`, `pwrite`,
+// `mmap`, `read`). Not part of the Embedded Swift core; WASI has no `mmap`.
+#if !hasFeature(Embedded)
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
+#elseif canImport(WASILibc)
+import WASILibc
 #endif
 import MaimoBlake3
+
 
 /// A source read front to back (a pipe, a socket, standard input): reading at an offset ahead
 /// skips to it, reading behind it is an error. Encodings and slices are verified in order, so
@@ -16,7 +24,7 @@ public final class BaoForwardSource: BaoByteSource {
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
         guard offset >= position else {
-            throw .source("cannot seek backwards in a stream (at \(position), asked for \(offset)); use a file")
+            throw .notSeekable(position: position, requested: offset)
         }
         var skip = [UInt8](repeating: 0, count: 64 * 1024)
         while position < offset {
@@ -36,10 +44,80 @@ public final class BaoForwardSource: BaoByteSource {
                 position += UInt64(n)
                 return n
             }
-            if errno != EINTR { throw .source(String(cString: strerror(errno))) }
+            if errno != EINTR { throw .system(.read, offset: position, code: errno) }
         }
     }
 }
+
+/// An open file written with `pwrite`; the descriptor stays owned by the caller.
+public struct BaoFileSink: BaoByteSink, Sendable {
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) { self.descriptor = descriptor }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system(.write, offset: offset + UInt64(done), code: errno)
+            }
+            done += n
+        }
+    }
+}
+
+/// An open file read with `pread`; the descriptor stays owned by the caller.
+public struct BaoFileSource: BaoByteSource, Sendable {
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) { self.descriptor = descriptor }
+
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
+        while true {
+            let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno != EINTR { throw .system(.read, offset: offset, code: errno) }
+        }
+    }
+}
+
+#if !os(WASI)
+/// A file mapped into memory once and read with plain copies: the fastest source for a provider
+/// answering many slice requests from the same encoding. The mapping lives as long as this object.
+public final class BaoMappedFileSource: BaoByteSource, @unchecked Sendable {
+    // Immutable after init and read-only mapped: safe to share between threads.
+    private let base: UnsafeRawPointer?
+    public let count: Int
+
+    /// Maps the file open as `descriptor` (which may be closed afterwards).
+    public init(descriptor: Int32) throws(BaoError) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw .system(.map, offset: 0, code: errno) }
+        count = Int(info.st_size)
+        guard count > 0 else {
+            base = nil
+            return
+        }
+        guard let mapping = mmap(nil, count, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED else {
+            throw .system(.map, offset: 0, code: errno)
+        }
+        base = UnsafeRawPointer(mapping)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
+        guard let base, offset < UInt64(count), let destination = buffer.baseAddress else { return 0 }
+        let n = min(buffer.count, count - Int(offset))
+        destination.copyMemory(from: base + Int(offset), byteCount: n)
+        return n
+    }
+}
+#endif
 
 extension Bao {
     /// Encodes `length` bytes read front to back from `input` into `output` (a seekable file),
@@ -66,8 +144,8 @@ extension Bao {
     /// Writes up to `count` verified bytes from `decoder` to `output`; returns how many. On a
     /// failure everything written before it was verified.
     @discardableResult
-    public static func decode<Tree>(
-        _ decoder: inout BaoDecoder<Tree>, to output: Int32, count: UInt64 = .max
+    public static func decode<Tree, Data>(
+        _ decoder: inout BaoDecoder<Tree, Data>, to output: Int32, count: UInt64 = .max
     ) throws(BaoError) -> UInt64 {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var written: UInt64 = 0
@@ -89,7 +167,7 @@ extension Bao {
             let n = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + done, count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .source(String(cString: strerror(errno)))
+                throw .system(.write, offset: UInt64(done), code: errno)
             }
             done += n
         }
@@ -99,17 +177,14 @@ extension Bao {
 #if canImport(Glibc)
 let systemRead = Glibc.read
 let systemWrite = Glibc.write
-#else
+#elseif canImport(Musl)
+let systemRead = Musl.read
+let systemWrite = Musl.write
+#elseif canImport(Darwin)
 let systemRead = Darwin.read
 let systemWrite = Darwin.write
+#elseif canImport(WASILibc)
+let systemRead = WASILibc.read
+let systemWrite = WASILibc.write
 #endif
-
-/// `body` over the mutable bytes of `array`, keeping `BaoError` as the thrown type.
-func withMutableBytes<R>(
-    of array: inout [UInt8], _ body: (UnsafeMutableRawBufferPointer) throws(BaoError) -> R
-) throws(BaoError) -> R {
-    let result: Result<R, BaoError> = array.withUnsafeMutableBytes { buffer in
-        Result { () throws(BaoError) in try body(buffer) }
-    }
-    return try result.get()
-}
+#endif
