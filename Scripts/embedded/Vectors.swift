@@ -221,10 +221,16 @@ struct Program {
             if fields[1] != "-" {
                 dictionary = readFile("zstd/" + fields[1]).flatMap { try? ZstdDictionary($0) }
             }
-            let output = try? Zstd.decompress(frame, dictionary: dictionary)
+            var output: [UInt8]? = nil
+            var failure = ""
+            do throws(ZstdError) {
+                output = try Zstd.decompress(frame, dictionary: dictionary)
+            } catch {
+                failure = ": \(error.description)"
+            }
             checker.check(
                 output?.count == Int(fields[2])! && output.map { Blake3.hash($0).bytes } == bytes(fields[3]),
-                "zstd \(fields[0])")
+                "zstd \(fields[0])\(failure)")
         }
         let text = Array("Embedded Swift compresses and decompresses this line, again and again. ".utf8)
         let input = (0..<200).flatMap { _ in text }

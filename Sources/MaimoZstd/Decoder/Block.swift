@@ -48,12 +48,13 @@ extension ZstdDecompressor {
 
         let headerSize = sizeFormat < 2 ? 3 : sizeFormat + 2
         guard block.count >= headerSize else { throw .corrupt(offset: offset, reason: "literals header is truncated") }
-        var header = 0
-        for i in 0..<headerSize { header |= Int(block[i]) << (8 * i) }
+        // Up to 5 header bytes (40 bits): a UInt64, so 32-bit targets keep the top byte.
+        var header: UInt64 = 0
+        for i in 0..<headerSize { header |= UInt64(block[i]) << (8 * i) }
         let fieldBits = [10, 10, 14, 18][sizeFormat]
-        let mask = (1 << fieldBits) - 1
-        let regenerated = (header >> 4) & mask
-        let compressed = (header >> (4 + fieldBits)) & mask
+        let mask: UInt64 = (1 << fieldBits) - 1
+        let regenerated = Int((header >> 4) & mask)
+        let compressed = Int((header >> UInt64(4 + fieldBits)) & mask)
         let streamCount = sizeFormat == 0 ? 1 : 4
         guard regenerated <= limit else {
             throw .corrupt(offset: offset, reason: "\(regenerated) literals exceed the block maximum \(limit)")
