@@ -123,13 +123,29 @@ public final class PrivateTorNetwork: @unchecked Sendable {
         ]
         nodes.append(try TorProcess(authority))
         for i in 0..<3 {
-            var relay = TorProcess.Configuration(dataDirectory: directory + "/relay\(i)")
-            relay.socksPort = false
-            relay.extraLines = Self.common + [
-                authorityLine, "Nickname relay\(i)", "Address 127.0.0.1", "ORPort \(ports[2 + 2 * i])",
-                "DirPort \(ports[3 + 2 * i])", "ExitPolicy accept 127.0.0.1:*", "ExitRelay 1",
-            ]
-            nodes.append(try TorProcess(relay))
+            // A port found free may be taken, before tor binds it, as the source port of another
+            // tor's connection: then tor exits at start, and the relay tries again on fresh ports.
+            var relayPorts = [ports[2 + 2 * i], ports[3 + 2 * i]]
+            var attempt = 1
+            while true {
+                var relay = TorProcess.Configuration(dataDirectory: directory + "/relay\(i)")
+                relay.socksPort = false
+                relay.extraLines = Self.common + [
+                    authorityLine, "Nickname relay\(i)", "Address 127.0.0.1", "ORPort \(relayPorts[0])",
+                    "DirPort \(relayPorts[1])", "ExitPolicy accept 127.0.0.1:*", "ExitRelay 1",
+                ]
+                let started: TorProcess
+                do {
+                    started = try TorProcess(relay)
+                } catch {
+                    guard case .io(_, ECHILD) = error, attempt < 3 else { throw error }
+                    attempt += 1
+                    relayPorts = Self.freePorts(2)
+                    continue
+                }
+                nodes.append(started)
+                break
+            }
         }
         var serviceConfiguration = TorProcess.Configuration(dataDirectory: directory + "/service")
         serviceConfiguration.extraLines = Self.common + [authorityLine]

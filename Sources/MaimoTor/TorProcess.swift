@@ -32,6 +32,14 @@ public final class TorProcess: @unchecked Sendable {
     public let socksPort: UInt16?
     private var stopped = false
 
+    /// The last `[err]` lines of a tor log (why it refused to start), as ": …", or "".
+    static func complaints(in log: String) -> String {
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return "" }
+        let lines = text.split(separator: "\n").filter { $0.contains("[err]") }.suffix(2)
+            .map { $0.split(separator: "]", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
+        return lines.isEmpty ? "" : ": " + lines.joined(separator: "; ")
+    }
+
     /// Starts tor and connects, authenticated, to its control port.
     public init(_ configuration: Configuration) throws(TorError) {
         self.configuration = configuration
@@ -84,7 +92,7 @@ public final class TorProcess: @unchecked Sendable {
             }
             var status: Int32 = 0
             if waitpid(child, &status, WNOHANG) == child {
-                throw .io(operation: "tor exited at start (see \(directory)/tor.log)", errno: ECHILD)
+                throw .io(operation: "tor exited at start\(Self.complaints(in: directory + "/tor.log")) (see \(directory)/tor.log)", errno: ECHILD)
             }
             usleep(20_000)
         }

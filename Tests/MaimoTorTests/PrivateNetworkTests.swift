@@ -45,8 +45,16 @@ struct PrivateNetworkTests {
     }
 
     /// Retries connecting while the descriptor propagates; returns the stream and the wait.
-    static func connect(_ address: OnionAddress, port: UInt16, through client: TorProcess, timeout: Double = 180) throws -> (TorStream, Double) {
+    ///
+    /// A private network votes every 10 s and its shared random value turns over every few
+    /// minutes, so the client and the service may for a while place the descriptor on different
+    /// HSDirs, and a service whose first upload failed on a loaded machine waits an hour to try
+    /// again. When "descriptor not found" lasts `republishAfter` seconds, `republish` publishes the
+    /// service anew and the client forgets what it cached (`SIGNAL NEWNYM`).
+    static func connect(_ address: OnionAddress, port: UInt16, through client: TorProcess, timeout: Double = 300,
+                        republishAfter: Double = 45, republish: () throws -> Void = {}) throws -> (TorStream, Double) {
         let start = Date()
+        var lastPublished = start
         while true {
             let failure: TorError
             do {
@@ -68,6 +76,12 @@ struct PrivateNetworkTests {
                 retry = false
             }
             guard retry, Date().timeIntervalSince(start) < timeout else { throw failure }
+            if failure == .socks(.onionDescriptorNotFound), Date().timeIntervalSince(lastPublished) > republishAfter {
+                print("private Tor network: descriptor of \(address.serviceID.prefix(8))… not found for \(Int(republishAfter)) s: publishing again")
+                try republish()
+                try client.control.send("SIGNAL NEWNYM")
+                lastPublished = Date()
+            }
             usleep(250_000)
         }
     }
@@ -93,8 +107,12 @@ struct PrivateNetworkTests {
 
         let key = OnionServiceKey()
         let published = Date()
-        let address = try network.service.control.addOnion(key: key, ports: [(virtual: 7007, target: "127.0.0.1:\(echo)")])
-        let (stream, wait) = try Self.connect(address, port: 7007, through: network.client)
+        let ports = [(virtual: UInt16(7007), target: "127.0.0.1:\(echo)")]
+        let address = try network.service.control.addOnion(key: key, ports: ports)
+        let (stream, wait) = try Self.connect(address, port: 7007, through: network.client) {
+            try network.service.control.deleteOnion(address)
+            _ = try network.service.control.addOnion(key: key, ports: ports)
+        }
         let reachable = Date().timeIntervalSince(published)
         var generator = SystemRandomNumberGenerator()
         let payload = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -119,7 +137,7 @@ struct PrivateNetworkTests {
         // Client authorization: refused without the key, accepted with it.
         let clientKey = ClientAuthorizationKey()
         let restricted = OnionServiceKey()
-        _ = try network.service.control.addOnion(key: restricted, ports: [(virtual: 7007, target: "127.0.0.1:\(echo)")], clientAuthorization: [clientKey.publicKey])
+        _ = try network.service.control.addOnion(key: restricted, ports: ports, clientAuthorization: [clientKey.publicKey])
         let deadline = Date().addingTimeInterval(180)
         var missing = false
         while Date() < deadline && !missing {
@@ -136,7 +154,10 @@ struct PrivateNetworkTests {
         }
         #expect(missing, "no typed 'client authorization missing' error")
         try network.client.control.addClientAuthorization(for: restricted.address, key: clientKey)
-        let (authorized, _) = try Self.connect(restricted.address, port: 7007, through: network.client)
+        let (authorized, _) = try Self.connect(restricted.address, port: 7007, through: network.client) {
+            try network.service.control.deleteOnion(restricted.address)
+            _ = try network.service.control.addOnion(key: restricted, ports: ports, clientAuthorization: [clientKey.publicKey])
+        }
         try authorized.write(Array("hello".utf8))
         #expect(try authorized.read(exactly: 5) == Array("hello".utf8))
         authorized.close()
