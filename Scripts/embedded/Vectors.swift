@@ -86,11 +86,11 @@ struct Program {
         let hash = bytes(line[2]), keyed = bytes(line[3]), derived = bytes(line[4])
         checker.check(Blake3.hash(input, outputLength: hash.count) == hash, "blake3 hash \(line[1])")
         checker.check(Blake3.hash(input).bytes == Array(hash[0..<32]), "blake3 digest \(line[1])")
-        var keyedHasher = Blake3.Hasher(key: try! Blake3.Key(blake3Key))
+        var keyedHasher = Blake3(key: try! Blake3.Key(blake3Key))
         keyedHasher.update(input)
         var reader = keyedHasher.finalizeXOF()
         checker.check(reader.read(count: keyed.count) == keyed, "blake3 keyed \(line[1])")
-        var deriving = Blake3.Hasher(deriveKeyContext: blake3Context)
+        var deriving = Blake3(deriveKeyContext: blake3Context)
         deriving.update(input)
         reader = deriving.finalizeXOF()
         checker.check(reader.read(count: derived.count) == derived, "blake3 derive_key \(line[1])")
@@ -186,7 +186,7 @@ struct Program {
 
     mutating func siv(_ line: [Substring]) {
         let key = try! CipherKey(bytes: bytes(line[1]))
-        let nonce = bytes(line[2])
+        let nonce = try! XChaCha8Blake3SIV.Nonce(bytes(line[2]))
         let ad = (0..<Int(line[3])!).map { UInt8(($0 + 7) % 251) }
         let plaintext = blake3Input(Int(line[4])!)
         let box = try! XChaCha8Blake3SIV.seal(plaintext, key: key, nonce: nonce, associatedData: ad)

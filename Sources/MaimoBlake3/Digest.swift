@@ -1,8 +1,10 @@
 extension Blake3 {
     /// A 32-byte BLAKE3 output: a hash, keyed hash, or Bao root.
     ///
-    /// Equality is constant-time. `description` is lowercase hex, as `b3sum` prints it.
-    public struct Digest: Sendable, Hashable, CustomStringConvertible, LosslessStringConvertible {
+    /// Equality is constant-time. `description` is lowercase hex, as `b3sum` prints it. It is a
+    /// `Sequence` of its 32 bytes (`Array(digest)`, `for byte in digest`), and
+    /// ``withUnsafeBytes(_:)`` lends them without allocating.
+    public struct Digest: Sendable, Hashable, CustomStringConvertible, LosslessStringConvertible, Sequence {
         var words: SIMD8<UInt32>
 
         init(words: SIMD8<UInt32>) { self.words = words }
@@ -16,7 +18,7 @@ extension Blake3 {
         /// A digest from 64 hex digits (either case).
         public init(hex: some StringProtocol) throws(Blake3Error) {
             let utf8 = Array(hex.utf8)
-            guard utf8.count == 64 else { throw .invalidHex(offset: min(utf8.count, 64)) }
+            guard utf8.count == 64 else { throw .invalidHex(offset: Swift.min(utf8.count, 64)) }
             var bytes = [UInt8](repeating: 0, count: 32)
             for i in 0..<64 {
                 guard let nibble = hexValue(utf8[i]) else { throw .invalidHex(offset: i) }
@@ -35,11 +37,28 @@ extension Blake3 {
         public var bytes: [UInt8] { words.littleEndianBytes }
 
         /// Calls `body` with the 32 bytes, without allocating.
-        public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-            var littleEndian = words
-            for i in 0..<8 { littleEndian[i] = littleEndian[i].littleEndian }
+        public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+            var littleEndian = words.littleEndianWords
             return try Swift.withUnsafeBytes(of: &littleEndian, body)
         }
+
+        /// The bytes in order, without allocating.
+        public struct Iterator: IteratorProtocol {
+            let words: SIMD8<UInt32>
+            var index = 0
+
+            public mutating func next() -> UInt8? {
+                guard index < 32 else { return nil }
+                defer { index += 1 }
+                return UInt8(truncatingIfNeeded: words[index >> 2] >> (UInt32(index & 3) * 8))
+            }
+        }
+
+        /// An iterator over the 32 bytes.
+        public func makeIterator() -> Iterator { Iterator(words: words) }
+
+        /// Always 32.
+        public var underestimatedCount: Int { 32 }
 
         /// Lowercase hex.
         public var description: String { hexString(bytes) }
@@ -47,7 +66,8 @@ extension Blake3 {
         /// Constant-time comparison.
         public static func == (lhs: Digest, rhs: Digest) -> Bool { constantTimeEqual(lhs.words, rhs.words) }
 
-        public func hash(into hasher: inout Swift.Hasher) { hasher.combine(words) }
+        /// Hashes the words into a `Hasher` (for sets and dictionaries keyed by digest).
+        public func hash(into hasher: inout Hasher) { hasher.combine(words) }
     }
 }
 
@@ -60,8 +80,9 @@ func hexValue(_ c: UInt8) -> UInt8? {
     }
 }
 
-/// Lowercase hex of `bytes`.
-public func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+/// Lowercase hex of `bytes` (for the package's own modules; importers use a digest's
+/// `description`).
+package func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
     let digits = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(bytes.underestimatedCount * 2)

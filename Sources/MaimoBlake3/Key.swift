@@ -27,76 +27,15 @@ extension Blake3 {
             return Key(words: words)
         }
 
-        /// Calls `body` with the key's 32 bytes.
-        public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-            let bytes = words.littleEndianBytes
-            return try bytes.withUnsafeBytes(body)
+        /// Calls `body` with the key's 32 bytes, in a copy on the stack that is zeroed afterwards.
+        public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+            var littleEndian = words.littleEndianWords
+            defer { wipe(&littleEndian) }
+            return try Swift.withUnsafeBytes(of: &littleEndian, body)
         }
 
         /// Constant-time comparison.
         public static func == (lhs: Key, rhs: Key) -> Bool { constantTimeEqual(lhs.words, rhs.words) }
-    }
-
-    /// Which of BLAKE3's three functions a hasher computes.
-    public enum Mode: Sendable, Equatable {
-        /// The plain hash.
-        case hash
-        /// The keyed hash under a 32-byte key.
-        case keyedHash(Key)
-        /// The second half of key derivation: hashing key material under the context key made
-        /// from the context string (`Blake3.Hasher(deriveKeyContext:)` computes it).
-        case deriveKeyMaterial(contextKey: Key)
-
-        var keyWords: SIMD8<UInt32> {
-            switch self {
-            case .hash: Blake3Constants.iv
-            case .keyedHash(let key): key.words
-            case .deriveKeyMaterial(let key): key.words
-            }
-        }
-
-        var flags: UInt32 {
-            switch self {
-            case .hash: 0
-            case .keyedHash: Blake3Constants.keyedHash
-            case .deriveKeyMaterial: Blake3Constants.deriveKeyMaterial
-            }
-        }
-
-        /// The context key for `context`, for ``deriveKeyMaterial(contextKey:)``.
-        public static func deriveKeyContextKey(_ context: String) -> Key {
-            var hasher = Hasher(key: Blake3Constants.iv, flags: Blake3Constants.deriveKeyContext)
-            hasher.update(context.utf8)
-            return Key(words: hasher.finalOutput().chainingValueAsRoot())
-        }
-    }
-}
-
-/// Errors of MaimoBlake3.
-public enum Blake3Error: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A key was not 32 bytes long; the associated value is the length given.
-    case invalidKeyLength(Int)
-    /// A hex string was not 64 hexadecimal digits; the associated value is the first bad offset.
-    case invalidHex(offset: Int)
-    /// A digest or chaining value was not 32 bytes long.
-    case invalidDigestLength(Int)
-    /// A hazmat input offset was not a multiple of the 1024-byte chunk length.
-    case misalignedInputOffset(UInt64)
-    /// A hazmat subtree was empty (away from offset 0) or longer than its offset allows.
-    case invalidSubtreeLength(length: UInt64, inputOffset: UInt64)
-    /// `setInputOffset` was called after input was added.
-    case inputOffsetAfterInput
-
-    public var description: String {
-        switch self {
-        case .invalidKeyLength(let n): "BLAKE3 key must be 32 bytes, got \(n)"
-        case .invalidHex(let offset): "invalid hex digest at character \(offset): expected 64 lowercase or uppercase hex digits"
-        case .invalidDigestLength(let n): "BLAKE3 digest must be 32 bytes, got \(n)"
-        case .misalignedInputOffset(let offset): "input offset \(offset) is not a multiple of the 1024-byte chunk length"
-        case .invalidSubtreeLength(let length, let offset):
-            "a subtree of \(length) bytes cannot start at offset \(offset) (at most the largest power of two dividing the offset, and not empty)"
-        case .inputOffsetAfterInput: "the input offset can only be set before any input is added"
-        }
     }
 }
 
@@ -109,7 +48,20 @@ func constantTimeEqual(_ a: SIMD8<UInt32>, _ b: SIMD8<UInt32>) -> Bool {
     return accumulated == 0
 }
 
+/// Overwrites key words with zeros through a pointer, in a function the optimiser keeps.
+@inline(never)
+func wipe(_ words: inout SIMD8<UInt32>) {
+    Swift.withUnsafeMutableBytes(of: &words) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+}
+
 extension SIMD8<UInt32> {
+    /// The words as stored in little-endian byte order (a no-op on little-endian machines).
+    var littleEndianWords: SIMD8<UInt32> {
+        var words = self
+        for i in 0..<8 { words[i] = words[i].littleEndian }
+        return words
+    }
+
     /// From 32 bytes of any collection; contiguous ones (arrays, buffers) are read in place.
     init<Bytes: Collection>(littleEndianCollection bytes: Bytes) where Bytes.Element == UInt8 {
         if let words = bytes.withContiguousStorageIfAvailable({ SIMD8(littleEndianBuffer: UnsafeRawBufferPointer($0)) }) {

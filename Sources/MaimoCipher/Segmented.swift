@@ -32,11 +32,11 @@ public enum SegmentedCiphertext {
         }
     }
 
-    static func segmentNonce(_ index: UInt64, final: Bool) -> [UInt8] {
+    static func segmentNonce(_ index: UInt64, final: Bool) -> XChaCha8Blake3SIV.Nonce {
         var nonce = [UInt8](repeating: 0, count: 24)
         for i in 0..<8 { nonce[i] = UInt8(truncatingIfNeeded: index >> (8 * UInt64(i))) }
         nonce[8] = final ? 1 : 0
-        return nonce
+        return XChaCha8Blake3SIV.Nonce(unchecked: nonce)
     }
 
     static func associatedData(header: [UInt8], index: UInt64, final: Bool) -> [UInt8] {
@@ -248,13 +248,13 @@ final class SealSlots: @unchecked Sendable {
         sealed.deallocate()
     }
 
-    func open(_ i: Int, tag: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8]) {
+    func open(_ i: Int, tag: [UInt8], key: CipherKey, nonce: XChaCha8Blake3SIV.Nonce, associatedData: [UInt8]) {
         guard (try? XChaCha8Blake3SIV.openInPlace(buffers[i], tag: tag, key: key, nonce: nonce, associatedData: associatedData)) != nil
         else { return }
         sealed[i] = true
     }
 
-    func seal(_ i: Int, key: CipherKey, nonce: [UInt8], associatedData: [UInt8]) {
+    func seal(_ i: Int, key: CipherKey, nonce: XChaCha8Blake3SIV.Nonce, associatedData: [UInt8]) {
         guard let tag = try? XChaCha8Blake3SIV.sealInPlace(buffers[i], key: key, nonce: nonce, associatedData: associatedData)
         else { return }
         tag.withUnsafeBytes { (tags.baseAddress! + i * XChaCha8Blake3SIV.tagLength).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }

@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// ```swift
 /// let key = CipherKey()                                   // from the system CSPRNG
-/// let nonce = XChaCha8Blake3SIV.randomNonce()
+/// let nonce = XChaCha8Blake3SIV.Nonce()                  // 24 random bytes
 /// let box = XChaCha8Blake3SIV.seal(plaintext, key: key, nonce: nonce, associatedData: header)
 /// let opened = try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: header)
 /// ```
@@ -42,18 +42,13 @@ public enum XChaCha8Blake3SIV {
         }
     }
 
-    /// 24 bytes from the system's cryptographically secure generator.
-    public static func randomNonce() -> [UInt8] {
-        SecureRandom.bytes(nonceLength)
-    }
-
     /// Encrypts and authenticates `plaintext` with `associatedData`. Messages of at least
     /// ``parallelThreshold`` bytes are hashed and encrypted on `threadCount` threads (the output
     /// is the same for any thread count).
     public static func seal(
-        _ plaintext: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [], threadCount: Int = 1
+        _ plaintext: [UInt8], key: CipherKey, nonce: Nonce, associatedData: [UInt8] = [], threadCount: Int = 1
     ) throws(CipherError) -> SealedBox {
-        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let nonce = nonce.bytes
         let threads = plaintext.count >= parallelThreshold ? max(1, threadCount) : 1
         // Hash the plaintext where it is, then write plaintext XOR keystream straight into the
         // new array: one read to hash, one read and one write to encrypt, no copy.
@@ -70,10 +65,10 @@ public enum XChaCha8Blake3SIV {
 
     /// Encrypts `buffer` in place and returns the 32-byte tag: no copy of the message.
     public static func sealInPlace(
-        _ buffer: UnsafeMutableRawBufferPointer, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [],
+        _ buffer: UnsafeMutableRawBufferPointer, key: CipherKey, nonce: Nonce, associatedData: [UInt8] = [],
         threadCount: Int = 1
     ) throws(CipherError) -> [UInt8] {
-        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let nonce = nonce.bytes
         let threads = buffer.count >= parallelThreshold ? max(1, threadCount) : 1
         let tag = computeTag(key: key, nonce: nonce, associatedData: associatedData, plaintext: UnsafeRawBufferPointer(buffer),
                              threadCount: threads)
@@ -118,9 +113,9 @@ public enum XChaCha8Blake3SIV {
     /// - Throws: ``CipherError/authenticationFailed`` for a wrong key, nonce, associated data or
     ///   any change to the box; nothing decrypted is returned or left in memory.
     public static func open(
-        _ box: SealedBox, key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [], threadCount: Int = 1
+        _ box: SealedBox, key: CipherKey, nonce: Nonce, associatedData: [UInt8] = [], threadCount: Int = 1
     ) throws(CipherError) -> [UInt8] {
-        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let nonce = nonce.bytes
         guard box.tag.count == tagLength else { throw .authenticationFailed }
         let count = box.ciphertext.count
         let threads = count >= parallelThreshold ? max(1, threadCount) : 1
@@ -200,7 +195,7 @@ public enum XChaCha8Blake3SIV {
             return nil
         }
         let cipher = tagCipher(key: key, tag: tag)
-        let mode = Blake3.Mode.keyedHash(macKey(key))
+        let mode = Blake3.Hazmat.Mode.keyedHash(macKey(key))
         let first = tagHasher(key: key, nonce: nonce, associatedData: associatedData)
         var values = [Blake3.Hazmat.ChainingValue?](repeating: nil, count: pieces)
         let next = Atomic<Int>(0)
@@ -252,10 +247,10 @@ public enum XChaCha8Blake3SIV {
     /// Decrypts `buffer` in place and verifies `tag`; on failure the buffer is zeroed and
     /// ``CipherError/authenticationFailed`` is thrown.
     public static func openInPlace(
-        _ buffer: UnsafeMutableRawBufferPointer, tag: [UInt8], key: CipherKey, nonce: [UInt8], associatedData: [UInt8] = [],
+        _ buffer: UnsafeMutableRawBufferPointer, tag: [UInt8], key: CipherKey, nonce: Nonce, associatedData: [UInt8] = [],
         threadCount: Int = 1
     ) throws(CipherError) {
-        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
+        let nonce = nonce.bytes
         guard tag.count == tagLength else { throw .authenticationFailed }
         let threads = buffer.count >= parallelThreshold ? max(1, threadCount) : 1
         applyKeystream(from: UnsafeRawBufferPointer(buffer), to: buffer, key: key, tag: tag, threadCount: threads)
@@ -294,8 +289,8 @@ public enum XChaCha8Blake3SIV {
     }
 
     /// The keyed hasher after `nonce ‖ u64le(len(ad)) ‖ ad`: the plaintext comes next.
-    static func tagHasher(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], threadCount: Int = 1) -> Blake3.Hasher {
-        var hasher = Blake3.Hasher(key: macKey(key), threadCount: threadCount)
+    static func tagHasher(key: CipherKey, nonce: [UInt8], associatedData: [UInt8], threadCount: Int = 1) -> Blake3 {
+        var hasher = Blake3(key: macKey(key), threadCount: threadCount)
         hasher.update(nonce)
         var length = UInt64(associatedData.count).littleEndian
         withUnsafeBytes(of: &length) { hasher.update($0) }

@@ -31,10 +31,10 @@ public enum WireHandshake {
     static let sealedIdentity = 32 + 64
     static let tagLength = XChaCha8Blake3SIV.tagLength
     /// Each handshake key seals one message: the nonce can be constant.
-    static let zeroNonce = [UInt8](repeating: 0, count: XChaCha8Blake3SIV.nonceLength)
+    static let zeroNonce = try! XChaCha8Blake3SIV.Nonce([UInt8](repeating: 0, count: XChaCha8Blake3SIV.nonceLength))
 
     static func transcript(_ label: String, _ parts: [[UInt8]]) -> [UInt8] {
-        var hasher = Blake3.Hasher()
+        var hasher = Blake3()
         hasher.update(Array(label.utf8))
         for part in parts { hasher.update(part) }
         return hasher.finalize().bytes

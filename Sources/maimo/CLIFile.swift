@@ -159,7 +159,7 @@ struct CLIFile {
 
     /// The BLAKE3 hash of a file (mapped and multi-threaded) or of standard input.
     static func hash(_ path: String?) throws -> Blake3.Digest {
-        var hasher = Blake3.Hasher(threadCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        var hasher = Blake3(threadCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         if let path, path != "-" {
             try hasher.update(contentsOfFileAtPath: path)
         } else {

@@ -89,7 +89,7 @@ struct HashUsageError: Error {
 /// Does the work of `maimo hash` once the arguments are known to fit together.
 struct HashRunner {
     let command: HashCommand
-    let baseHasher: Blake3.Hasher
+    let baseHasher: Blake3
     let outputLength: UInt64
 
     init(command: HashCommand) throws(HashUsageError) {
@@ -102,11 +102,11 @@ struct HashRunner {
         if threads <= 0 { threads = ProcessInfo.processInfo.activeProcessorCount }
         if command.noMmap { threads = 1 }
         if command.keyed {
-            baseHasher = Blake3.Hasher(key: try Self.readKeyFromStandardInput(), threadCount: threads)
+            baseHasher = Blake3(key: try Self.readKeyFromStandardInput(), threadCount: threads)
         } else if let context = command.deriveKey {
-            baseHasher = Blake3.Hasher(deriveKeyContext: context, threadCount: threads)
+            baseHasher = Blake3(deriveKeyContext: context, threadCount: threads)
         } else {
-            baseHasher = Blake3.Hasher(threadCount: threads)
+            baseHasher = Blake3(threadCount: threads)
         }
     }
 

@@ -37,7 +37,7 @@ struct HasherTests {
             let size = Int.random(in: 0...(300 * 1024), using: &generator)
             let input = randomBytes(size, using: &generator)
             let expected = Blake3.hash(input)
-            var hasher = Blake3.Hasher()
+            var hasher = Blake3()
             var offset = 0
             while offset < size {
                 // Mostly small pieces, sometimes large ones that take the subtree path.
@@ -73,13 +73,13 @@ struct HasherTests {
         let input = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let lazy = input.lazy.map { $0 }  // no contiguous storage: the buffered path
         #expect(Blake3.hash(lazy) == Blake3.hash(input))
-        var hasher = Blake3.Hasher()
+        var hasher = Blake3()
         hasher.update(lazy)
         #expect(hasher.finalize() == Blake3.hash(input))
     }
 
     @Test func copiesContinueIndependently() {
-        var a = Blake3.Hasher()
+        var a = Blake3()
         a.update([1, 2, 3])
         var b = a
         b.update([4])

@@ -6,7 +6,7 @@ import MaimoTestSupport
 struct OutputReaderTests {
     @Test func seekingGivesTheSameBytesAsReadingThrough() {
         var generator = SeededGenerator.fromEnvironment("seekingGivesTheSameBytesAsReadingThrough")
-        var hasher = Blake3.Hasher()
+        var hasher = Blake3()
         hasher.update(randomBytes(3000, using: &generator))
         var reader = hasher.finalizeXOF()
         let whole = reader.read(count: 5000)
@@ -26,7 +26,7 @@ struct OutputReaderTests {
     }
 
     @Test func farOffsetsUseTheBlockCounter() {
-        let reader = Blake3.Hasher().finalizeXOF()
+        let reader = Blake3().finalizeXOF()
         var a = reader, b = reader
         a.seek(to: 64 * (UInt64(1) << 40) + 10)
         let far = a.read(count: 100)
@@ -48,7 +48,7 @@ struct HazmatTests {
             var xof = Blake3.Hazmat.mergeSubtreesRootXOF(left, right)
             #expect(xof.read(count: 80) == Blake3.hash(input, outputLength: 80))
             // The same chaining values through a hasher started at the offset.
-            var hasher = Blake3.Hasher()
+            var hasher = Blake3()
             try hasher.setInputOffset(UInt64(split))
             hasher.update(input[split...])
             #expect(hasher.finalizeNonRoot() == right)
@@ -114,7 +114,7 @@ struct HazmatTests {
         #expect(throws: Blake3Error.invalidSubtreeLength(length: 0, inputOffset: 1024)) {
             try Blake3.Hazmat.chainingValue(ofSubtree: [UInt8](), inputOffset: 1024)
         }
-        var hasher = Blake3.Hasher()
+        var hasher = Blake3()
         hasher.update([1])
         #expect(throws: Blake3Error.inputOffsetAfterInput) { try hasher.setInputOffset(1024) }
     }
@@ -148,6 +148,19 @@ struct DigestTests {
             bytes[i] ^= 0x80
             #expect(try Blake3.Digest(bytes: bytes) != a, "byte \(i)")
         }
+    }
+
+    /// A digest is a sequence of its bytes and lends them without a copy; errors thrown in the
+    /// body keep their type.
+    @Test func digestBytesThreeWays() {
+        struct Stop: Error, Equatable {}
+        let digest = Blake3.hash("abc".utf8)
+        #expect(Array(digest) == digest.bytes)
+        #expect(digest.withUnsafeBytes { Array($0) } == digest.bytes)
+        #expect(digest.map { $0 }.count == 32)
+        let key = Blake3.Key.random()
+        #expect(throws: Stop()) { try key.withUnsafeBytes { (_) throws(Stop) in throw Stop() } }
+        #expect(key.withUnsafeBytes { $0.count } == 32)
     }
 
     @Test func keysAreRandomAndDoNotPrint() {

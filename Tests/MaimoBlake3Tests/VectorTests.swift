@@ -41,7 +41,7 @@ struct VectorTests {
             let input = vectorInput(c.input_len)
             let expected = bytes(fromHex: c.keyed_hash)
             #expect(Blake3.keyedHash(key: key, input).bytes == Array(expected.prefix(32)), "length \(c.input_len)")
-            var hasher = Blake3.Hasher(key: key)
+            var hasher = Blake3(key: key)
             hasher.update(input)
             var reader = hasher.finalizeXOF()
             #expect(reader.read(count: expected.count) == expected, "length \(c.input_len)")
@@ -57,8 +57,8 @@ struct VectorTests {
                 Blake3.deriveKey(context: file.context_string, material: input, outputLength: expected.count)
                     == expected, "length \(c.input_len)")
             // The same through the explicit mode of the hazmat layer.
-            let contextKey = Blake3.Mode.deriveKeyContextKey(file.context_string)
-            var hasher = Blake3.Hasher(mode: .deriveKeyMaterial(contextKey: contextKey))
+            let contextKey = Blake3.Hazmat.Mode.deriveKeyContextKey(file.context_string)
+            var hasher = Blake3(mode: .deriveKeyMaterial(contextKey: contextKey))
             hasher.update(input)
             #expect(hasher.finalize().bytes == Array(expected.prefix(32)))
         }
@@ -70,13 +70,13 @@ struct VectorTests {
             let input = vectorInput(c.input_len)
             let expected = Array(bytes(fromHex: c.hash).prefix(32))
             for split in Set([0, 1, 63, 64, 65, 1023, 1024, 1025, c.input_len / 2, c.input_len]) where split <= c.input_len {
-                var hasher = Blake3.Hasher()
+                var hasher = Blake3()
                 hasher.update(input[..<split])
                 hasher.update(input[split...])
                 #expect(hasher.finalize().bytes == expected, "length \(c.input_len) split \(split)")
             }
             if c.input_len <= 8 * 1024 {
-                var hasher = Blake3.Hasher()
+                var hasher = Blake3()
                 for byte in input { hasher.update(CollectionOfOne(byte)) }
                 #expect(hasher.finalize().bytes == expected, "length \(c.input_len) bytewise")
             }

@@ -80,7 +80,7 @@ struct CipherVectorTests {
     @Test func sivSealAndOpen() throws {
         for c in siv.cases {
             let key = try CipherKey(bytes: bytes(fromHex: c.key))
-            let nonce = bytes(fromHex: c.nonce)
+            let nonce = try XChaCha8Blake3SIV.Nonce(bytes(fromHex: c.nonce))
             let ad = (0..<c.ad_len).map { UInt8(($0 + 7) % 251) }
             let message = plaintext(c.plaintext_len)
             let box = try XChaCha8Blake3SIV.seal(message, key: key, nonce: nonce, associatedData: ad)
@@ -101,7 +101,8 @@ struct SIVTamperTests {
     @Test func everyChangeIsRejected() throws {
         var generator = SeededGenerator.fromEnvironment("SIV everyChangeIsRejected")
         let key = try CipherKey(bytes: randomBytes(32, using: &generator))
-        let nonce = randomBytes(24, using: &generator)
+        let nonceBytes = randomBytes(24, using: &generator)
+        let nonce = try XChaCha8Blake3SIV.Nonce(nonceBytes)
         let ad = randomBytes(20, using: &generator)
         let message = randomBytes(200, using: &generator)
         let box = try XChaCha8Blake3SIV.seal(message, key: key, nonce: nonce, associatedData: ad)
@@ -115,22 +116,24 @@ struct SIVTamperTests {
             bad.ciphertext[i] ^= 0x80
             #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(bad, key: key, nonce: nonce, associatedData: ad) }
         }
-        var badNonce = nonce
+        var badNonce = nonceBytes
         badNonce[23] ^= 1
-        #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(box, key: key, nonce: badNonce, associatedData: ad) }
+        #expect(throws: CipherError.authenticationFailed) {
+            try XChaCha8Blake3SIV.open(box, key: key, nonce: XChaCha8Blake3SIV.Nonce(badNonce), associatedData: ad)
+        }
         #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: ad + [0]) }
         #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(box, key: CipherKey(), nonce: nonce, associatedData: ad) }
         var truncated = box
         truncated.ciphertext.removeLast()
         #expect(throws: CipherError.authenticationFailed) { try XChaCha8Blake3SIV.open(truncated, key: key, nonce: nonce, associatedData: ad) }
         #expect(throws: CipherError.invalidNonceLength(expected: 24, got: 12)) {
-            try XChaCha8Blake3SIV.seal(message, key: key, nonce: Array(nonce.prefix(12)))
+            try XChaCha8Blake3SIV.Nonce(nonceBytes.prefix(12))
         }
     }
 
     @Test func nonceReuseOnlyRevealsEquality() throws {
         let key = CipherKey()
-        let nonce = XChaCha8Blake3SIV.randomNonce()
+        let nonce = XChaCha8Blake3SIV.Nonce()
         let a = try XChaCha8Blake3SIV.seal(Array("attack at dawn".utf8), key: key, nonce: nonce)
         let b = try XChaCha8Blake3SIV.seal(Array("attack at dusk".utf8), key: key, nonce: nonce)
         let c = try XChaCha8Blake3SIV.seal(Array("attack at dawn".utf8), key: key, nonce: nonce)
@@ -179,7 +182,7 @@ struct ParallelSIVTests {
     @Test func parallelSealAndOpenEqualSerial() throws {
         var generator = SeededGenerator.fromEnvironment("parallel siv")
         let key = CipherKey()
-        let nonce = XChaCha8Blake3SIV.randomNonce()
+        let nonce = XChaCha8Blake3SIV.Nonce()
         for size in [XChaCha8Blake3SIV.parallelThreshold - 1, XChaCha8Blake3SIV.parallelThreshold,
                      XChaCha8Blake3SIV.parallelThreshold + 1, (1 << 20) + 37, 3 * (1 << 20) + 64] {
             let plaintext = randomBytes(size, using: &generator)
@@ -204,7 +207,7 @@ struct ParallelSIVTests {
     @Test func threadedOpenMatchesTheTreeForEveryHeader() throws {
         var generator = SeededGenerator.fromEnvironment("threaded open")
         let key = CipherKey()
-        let nonce = XChaCha8Blake3SIV.randomNonce()
+        let nonce = XChaCha8Blake3SIV.Nonce()
         let piece = XChaCha8Blake3SIV.fusedPiece
         for adLength in [0, 5, 1500, piece + 3] {
             let ad = randomBytes(adLength, using: &generator)
@@ -231,9 +234,9 @@ struct ParallelSIVTests {
 struct SIVPathTests {
     /// The construction spelled out with the public pieces: keyed BLAKE3 over the whole header
     /// and plaintext in one call, then XChaCha8 keyed by the tag.
-    func model(_ message: [UInt8], key: CipherKey, nonce: [UInt8], ad: [UInt8]) throws -> XChaCha8Blake3SIV.SealedBox {
+    func model(_ message: [UInt8], key: CipherKey, nonce: XChaCha8Blake3SIV.Nonce, ad: [UInt8]) throws -> XChaCha8Blake3SIV.SealedBox {
         var length = UInt64(ad.count).littleEndian
-        let header = nonce + withUnsafeBytes(of: &length) { Array($0) } + ad
+        let header = Array(nonce) + withUnsafeBytes(of: &length) { Array($0) } + ad
         let macKey = try key.withUnsafeBytes { try Blake3.Key($0) }
         let tag = Blake3.keyedHash(key: macKey, header + message).bytes
         var cipher = try XChaCha.cipher(key: key, nonce: tag.prefix(24), rounds: .eight)
@@ -248,7 +251,7 @@ struct SIVPathTests {
     @Test func everyPathMatchesTheModel() throws {
         var generator = SeededGenerator.fromEnvironment("SIV paths")
         let key = try CipherKey(bytes: randomBytes(32, using: &generator))
-        let nonce = randomBytes(24, using: &generator)
+        let nonce = try XChaCha8Blake3SIV.Nonce(randomBytes(24, using: &generator))
         let piece = XChaCha8Blake3SIV.fusedPiece
         for adLength in [0, 13] {
             let ad = randomBytes(adLength, using: &generator)

@@ -14,7 +14,7 @@ let clock = benchmarkClock
 let keyBytes = (0..<32).map { UInt8($0) }
 let sivKey = try CipherKey(bytes: keyBytes)
 let symmetric = SymmetricKey(data: keyBytes)
-let nonce = XChaCha8Blake3SIV.randomNonce()
+let nonce = XChaCha8Blake3SIV.Nonce()
 let polyNonce = try ChaChaPoly.Nonce(data: Array(nonce.prefix(12)))
 let gcmNonce = try AES.GCM.Nonce(data: Array(nonce.prefix(12)))
 

@@ -55,7 +55,7 @@ extension Blake3 {
                 constantTimeEqual(lhs.words, rhs.words)
             }
 
-            public func hash(into hasher: inout Swift.Hasher) { hasher.combine(words) }
+            public func hash(into hasher: inout Hasher) { hasher.combine(words) }
         }
 
         /// The length of the left subtree of the root of an input of `inputLength` bytes: the
@@ -154,7 +154,7 @@ extension Blake3 {
     }
 }
 
-extension Blake3.Hasher {
+extension Blake3 {
     /// Starts this hasher at `offset` bytes into a larger input, to hash one subtree of it; end
     /// with ``finalizeNonRoot()``. Only before any input is added.
     /// - Throws: ``Blake3Error/misalignedInputOffset(_:)`` unless `offset` is a multiple of 1024;
@@ -179,7 +179,7 @@ extension Blake3.Hazmat {
     /// chunk `i` of `bytes` gets counter `firstChunk + i`. Every chunk but the last must be whole
     /// (1024 bytes); `output` needs room for `ceil(bytes.count / 1024)` values (one for empty input).
     public static func chunkChainingValues(
-        _ bytes: UnsafeRawBufferPointer, firstChunk: UInt64, mode: Blake3.Mode = .hash,
+        _ bytes: UnsafeRawBufferPointer, firstChunk: UInt64, mode: Blake3.Hazmat.Mode = .hash,
         into output: UnsafeMutableBufferPointer<ChainingValue>
     ) {
         let chunk = Blake3Constants.chunkLength
@@ -202,7 +202,7 @@ extension Blake3.Hazmat {
     /// The non-root chaining values of `output.count` parents whose children are consecutive pairs
     /// in `children` (`2 * output.count` of them), computed with the SIMD kernels.
     public static func parentChainingValues(
-        _ children: UnsafeBufferPointer<ChainingValue>, mode: Blake3.Mode = .hash,
+        _ children: UnsafeBufferPointer<ChainingValue>, mode: Blake3.Hazmat.Mode = .hash,
         into output: UnsafeMutableBufferPointer<ChainingValue>
     ) {
         precondition(children.count >= 2 * output.count, "\(output.count) parents need \(2 * output.count) children")
@@ -216,7 +216,7 @@ extension Blake3.Hazmat {
     }
 
     /// The root hash of an input of at most one chunk (1024 bytes): the chunk compressed as root.
-    public static func rootHash(ofSingleChunk bytes: UnsafeRawBufferPointer, mode: Blake3.Mode = .hash) -> Blake3.Digest {
+    public static func rootHash(ofSingleChunk bytes: UnsafeRawBufferPointer, mode: Blake3.Hazmat.Mode = .hash) -> Blake3.Digest {
         precondition(bytes.count <= Blake3Constants.chunkLength, "a single chunk is at most 1024 bytes")
         return Blake3.Digest(words: Blake3.singleChunkRootWords(bytes, key: mode.keyWords, flags: mode.flags))
     }

@@ -31,7 +31,7 @@ extension Blake3 {
     }
 }
 
-extension Blake3.Hasher {
+extension Blake3 {
     /// Memory-mapping pays off above this size; smaller files are read.
     static let memoryMapThreshold = 16 * 1024
     /// Mapped files are hashed this much at a time.
@@ -55,8 +55,9 @@ extension Blake3.Hasher {
     }
 
     /// Adds everything readable from `descriptor` (a file, pipe or socket) from its current
-    /// position; `path` only names it in errors.
-    public mutating func update(fileDescriptor descriptor: Int32, path: String = "-", useMemoryMap: Bool = true)
+    /// position; `path` only names it in errors. `package`, not public: a raw descriptor is no
+    /// type an importer should have to hold (the CLI uses it for standard input).
+    package mutating func update(fileDescriptor descriptor: Int32, path: String = "-", useMemoryMap: Bool = true)
         throws(Blake3.FileError)
     {
         #if !os(WASI)  // WASI has no mmap: files are read.

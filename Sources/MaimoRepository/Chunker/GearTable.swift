@@ -8,7 +8,7 @@ public struct GearTable: Sendable {
     public let values: [UInt64]
 
     public init(seed: Blake3.Key) {
-        var hasher = Blake3.Hasher(key: seed)
+        var hasher = Blake3(key: seed)
         hasher.update(Array("maimo gear table".utf8))
         var reader = hasher.finalizeXOF()
         let bytes = reader.read(count: 2048)

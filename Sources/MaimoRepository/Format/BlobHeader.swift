@@ -55,7 +55,7 @@ public struct BlobHeader: Sendable, Equatable {
 
     /// The sealed header box and trailer that end a blob.
     func seal(keys: RepositoryKeys) throws(RepositoryError) -> [UInt8] {
-        let nonce = XChaCha8Blake3SIV.randomNonce()
+        let nonce = XChaCha8Blake3SIV.Nonce()
         let box: XChaCha8Blake3SIV.SealedBox
         do { box = try XChaCha8Blake3SIV.seal(encode(), key: keys.dataKey, nonce: nonce, associatedData: Self.associatedData) } catch {
             throw .integrity("sealing a blob header: \(error)")
@@ -92,7 +92,7 @@ public struct BlobHeader: Sendable, Equatable {
                                               ciphertext: Array(tail[(boxStart + 32)..<(tail.endIndex - trailerLength)]))
         let plaintext: [UInt8]
         do {
-            plaintext = try XChaCha8Blake3SIV.open(box, key: keys.dataKey, nonce: Array(trailer.prefix(24)), associatedData: associatedData)
+            plaintext = try XChaCha8Blake3SIV.open(box, key: keys.dataKey, nonce: XChaCha8Blake3SIV.Nonce(trailer.prefix(24)), associatedData: associatedData)
         } catch {
             throw .integrity("the blob header does not open under this repository's key (damaged, or another client's)")
         }

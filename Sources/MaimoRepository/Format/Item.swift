@@ -124,7 +124,7 @@ public enum ItemSealer {
         let tag: [UInt8]
         do {
             tag = try body.withUnsafeMutableBytes { buffer throws(CipherError) in
-                try XChaCha8Blake3SIV.sealInPlace(buffer, key: keys.dataKey, nonce: Array(id.bytes.prefix(24)), associatedData: ad)
+                try XChaCha8Blake3SIV.sealInPlace(buffer, key: keys.dataKey, nonce: XChaCha8Blake3SIV.Nonce(id.bytes.prefix(24)), associatedData: ad)
             }
         } catch {
             throw .integrity("sealing an item: \(error)")
@@ -146,7 +146,7 @@ public enum ItemSealer {
         let box = XChaCha8Blake3SIV.SealedBox(tag: Array(sealed.prefix(32)), ciphertext: Array(sealed.dropFirst(32)))
         var body: [UInt8]
         do {
-            body = try XChaCha8Blake3SIV.open(box, key: keys.dataKey, nonce: Array(entry.id.bytes.prefix(24)), associatedData: ad)
+            body = try XChaCha8Blake3SIV.open(box, key: keys.dataKey, nonce: XChaCha8Blake3SIV.Nonce(entry.id.bytes.prefix(24)), associatedData: ad)
         } catch {
             throw .integrity("item \(entry.id.short) does not authenticate (damaged, moved, or not this repository's)")
         }
