@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         // The provider's server: non-blocking sockets on an event loop, sessions on serial queues.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // `swift package generate-documentation` (Scripts/docs.sh); a plugin, linked into nothing.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .target(name: "MaimoBlake3"),

@@ -14,7 +14,9 @@ extension Blake3 {
     }
 
     /// A hasher for the key derivation function: feed it the key material.
-    /// - Parameter context: a hard-coded, globally unique, application-specific string.
+    /// - Parameters:
+    ///   - context: a hard-coded, globally unique, application-specific string.
+    ///   - threadCount: threads used for large updates (1 by default: the caller's).
     public init(deriveKeyContext context: String, threadCount: Int = 1) {
         var contextHasher = Blake3(key: Blake3Constants.iv, flags: Blake3Constants.deriveKeyContext)
         contextHasher.update(context.utf8)

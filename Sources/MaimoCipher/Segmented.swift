@@ -67,7 +67,9 @@ public struct SegmentedEncryptor {
     let pool: SegmentPool
 
     /// - Parameters:
+    ///   - key: the file key, from which each segment's key is derived.
     ///   - contentLength: exactly how many bytes will follow (it is sealed into segment 0).
+    ///   - segmentSize: plaintext bytes per segment (``SegmentedCiphertext/segmentSizeRange``).
     ///   - pad: round the size up with Padmé to hide it.
     public init(key: CipherKey, contentLength: UInt64, segmentSize: Int = SegmentedCiphertext.defaultSegmentSize, pad: Bool = false)
         throws(SegmentedError)

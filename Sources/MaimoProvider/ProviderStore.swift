@@ -13,7 +13,7 @@ import MaimoWire
 
 /// A provider's storage (Docs/Engine.md, "Provider storage"): verified blobs in a MaimoKeystore
 /// under `client node ID ‖ Bao root`, each held as its content followed by its Bao tree pruned to
-/// 16 KiB groups (``BaoGroupedOutboard``: 0.39% on top of the content), partial uploads in
+/// 16 KiB groups (`BaoGroupedOutboard`: 0.39% on top of the content), partial uploads in
 /// `staging/`, the allow-list in `allowed-clients` and per-client usage. Safe to use from many
 /// connection threads.
 public final class ProviderStore: @unchecked Sendable {

@@ -17,7 +17,7 @@ extension Repository {
 
     /// Rebuilds the local index from the blob store alone: lists every blob, opens each one's
     /// header (a verified read of its end), loads every index and snapshot item, and indexes every
-    /// pack by its own header. Afterwards ``find(_:)`` and ``restore(_:to:workers:)`` work as
+    /// pack by its own header. Afterwards ``find(_:)`` and ``restore(_:to:workers:sync:)`` work as
     /// they did on the machine that stored them.
     public func recover(workers: Int = 8, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(RepositoryError) -> RecoverReport {
         let started = Date()

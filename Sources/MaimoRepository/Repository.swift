@@ -27,7 +27,7 @@ public final class Repository: @unchecked Sendable {
     }
 
     /// A tree, from the local cache or fetched (and then cached, with its neighbours: see
-    /// ``prefetchTrees(before:)``).
+    /// `prefetchTrees(before:)`).
     public func tree(_ id: ItemID) throws(RepositoryError) -> Tree {
         if let cached = try index.cachedTree(id) { return try Tree.decode(cached) }
         guard let location = try index.location(of: id) else { throw .integrity("tree \(id.short) is in no known pack") }

@@ -80,7 +80,9 @@ public enum WireHandshake {
         let ephemeral: Curve25519.KeyAgreement.PrivateKey
         var helloFrame: WireFrame?
 
-        /// - Parameter expectedProvider: the provider's node ID (its Ed25519 public key).
+        /// - Parameters:
+        ///   - identity: the client's long-term signing key (its node ID is the public half).
+        ///   - expectedProvider: the provider's node ID (its Ed25519 public key).
         public init(identity: Curve25519.Signing.PrivateKey, expectedProvider: [UInt8]) {
             self.init(identity: identity, expectedProvider: expectedProvider, nonce: SecureRandom.bytes(32),
                       ephemeral: Curve25519.KeyAgreement.PrivateKey())

@@ -1,6 +1,6 @@
 /// Turns one whole frame's bytes (length field included) into a ``WireFrame``, opening it
 /// under the session key once ``opener`` is set. The provider's NIO decoder cuts frames out of
-/// its stream with ``bodyLength(_:)`` and hands each to a parser; ``WireFrameReader`` does both
+/// its stream with ``bodyLength(_:_:_:_:)`` and hands each to a parser; ``WireFrameReader`` does both
 /// for a blocking socket.
 public struct WireFrameParser: Sendable {
     /// What opens incoming frames (set when the handshake completes).

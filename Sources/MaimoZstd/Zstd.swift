@@ -7,7 +7,9 @@ public enum Zstd {
 
     /// Decompresses every frame in `data`.
     /// - Parameters:
+    ///   - data: one or more frames (skippable frames are skipped).
     ///   - dictionary: the dictionary the frames were made with, if any.
+    ///   - options: limits on the window the frames may ask for.
     ///   - maxOutputSize: refuse (``ZstdError/outputTooLarge(limit:)``) to produce more than this.
     public static func decompress(
         _ data: UnsafeRawBufferPointer, dictionary: ZstdDictionary? = nil,

@@ -3,7 +3,7 @@ import MaimoBlake3
 import MaimoIndex
 import MaimoRepository
 
-/// The repository's local cache (a ``RepositoryIndex``) in the catalogue's MaimoIndex file, so
+/// The repository's local cache (a `RepositoryIndex`) in the catalogue's MaimoIndex file, so
 /// that the chunk index lives on disk, not in RAM (Docs/Repository.md; Docs/Engine.md, catalogue
 /// tables). Rows are the format's own binary layouts:
 ///

@@ -119,7 +119,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
     /// (over Tor a round trip took 0.17 s: 16 at a time left a proof of 1,375 slices waiting on
     /// latency). A connection that breaks after the handshake is not retried (but for a pooled
     /// session that had gone stale before answering anything): it is
-    /// ``RepositoryError/interrupted(_:)``, which a proof counts against the provider. Only a
+    /// `RepositoryError.interrupted`, which a proof counts against the provider. Only a
     /// provider that cannot be reached or does not complete the handshake is unreachable.
     public func slices(root: Blake3.Digest, starts: [UInt64], count: UInt64,
                        _ body: (UInt64, [UInt8]) throws(RepositoryError) -> Void) throws(RepositoryError) {

@@ -3,7 +3,7 @@ import MaimoCipher
 
 /// Every key of a repository, derived from its 32-byte root secret with BLAKE3 `derive_key`
 /// under distinct contexts (Docs/Repository.md §1). The secret and the data key are
-/// ``CipherKey``s, zeroed when released; the derived material passes through arrays that are
+/// `CipherKey`s, zeroed when released; the derived material passes through arrays that are
 /// overwritten before they are freed.
 public final class RepositoryKeys: Sendable {
     /// The root secret: what the recovery code writes down.

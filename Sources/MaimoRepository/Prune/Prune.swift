@@ -4,7 +4,7 @@ import MaimoZstd
 
 extension Repository {
     /// Forgets snapshots: their snapshot blobs are deleted at the store, then from the index.
-    /// Their data stays until ``prune(maximumUnused:packSize:)``.
+    /// Their data stays until ``prune(maximumUnused:packSize:pad:)``.
     @discardableResult
     public func forget(_ records: [SnapshotRecord]) throws(RepositoryError) -> Int {
         for record in records {

@@ -22,7 +22,7 @@ extension Repository {
 
     /// Restores `entry` (from ``find(_:)`` or ``entry(_:in:)``) to `target`: files, directories,
     /// symlinks and empty directories as they were stored, with mode and mtime (owner and group
-    /// when running as root). Files are written pack by pack (``PackRestore``) to a temporary
+    /// when running as root). Files are written pack by pack (`PackRestore`) to a temporary
     /// name beside the target, checked chunk by chunk (Bao against the pack root, the item's
     /// tag, the chunk ID), then renamed: a target path never holds unverified or half-written
     /// bytes. With `sync`, the

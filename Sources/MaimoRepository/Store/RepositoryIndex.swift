@@ -39,7 +39,7 @@ public struct BlobRecord: Sendable, Equatable {
 
 /// The client's local cache of what the repository holds (Docs/Repository.md): which pack holds
 /// each item, every blob, every snapshot, and the plaintext of trees already seen. It can be
-/// rebuilt from the blobs alone (``Repository/recover(progress:)``). Implementations are
+/// rebuilt from the blobs alone (``Repository/recover(workers:progress:)``). Implementations are
 /// thread-safe; the engine keeps it on disk (the catalogue), tests in memory.
 public protocol RepositoryIndex: AnyObject, Sendable {
     func location(of id: ItemID) throws(RepositoryError) -> ItemLocation?

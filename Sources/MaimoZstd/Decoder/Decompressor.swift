@@ -16,7 +16,7 @@ public struct ZstdDecompressionOptions: Sendable {
 }
 
 /// A streaming zstd decoder (RFC 8878): feed it compressed bytes in pieces of any size with
-/// ``decompress(_:to:)`` and it hands each decoded block to a sink as soon as it is complete;
+/// ``decompress(_:to:)-(UnsafeRawBufferPointer,_)`` and it hands each decoded block to a sink as soon as it is complete;
 /// call ``finish()`` at the end of the input. Frames may be concatenated, and skippable frames
 /// are skipped. Memory stays bounded by the window size, not by the content size.
 ///

@@ -23,7 +23,12 @@ extension Zstd {
     /// Decompresses everything readable from `input` into `output` (file descriptors), in
     /// 1 MiB reads, with memory bounded by the frames' windows.
     /// - Parameters:
-    ///   - inputName, outputName: how errors name the two ends.
+    ///   - input: the descriptor read from, to its end.
+    ///   - output: the descriptor written to.
+    ///   - dictionary: the dictionary the frames were made with, if any.
+    ///   - options: limits on the window and the output.
+    ///   - inputName: how errors name the input.
+    ///   - outputName: how errors name the output.
     /// - Throws: ``ZstdError``; ``ZstdError/io(operation:path:errno:)`` when a read or write fails.
     @discardableResult
     public static func decompress(
