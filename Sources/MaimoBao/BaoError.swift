@@ -24,7 +24,12 @@ public enum BaoError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// What a ``BaoError/system(_:offset:code:)`` failure was doing.
     public enum Operation: String, Sendable {
-        case read, write, map
+        /// Reading content, an encoding or a tree.
+        case read
+        /// Writing an encoding.
+        case write
+        /// Mapping a file into memory.
+        case map
     }
 
     public var description: String {

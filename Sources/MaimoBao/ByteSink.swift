@@ -21,15 +21,19 @@ extension BaoByteSink {
 /// Memory the caller owns and sized for the whole encoding (see `Bao.encodedSize`): nodes are
 /// written straight into it.
 public struct BaoMemorySink: BaoByteSink {
+    /// The caller's memory the encoding is written into.
     public let destination: UnsafeMutableRawBufferPointer
 
+    /// A sink over `destination`, which must outlive it and hold the whole encoding.
     public init(_ destination: UnsafeMutableRawBufferPointer) { self.destination = destination }
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError) {
         guard offset <= UInt64(destination.count), bytes.count <= destination.count - Int(offset) else {
             throw .outOfBounds(offset: offset, count: bytes.count, capacity: destination.count)
         }
-        if let base = bytes.baseAddress { (destination.baseAddress! + Int(offset)).copyMemory(from: base, byteCount: bytes.count) }
+        if let base = bytes.baseAddress, let target = destination.baseAddress {
+            (target + Int(offset)).copyMemory(from: base, byteCount: bytes.count)
+        }
     }
 
     public mutating func fill(at offset: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) throws(BaoError) {
@@ -42,8 +46,11 @@ public struct BaoMemorySink: BaoByteSink {
 
 /// An in-memory destination that grows as needed.
 public struct BaoBufferSink: BaoByteSink, Sendable {
+    /// Everything written so far, gaps filled with zeros.
     public private(set) var bytes: [UInt8]
 
+    /// An empty sink.
+    /// - Parameter capacity: bytes to reserve up front (the encoded size, if known).
     public init(capacity: Int = 0) {
         bytes = []
         bytes.reserveCapacity(capacity)

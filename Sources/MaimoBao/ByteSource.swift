@@ -42,8 +42,10 @@ func withBytes<R>(of array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(Bao
 
 /// Bytes in memory.
 public struct BaoBufferSource: BaoByteSource, Sendable {
+    /// The bytes read.
     public let bytes: [UInt8]
 
+    /// A source reading `bytes`.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {

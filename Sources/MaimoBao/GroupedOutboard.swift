@@ -44,9 +44,11 @@ public enum BaoGroupedOutboard {
 /// Builds a ``BaoGroupedOutboard`` from content given in order, in pieces of any size; keeps
 /// one group and 32 bytes per group in memory.
 public struct BaoGroupedOutboardBuilder {
+    /// Content bytes per group: a power-of-two number of 1 KiB chunks.
     public let groupLength: UInt64
     private var pending: [UInt8] = []
     private var groups: [Blake3.Hazmat.ChainingValue] = []
+    /// Content bytes given so far.
     public private(set) var length: UInt64 = 0
 
     /// - Precondition: `groupLength` is a power-of-two number of chunks.
@@ -56,6 +58,7 @@ public struct BaoGroupedOutboardBuilder {
         pending.reserveCapacity(Int(groupLength))
     }
 
+    /// Adds the next content bytes.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var rest = bytes
         while !rest.isEmpty {
@@ -69,6 +72,7 @@ public struct BaoGroupedOutboardBuilder {
         }
     }
 
+    /// Adds the next content bytes (see ``update(_:)-(UnsafeRawBufferPointer)``).
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
     private mutating func flush() {

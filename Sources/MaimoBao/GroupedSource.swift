@@ -9,9 +9,13 @@ import MaimoBlake3
 /// Nothing is verified here: a holder that serves this to a reader proves nothing until the
 /// reader checks it against the root. Not thread-safe (one source per reader).
 public final class BaoGroupedSource<Data: BaoByteSource, Tree: BaoByteSource>: BaoByteSource {
+    /// The content.
     public let data: Data
+    /// The grouped outboard tree of the content (``BaoGroupedOutboard``).
     public let tree: Tree
+    /// The content's length in bytes.
     public let contentLength: UInt64
+    /// Content bytes per group of the tree.
     public let groupLength: UInt64
     /// The combined encoding's size.
     public var encodedSize: UInt64 { Bao.encodedSize(contentLength: contentLength) }

@@ -18,8 +18,11 @@ public struct BaoEncoder<Sink: BaoByteSink> {
     /// Chunks per batch: the subtrees hashed and written whole.
     static var batchChunks: Int { 256 }
 
+    /// Where the encoding is written.
     public private(set) var sink: Sink
+    /// The exact number of content bytes the encoder expects.
     public let contentLength: UInt64
+    /// Whether it writes the outboard tree only (true) or the combined encoding (false).
     public let outboard: Bool
     let totalChunks: UInt64
     var batch: [UInt8] = []

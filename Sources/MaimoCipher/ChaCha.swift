@@ -9,7 +9,12 @@
 public struct ChaCha: Sendable {
     /// How many rounds: 20 is the original; 12 and 8 trade margin for speed.
     public enum Rounds: Int, Sendable {
-        case eight = 8, twelve = 12, twenty = 20
+        /// ChaCha8: the fastest, still without a known attack; XChaCha8-Blake3-SIV uses it.
+        case eight = 8
+        /// ChaCha12.
+        case twelve = 12
+        /// ChaCha20, as in RFC 8439.
+        case twenty = 20
     }
 
     /// Where the block counter and nonce sit in the state.
@@ -27,6 +32,7 @@ public struct ChaCha: Sendable {
     let key: SIMD8<UInt32>
     let nonce: SIMD4<UInt32>  // words 12–15 with the counter words zero
     let layout: Layout
+    /// The number of rounds of every block.
     public let rounds: Rounds
     /// The next block of keystream.
     public private(set) var blockCounter: UInt64
@@ -176,6 +182,7 @@ public struct ChaCha: Sendable {
 /// key and the nonce's first 16 bytes; the cipher is original-layout ChaCha under that subkey
 /// with the last 8 bytes as its nonce.
 public enum XChaCha {
+    /// XChaCha's nonce length in bytes: 16 for HChaCha, 8 for the cipher.
     public static let nonceLength = 24
 
     /// A ChaCha cipher positioned at `counter` for `key` and a 24-byte nonce.

@@ -4,10 +4,15 @@
 /// XChaCha8-Blake3-SIV in fixed-size segments, streamable in bounded memory, with truncation,
 /// reordering, duplication and splicing detected.
 public enum SegmentedCiphertext {
+    /// The eight bytes a segmented ciphertext starts with.
     public static let magic = Array("MAIMOSEG".utf8)
+    /// The format version this module writes and reads.
     public static let version: UInt16 = 1
+    /// The header's length in bytes, before segment 0.
     public static let headerLength = 40
+    /// 1 MiB of plaintext per segment unless asked otherwise.
     public static let defaultSegmentSize = 1 << 20
+    /// The segment sizes the format allows: 1 KiB to 1 GiB.
     public static let segmentSizeRange = 1024...(1 << 30)
     static let keyContext = "maimo 2026-11-25 segmented ciphertext v1 file key"
 
@@ -53,7 +58,9 @@ public enum SegmentedCiphertext {
 /// write(try encryptor.finalize())
 /// ```
 public struct SegmentedEncryptor {
+    /// The header, written before the first segment (it names the version, flags, segment size and file nonce).
     public let header: [UInt8]
+    /// The number of content bytes the encryptor expects.
     public let contentLength: UInt64
     /// The logical length: length prefix, content and padding.
     public let logicalLength: UInt64
@@ -277,6 +284,7 @@ public struct SegmentedDecryptor {
     var emitted: UInt64 = 0
     var finished = false
 
+    /// A decryptor under `key`; the header comes with the first bytes.
     public init(key: CipherKey) { self.key = key }
 
     /// Adds ciphertext; returns the content of the segments it completed and verified.
@@ -401,18 +409,27 @@ public struct SegmentedDecryptor {
 
 /// Errors of the segmented format, naming what and where.
 public enum SegmentedError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The input does not start with `MAIMOSEG`.
     case notSegmentedCiphertext
+    /// A version this module does not read.
     case unsupportedVersion(UInt16)
+    /// Header flags this module does not know.
     case unknownFlags(UInt16)
+    /// A segment size outside ``SegmentedCiphertext/segmentSizeRange``.
     case invalidSegmentSize(UInt64)
+    /// The input ended inside the header, after this many bytes.
     case truncatedHeader(Int)
     /// A segment did not verify: wrong key, corruption, reordering, splicing, or truncation.
     case authenticationFailed(segment: UInt64)
     /// The ciphertext ended before the final segment.
     case truncated(segment: UInt64)
+    /// The padding after the content was not zeros of the length Padmé gives.
     case malformedPadding
+    /// Bytes followed the final segment.
     case trailingData
+    /// The content was not as long as announced.
     case lengthMismatch(expected: UInt64, received: UInt64)
+    /// The cipher refused its input (a wrong key or nonce length).
     case cipher(CipherError)
     /// Reading or writing failed.
     case io(String)

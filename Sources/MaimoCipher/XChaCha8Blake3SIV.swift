@@ -17,15 +17,21 @@ import Synchronization
 /// let opened = try XChaCha8Blake3SIV.open(box, key: key, nonce: nonce, associatedData: header)
 /// ```
 public enum XChaCha8Blake3SIV {
+    /// The key length in bytes.
     public static let keyLength = 32
+    /// The nonce length in bytes.
     public static let nonceLength = 24
+    /// The tag length in bytes (a full BLAKE3 output).
     public static let tagLength = 32
 
     /// A sealed message: the tag and the ciphertext (as long as the plaintext).
     public struct SealedBox: Sendable, Equatable {
+        /// The 32-byte tag, which is also the keystream's nonce source.
         public var tag: [UInt8]
+        /// The ciphertext, as long as the plaintext.
         public var ciphertext: [UInt8]
 
+        /// A box from its parts (as stored or received).
         public init(tag: [UInt8], ciphertext: [UInt8]) {
             self.tag = tag
             self.ciphertext = ciphertext

@@ -13,13 +13,18 @@
 /// let back = try code.join(shards, count: bytes.count)
 /// ```
 public struct ReedSolomon: Sendable {
+    /// K: the shards that carry the data, and how many of any N suffice to rebuild it.
     public let dataShards: Int
+    /// N: data and parity shards together (at most 256).
     public let totalShards: Int
+    /// N − K: how many shards may be lost.
     public var parityShards: Int { totalShards - dataShards }
 
     let generator: GaloisMatrix
     let paritySchedule: RegionSchedule
 
+    /// A K-of-N code.
+    /// - Throws: ``ErasureError`` unless 1 ≤ `dataShards` ≤ `totalShards` ≤ 256.
     public init(dataShards: Int, totalShards: Int) throws(ErasureError) {
         guard dataShards >= 1, totalShards >= dataShards, totalShards <= 256 else {
             throw .invalidCode(dataShards: dataShards, totalShards: totalShards)

@@ -1,12 +1,18 @@
 /// What ``IndexDatabase/check()`` found.
 public struct IndexCheckReport: Sendable {
+    /// Pages in the file.
     public var pages: UInt64 = 0
+    /// Pages reached from the roots of the tables.
     public var reachablePages = 0
+    /// Pages on the free list.
     public var freePages = 0
+    /// Tables found.
     public var tables = 0
+    /// Keys found in all tables.
     public var keys: UInt64 = 0
     /// Every problem found: corrupt pages, keys out of order, wrong counts, pages lost or used twice.
     public var problems: [IndexError] = []
+    /// True when no problem was found.
     public var isHealthy: Bool { problems.isEmpty }
 }
 

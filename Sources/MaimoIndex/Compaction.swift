@@ -6,9 +6,13 @@ import Darwin
 
 /// Sizes of an index file.
 public struct IndexStatistics: Sendable {
+    /// Bytes per page.
     public var pageSize: Int
+    /// Pages in the file, meta pages included.
     public var pages: UInt64
+    /// Pages on the free list, reused before the file grows.
     public var freePages: Int
+    /// The number of the last committed transaction.
     public var transaction: UInt64
     /// Every table with its number of keys, in name order.
     public var tables: [(name: String, keys: UInt64)]

@@ -83,6 +83,7 @@ public struct Cursor {
         try settleForward()
     }
 
+    /// Moves to the previous key (before the first one the cursor is exhausted).
     public mutating func previous() throws(IndexError) {
         guard !path.isEmpty else { return }
         path[path.count - 1].1 -= 1

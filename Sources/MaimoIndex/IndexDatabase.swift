@@ -16,6 +16,7 @@ public final class IndexDatabase: Sendable {
     /// The longest key in the default 4 KiB pages (longer pages allow longer keys).
     public static let maximumKeyLength = NodeCodec.maximumKey(pageSize: 4096)
 
+    /// How an index file is opened.
     public struct Options: Sendable {
         /// Page size for a new file (a power of two, 1 KiB to 64 KiB); an existing file keeps its own.
         public var pageSize = 4096
@@ -28,10 +29,13 @@ public final class IndexDatabase: Sendable {
         /// Read pages through a read-only memory map instead of `pread` (writes always use
         /// `pwrite`). Measured: see the DocC overview; `pread` is the default.
         public var memoryMap = false
+        /// Create the file when it does not exist (otherwise opening it fails).
         public var createIfMissing = true
+        /// The defaults: 4 KiB pages, synced commits, 64 Ki cached pages, `pread`.
         public init() {}
     }
 
+    /// The file's path.
     public let path: String
     /// True when one of the two meta pages did not verify (a torn meta write, or damage), so
     /// open used the other: if the bad one was the newer, its commit is lost.

@@ -2,9 +2,13 @@ import Foundation
 
 /// One element of an order-preserving key: integers, strings and byte strings.
 public enum TupleElement: Sendable, Hashable {
+    /// A signed integer, ordered numerically.
     case int(Int64)
+    /// An unsigned integer, ordered numerically.
     case uint(UInt64)
+    /// A string, ordered by its UTF-8 bytes.
     case string(String)
+    /// A byte string, ordered bytewise, shorter first.
     case bytes([UInt8])
 }
 
@@ -18,6 +22,7 @@ public enum TupleElement: Sendable, Hashable {
 /// big-endian with the sign bit flipped; `0x11` unsigned integers, 8 bytes big-endian.
 /// Elements of different types order by type byte.
 public enum KeyTuple {
+    /// The order-preserving encoding of `elements`.
     public static func encode(_ elements: [TupleElement]) -> [UInt8] {
         var out: [UInt8] = []
         for element in elements {
@@ -85,8 +90,11 @@ public enum KeyTuple {
     }
 }
 
+/// Errors decoding key tuples and record values.
 public enum TupleError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Encoded bytes that are not a tuple, with where and why.
     case malformed(offset: Int, reason: String)
+    /// A record value that could not be encoded or decoded as the type asked for.
     case value(String)
 
     public var description: String {
@@ -100,12 +108,14 @@ public enum TupleError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Typed rows: keys as tuples, values as any `Codable` type (stored as JSON with sorted keys, so
 /// that `maimo index get` shows them and other tools can read them).
 public enum RecordCoder {
+    /// `value` as JSON with sorted keys.
     public static func encode<T: Encodable>(_ value: T) throws(TupleError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do { return Array(try encoder.encode(value)) } catch { throw .value("cannot encode \(T.self): \(error)") }
     }
 
+    /// A `T` from JSON `bytes`.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(TupleError) -> T {
         do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch { throw .value("cannot decode \(T.self): \(error)") }
     }

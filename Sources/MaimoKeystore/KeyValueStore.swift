@@ -28,6 +28,7 @@ public final class KeyValueStore: Sendable {
 
     /// How a store is opened and tuned.
     public struct Options: Sendable {
+        /// When a write is on disk before it is acknowledged (``Durability``).
         public var durability: Durability = .groupCommit
         /// A segment is sealed and a new one started when a record would take it past this size.
         public var segmentSize: UInt64 = 64 << 20
@@ -38,20 +39,30 @@ public final class KeyValueStore: Sendable {
         public var blobFrameSize = 16 << 10
         /// A sealed segment whose dead fraction reaches this is compacted in the background.
         public var compactionThreshold = 0.5
+        /// Whether sealed segments are compacted in the background.
         public var automaticCompaction = true
+        /// Create the directory when it does not exist (otherwise opening it fails).
         public var createIfMissing = true
 
+        /// The defaults: group commit, 64 MiB segments, blobs from 64 KiB, automatic compaction.
         public init() {}
     }
 
     /// Counts and sizes of an open store.
     public struct Statistics: Sendable {
+        /// Live keys.
         public var keys: Int
+        /// Segment files, the active one included.
         public var segments: Int
+        /// Bytes of all segment files.
         public var segmentBytes: UInt64
+        /// Bytes of records that readers can still see.
         public var liveBytes: UInt64
+        /// Bytes of overwritten or deleted records, reclaimed by compaction.
         public var deadBytes: UInt64
+        /// Values stored as blob files.
         public var blobs: Int
+        /// Bytes of all blob files.
         public var blobBytes: UInt64
         /// The sequence number the next operation gets.
         public var nextSequence: UInt64
@@ -318,11 +329,16 @@ extension KeyValueStore {
 public struct WriteBatch: Sendable {
     var operations: [PendingOperation] = []
 
+    /// An empty batch.
     public init() {}
 
+    /// Adds a put of `value` under `key`.
     public mutating func put(_ key: [UInt8], _ value: [UInt8]) { operations.append(.put(key: key, value: value)) }
+    /// Adds a delete of `key`.
     public mutating func delete(_ key: [UInt8]) { operations.append(.delete(key: key)) }
 
+    /// Operations in the batch.
     public var count: Int { operations.count }
+    /// Whether the batch holds no operation.
     public var isEmpty: Bool { operations.isEmpty }
 }

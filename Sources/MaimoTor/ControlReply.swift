@@ -4,6 +4,7 @@ import Foundation
 /// One reply of Tor's control protocol (control-spec §2.3, §4): lines sharing a status code, the
 /// last one ending the reply; a line may carry a data block (`250+…` up to a lone `.`).
 public struct ControlReply: Equatable, Sendable {
+    /// One line of a reply.
     public struct Line: Equatable, Sendable {
         /// The text after the status code and separator.
         public var text: String
@@ -11,11 +12,14 @@ public struct ControlReply: Equatable, Sendable {
         public var data: [String]?
     }
 
+    /// The three-digit status code (250 for success, 5xx for errors, 650 for events).
     public var status: Int
+    /// The lines, the last one ending the reply.
     public var lines: [Line]
 
     /// 6xx replies are asynchronous events (SETEVENTS), not answers to a command.
     public var isEvent: Bool { status / 100 == 6 }
+    /// 2xx: the command succeeded.
     public var isSuccess: Bool { status / 100 == 2 }
 
     /// Throws ``TorError/controlError(code:message:)`` with tor's message unless 2xx or 6xx.
@@ -77,6 +81,7 @@ public struct ControlReplyParser: Sendable {
     var lines: [ControlReply.Line] = []
     var data: [String]?
 
+    /// A parser waiting for the first line of a reply.
     public init() {}
 
     /// Feeds one line; returns a reply when it completes one.
@@ -147,8 +152,11 @@ public enum SafeCookie {
 
 /// What PROTOCOLINFO says about authentication and the tor version.
 public struct ProtocolInfo: Equatable, Sendable {
+    /// The authentication methods tor accepts (`NULL`, `HASHEDPASSWORD`, `COOKIE`, `SAFECOOKIE`).
     public var methods: Set<String>
+    /// The cookie file tor names, if cookie authentication is on.
     public var cookieFile: String?
+    /// Tor's version string.
     public var torVersion: String?
 
     /// Parses the reply to `PROTOCOLINFO 1`.

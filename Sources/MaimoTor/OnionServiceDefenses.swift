@@ -11,6 +11,7 @@ public struct OnionServiceDefenses: Sendable, Equatable {
     /// (`PoWDefensesEnabled=1`, tor 0.4.8 and later, built with its PoW module).
     public var proofOfWork: Bool
 
+    /// Defenses as given; the defaults add none of tor's limits.
     public init(maxStreams: Int? = nil, closeCircuitOnMaxStreams: Bool = false, proofOfWork: Bool = false) {
         self.maxStreams = maxStreams
         self.closeCircuitOnMaxStreams = closeCircuitOnMaxStreams

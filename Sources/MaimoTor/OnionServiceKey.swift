@@ -7,11 +7,13 @@ import Glibc
 /// An onion service's identity: an Ed25519 signing key, its ``OnionAddress``, and the forms Tor
 /// takes it in. Never printed: `description` shows the address only.
 public struct OnionServiceKey: Sendable, CustomStringConvertible {
+    /// The Ed25519 signing key; its public half is the onion address.
     public let signingKey: Curve25519.Signing.PrivateKey
 
     /// A new key from the system's CSPRNG.
     public init() { signingKey = Curve25519.Signing.PrivateKey() }
 
+    /// A key from an existing Ed25519 signing key.
     public init(signingKey: Curve25519.Signing.PrivateKey) { self.signingKey = signingKey }
 
     /// A key from its 32-byte seed.
@@ -22,6 +24,7 @@ public struct OnionServiceKey: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The service's v3 onion address.
     public var address: OnionAddress { OnionAddress(publicKey: signingKey.publicKey) }
 
     public var description: String { "onion service key for \(address)" }

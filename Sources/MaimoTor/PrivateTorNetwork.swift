@@ -16,12 +16,15 @@ import Glibc
 /// let stream = try TorStream.connect(to: address.description, port: 80, proxyPort: network.client.socksPort!)
 /// ```
 public final class PrivateTorNetwork: @unchecked Sendable {
+    /// The temporary directory holding every tor's data directory (removed by ``stop()``).
     public let directory: String
+    /// The directory authority and the relays.
     public private(set) var nodes: [TorProcess] = []
     /// The tor that publishes onion services (ADD_ONION on its control port).
     public private(set) var service: TorProcess!
     /// The tor whose SOCKS port reaches them.
     public private(set) var client: TorProcess!
+    /// When the network was started.
     public let startedAt = Date()
 
     /// Free loopback ports (bound once, then released for tor to take).

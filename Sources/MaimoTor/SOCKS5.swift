@@ -1,13 +1,21 @@
 /// Why a SOCKS5 CONNECT failed: RFC 1928's reply codes, and Tor's extended codes for onion
 /// services (sent when the SocksPort has the `ExtendedErrors` flag; tor's socks-extensions.txt).
 public enum SOCKSFailure: Equatable, Sendable, CustomStringConvertible {
+    /// 0x01: the proxy failed for a reason it does not say.
     case generalFailure
+    /// 0x02: the proxy's rules forbid the connection.
     case notAllowedByRuleset
+    /// 0x03: the network is unreachable.
     case networkUnreachable
+    /// 0x04: the host is unreachable.
     case hostUnreachable
+    /// 0x05: the destination refused the connection.
     case connectionRefused
+    /// 0x06: the time to live expired (tor: the circuit or stream timed out).
     case ttlExpired
+    /// 0x07: the proxy does not support CONNECT.
     case commandNotSupported
+    /// 0x08: the proxy does not support the address type.
     case addressTypeNotSupported
     /// 0xF0: the onion service's descriptor could not be found (offline, or never published).
     case onionDescriptorNotFound
@@ -27,6 +35,7 @@ public enum SOCKSFailure: Equatable, Sendable, CustomStringConvertible {
     case onionIntroductionTimedOut
     /// The proxy offered none of the authentication methods we support.
     case noAcceptableAuthentication
+    /// A reply code this module does not know.
     case unknown(UInt8)
 
     init(code: UInt8) {
@@ -157,10 +166,12 @@ public final class TorStream: @unchecked Sendable {
         return TorStream(socket: socket)
     }
 
+    /// Writes all of `bytes`.
     public func write(_ bytes: [UInt8]) throws(TorError) { try socket.write(bytes) }
 
     /// Exactly `count` bytes.
     public func read(exactly count: Int) throws(TorError) -> [UInt8] { try socket.read(exactly: count) }
 
+    /// Closes the stream.
     public func close() { socket.close() }
 }

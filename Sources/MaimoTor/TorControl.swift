@@ -33,6 +33,7 @@ public final class TorControl: @unchecked Sendable {
         socket = try StreamSocket.connect(unixPath: socketPath, timeout: timeout)
     }
 
+    /// Closes the control connection (a tor it owns then exits).
     public func close() { socket.close() }
 
     /// Sends one command line and returns its reply (events that arrive first are dispatched).
@@ -94,6 +95,7 @@ public final class TorControl: @unchecked Sendable {
         /// used wherever it is): Debian's and tor's own places by default.
         public var cookieDirectories = ["/run/tor", "/var/run/tor", "/var/lib/tor",
                                         (ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.tor"]
+        /// The default policy: SAFECOOKIE or a password, cookies only from tor's usual places.
         public init() {}
     }
 
@@ -245,17 +247,23 @@ public final class TorControl: @unchecked Sendable {
 /// A v3 client-authorization key (x25519): the service is told the public half
 /// (`ClientAuthV3=`), the client's tor the private half (`ONION_CLIENT_AUTH_ADD … x25519:`).
 public struct ClientAuthorizationKey: Sendable {
+    /// The private half, for the client's tor.
     public let privateKey: Curve25519.KeyAgreement.PrivateKey
 
+    /// A new key from the system's CSPRNG.
     public init() { privateKey = Curve25519.KeyAgreement.PrivateKey() }
+    /// A key from an existing x25519 private key.
     public init(privateKey: Curve25519.KeyAgreement.PrivateKey) { self.privateKey = privateKey }
 
+    /// The public half of a client-authorization key, for the service.
     public struct Public: Sendable, Equatable {
+        /// The 32 bytes of the x25519 public key.
         public let bytes: [UInt8]
         /// Unpadded base32 (52 characters), as ADD_ONION's `ClientAuthV3=` takes it.
         public var base32: String { Base32.encode(bytes).uppercased() }
     }
 
+    /// The public half.
     public var publicKey: Public { Public(bytes: Array(privateKey.publicKey.rawRepresentation)) }
     var privateBase64: String { privateKey.rawRepresentation.base64EncodedString() }
 }

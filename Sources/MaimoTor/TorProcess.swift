@@ -7,6 +7,7 @@ import Glibc
 /// SOCKS port on loopback at ports tor picks, cookie authentication, and ownership so that tor
 /// exits when this process does (`__OwningControllerProcess` and TAKEOWNERSHIP).
 public final class TorProcess: @unchecked Sendable {
+    /// How to start a tor.
     public struct Configuration: Sendable {
         /// Where tor keeps its state (created with mode 0700 when missing).
         public var dataDirectory: String
@@ -21,12 +22,17 @@ public final class TorProcess: @unchecked Sendable {
         /// How long to wait for the control port.
         public var startTimeout: Double = 30
 
+        /// A configuration with tor's state in `dataDirectory` and the defaults otherwise.
         public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
     }
 
+    /// How this tor was started.
     public let configuration: Configuration
+    /// The tor process's ID.
     public let pid: pid_t
+    /// The authenticated control connection, which owns the process.
     public let control: TorControl
+    /// The control port tor chose.
     public let controlPort: UInt16
     /// The SocksPort tor opened, if one was asked for.
     public let socksPort: UInt16?

@@ -36,6 +36,7 @@ public enum XXH64 {
         var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var buffered = 0
 
+        /// A state for the hash with `seed` (0 is the common one, and zstd's).
         public init(seed: UInt64 = 0) {
             self.seed = seed
             v1 = seed &+ prime1 &+ prime2
@@ -44,6 +45,7 @@ public enum XXH64 {
             v4 = seed &- prime1
         }
 
+        /// Adds bytes to the hash.
         public mutating func update(_ bytes: UnsafeRawBufferPointer) {
             guard let base = bytes.baseAddress, bytes.count > 0 else { return }
             total &+= UInt64(bytes.count)
@@ -86,6 +88,7 @@ public enum XXH64 {
             v1 = a; v2 = b; v3 = c; v4 = d
         }
 
+        /// The hash of everything added so far; the state is unchanged.
         public func finalize() -> UInt64 {
             var h: UInt64
             if total >= 32 {

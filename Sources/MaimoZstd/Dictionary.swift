@@ -5,6 +5,7 @@
 /// Frames that name a dictionary ID decode only with the dictionary of that ID; frames without
 /// an ID decode with whatever dictionary the decompressor was given.
 public final class ZstdDictionary: @unchecked Sendable {
+    /// The magic number that starts a zstd dictionary (a raw content dictionary lacks it).
     public static let magic: UInt32 = 0xEC30_A437
 
     /// The dictionary ID frames refer to it by; 0 for raw content.

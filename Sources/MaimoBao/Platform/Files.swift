@@ -20,6 +20,7 @@ public final class BaoForwardSource: BaoByteSource {
     let descriptor: Int32
     private(set) var position: UInt64 = 0
 
+    /// A source reading `descriptor` from its current position; the descriptor stays the caller's.
     public init(descriptor: Int32) { self.descriptor = descriptor }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
@@ -51,8 +52,10 @@ public final class BaoForwardSource: BaoByteSource {
 
 /// An open file written with `pwrite`; the descriptor stays owned by the caller.
 public struct BaoFileSink: BaoByteSink, Sendable {
+    /// The open file written to.
     public let descriptor: Int32
 
+    /// A sink writing to `descriptor`, which stays open and the caller's.
     public init(descriptor: Int32) { self.descriptor = descriptor }
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError) {
@@ -70,8 +73,10 @@ public struct BaoFileSink: BaoByteSink, Sendable {
 
 /// An open file read with `pread`; the descriptor stays owned by the caller.
 public struct BaoFileSource: BaoByteSource, Sendable {
+    /// The open file read from.
     public let descriptor: Int32
 
+    /// A source reading `descriptor`, which stays open and the caller's.
     public init(descriptor: Int32) { self.descriptor = descriptor }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
@@ -89,6 +94,7 @@ public struct BaoFileSource: BaoByteSource, Sendable {
 public final class BaoMappedFileSource: BaoByteSource, @unchecked Sendable {
     // Immutable after init and read-only mapped: safe to share between threads.
     private let base: UnsafeRawPointer?
+    /// The file's length in bytes when it was mapped.
     public let count: Int
 
     /// Maps the file open as `descriptor` (which may be closed afterwards).

@@ -22,6 +22,7 @@ extension Blake3 {
         /// The `errno` value.
         public let code: Int32
 
+        /// An error for `path` with the system's error number `code`.
         public init(path: String, code: Int32) {
             self.path = path
             self.code = code

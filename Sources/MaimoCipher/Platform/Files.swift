@@ -70,7 +70,9 @@ extension SegmentedCiphertext {
 
 /// A key file: `MAIMOKEY`, u16le version 1, u16le 0, then the 32 key bytes (44 bytes), mode 0600.
 public enum KeyFile {
+    /// The eight bytes a key file starts with.
     public static let magic = Array("MAIMOKEY".utf8)
+    /// A key file's exact length in bytes.
     public static let length = 44
 
     /// Writes a new random key to `path` with mode 0600; refuses to replace an existing file.

@@ -43,6 +43,7 @@ public enum CRC32C {
         return ~value
     }
 
+    /// The CRC-32C (Castagnoli) of `bytes`.
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }

@@ -2,14 +2,18 @@ import MaimoXXHash
 
 /// What ``KeyValueStore/check()`` read and what it found wrong.
 public struct CheckReport: Sendable {
+    /// Segment files read.
     public var segments = 0
+    /// Records read.
     public var records = 0
+    /// Blob files read.
     public var blobs = 0
     /// Bytes read and verified.
     public var bytes: UInt64 = 0
     /// Every problem found, each naming its file and offset.
     public var problems: [KeystoreError] = []
 
+    /// True when no problem was found.
     public var isHealthy: Bool { problems.isEmpty }
 }
 

@@ -8,13 +8,16 @@ import Darwin
 public struct CompactionReport: Sendable, Equatable {
     /// Segments rewritten and removed.
     public var segmentsCompacted = 0
-    /// Bytes of segment files before and after.
+    /// Bytes of segment files before.
     public var bytesBefore: UInt64 = 0
+    /// Bytes of segment files after.
     public var bytesAfter: UInt64 = 0
-    /// Operations copied into the new segments, and operations dropped as dead.
+    /// Operations copied into the new segments.
     public var operationsCopied = 0
+    /// Operations dropped as dead.
     public var operationsDropped = 0
 
+    /// An empty report.
     public init() {}
 
     mutating func add(_ other: CompactionReport) {

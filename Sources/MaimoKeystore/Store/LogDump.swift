@@ -1,13 +1,25 @@
 /// One operation in the log, as ``KeyValueStore/logEntries()`` lists it.
 public struct LogEntry: Sendable {
+    /// What an operation did.
     public enum Kind: String, Sendable {
-        case put, blob, delete
+        /// A value stored in the record.
+        case put
+        /// A value stored as a blob file.
+        case blob
+        /// A delete (a tombstone).
+        case delete
     }
+    /// The segment file the operation is in.
     public var segment: UInt64
+    /// Its byte offset in that file.
     public var offset: UInt64
+    /// Its sequence number (operations apply in this order).
     public var sequence: UInt64
+    /// Put, blob or delete.
     public var kind: Kind
+    /// The key.
     public var key: [UInt8]
+    /// The value's length (0 for a delete).
     public var valueLength: UInt64
     /// Whether this operation is the version readers see now (a delete never is).
     public var isLive: Bool

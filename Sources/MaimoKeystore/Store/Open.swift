@@ -25,9 +25,11 @@ public struct RecoveryReport: Sendable, Equatable {
     public var removedTemporaryFiles = 0
     /// Blob files no live record names (a crash between blob and record, or an old version).
     public var removedOrphanBlobs = 0
-    /// Segments read through their hint files, and segments scanned record by record.
+    /// Segments read through their hint files.
     public var segmentsFromHints = 0
+    /// Segments scanned record by record (no hint file, or a damaged one).
     public var segmentsScanned = 0
+    /// Live keys after recovery.
     public var keys = 0
 
 }

@@ -9,6 +9,7 @@ public struct ZstdDecompressionOptions: Sendable {
     /// Whether to check the XXH64 content checksum of frames that carry one.
     public var verifiesChecksum: Bool
 
+    /// Options with the given window limit and checksum policy.
     public init(maxWindowSize: Int = 1 << 27, verifiesChecksum: Bool = true) {
         self.maxWindowSize = maxWindowSize
         self.verifiesChecksum = verifiesChecksum
@@ -22,7 +23,9 @@ public struct ZstdDecompressionOptions: Sendable {
 ///
 /// After an error the decompressor stays failed: every later call throws the same error.
 public final class ZstdDecompressor {
+    /// The settings it decodes with.
     public let options: ZstdDecompressionOptions
+    /// The dictionary frames may refer to, if any.
     public let dictionary: ZstdDictionary?
 
     /// A unit of input the decoder waits for.

@@ -19,6 +19,7 @@ public struct ZstdCompressionOptions: Sendable {
     /// and let a reader start sooner, for a few bytes more.
     public var maxBlockSize: Int?
 
+    /// Options with zstd's defaults: level 3, a checksum, the dictionary ID, no declared size.
     public init(level: Int = 3, checksum: Bool = true, contentSize: UInt64? = nil, includesDictionaryID: Bool = true,
                 parameters: ZstdParameters? = nil, maxBlockSize: Int? = nil) {
         self.level = level
@@ -34,10 +35,13 @@ public struct ZstdCompressionOptions: Sendable {
 /// decodes, made from input given in pieces of any size. Memory is bounded by the window plus
 /// one stretch of input: the tables of the level, about twice the window and a few blocks.
 public final class ZstdCompressor {
+    /// The settings of the current frame.
     public private(set) var options: ZstdCompressionOptions
+    /// The dictionary frames are compressed with, if any.
     public let dictionary: ZstdDictionary?
     /// The search parameters of the current frame (the level's, shrunk for a small declared size).
     public private(set) var parameters: ZstdParameters
+    /// The window of the current frame, in bytes.
     public var windowSize: Int { 1 << parameters.windowLog }
     var blockSize = 0
 
@@ -62,6 +66,10 @@ public final class ZstdCompressor {
     var dictionaryTablesLevel: ZstdParameters?
     static let slack = 64
 
+    /// A compressor for one frame at a time.
+    /// - Parameters:
+    /// - dictionary: a dictionary to compress against (the reader needs the same one).
+    /// - options: level, checksum, declared size and block size.
     public init(dictionary: ZstdDictionary? = nil, options: ZstdCompressionOptions = .init()) {
         self.options = options
         self.dictionary = dictionary

@@ -16,7 +16,9 @@ public enum ZstdStrategy: Int, Sendable, Comparable {
 
 /// The search parameters of a level (the names follow zstd's `ZSTD_compressionParameters`).
 public struct ZstdParameters: Sendable, Hashable {
+    /// How matches are searched for.
     public var strategy: ZstdStrategy
+    /// The window size, log2 (10 to 31).
     public var windowLog: Int
     /// Entries of the main hash table (log2).
     public var hashLog: Int

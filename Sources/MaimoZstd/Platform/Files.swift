@@ -16,7 +16,9 @@ import WASILibc
 extension Zstd {
     /// What a streaming decompression between descriptors read and wrote.
     public struct Transfer: Sendable, Equatable {
+        /// Compressed bytes read.
         public var bytesRead: UInt64
+        /// Decompressed bytes written.
         public var bytesWritten: UInt64
     }
 
