@@ -3,6 +3,7 @@ import MaimoTor
 
 /// Node IDs as text: the v3 onion address of the Ed25519 public key.
 public enum NodeID {
+    /// `id` as its onion address (hex when it is not an Ed25519 key).
     public static func text(_ id: [UInt8]) -> String {
         (try? OnionAddress(publicKeyBytes: id))?.description ?? hexString(id)
     }

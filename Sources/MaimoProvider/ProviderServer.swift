@@ -12,6 +12,7 @@ import MaimoWire
 /// only when that work is done, so a fast client cannot fill the provider's memory. A malformed
 /// or unauthenticated session is closed and logged without secrets while the others go on.
 public final class ProviderServer: @unchecked Sendable {
+    /// Limits and timeouts of a server.
     public struct Options: Sendable {
         /// Seconds a connection has to complete the handshake.
         public var handshakeTimeout: Double = 10
@@ -24,6 +25,7 @@ public final class ProviderServer: @unchecked Sendable {
         /// may come at once); past it, its sessions wait instead of being refused. A proof of
         /// the demo's tree asks ~15,000 slices a second on loopback.
         public var maxRequestsPerSecond: Double = 20_000
+        /// Connections open at once, in their handshake or not; past it a newcomer is told `busy`.
         public var maxConnections = 256
         /// Connections still in their handshake at once (the oldest makes room for a new one):
         /// strangers cannot take every slot.
@@ -34,11 +36,15 @@ public final class ProviderServer: @unchecked Sendable {
         /// Seconds a reply may wait for a client that stopped reading before the session ends
         /// (a `GET` reader that stops would otherwise pin its slot forever).
         public var writeTimeout: Double = 60
+        /// The defaults documented on each property.
         public init() {}
     }
 
+    /// The blobs, allow-list and usage it serves.
     public let store: ProviderStore
+    /// The provider's node identity (its node ID is the onion service's key).
     public let identity: NodeIdentity
+    /// The limits it was started with.
     public let options: Options
     /// Where sessions are reported (one line each: peer, client, outcome); never keys or data.
     let log: @Sendable (String) -> Void
@@ -59,6 +65,12 @@ public final class ProviderServer: @unchecked Sendable {
     /// Sessions whose queue has not finished (waited for by ``stop()``).
     let running = DispatchGroup()
 
+    /// A server over `store`, not yet listening.
+    /// - Parameters:
+    /// - store: where blobs, the allow-list and usage live.
+    /// - identity: the provider's node identity, proven in every handshake.
+    /// - options: limits and timeouts.
+    /// - log: receives one line per session event; never keys or data.
     public init(store: ProviderStore, identity: NodeIdentity, options: Options = Options(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store

@@ -17,6 +17,7 @@ import MaimoWire
 /// `staging/`, the allow-list in `allowed-clients` and per-client usage. Safe to use from many
 /// connection threads.
 public final class ProviderStore: @unchecked Sendable {
+    /// The store's directory.
     public let directory: String
     let keystore: KeyValueStore
     /// The quota of clients whose allow-list line names none (`UInt64.max`: unlimited).
@@ -25,6 +26,7 @@ public final class ProviderStore: @unchecked Sendable {
     private var usage: [[UInt8]: (bytes: UInt64, blobs: UInt64)] = [:]
     /// Partial uploads, in progress (one connection at a time per blob) or abandoned.
     private var staging = StagingLedger()
+    /// How much a client may leave staged.
     public let stagingPolicy: StagingPolicy
 
     /// How much a client may leave staged.
@@ -33,6 +35,7 @@ public final class ProviderStore: @unchecked Sendable {
         public var uploadsPerClient = 4
         /// An abandoned upload untouched this long is deleted (at start, and before each `PUT`).
         public var expiry: TimeInterval = 24 * 3600
+        /// Four uploads per client, abandoned ones expire after a day.
         public init() {}
     }
 
@@ -119,6 +122,7 @@ public final class ProviderStore: @unchecked Sendable {
 
     func stagingPath(key: [UInt8]) -> String { stagingPath(Array(key[1..<33]), Array(key[33...])) }
 
+    /// Closes the keystore; the store is unusable afterwards.
     public func close() { try? keystore.close() }
 
     // MARK: Allow-list (AllowList.swift)
@@ -133,6 +137,7 @@ public final class ProviderStore: @unchecked Sendable {
         return entry ?? defaultQuota
     }
 
+    /// What `client` may store, stores and has staged, as `STAT` reports it.
     public func usage(for client: [UInt8]) -> ProviderUsage {
         lock.lock()
         defer { lock.unlock() }
@@ -148,6 +153,7 @@ public final class ProviderStore: @unchecked Sendable {
         directory + "/staging/" + hexString(client) + "-" + hexString(root) + ".part"
     }
 
+    /// Whether `client` holds the blob with `root`: absent, partial (resumable) or complete.
     public func status(client: [UInt8], root: [UInt8]) throws(MaimoError) -> BlobStatus {
         if let stored = try keystoreCall({ () throws(KeystoreError) in try keystore.valueLength(blobKey(client, root)) }) {
             return .complete(Self.contentLength(storedSize: stored) ?? 0)

@@ -2,8 +2,11 @@ import Foundation
 import MaimoBlake3
 
 extension Repository {
+    /// What ``recover(workers:progress:)`` found.
     public struct RecoverReport: Sendable {
+        /// Blobs listed, and of them packs, indexes and snapshots read.
         public var blobs = 0, packs = 0, indexes = 0, snapshots = 0
+        /// Items indexed.
         public var items = 0
         /// Blobs whose header does not open under this repository's keys (another client's, or
         /// damaged), named by root.
@@ -12,6 +15,7 @@ extension Repository {
         public var missingPacks: [Blake3.Digest] = []
         /// The zstd dictionaries found in the repository (their bytes), for the local catalogue.
         public var dictionaries: [[UInt8]] = []
+        /// Wall-clock seconds.
         public var seconds = 0.0
     }
 

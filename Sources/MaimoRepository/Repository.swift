@@ -6,12 +6,17 @@ import MaimoZstd
 /// index that caches what is there. `store`, `restore` and `recover` are the three jobs; each is
 /// synchronous and runs its own workers.
 public final class Repository: @unchecked Sendable {
+    /// Every key, from the root secret.
     public let keys: RepositoryKeys
+    /// Where the blobs are (a provider, or memory in tests).
     public let store: any BlobStore
+    /// The local cache of where items are.
     public let index: any RepositoryIndex
+    /// Where zstd dictionaries named by items come from.
     public let dictionaries: (any DictionarySource)?
     let reader: BlobReader
 
+    /// A repository over `store`, with `index` as its cache.
     public init(keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex, dictionaries: (any DictionarySource)? = nil) {
         self.keys = keys
         self.store = store

@@ -4,20 +4,34 @@ import MaimoBlake3
 extension Repository {
     /// The outcome of one proof of storage of one blob.
     public struct BlobProof: Sendable, Equatable {
-        public enum Outcome: String, Sendable, Codable { case ok, failed, unreachable }
+        /// What a proof found.
+        public enum Outcome: String, Sendable, Codable {
+            /// Every slice verified.
+            case ok
+            /// A slice failed to verify, or the provider broke off mid-proof.
+            case failed
+            /// The provider could not be reached before the proof began.
+            case unreachable
+        }
+        /// The blob proven.
         public var blob: BlobRecord
+        /// What the proof found.
         public var outcome: Outcome
         /// Slices asked for, and how many failed verification (or were not served).
         public var samples: Int
+        /// Slices that failed verification or were not served.
         public var failures: Int
         /// The chance that a loss of `loss` went unnoticed (0 when every slice was checked).
         public var missProbability: Double
+        /// The fraction of the blob whose loss the proof rules out with ``missProbability``.
         public var loss: Double
         /// Slice bytes received.
         public var bytes: Int
+        /// What went wrong, when something did.
         public var detail: String?
     }
 
+    /// Content bytes per slice of a proof.
     public static let sliceLength: UInt64 = 4096
 
     /// The number of 4 KiB slices that catch a loss of `loss` with probability `confidence`:
@@ -107,13 +121,20 @@ extension Repository {
     /// chunks, and the trees on the way to it), which of them failed or were not reached, and
     /// the chance that a loss went unnoticed in any of them (at most the sum over its packs).
     public struct PathConfidence: Sendable, Equatable {
+        /// The path.
         public var path: String
+        /// Packs holding its items.
         public var packs: Int
+        /// Of them, packs whose latest proof failed.
         public var failedPacks: Int
+        /// Of them, packs not proven (unreachable, or never tried).
         public var unprovenPacks: Int
+        /// The chance that a loss went unnoticed in any of them.
         public var missProbability: Double
     }
 
+    /// What the latest `proofs` say of `path` in `snapshot`.
+    /// - Throws: ``RepositoryError`` when the path is not in the snapshot or a tree cannot be read.
     public func confidence(of path: String, in snapshot: Snapshot, proofs: [BlobProof]) throws(RepositoryError) -> PathConfidence {
         var packs = Set<Blake3.Digest>()
         // The trees on the way down.

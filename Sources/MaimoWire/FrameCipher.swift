@@ -17,8 +17,10 @@ public struct WireFrameCipher: Sendable {
     /// The sequence number of the next frame this side seals or opens.
     public private(set) var sequence: UInt64 = 0
 
+    /// The authentication tag's length in bytes (ChaCha20-Poly1305).
     public static let tagLength = 16
 
+    /// A cipher for one direction of a session, starting at sequence number 0.
     public init(key: CipherKey) {
         self.key = key.withUnsafeBytes { SymmetricKey(data: $0) }
     }

@@ -4,7 +4,9 @@ import MaimoCipher
 
 /// The session keys a handshake yields: one ``WireFrameCipher`` key per direction.
 public struct SessionKeys: Sendable {
+    /// The key of frames the client sends.
     public let clientToProvider: CipherKey
+    /// The key of frames the provider sends.
     public let providerToClient: CipherKey
 
     /// The client's ciphers: it seals with the first, opens with the second.
@@ -26,7 +28,9 @@ public struct SessionKeys: Sendable {
 /// ID; an active one learns the client's only by holding the provider's key. Session keys come
 /// from the X25519 secret and the whole transcript. Pure: frames in, frames out, no I/O.
 public enum WireHandshake {
+    /// The eight bytes that open a client's hello.
     public static let magic = Array("MAIMOWIR".utf8)
+    /// The wire version this module speaks.
     public static let version: UInt16 = 2
     static let sealedIdentity = 32 + 64
     static let tagLength = XChaCha8Blake3SIV.tagLength
@@ -97,6 +101,7 @@ public enum WireHandshake {
             self.ephemeral = ephemeral
         }
 
+        /// The first frame: magic, version, nonce and ephemeral key, in clear.
         public mutating func hello() -> WireFrame {
             var payload = WireHandshake.magic
             payload += [UInt8(WireHandshake.version & 0xFF), UInt8(WireHandshake.version >> 8)]
@@ -106,6 +111,8 @@ public enum WireHandshake {
             return frame
         }
 
+        /// Checks the provider's hello (its sealed identity must be the expected provider's) and returns the client's sealed identity and the session keys.
+        /// - Throws: ``WireError`` for a malformed hello, another provider, or a bad signature.
         public func respond(to providerHello: WireFrame) throws(WireError) -> (auth: WireFrame, keys: SessionKeys) {
             guard let helloFrame else { throw .badFrame("hello not sent") }
             let p = providerHello.payload
@@ -145,6 +152,7 @@ public enum WireHandshake {
         var clientKey: CipherKey?
         var h2: [UInt8] = []
 
+        /// The provider's side, with a fresh nonce and ephemeral key.
         public init(identity: Curve25519.Signing.PrivateKey) {
             self.init(identity: identity, nonce: SecureRandom.bytes(32), ephemeral: Curve25519.KeyAgreement.PrivateKey())
         }
@@ -156,6 +164,8 @@ public enum WireHandshake {
             self.ephemeral = ephemeral
         }
 
+        /// Answers a client's hello with the provider's hello (its identity sealed).
+        /// - Throws: ``WireError`` for a malformed hello or an unsupported version.
         public mutating func respond(to clientHello: WireFrame) throws(WireError) -> WireFrame {
             let p = clientHello.payload
             guard clientHello.kind == .hello, p.count >= 10, Array(p[0..<8]) == WireHandshake.magic else { throw .badFrame("not a Maimo client") }

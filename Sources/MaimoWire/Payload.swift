@@ -50,6 +50,7 @@ struct PayloadReader {
 
 /// What a provider holds under a root, for one client (`STATUS`).
 public enum BlobStatus: Equatable, Sendable {
+    /// Nothing is stored under the root.
     case absent
     /// An upload that stopped after this many bytes; `PUT` resumes it from there.
     case partial(UInt64)
@@ -66,6 +67,7 @@ public struct ProviderUsage: Equatable, Sendable {
     /// Blobs this client stores now.
     public var blobs: UInt64
 
+    /// A usage report.
     public init(quota: UInt64, used: UInt64, blobs: UInt64) {
         self.quota = quota
         self.used = used

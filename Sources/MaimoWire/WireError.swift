@@ -24,7 +24,20 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// The error codes of `ERROR` frames (Docs/Engine.md, "Operations").
 public enum WireErrorCode: UInt16, Sendable, CustomStringConvertible {
-    case badFrame = 1, notAllowed, notFound, quotaExceeded, verifyFailed, busy, `internal`
+    /// The frame was malformed or out of place.
+    case badFrame = 1
+    /// The client is not on the allow-list, or the request is not the client's to make.
+    case notAllowed
+    /// No blob under that root.
+    case notFound
+    /// The blob would take the client past its quota.
+    case quotaExceeded
+    /// The uploaded bytes do not match the root they were announced under.
+    case verifyFailed
+    /// The provider has no room for another connection now.
+    case busy
+    /// The provider failed (its disk or a bug); the message says what, without secrets.
+    case `internal`
     /// The provider's disk is full: the client may try another provider or later.
     case noSpace
 

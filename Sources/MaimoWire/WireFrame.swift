@@ -2,26 +2,40 @@
 /// and after the handshake everything past the length field is encrypted and followed by a
 /// 16-byte tag (``WireFrameCipher``): an observer sees frame lengths, nothing else.
 public struct WireFrame: Equatable, Sendable {
+    /// The frame types (Docs/Engine.md, "Frames").
     public enum Kind: UInt8, Sendable {
-        case hello = 1, providerHello = 2, auth = 3, welcome = 4
+        /// The handshake (Docs/Engine.md, "Handshake"): the client's hello.
+        case hello = 1
+        /// The provider's hello, with its sealed identity.
+        case providerHello = 2
+        /// The client's sealed identity.
+        case auth = 3
+        /// The provider's acceptance, with the client's usage.
+        case welcome = 4
         /// Requests (client to provider); `data` also carries replies.
         case stat = 16, status = 17, put = 18, data = 19, get = 20, slice = 21, delete = 22, list = 23
         /// Replies (provider to client).
         case ready = 32, stored = 34, deleted = 35, usage = 36, blobStatus = 37, listing = 38
+        /// A refusal: a ``WireErrorCode`` and a message.
         case error = 255
     }
 
+    /// The largest payload a frame may carry: 1 MiB.
     public static let maxPayload = 1 << 20
     /// The most bytes of a blob one `DATA` frame carries (its payload less the 8-byte offset).
     public static let maxDataBytes = maxPayload - 8
     static let headerSize = 12
 
+    /// The frame's type.
     public var kind: Kind
     /// Bit 0: the last frame of a reply.
     public var flags: UInt8
+    /// The request this frame belongs to (replies carry the request's number).
     public var request: UInt32
+    /// The payload, decoded by ``WireRequest`` and ``WireResponse``.
     public var payload: [UInt8]
 
+    /// A frame of `kind` with the given fields.
     public init(_ kind: Kind, flags: UInt8 = 0, request: UInt32 = 0, payload: [UInt8] = []) {
         self.kind = kind
         self.flags = flags

@@ -6,6 +6,7 @@ public struct WireFrameParser: Sendable {
     /// What opens incoming frames (set when the handshake completes).
     public var opener: WireFrameCipher?
 
+    /// A parser for a connection's first frame (nothing sealed yet).
     public init() {}
 
     /// The sequence number the next sealed frame must carry (0 before the handshake ends).
@@ -79,6 +80,7 @@ public struct WireFrameReader: Sendable {
     private var end = 0
     private var parser = WireFrameParser()
 
+    /// A reader with nothing buffered.
     public init() {}
 
     /// What opens incoming frames (set when the handshake completes).
@@ -93,6 +95,7 @@ public struct WireFrameReader: Sendable {
     /// Bytes received that do not make a whole frame yet.
     public var buffered: Int { end - start }
 
+    /// Adds bytes received from the connection.
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { source in
             makeRoom(source.count)

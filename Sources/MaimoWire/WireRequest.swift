@@ -16,10 +16,12 @@ public enum WireRequest: Equatable, Sendable {
     case get(root: Blake3.Digest, offset: UInt64, length: UInt64)
     /// The Bao slice of `count` content bytes from `start` (at most 1 MiB).
     case slice(root: Blake3.Digest, start: UInt64, count: UInt64)
+    /// Deletes the blob with this root.
     case delete(Blake3.Digest)
     /// The client's blobs after `after` in root order, at most `limit`.
     case list(after: Blake3.Digest?, limit: UInt32)
 
+    /// The frame type that carries this request.
     public var kind: WireFrame.Kind {
         switch self {
         case .stat: return .stat
@@ -33,6 +35,7 @@ public enum WireRequest: Equatable, Sendable {
         }
     }
 
+    /// The request as a frame with number `request`.
     public func frame(request: UInt32) -> WireFrame {
         var payload = PayloadWriter()
         switch self {

@@ -23,15 +23,20 @@ public enum WireResponse: Equatable, Sendable {
     /// the peer's text are shown as `?` when decoded).
     case error(WireErrorCode, String)
 
+    /// One blob in a `LIST` reply.
     public struct ListEntry: Equatable, Sendable {
+        /// The blob's Bao root.
         public var root: Blake3.Digest
+        /// The length of its encoding in bytes.
         public var length: UInt64
+        /// An entry for a blob.
         public init(root: Blake3.Digest, length: UInt64) {
             self.root = root
             self.length = length
         }
     }
 
+    /// The frame type that carries this reply.
     public var kind: WireFrame.Kind {
         switch self {
         case .welcome: return .welcome
@@ -49,6 +54,7 @@ public enum WireResponse: Equatable, Sendable {
     /// Messages are cut to this many bytes of UTF-8.
     public static let maxMessage = 1024
 
+    /// The reply as a frame answering request number `request`.
     public func frame(request: UInt32) -> WireFrame {
         var payload = PayloadWriter()
         var last = true

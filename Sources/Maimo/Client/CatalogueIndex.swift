@@ -22,12 +22,14 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
     private let pending = NSLock()
     private var pendingTrees: [ItemID: [UInt8]] = [:]
 
+    /// The repository index kept in `catalogue`.
     public init(catalogue: Catalogue) { self.catalogue = catalogue }
 
     func mapped<T>(_ body: () throws(MaimoError) -> T) throws(RepositoryError) -> T {
         do { return try body() } catch { throw .store("the catalogue: \(error)") }
     }
 
+    /// Where the item with `id` is stored, if the index knows it.
     public func location(of id: ItemID) throws(RepositoryError) -> ItemLocation? {
         guard let row = try mapped({ () throws(MaimoError) in try catalogue.read { try $0.get("items", id.bytes) } }) else { return nil }
         guard row.count == 32 + ItemEntry.encodedLength else { throw .integrity("the catalogue row for item \(id.short) is damaged (\(row.count) bytes)") }
@@ -89,6 +91,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         return result
     }
 
+    /// Removes a snapshot from the index.
     public func remove(snapshot: SnapshotRecord) throws(RepositoryError) {
         try mapped { () throws(MaimoError) in
             try catalogue.write { transaction in _ = try transaction.delete("snapshots", Self.snapshotKey(snapshot)) }
@@ -101,6 +104,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         return key + snapshot.blob.bytes
     }
 
+    /// Every blob the index records.
     public func blobs() throws(RepositoryError) -> [BlobRecord] {
         try mapped { () throws(MaimoError) in
             try catalogue.read { transaction in
@@ -128,6 +132,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         return BlobRecord(root: root, length: length, kind: kind)
     }
 
+    /// Every snapshot the index records, oldest first.
     public func snapshots() throws(RepositoryError) -> [SnapshotRecord] {
         let rows = try mapped { () throws(MaimoError) in
             try catalogue.read { transaction in
@@ -148,6 +153,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         return records
     }
 
+    /// Records a snapshot.
     public func add(snapshot: SnapshotRecord) throws(RepositoryError) {
         pending.lock()
         let trees = pendingTrees
@@ -165,6 +171,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         }
     }
 
+    /// The plaintext of a tree cached locally, if any.
     public func cachedTree(_ id: ItemID) throws(RepositoryError) -> [UInt8]? {
         pending.lock()
         let waiting = pendingTrees[id]
@@ -173,6 +180,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         return try mapped { () throws(MaimoError) in try catalogue.read { try $0.get("trees", id.bytes) } }
     }
 
+    /// Caches a tree's plaintext under its ID.
     public func cache(tree: [UInt8], id: ItemID) throws(RepositoryError) {
         pending.lock()
         pendingTrees[id] = tree

@@ -8,10 +8,13 @@ import MaimoTor
 /// `catalogue.db` and `tmp/` for work files. Every key follows from the secret, so the recovery
 /// code recreates the home (`create(at:recoveryCode:)`).
 public final class MaimoHome: @unchecked Sendable {
+    /// The home directory.
     public let path: String
+    /// The node's identity, derived from the secret.
     public let identity: NodeIdentity
     /// Every key of the repository, derived from `secret.key`.
     public let keys: RepositoryKeys
+    /// The catalogue (`catalogue.db`).
     public let catalogue: Catalogue
 
     /// The default home: `$MAIMO_HOME`, or `~/.maimo`.
@@ -84,5 +87,6 @@ public final class MaimoHome: @unchecked Sendable {
     /// This node's ID as text (what `maimo provider allow` takes).
     public var nodeID: String { NodeID.text(identity.nodeID) }
 
+    /// Closes the catalogue.
     public func close() { catalogue.close() }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Where a provider is: a v3 onion address (reached through Tor's SOCKS port) or host:port.
 public struct PeerAddress: Hashable, Sendable, CustomStringConvertible, Codable {
+    /// A host name, IP address or onion address.
     public let host: String
+    /// The TCP port.
     public let port: UInt16
 
     /// Parses `HOST:PORT`, `[IPv6]:PORT` or `ADDRESS.onion[:PORT]` (port 7070 by default).
@@ -26,6 +28,7 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible, Codable 
         self.port = port
     }
 
+    /// An address from its parts.
     public init(host: String, port: UInt16) {
         self.host = Self.withoutTrailingDots(host)
         self.port = port
@@ -42,6 +45,7 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible, Codable 
     /// The port Maimo providers listen on (and announce for their onion service) by default.
     public static let defaultPort: UInt16 = 7070
 
+    /// Whether the host is an onion address (reached only through Tor).
     public var isOnion: Bool { host.lowercased().hasSuffix(".onion") }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
@@ -49,10 +53,14 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible, Codable 
 
 /// How a client reaches onion addresses.
 public struct TorConfiguration: Sendable {
+    /// The host of tor's SOCKS port.
     public var socksHost: String
+    /// The SOCKS port (9050 for the system tor).
     public var socksPort: UInt16
+    /// Seconds to wait for a stream to open.
     public var timeout: Double
 
+    /// A configuration; the defaults are the system tor's SOCKS port.
     public init(socksHost: String = "127.0.0.1", socksPort: UInt16 = 9050, timeout: Double = 120) {
         self.socksHost = socksHost
         self.socksPort = socksPort

@@ -17,12 +17,16 @@ extension NodeIdentity {
 /// demand and pooled, so that the store's and the restore's workers each use their own; a
 /// broken connection is retried (an upload resumes from what the provider staged).
 public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
+    /// Where the provider is reached.
     public let address: PeerAddress
+    /// The provider's node ID, checked in every handshake.
     public let provider: [UInt8]
     let identity: NodeIdentity
     let tor: TorConfiguration?
     let network: NetworkPolicy
+    /// Seconds a session waits for a reply.
     public var timeout: Double = 60
+    /// Tries of an operation whose connection broke.
     public var attempts = 3
     private let pool = NSLock()
     private var idle: [ProviderClient] = []
@@ -30,6 +34,13 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
     private let counters = NSLock()
     private var sent: UInt64 = 0
 
+    /// A store at the provider `provider` reached at `address`.
+    /// - Parameters:
+    /// - address: where to connect.
+    /// - provider: the provider's node ID.
+    /// - identity: the client's identity, proven to the provider.
+    /// - tor: the SOCKS port for onion addresses (nil: none).
+    /// - network: which sockets may be opened.
     public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil,
                 network: NetworkPolicy = .loopbackOrTor) {
         self.address = address

@@ -9,6 +9,7 @@ import MaimoTor
 import MaimoWire
 
 extension TorStream: WireSocketOwner {
+    /// Closes the Tor stream under a session.
     public func closeStream() { close() }
 }
 
@@ -78,6 +79,7 @@ public final class ProviderClient {
         self.provider = provider
     }
 
+    /// Closes the session.
     public func close() { connection.close() }
 
     deinit { connection.close() }
@@ -106,12 +108,14 @@ public final class ProviderClient {
         .wire(.badFrame("expected \(wanted), got \(response.kind)"))
     }
 
+    /// The client's quota, usage and blob count at the provider.
     public func stat() throws(MaimoError) -> ProviderUsage {
         let response = try reply(try request(.stat))
         guard case let .usage(usage) = response else { throw Self.unexpected(response, "usage") }
         return usage
     }
 
+    /// Whether the provider holds the blob with `root`.
     public func status(_ root: Blake3.Digest) throws(MaimoError) -> BlobStatus {
         let response = try reply(try request(.status(root)))
         guard case let .status(status) = response else { throw Self.unexpected(response, "a blob status") }

@@ -14,12 +14,20 @@ import MaimoWire
 /// catalogue. This is what `maimo store`, `retrieve`, `ls`, `verify`, `recover`, `forget` and
 /// `prune` call.
 public final class RepositoryClient: @unchecked Sendable {
+    /// The node's home.
     public let home: MaimoHome
+    /// The Tor SOCKS port for onion peers, if any.
     public let tor: TorConfiguration?
     /// Which sockets may be opened to reach the peers (``NetworkPolicy``).
     public let network: NetworkPolicy
+    /// The repository index in the catalogue.
     public let index: CatalogueIndex
 
+    /// A client for the repository of `home`.
+    /// - Parameters:
+    /// - home: the node's home directory.
+    /// - tor: the Tor SOCKS port for onion peers.
+    /// - network: which sockets may be opened.
     public init(home: MaimoHome, tor: TorConfiguration? = nil, network: NetworkPolicy = .loopbackOrTor) {
         self.home = home
         self.tor = tor
@@ -50,9 +58,13 @@ public final class RepositoryClient: @unchecked Sendable {
                                   identity: home.identity, tor: tor, network: network.applied(to: peer), timeout: 60)
     }
 
+    /// A peer and what it said to `STAT`.
     public struct PeerStatus: Sendable {
+        /// The peer.
         public var peer: PeerRecord
+        /// Its answer, when it was reached.
         public var usage: ProviderUsage?
+        /// Why it was not reached.
         public var error: String?
     }
 
@@ -129,6 +141,7 @@ public final class RepositoryClient: @unchecked Sendable {
 
     private var stores: [String: ProviderBlobStore] = [:]
 
+    /// Closes the sessions and the home.
     public func close() {
         for store in stores.values { store.close() }
         stores = [:]
@@ -147,29 +160,43 @@ public final class RepositoryClient: @unchecked Sendable {
 
     // MARK: Store
 
+    /// How ``store(_:options:progress:)`` stores.
     public struct StoreOptions: Sendable {
+        /// The peer to store on (nil: the repository's peer, or the first).
         public var peer: String?
+        /// The zstd level of packed data.
         public var level = 3
+        /// The catalogue's zstd dictionary to compress with, if any.
         public var dictionaryID: UInt32?
+        /// Pad blobs with Padmé so that their sizes reveal less.
         public var pad = true
+        /// The largest pack, in bytes.
         public var packSize = 16 << 20
         /// The first pack's size; each next one doubles, up to ``packSize``.
         public var firstPackSize = 2 << 20
+        /// Packs uploaded at once.
         public var uploads = 2
         /// Snapshots of the same paths to keep (older ones are forgotten; `prune` frees them).
         public var keep: Int?
         /// Delete each stored file afterwards if it is still as it was read.
         public var removeLocal = false
+        /// The defaults: level 3, padded 16 MiB packs, two uploads.
         public init() {}
     }
 
+    /// What ``store(_:options:progress:)`` did.
     public struct StoreResult: Sendable {
+        /// The repository's report of the store.
         public var report: Repository.StoreReport
+        /// Snapshots forgotten by ``StoreOptions/keep``.
         public var forgotten: Int
+        /// Local files removed by ``StoreOptions/removeLocal``.
         public var removed: Int
+        /// The peer stored on.
         public var peer: String
     }
 
+    /// Stores `paths` as one snapshot on the peer, reporting progress as it goes.
     public func store(_ paths: [String], options: StoreOptions = StoreOptions(),
                       progress: @escaping @Sendable (Repository.StoreProgress) -> Void = { _ in }) throws(MaimoError) -> StoreResult {
         let peer = try repositoryPeer(options.peer)
@@ -242,6 +269,7 @@ public final class RepositoryClient: @unchecked Sendable {
         return try mapped { () throws(RepositoryError) in try repository.restore(entry, to: target ?? path, workers: workers, sync: sync) }
     }
 
+    /// Every snapshot, oldest first.
     public func snapshots() throws(MaimoError) -> [SnapshotRecord] { try mapped { () throws(RepositoryError) in try index.snapshots() } }
 
     /// The snapshot whose blob root starts with `prefix`.
@@ -300,12 +328,14 @@ public final class RepositoryClient: @unchecked Sendable {
         return (peer.name, proofs)
     }
 
+    /// How many more providers may fail before `path` is lost, from the proofs given.
     public func confidence(of path: String, proofs: [Repository.BlobProof]) throws(MaimoError) -> Repository.PathConfidence? {
         let repository = try repository(at: try repositoryPeer())
         guard let (record, _) = try mapped({ () throws(RepositoryError) in try repository.find(path) }) else { return nil }
         return try mapped { () throws(RepositoryError) in try repository.confidence(of: path, in: record.snapshot, proofs: proofs) }
     }
 
+    /// Forgets the snapshots `policy` does not keep (or those named); returns them.
     public func forget(policy: ForgetPolicy, snapshots names: [String] = []) throws(MaimoError) -> [SnapshotRecord] {
         let repository = try repository(at: try repositoryPeer())
         if !names.isEmpty {
@@ -317,6 +347,7 @@ public final class RepositoryClient: @unchecked Sendable {
         return try mapped { () throws(RepositoryError) in try repository.forget(policy: policy) }
     }
 
+    /// Frees the space of forgotten snapshots, repacking packs more than `maximumUnused` unused.
     public func prune(maximumUnused: Double) throws(MaimoError) -> Repository.PruneReport {
         let repository = try repository(at: try repositoryPeer())
         return try mapped { () throws(RepositoryError) in try repository.prune(maximumUnused: maximumUnused) }

@@ -8,7 +8,8 @@ import Foundation
 /// A connected, blocking stream socket with send and receive timeouts: a TCP connection or the
 /// descriptor of a Tor stream (whose owner it keeps alive).
 public final class WireSocket: @unchecked Sendable {
-    public let descriptor: Int32
+    /// The socket descriptor (package-internal: importers never hold a raw descriptor).
+    package let descriptor: Int32
     /// Where the other end is, for messages and logs ("127.0.0.1:50123", an onion address).
     public let peer: String
     private let owner: AnyObject?
@@ -87,6 +88,7 @@ public final class WireSocket: @unchecked Sendable {
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Sends all of `bytes`.
     public func send(_ bytes: [UInt8]) throws(MaimoError) {
         var done = 0
         while done < bytes.count {
@@ -136,6 +138,7 @@ public final class WireSocket: @unchecked Sendable {
         if !closed { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
     }
 
+    /// Closes the socket (or the stream that owns it).
     public func close() {
         lock.lock()
         defer { lock.unlock() }
@@ -149,5 +152,6 @@ public final class WireSocket: @unchecked Sendable {
 
 /// What owns a descriptor a ``WireSocket`` borrows (a Tor stream).
 public protocol WireSocketOwner: AnyObject {
+    /// Closes the owned stream.
     func closeStream()
 }

@@ -65,8 +65,10 @@ extension WireFrame {
 /// A node's identity: its Ed25519 key; its node ID is the public key, shown as the v3 onion
 /// address it makes.
 public struct NodeIdentity: Sendable {
+    /// The Ed25519 signing key; its public half is the node ID.
     public let signingKey: Curve25519.Signing.PrivateKey
 
+    /// An identity from an existing signing key.
     public init(signingKey: Curve25519.Signing.PrivateKey) { self.signingKey = signingKey }
 
     /// A new identity from the system CSPRNG.

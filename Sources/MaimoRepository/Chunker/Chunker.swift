@@ -3,13 +3,17 @@
 public struct Chunker: Sendable {
     /// Sizes in bytes; recorded in every snapshot.
     public struct Parameters: Sendable, Equatable {
+        /// No chunk is shorter, except a file's last.
         public var minimum: Int
+        /// The size chunks tend to (a power of two).
         public var average: Int
+        /// No chunk is longer.
         public var maximum: Int
 
         /// Format version 2: 256 KiB, 1 MiB, 4 MiB.
         public static let version2 = Parameters(minimum: 256 << 10, average: 1 << 20, maximum: 4 << 20)
 
+        /// Parameters with the given sizes (minimum ≤ average ≤ maximum).
         public init(minimum: Int, average: Int, maximum: Int) {
             self.minimum = minimum
             self.average = average
@@ -20,6 +24,7 @@ public struct Chunker: Sendable {
         var averageBits: Int { Int.bitWidth - 1 - average.leadingZeroBitCount }
     }
 
+    /// The sizes it cuts to.
     public let parameters: Parameters
     let gear: [UInt64]
     /// The top `averageBits + 2` bits (harder to match, before the average) and the top
@@ -27,6 +32,7 @@ public struct Chunker: Sendable {
     let maskSmall: UInt64
     let maskLarge: UInt64
 
+    /// A chunker with the repository's secret gear table.
     public init(gear: GearTable, parameters: Parameters = .version2) {
         precondition(parameters.minimum >= 1 && parameters.minimum <= parameters.average && parameters.average <= parameters.maximum)
         self.parameters = parameters

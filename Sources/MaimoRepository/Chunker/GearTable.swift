@@ -5,8 +5,10 @@ import MaimoBlake3
 /// value for the byte 0 is 0, so that a window of 64 zero bytes hashes to 0 and ends a chunk
 /// (zero padding in binaries and sparse images is a boundary, as in restic's Rabin chunker).
 public struct GearTable: Sendable {
+    /// The 256 values, indexed by byte.
     public let values: [UInt64]
 
+    /// The table derived from the repository's gear seed.
     public init(seed: Blake3.Key) {
         var hasher = Blake3(key: seed)
         hasher.update(Array("maimo gear table".utf8))

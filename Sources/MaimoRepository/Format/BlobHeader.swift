@@ -2,22 +2,32 @@ import MaimoCipher
 
 /// What a blob is (Docs/Repository.md §4).
 public enum BlobKind: UInt8, Sendable, Codable {
-    case pack = 1, index = 2, snapshot = 3
+    /// Sealed items: data chunks and trees.
+    case pack = 1
+    /// Where the items of packs are (Docs/Repository.md §7).
+    case index = 2
+    /// One store run's snapshot.
+    case snapshot = 3
 }
 
 /// The header at the end of every blob: which items, where. Sealed under the data key with a
 /// random nonce kept in the 28-byte trailer.
 public struct BlobHeader: Sendable, Equatable {
+    /// What the blob holds.
     public var kind: BlobKind
+    /// Bytes of sealed items (and padding) before the header.
     public var bodyLength: UInt64
     /// Milliseconds since 1970.
     public var created: UInt64
+    /// The items, in the order they are stored.
     public var entries: [ItemEntry]
 
     static let magic: [UInt8] = Array("MAIMOBH".utf8) + [2]
+    /// The trailer's length: 24-byte nonce and the header's u32 length.
     public static let trailerLength = 28
     static let associatedData = Array("maimo blob header v2".utf8)
 
+    /// A header with the given fields.
     public init(kind: BlobKind, bodyLength: UInt64, created: UInt64, entries: [ItemEntry]) {
         self.kind = kind
         self.bodyLength = bodyLength
@@ -106,18 +116,29 @@ public struct BlobHeader: Sendable, Equatable {
 
 /// Builds one blob: items appended in order, then padding, header and trailer.
 public struct BlobBuilder: Sendable {
+    /// What the blob will hold.
     public let kind: BlobKind
+    /// The sealed items appended so far.
     public private(set) var body: [UInt8] = []
+    /// Their header entries.
     public private(set) var entries: [ItemEntry] = []
+    /// Whether the finished blob is padded with Padmé.
     public let pad: Bool
 
+    /// An empty blob of `kind`.
+    /// - Parameters:
+    /// - kind: pack, index or snapshot.
+    /// - pad: pad the finished blob (hides its exact size).
+    /// - capacity: body bytes to reserve.
     public init(kind: BlobKind, pad: Bool = true, capacity: Int = 0) {
         self.kind = kind
         self.pad = pad
         body.reserveCapacity(capacity)
     }
 
+    /// Whether no item was appended.
     public var isEmpty: Bool { entries.isEmpty }
+    /// Body bytes so far.
     public var count: Int { body.count }
 
     /// Appends a sealed item; returns its entry with the offset filled in.

@@ -3,7 +3,14 @@ import MaimoZstd
 
 /// What an item holds (Docs/Repository.md §3).
 public enum ItemType: UInt8, Sendable, Codable {
-    case data = 1, tree = 2, index = 3, snapshot = 4
+    /// A chunk of a file.
+    case data = 1
+    /// A directory's listing.
+    case tree = 2
+    /// A pack index.
+    case index = 3
+    /// A snapshot.
+    case snapshot = 4
     /// A zstd dictionary data chunks were compressed with: stored in the repository so that a
     /// recovered client can decompress them.
     case dictionary = 5
@@ -11,17 +18,22 @@ public enum ItemType: UInt8, Sendable, Codable {
 
 /// One item's place in a blob: the 56-byte header entry of Docs/Repository.md §4.
 public struct ItemEntry: Sendable, Equatable, Hashable {
+    /// What the item holds.
     public var type: ItemType
     /// 0 stored as it is, 1 zstd.
     public var compression: UInt8
     /// The zstd dictionary's ID, 0 for none.
     public var dictionaryID: UInt32
+    /// The item's ID (keyed hash of its plaintext).
     public var id: ItemID
     /// Where the sealed item starts in its blob, and its sealed length (tag + ciphertext).
     public var offset: UInt64
+    /// The sealed length: tag and ciphertext.
     public var storedLength: UInt32
+    /// The plaintext's length, before compression.
     public var plaintextLength: UInt32
 
+    /// An entry's encoded length in a blob header.
     public static let encodedLength = 56
 
     /// The 56-byte layout of Docs/Repository.md §4 (what a local cache keeps too).
@@ -40,6 +52,7 @@ public struct ItemEntry: Sendable, Equatable, Hashable {
         self = try Self.decode(from: &reader)
     }
 
+    /// An entry with the given fields.
     public init(type: ItemType, compression: UInt8, dictionaryID: UInt32, id: ItemID, offset: UInt64, storedLength: UInt32,
                 plaintextLength: UInt32) {
         self.type = type

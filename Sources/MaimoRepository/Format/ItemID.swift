@@ -3,6 +3,7 @@ import MaimoBlake3
 /// The 32-byte name of an item: the keyed BLAKE3 of its plaintext under the repository's
 /// chunk-ID key (Docs/Repository.md §3). Hashable for the chunk index; compared in constant time.
 public struct ItemID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The 32 bytes.
     public let bytes: [UInt8]
 
     /// From exactly 32 bytes.

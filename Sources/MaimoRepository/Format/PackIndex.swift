@@ -2,10 +2,14 @@ import MaimoBlake3
 
 /// A pack as an index blob lists it: its root, its blob length and its entries.
 public struct PackRecord: Sendable, Equatable {
+    /// The pack's Bao root.
     public var root: Blake3.Digest
+    /// The pack's length in bytes.
     public var length: UInt64
+    /// The items in it.
     public var entries: [ItemEntry]
 
+    /// A record with the given fields.
     public init(root: Blake3.Digest, length: UInt64, entries: [ItemEntry]) {
         self.root = root
         self.length = length
@@ -15,12 +19,15 @@ public struct PackRecord: Sendable, Equatable {
 
 /// The payload of an index blob (Docs/Repository.md §7).
 public struct PackIndex: Sendable, Equatable {
+    /// The packs listed.
     public var packs: [PackRecord]
 
+    /// An index of `packs`.
     public init(packs: [PackRecord]) { self.packs = packs }
 
     static let magic: [UInt8] = Array("MAIMOIX".utf8) + [2]
 
+    /// The index's plaintext bytes (Docs/Repository.md §7).
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 12 + packs.reduce(0) { $0 + 44 + $1.entries.count * ItemEntry.encodedLength })
         writer.raw(Self.magic)
@@ -34,6 +41,8 @@ public struct PackIndex: Sendable, Equatable {
         return writer.bytes
     }
 
+    /// An index from its plaintext.
+    /// - Throws: ``RepositoryError`` naming what is malformed and where.
     public static func decode(_ bytes: [UInt8]) throws(RepositoryError) -> PackIndex {
         var reader = ByteReader(bytes, what: "index")
         try reader.magic(magic)

@@ -2,16 +2,24 @@
 public struct Snapshot: Sendable, Equatable {
     /// Milliseconds since 1970.
     public var time: UInt64
+    /// The ID of the root tree.
     public var root: ItemID
+    /// The chunker sizes the run used.
     public var chunker: Chunker.Parameters
+    /// Regular files stored.
     public var files: UInt64
+    /// Directories stored.
     public var directories: UInt64
+    /// Symbolic links stored.
     public var symlinks: UInt64
+    /// Bytes of file content.
     public var bytes: UInt64
+    /// The machine that stored it.
     public var host: String
     /// The absolute paths stored, as given.
     public var paths: [String]
 
+    /// A snapshot with the given fields.
     public init(time: UInt64, root: ItemID, chunker: Chunker.Parameters, files: UInt64, directories: UInt64, symlinks: UInt64,
                 bytes: UInt64, host: String, paths: [String]) {
         self.time = time
@@ -27,6 +35,7 @@ public struct Snapshot: Sendable, Equatable {
 
     static let magic: [UInt8] = Array("MAIMOSN".utf8) + [2]
 
+    /// The snapshot's plaintext bytes (Docs/Repository.md §6).
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 128)
         writer.raw(Self.magic)
@@ -51,6 +60,8 @@ public struct Snapshot: Sendable, Equatable {
         return writer.bytes
     }
 
+    /// A snapshot from its plaintext.
+    /// - Throws: ``RepositoryError`` naming what is malformed and where.
     public static func decode(_ bytes: [UInt8]) throws(RepositoryError) -> Snapshot {
         var reader = ByteReader(bytes, what: "snapshot")
         try reader.magic(magic)

@@ -1,7 +1,16 @@
 /// One directory's listing (Docs/Repository.md §5), sorted by name.
 public struct Tree: Sendable, Equatable {
-    public enum Kind: UInt8, Sendable { case file = 1, directory = 2, symlink = 3 }
+    /// What an entry is.
+    public enum Kind: UInt8, Sendable {
+        /// A regular file.
+        case file = 1
+        /// A directory.
+        case directory = 2
+        /// A symbolic link.
+        case symlink = 3
+    }
 
+    /// What an entry holds.
     public enum Content: Sendable, Equatable {
         /// A regular file: its size and chunk IDs in order.
         case file(size: UInt64, chunks: [ItemID])
@@ -11,19 +20,28 @@ public struct Tree: Sendable, Equatable {
         case symlink([UInt8])
     }
 
+    /// One entry: a file, directory or symbolic link with its metadata.
     public struct Entry: Sendable, Equatable {
         /// One path component, raw bytes (file names need not be UTF-8).
         public var name: [UInt8]
+        /// The `st_mode` bits (type and permissions).
         public var mode: UInt32
+        /// The owner's user ID.
         public var uid: UInt32
+        /// The owner's group ID.
         public var gid: UInt32
         /// Nanoseconds since 1970.
         public var mtime: Int64
+        /// The status change time, nanoseconds since 1970.
         public var ctime: Int64
+        /// The inode number (with ``device``, how hard links and unchanged files are recognised).
         public var inode: UInt64
+        /// The device number.
         public var device: UInt64
+        /// What it holds.
         public var content: Content
 
+        /// An entry with the given fields.
         public init(name: [UInt8], mode: UInt32, uid: UInt32, gid: UInt32, mtime: Int64, ctime: Int64, inode: UInt64, device: UInt64,
                     content: Content) {
             self.name = name
@@ -37,6 +55,7 @@ public struct Tree: Sendable, Equatable {
             self.content = content
         }
 
+        /// File, directory or symbolic link.
         public var kind: Kind {
             switch content {
             case .file: return .file
@@ -45,15 +64,19 @@ public struct Tree: Sendable, Equatable {
             }
         }
 
+        /// The name as text (invalid UTF-8 shown as U+FFFD).
         public var nameText: String { String(decoding: name, as: UTF8.self) }
     }
 
+    /// The entries, sorted by name bytes.
     public var entries: [Entry]
 
+    /// A tree of `entries` (sorted here).
     public init(entries: [Entry]) {
         self.entries = entries.sorted { $0.name.lexicographicallyPrecedes($1.name) }
     }
 
+    /// The entry named `name`, if any.
     public func entry(named name: [UInt8]) -> Entry? {
         // Sorted: binary search.
         var low = 0, high = entries.count
@@ -67,6 +90,7 @@ public struct Tree: Sendable, Equatable {
 
     static let magic: [UInt8] = Array("MAIMOTR".utf8) + [2]
 
+    /// The tree's plaintext bytes (Docs/Repository.md §5).
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 12 + entries.count * 96)
         writer.raw(Self.magic)

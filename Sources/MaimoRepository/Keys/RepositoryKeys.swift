@@ -19,8 +19,10 @@ public final class RepositoryKeys: Sendable {
     /// The 32-byte Ed25519 seed of the client's identity (node ID, onion address).
     public var identitySeed: [UInt8] { derived("maimo 2026-12 identity v2") }
 
+    /// The derivation context of the data key (for tools that open items by hand).
     public static let dataKeyContext = "maimo 2026-12 data key v2"
 
+    /// Every key, derived from the 32-byte root secret.
     public init(secret: CipherKey) {
         self.secret = secret
         func derive(_ context: String) -> [UInt8] {
@@ -59,10 +61,12 @@ public final class RepositoryKeys: Sendable {
         ItemID(Blake3.keyedHash(key: chunkIDKey, plaintext))
     }
 
+    /// The ID of an item with this plaintext.
     public func itemID(_ plaintext: [UInt8]) -> ItemID {
         plaintext.withUnsafeBytes { itemID($0) }
     }
 
+    /// ``keyID`` in hex.
     public var keyIDHex: String { keyID.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
 
     private func derived(_ context: String) -> [UInt8] {

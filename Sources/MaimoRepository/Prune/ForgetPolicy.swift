@@ -6,11 +6,16 @@ import Foundation
 /// (UTC) that have a snapshot, or likewise of the `weekly` most recent ISO weeks, or the
 /// `monthly` most recent months. A policy that keeps nothing is refused.
 public struct ForgetPolicy: Sendable, Equatable {
+    /// Keep the newest this many snapshots.
     public var last: Int
+    /// Keep the newest snapshot of each of this many days.
     public var daily: Int
+    /// Keep the newest snapshot of each of this many weeks.
     public var weekly: Int
+    /// Keep the newest snapshot of each of this many months.
     public var monthly: Int
 
+    /// A policy; all zero keeps nothing (``keepsSomething`` is then false).
     public init(last: Int = 0, daily: Int = 0, weekly: Int = 0, monthly: Int = 0) {
         self.last = last
         self.daily = daily
@@ -18,6 +23,7 @@ public struct ForgetPolicy: Sendable, Equatable {
         self.monthly = monthly
     }
 
+    /// Whether any rule keeps a snapshot.
     public var keepsSomething: Bool { last > 0 || daily > 0 || weekly > 0 || monthly > 0 }
 
     /// The snapshots to keep and to forget, each newest first.

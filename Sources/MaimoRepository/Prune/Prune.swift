@@ -22,14 +22,21 @@ extension Repository {
         return drop
     }
 
+    /// What ``prune(maximumUnused:packSize:pad:)`` did.
     public struct PruneReport: Sendable {
+        /// Packs with no live item, deleted.
         public var packsDeleted = 0
+        /// Packs whose live items were copied into new packs, then deleted.
         public var packsRepacked = 0
+        /// New packs written.
         public var packsWritten = 0
+        /// Index blobs replaced by one new index.
         public var indexesReplaced = 0
+        /// Items no snapshot uses, dropped.
         public var itemsRemoved = 0
         /// Blob bytes deleted, and bytes uploaded for repacked items and the new index.
         public var bytesFreed: UInt64 = 0
+        /// Bytes uploaded for repacked items and the new index.
         public var bytesWritten: UInt64 = 0
     }
 

@@ -8,13 +8,17 @@ import Darwin
 import Foundation
 
 extension Repository {
+    /// What ``restore(_:to:workers:sync:)`` did.
     public struct RestoreReport: Sendable {
+        /// Files, directories and symbolic links restored.
         public var files = 0, directories = 0, symlinks = 0
+        /// Bytes of file content written.
         public var bytes: UInt64 = 0
         /// Items read and opened (a chunk used by several files is read once).
         public var itemsRead = 0
         /// Paths that could not be restored, with why; nothing unverified was written there.
         public var failures: [(path: String, error: RepositoryError)] = []
+        /// Wall-clock seconds.
         public var seconds = 0.0
         /// Of ``seconds``, the time the final flush to disk took (0 without `sync`).
         public var syncSeconds = 0.0

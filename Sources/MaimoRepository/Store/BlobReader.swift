@@ -4,8 +4,10 @@ import MaimoBlake3
 /// Reads ranges of blobs from an untrusted ``BlobStore``, each verified against the blob's root
 /// with Bao before anything is returned.
 public struct BlobReader: Sendable {
+    /// The untrusted store.
     public let store: any BlobStore
 
+    /// A reader of `store`.
     public init(store: any BlobStore) { self.store = store }
 
     /// Exactly `count` content bytes of the blob `root` from `offset`, verified; ranges over
@@ -74,5 +76,6 @@ import MaimoZstd
 
 /// Where zstd dictionaries come from when an item names one (the engine's catalogue).
 public protocol DictionarySource: Sendable {
+    /// The dictionary with this ID, or nil when none is known.
     func dictionary(id: UInt32) throws(RepositoryError) -> ZstdDictionary?
 }

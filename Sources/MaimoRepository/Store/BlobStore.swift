@@ -41,6 +41,7 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     private let state = Locked<[Blake3.Digest: Held]>([:])
     private let received = Locked<UInt64>(0)
 
+    /// An empty store.
     public init() {}
 
     public func put(root: Blake3.Digest, content: [UInt8]) throws(RepositoryError) {
@@ -73,12 +74,14 @@ public final class MemoryBlobStore: BlobStore, @unchecked Sendable {
     public var bytesReceived: UInt64 { received.current }
     /// Bytes of content held now.
     public var bytesHeld: UInt64 { state.withLock { $0.values.reduce(0) { $0 + UInt64($1.content.count) } } }
+    /// Blobs held now.
     public var count: Int { state.withLock { $0.count } }
 
     /// Test hooks: a blob's content, and replacing it (nil: dropping it) as a dishonest provider
     /// would, with a tree made from the new bytes, so that its slices are consistent with
     /// themselves and only the client's root catches the swap.
     public func content(_ root: Blake3.Digest) -> [UInt8]? { state.withLock { $0[root]?.content } }
+    /// Replaces a blob's content (nil: drops it), as a dishonest provider would.
     public func replace(_ root: Blake3.Digest, with content: [UInt8]?) {
         let held = content.map { Held(content: $0, tree: BaoGroupedOutboard.build($0).tree) }
         state.withLock { $0[root] = held }

@@ -2,6 +2,7 @@ import Foundation
 import MaimoZstd
 
 extension Repository {
+    /// How ``Repository/store(_:options:progress:)`` stores.
     public struct StoreOptions: Sendable {
         /// Packs are closed once they reach this many bytes (16 MiB by default).
         public var packSize = 16 << 20
@@ -9,23 +10,30 @@ extension Repository {
         /// ``packSize``, so that uploading starts while the workers fill later packs (a run
         /// that fits one pack otherwise compresses everything before it sends a byte).
         public var firstPackSize = 2 << 20
+        /// The zstd level of data chunks.
         public var level = 3
         /// The zstd dictionary for data chunks; its bytes are stored in the repository too.
         public var dictionary: RepositoryDictionary?
+        /// Pad blobs with Padmé so that their sizes reveal less.
         public var pad = true
         /// Threads reading, chunking, compressing and sealing files.
         public var workers = ProcessInfo.processInfo.activeProcessorCount
         /// Packs uploaded at once.
         public var uploads = 2
+        /// The chunker's sizes.
         public var chunker = Chunker.Parameters.version2
+        /// The host name recorded in the snapshot.
         public var host = ProcessInfo.processInfo.hostName
+        /// The defaults documented on each property.
         public init() {}
     }
 
     /// What a store run did.
     public struct StoreReport: Sendable {
+        /// The snapshot made.
         public var snapshot: SnapshotRecord
         init(snapshot: SnapshotRecord) { self.snapshot = snapshot }
+        /// Files, directories and symbolic links stored.
         public var files = 0, directories = 0, symlinks = 0
         /// Files taken from the parent snapshot without reading them.
         public var unchangedFiles = 0
@@ -35,18 +43,25 @@ extension Repository {
         public var bytesRead: UInt64 = 0
         /// Items sealed and uploaded by this run: data chunks and trees.
         public var newChunks = 0
+        /// Trees sealed and uploaded by this run.
         public var newTrees = 0
         /// Chunks found already stored (in the repository or earlier in this run).
         public var duplicateItems = 0
         /// Blob bytes uploaded (packs, index and snapshot; Bao trees not counted).
         public var bytesUploaded: UInt64 = 0
+        /// Blobs uploaded.
         public var blobsUploaded = 0
+        /// Wall-clock seconds.
         public var seconds = 0.0
     }
 
+    /// How far a store run is, reported as it goes.
     public struct StoreProgress: Sendable {
+        /// Files chunked, of the files found.
         public var filesDone = 0, filesTotal = 0
+        /// Bytes chunked, of the bytes found.
         public var bytesDone: UInt64 = 0, bytesTotal: UInt64 = 0
+        /// Blob bytes uploaded.
         public var bytesSent: UInt64 = 0
     }
 
@@ -124,9 +139,13 @@ extension Repository {
 
 /// A zstd dictionary as a store run uses it: parsed, and its bytes to keep in the repository.
 public struct RepositoryDictionary: Sendable {
+    /// The dictionary's bytes, stored in the repository.
     public let bytes: [UInt8]
+    /// The parsed dictionary.
     public let dictionary: ZstdDictionary
 
+    /// A dictionary from its bytes.
+    /// - Throws: ``RepositoryError`` when they are not a zstd dictionary.
     public init(bytes: [UInt8]) throws(RepositoryError) {
         self.bytes = bytes
         do { dictionary = try ZstdDictionary(bytes) } catch { throw .usage("not a zstd dictionary: \(error)") }

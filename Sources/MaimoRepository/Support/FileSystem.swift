@@ -8,15 +8,34 @@ import Darwin
 
 /// What `lstat` says of a path, in the fields trees keep.
 public struct FileInfo: Sendable, Equatable {
-    public enum Kind: Sendable { case file, directory, symlink, other }
+    /// The path's type.
+    public enum Kind: Sendable {
+        /// A regular file.
+        case file
+        /// A directory.
+        case directory
+        /// A symbolic link.
+        case symlink
+        /// A socket, FIFO or device (not stored).
+        case other
+    }
+    /// What the path is.
     public var kind: Kind
+    /// The `st_mode` bits.
     public var mode: UInt32
+    /// The owner's user ID.
     public var uid: UInt32
+    /// The owner's group ID.
     public var gid: UInt32
+    /// The size in bytes.
     public var size: UInt64
+    /// The modification time, nanoseconds since 1970.
     public var mtime: Int64
+    /// The status change time, nanoseconds since 1970.
     public var ctime: Int64
+    /// The inode number.
     public var inode: UInt64
+    /// The device number.
     public var device: UInt64
 }
 

@@ -3,10 +3,10 @@ import Foundation
 /// Runs work on an explicit number of threads. Unlike `DispatchQueue.concurrentPerform`, which
 /// never runs more iterations at once than there are cores, the width here is what is asked for:
 /// network-bound work (uploads, downloads, proofs) needs more workers than cores.
-public enum WorkerPool {
+package enum WorkerPool {
     /// Calls `body(worker)` on `width` threads (worker 0 on the calling thread) and returns when
     /// all have returned.
-    public static func run(width: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    package static func run(width: Int, _ body: @escaping @Sendable (Int) -> Void) {
         let width = max(1, width)
         guard width > 1 else { body(0); return }
         let done = DispatchSemaphore(value: 0)
@@ -25,14 +25,14 @@ public enum WorkerPool {
 
 /// A queue of work items shared by the workers of a pool: each takes the next index until none
 /// are left.
-public final class WorkCounter: @unchecked Sendable {
+package final class WorkCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
-    public let count: Int
+    package let count: Int
 
-    public init(count: Int) { self.count = count }
+    package init(count: Int) { self.count = count }
 
-    public func take() -> Int? {
+    package func take() -> Int? {
         lock.lock()
         defer { lock.unlock() }
         guard next < count else { return nil }
@@ -42,17 +42,17 @@ public final class WorkCounter: @unchecked Sendable {
 }
 
 /// A value guarded by a lock, for results gathered from several workers.
-public final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    public init(_ value: Value) { self.value = value }
+    package init(_ value: Value) { self.value = value }
 
-    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
     }
 
-    public var current: Value { withLock { $0 } }
+    package var current: Value { withLock { $0 } }
 }
