@@ -51,7 +51,7 @@ func constantTimeEqual(_ a: SIMD8<UInt32>, _ b: SIMD8<UInt32>) -> Bool {
 /// Overwrites key words with zeros through a pointer, in a function the optimiser keeps.
 @inline(never)
 func wipe(_ words: inout SIMD8<UInt32>) {
-    Swift.withUnsafeMutableBytes(of: &words) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+    Swift.withUnsafeMutableBytes(of: &words) { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) }
 }
 
 extension SIMD8<UInt32> {
