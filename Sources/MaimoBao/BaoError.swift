@@ -18,12 +18,14 @@ public enum BaoError: Error, Equatable, Sendable, CustomStringConvertible {
     case outOfBounds(offset: UInt64, count: Int, capacity: Int)
     /// A stream (read front to back) was asked for `requested` after it had passed `position`.
     case notSeekable(position: UInt64, requested: UInt64)
-    /// The system refused to read, write or map the underlying bytes at `offset`: `code` is the
+    /// The system refused to open, read, write or map the underlying bytes at `offset`: `code` is the
     /// `errno` value (a custom source may report `EIO`, 5).
     case system(Operation, offset: UInt64, code: Int32)
 
     /// What a ``BaoError/system(_:offset:code:)`` failure was doing.
     public enum Operation: String, Sendable {
+        /// Opening a file (``BaoFile``).
+        case open
         /// Reading content, an encoding or a tree.
         case read
         /// Writing an encoding.

@@ -9,7 +9,7 @@ import MaimoBlake3
 /// length.
 ///
 /// ```swift
-/// var decoder = BaoDecoder(combined: BaoFileSource(descriptor: fd), hash: root)
+/// var decoder = BaoDecoder(combined: try BaoFile(path: "file.bao"), hash: root)
 /// try decoder.seek(to: 1 << 30)
 /// let bytes = try decoder.read(count: 4096)   // verified, or a BaoError saying where it failed
 /// ```
@@ -182,7 +182,7 @@ public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
         let matches = chunk.withUnsafeBytes { bytes -> Bool in
             let group = ChainingValueTree(bytes, firstChunk: start / Bao.chunkLength)
             scratchRecomputed.withUnsafeMutableBytes { out in
-                group.writePreOrder(bytes, chunkStart: 0, chunkCount: group.chunkCount, into: out, at: 0, outboard: true)
+                _ = group.writePreOrder(bytes, chunkStart: 0, chunkCount: group.chunkCount, into: out, at: 0, outboard: true)
             }
             let top: Bool
             switch expected {

@@ -10,7 +10,7 @@ import MaimoBlake3
 /// one batch plus that stack, whatever the size of the input.
 ///
 /// ```swift
-/// var encoder = BaoEncoder(contentLength: size, outboard: false, sink: BaoFileSink(descriptor: out))
+/// var encoder = BaoEncoder(contentLength: size, outboard: false, sink: try BaoFile(path: "file.bao", mode: .create))
 /// while let block = try input.next() { try encoder.update(block) }
 /// let root = try encoder.finalize()
 /// ```

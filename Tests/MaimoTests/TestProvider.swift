@@ -88,9 +88,7 @@ final class RawSession {
     /// Connects and completes the handshake; `receiveBuffer` shrinks the socket's (SO_RCVBUF).
     init(_ provider: TestProvider, as client: NodeIdentity, receiveBuffer: Int32? = nil) throws {
         socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
-        if var size = receiveBuffer {
-            setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
+        if let size = receiveBuffer { socket.setReceiveBufferSize(Int(size)) }
         var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
         try socket.send(handshake.hello().encoded())
         let (auth, keys) = try handshake.respond(to: frame())

@@ -42,14 +42,14 @@ public func shell(_ executable: String, _ args: [String], environment: [String: 
 }
 
 /// Runs a command to completion; its standard output as text and its exit status (standard
-/// error discarded).
-public func capture(_ executable: String, _ args: [String]) throws -> (output: String, status: Int32) {
+/// error discarded, or with `mergingErrors` merged into the output: `zstd -b` reports there).
+public func capture(_ executable: String, _ args: [String], mergingErrors: Bool = false) throws -> (output: String, status: Int32) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = args
     let pipe = Pipe()
     process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
+    process.standardError = mergingErrors ? pipe : FileHandle.nullDevice
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()

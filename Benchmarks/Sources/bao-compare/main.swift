@@ -77,8 +77,7 @@ try FileManager.default.createDirectory(at: directory, withIntermediateDirectori
 defer { try? FileManager.default.removeItem(at: directory) }
 let bigSize = UInt64(gibibytes) << 30
 let encodedPath = directory.appendingPathComponent("big.bao").path
-let output = open(encodedPath, O_RDWR | O_CREAT | O_TRUNC, 0o600)
-var encoder = BaoEncoder(contentLength: bigSize, sink: BaoFileSink(descriptor: output))
+var encoder = BaoEncoder(contentLength: bigSize, sink: try BaoFile(path: encodedPath, mode: .create))
 let writeStart = clock.now
 var written: UInt64 = 0
 while written < bigSize {
@@ -90,7 +89,7 @@ let bigRoot = try encoder.finalize()
 let encodeSeconds = seconds(clock.now - writeStart)
 print("\(gibibytes) GiB file: streaming encode to disk \(gbps(Int(bigSize), encodeSeconds)) (\(Bao.encodedSize(contentLength: bigSize)) bytes)")
 var generator = SystemRandomNumberGenerator()
-let fileSource = try BaoMappedFileSource(descriptor: output)
+let fileSource = try BaoMappedFileSource(path: encodedPath)
 let samples = quick ? 200 : 2000
 var sliceBytes = 0
 var extractTotal = 0.0, verifyTotal = 0.0
@@ -106,7 +105,6 @@ for _ in 0..<samples {
     sliceBytes = slice.count
     extractTimes.append(seconds(t1 - t0)); verifyTimes.append(seconds(t2 - t1))
 }
-close(output)
 extractTimes.sort(); verifyTimes.sort()
 func micro(_ s: Double) -> String { String(format: "%.1f µs", s * 1e6) }
 print("  4 KiB slice: \(sliceBytes) bytes (4096 content + \(sliceBytes - 4096 - 8) of parents + 8 header)")

@@ -303,8 +303,7 @@ final class Attack: @unchecked Sendable {
         // then it waits (its write timeout, 60 s) before it drops the session.
         guard let socket = try? WireSocket.connect(host: "127.0.0.1", port: port, timeout: 5) else { usleep(200_000); return }
         defer { socket.close() }
-        var size: Int32 = 4096
-        setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        socket.setReceiveBufferSize(4096)
         var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: providerNodeID)
         var reader = WireFrameReader()
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -326,8 +325,7 @@ final class Attack: @unchecked Sendable {
         // bytes, so after its 60 s write timeout and a margin, start again in any case).
         let started = Date()
         while !isStopped && Date().timeIntervalSince(started) < 65 {
-            var entry = pollfd(fd: socket.descriptor, events: Int16(0x2000) /* POLLRDHUP */, revents: 0)
-            if poll(&entry, 1, 500) > 0 { return }
+            if socket.peerHasClosed(within: 0.5) { return }
         }
     }
 }
@@ -344,9 +342,7 @@ try Data(bigRoot.bytes).write(to: URL(fileURLWithPath: root + "/big-root"))
 do {
     let uploader = try ProviderClient(address: PeerAddress(host: "127.0.0.1", port: provider.port),
                                       provider: providerIdentity.nodeID, identity: stalledClient)
-    let descriptor = open(bigBlob, O_RDONLY)
-    defer { close(descriptor) }
-    try uploader.put(root: bigRoot, from: descriptor, length: UInt64(bigBytes.count))
+    try uploader.put(root: bigRoot, content: bigBytes)
     uploader.close()
 }
 

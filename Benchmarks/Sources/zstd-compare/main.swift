@@ -17,18 +17,9 @@ let quick = CommandLine.arguments.contains("--quick")
 /// a long loop compressing them, to profile).
 let recordsOnly = CommandLine.arguments.contains("--records") || CommandLine.arguments.contains("--profile-records")
 
-/// Runs a command to completion; returns its standard output (and standard error, merged).
+/// Runs a command to completion; its standard output and standard error, merged.
 func capture(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try CompareSupport.capture(executable, arguments, mergingErrors: true).output
 }
 
 // MARK: The corpus
@@ -131,9 +122,10 @@ func referenceCompression(_ file: String, level: Int) throws -> (speed: Double, 
     let output = try capture(zstd, ["-b\(level)", "-i\(quick ? 1 : 3)", file])
     // The last progress line: `name : 67108864 -> 27736578 (x2.420),  414.2 MB/s, 1369.2 MB/s`.
     let line = output.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last { $0.contains("MB/s") } ?? ""
-    let words = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "(" || $0 == ")" })
-    let ratio = words.first { $0.hasPrefix("x") }.flatMap { Double($0.dropFirst()) } ?? 0
-    let speed = words.firstIndex { $0 == "MB/s" }.flatMap { Double(words[$0 - 1]) } ?? 0
+    let words: [Substring] = line.split(whereSeparator: { (c: Character) -> Bool in " ,()".contains(c) })
+    var ratio = 0.0, speed = 0.0
+    if let word = words.first(where: { $0.hasPrefix("x") }), let value = Double(word.dropFirst()) { ratio = value }
+    if let index = words.firstIndex(of: "MB/s"), index > 0, let value = Double(words[index - 1]) { speed = value }
     return (speed, ratio)
 }
 for (name, kinds) in corpora where !recordsOnly {
@@ -193,9 +185,10 @@ for (label, path) in [("zstd --train", referenceDictionaryPath), ("maimo --train
         }
         let output = try capture(zstd, ["-b\(level)", "-i\(quick ? 1 : 3)", "-D", path] + testPaths)
         let line = output.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last { $0.contains("MB/s") } ?? ""
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "(" || $0 == ")" })
-        let referenceRatio = words.first { $0.hasPrefix("x") }.flatMap { Double($0.dropFirst()) } ?? 0
-        let referenceSpeed = words.firstIndex { $0 == "MB/s" }.flatMap { Double(words[$0 - 1]) } ?? 0
+        let words: [Substring] = line.split(whereSeparator: { (c: Character) -> Bool in " ,()".contains(c) })
+        var referenceRatio = 0.0, referenceSpeed = 0.0
+        if let word = words.first(where: { $0.hasPrefix("x") }), let value = Double(word.dropFirst()) { referenceRatio = value }
+        if let index = words.firstIndex(of: "MB/s"), index > 0, let value = Double(words[index - 1]) { referenceSpeed = value }
         let ours = Double(recordBytes) / Double(compressedBytes)
         let speed = Double(recordBytes) / time / 1e6
         print(label.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %5d   %11.3f   %10.3f   %9.3f×   %6.1f MB/s  %6.1f MB/s     %6.2f×",

@@ -126,7 +126,7 @@ public final class ProviderClient {
     /// partial upload the provider kept; returns when the provider verified and stored it.
     /// `progress` gets the bytes sent so far (including those already there); what it throws
     /// stops the upload, which a later `put` resumes.
-    public func put(root: Blake3.Digest, from descriptor: Int32, length: UInt64,
+    package func put(root: Blake3.Digest, from descriptor: Int32, length: UInt64,
                     progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
         var buffer = [UInt8](repeating: 0, count: WireFrame.maxDataBytes)
         try put(root: root, length: length, progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
@@ -136,7 +136,10 @@ public final class ProviderClient {
         }
     }
 
-    /// ``put(root:from:length:progress:)`` from content in memory.
+    /// Uploads `content` under its BLAKE3 hash `root`, resuming a partial upload the provider
+    /// kept; returns when the provider verified and stored it. `progress` gets the bytes sent so
+    /// far (including those already there); what it throws stops the upload, which a later `put`
+    /// resumes.
     public func put(root: Blake3.Digest, content: [UInt8], progress: (UInt64) throws(MaimoError) -> Void = { _ in }) throws(MaimoError) {
         try put(root: root, length: UInt64(content.count), progress: progress) { (offset, count) throws(MaimoError) -> ArraySlice<UInt8> in
             content[Int(offset)..<(Int(offset) + count)]

@@ -131,6 +131,29 @@ public final class WireSocket: @unchecked Sendable {
         }
     }
 
+    /// Asks the system for a receive buffer of `bytes` (a small one makes a sender that is not
+    /// read from block sooner: load tests use it).
+    public func setReceiveBufferSize(_ bytes: Int) {
+        var size = Int32(clamping: bytes)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Whether the peer closed or shut down its side, waiting at most `seconds`; unread bytes
+    /// do not count (unlike ``isReadable(within:)``).
+    public func peerHasClosed(within seconds: Double) -> Bool {
+        #if os(Linux)
+        let events = Int16(0x2000)  // POLLRDHUP
+        #else
+        let events = Int16(POLLHUP)
+        #endif
+        var entry = pollfd(fd: descriptor, events: events, revents: 0)
+        while true {
+            let n = poll(&entry, 1, Int32(seconds * 1000))
+            if n < 0 && errno == EINTR { continue }
+            return n > 0 && entry.revents & (events | Int16(POLLHUP) | Int16(POLLERR)) != 0
+        }
+    }
+
     /// Wakes any thread blocked on this socket (reads return 0) without releasing the descriptor.
     public func shutdown() {
         lock.lock()

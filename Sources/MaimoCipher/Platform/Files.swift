@@ -12,9 +12,44 @@ import WASILibc
 #endif
 
 extension SegmentedCiphertext {
-    /// Encrypts `length` bytes read from `input` into `output`, `threadCount` segments at a time
-    /// sealed in parallel (memory: about two segments per thread).
+    /// Encrypts the file at `input` into a new file at `output` (mode 0600, replaced if it
+    /// exists), `threadCount` segments at a time sealed in parallel (memory: about two segments
+    /// per thread).
+    /// - Throws: ``SegmentedError/io(_:)`` naming the file that cannot be opened, read or written.
     public static func encrypt(
+        fileAtPath input: String, to output: String, key: CipherKey,
+        segmentSize: Int = defaultSegmentSize, pad: Bool = false, threadCount: Int = 1
+    ) throws(SegmentedError) {
+        let source = try openFile(input, O_RDONLY)
+        defer { close(source) }
+        var info = stat()
+        guard fstat(source, &info) == 0 else { throw .io("\(input): \(String(cString: strerror(errno)))") }
+        let destination = try openFile(output, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(destination) }
+        try encrypt(from: source, length: UInt64(info.st_size), to: destination, key: key,
+                    segmentSize: segmentSize, pad: pad, threadCount: threadCount)
+    }
+
+    /// Decrypts the file at `input` into a new file at `output` (mode 0600, replaced if it
+    /// exists). Each segment is written only after it verified; on an error, what was written is
+    /// a verified prefix and the error says where.
+    public static func decrypt(fileAtPath input: String, to output: String, key: CipherKey, threadCount: Int = 1) throws(SegmentedError) {
+        let source = try openFile(input, O_RDONLY)
+        defer { close(source) }
+        let destination = try openFile(output, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(destination) }
+        try decrypt(from: source, to: destination, key: key, threadCount: threadCount)
+    }
+
+    static func openFile(_ path: String, _ flags: Int32) throws(SegmentedError) -> Int32 {
+        let descriptor = open(path, flags | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+        return descriptor
+    }
+
+    /// Encrypts `length` bytes read from `input` into `output` (descriptors the caller keeps),
+    /// `threadCount` segments at a time sealed in parallel (memory: about two segments per thread).
+    package static func encrypt(
         from input: Int32, length: UInt64, to output: Int32, key: CipherKey,
         segmentSize: Int = defaultSegmentSize, pad: Bool = false, threadCount: Int = 1
     ) throws(SegmentedError) {
@@ -35,7 +70,7 @@ extension SegmentedCiphertext {
 
     /// Decrypts everything from `input` into `output`. Each segment is written only after it
     /// verified; on an error, what was written is a verified prefix and the error says where.
-    public static func decrypt(from input: Int32, to output: Int32, key: CipherKey, threadCount: Int = 1) throws(SegmentedError) {
+    package static func decrypt(from input: Int32, to output: Int32, key: CipherKey, threadCount: Int = 1) throws(SegmentedError) {
         var decryptor = SegmentedDecryptor(key: key)
         decryptor.threadCount = max(1, threadCount)
         var buffer = [UInt8](repeating: 0, count: (1 << 20) * max(1, threadCount))

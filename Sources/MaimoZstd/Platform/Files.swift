@@ -22,8 +22,56 @@ extension Zstd {
         public var bytesWritten: UInt64
     }
 
-    /// Decompresses everything readable from `input` into `output` (file descriptors), in
+    /// Decompresses the file at `input` into a new file at `output` (replaced if it exists), in
     /// 1 MiB reads, with memory bounded by the frames' windows.
+    /// - Parameters:
+    ///   - input: the compressed file.
+    ///   - output: where the content goes.
+    ///   - dictionary: the dictionary the frames were made with, if any.
+    ///   - options: limits on the window and the output.
+    /// - Throws: ``ZstdError``; ``ZstdError/io(operation:path:errno:)`` when a file cannot be
+    ///   opened, read or written.
+    @discardableResult
+    public static func decompress(
+        fileAtPath input: String, to output: String, dictionary: ZstdDictionary? = nil,
+        options: ZstdDecompressionOptions = .init()
+    ) throws(ZstdError) -> Transfer {
+        let source = try openFile(input, O_RDONLY)
+        defer { close(source) }
+        let destination = try openFile(output, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(destination) }
+        return try decompress(from: source, to: destination, dictionary: dictionary, options: options,
+                              inputName: input, outputName: output)
+    }
+
+    /// Compresses the file at `input` into a new file at `output` (replaced if it exists): one
+    /// frame with the content size, or with `threadCount` above 1 one frame per
+    /// ``parallelChunkSize(level:)`` of input, compressed at once.
+    /// - Throws: ``ZstdError/io(operation:path:errno:)`` when a file cannot be opened, read or
+    ///   written.
+    @discardableResult
+    public static func compress(
+        fileAtPath input: String, to output: String, level: Int = 3, dictionary: ZstdDictionary? = nil,
+        threadCount: Int = 1, checksum: Bool = true
+    ) throws(ZstdError) -> Transfer {
+        let source = try openFile(input, O_RDONLY)
+        defer { close(source) }
+        var info = stat()
+        guard fstat(source, &info) == 0 else { throw .io(operation: "stat", path: input, errno: errno) }
+        let destination = try openFile(output, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(destination) }
+        return try compress(from: source, to: destination, level: level, dictionary: dictionary, threadCount: threadCount,
+                            contentSize: UInt64(info.st_size), checksum: checksum, inputName: input, outputName: output)
+    }
+
+    static func openFile(_ path: String, _ flags: Int32) throws(ZstdError) -> Int32 {
+        let descriptor = open(path, flags | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        return descriptor
+    }
+
+    /// Decompresses everything readable from `input` into `output` (descriptors the caller
+    /// keeps), in 1 MiB reads, with memory bounded by the frames' windows.
     /// - Parameters:
     ///   - input: the descriptor read from, to its end.
     ///   - output: the descriptor written to.
@@ -33,7 +81,7 @@ extension Zstd {
     ///   - outputName: how errors name the output.
     /// - Throws: ``ZstdError``; ``ZstdError/io(operation:path:errno:)`` when a read or write fails.
     @discardableResult
-    public static func decompress(
+    package static func decompress(
         from input: Int32, to output: Int32, dictionary: ZstdDictionary? = nil,
         options: ZstdDecompressionOptions = .init(), inputName: String = "input", outputName: String = "output"
     ) throws(ZstdError) -> Transfer {
@@ -89,7 +137,7 @@ extension Zstd {
     /// frames that any zstd decoder reads as one stream, a little larger than one frame because
     /// each chunk starts without history.
     @discardableResult
-    public static func compress(
+    package static func compress(
         from input: Int32, to output: Int32, level: Int = 3, dictionary: ZstdDictionary? = nil,
         threadCount: Int = 1, contentSize: UInt64? = nil, checksum: Bool = true, maxBlockSize: Int? = nil,
         inputName: String = "input", outputName: String = "output"
