@@ -39,7 +39,7 @@ public enum BaoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .truncated(let offset, let needed):
             "encoding truncated: \(needed) more bytes needed at offset \(offset)"
         case .chunkHashMismatch(let index):
-            "hash mismatch in chunk \(index) (content bytes \(index * Bao.chunkLength)..<\((index + 1) * Bao.chunkLength))"
+            "hash mismatch in chunk \(index) (content bytes \(index * Bao.chunkLength64)..<\((index + 1) * Bao.chunkLength64))"
         case .parentHashMismatch(let offset, let content):
             "hash mismatch in the parent node at encoding offset \(offset) (subtree from content byte \(content))"
         case .lengthMismatch(let expected, let received):

@@ -125,12 +125,12 @@ public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
         if let top = path.last {
             (start, nodeLength, treeOffset, expected) = child(of: top, containing: target)
         } else {
-            (start, nodeLength, treeOffset, expected) = (0, length, UInt64(Bao.headerLength), .root(hash))
+            (start, nodeLength, treeOffset, expected) = (0, length, Bao.headerLength64, .root(hash))
         }
         // Reading on from where the last read ended: verify a whole group of chunks at once with
         // the SIMD kernels rather than chunk by chunk.
         let sequential = chunkStart != .max && target == chunkStart + UInt64(chunk.count)
-        while nodeLength > Bao.chunkLength {
+        while nodeLength > Bao.chunkLength64 {
             if sequential || chunkStart == .max, nodeLength <= Self.groupLength,
                 try loadGroup(start: start, length: nodeLength, treeOffset: treeOffset, expected: expected)
             {
@@ -150,7 +150,7 @@ public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
             } else {
                 try tree.readBytes(at: treeOffset, count: Int(nodeLength))
             }
-        let index = start / Bao.chunkLength
+        let index = start / Bao.chunkLength64
         guard bytes.withUnsafeBytes({ NodeCheck.chunk($0, index: index, expected: expected) }) else {
             throw .chunkHashMismatch(chunkIndex: index)
         }
@@ -159,7 +159,7 @@ public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
     }
 
     /// Content verified at once when reading sequentially: 64 chunks.
-    static var groupLength: UInt64 { 64 * Bao.chunkLength }
+    static var groupLength: UInt64 { 64 * Bao.chunkLength64 }
 
     /// Reads a whole subtree of at most `groupLength` bytes, recomputes all of its nodes with the
     /// SIMD kernels and compares them with the encoding (parents included, as node-by-node
@@ -180,7 +180,7 @@ public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
         scratchRecomputed.removeAll(keepingCapacity: true)
         scratchRecomputed.append(contentsOf: repeatElement(0, count: parents))
         let matches = chunk.withUnsafeBytes { bytes -> Bool in
-            let group = ChainingValueTree(bytes, firstChunk: start / Bao.chunkLength)
+            let group = ChainingValueTree(bytes, firstChunk: start / Bao.chunkLength64)
             scratchRecomputed.withUnsafeMutableBytes { out in
                 _ = group.writePreOrder(bytes, chunkStart: 0, chunkCount: group.chunkCount, into: out, at: 0, outboard: true)
             }
@@ -211,7 +211,7 @@ public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
     static func deinterleave(_ encoded: [UInt8], length: UInt64, content: inout [UInt8], records: inout [UInt8]) {
         var offset = 0
         func walk(_ subtreeLength: UInt64) {
-            if subtreeLength <= Bao.chunkLength {
+            if subtreeLength <= Bao.chunkLength64 {
                 content.append(contentsOf: encoded[offset..<(offset + Int(subtreeLength))])
                 offset += Int(subtreeLength)
                 return
@@ -229,7 +229,7 @@ public struct BaoDecoder<Tree: BaoByteSource, Data: BaoByteSource> {
     /// and the chaining value it must match.
     func child(of node: PathNode, containing target: UInt64) -> (UInt64, UInt64, UInt64, ExpectedNode) {
         let leftLength = Bao.leftLength(node.length)
-        let leftOffset = node.treeOffset &+ UInt64(Bao.parentLength)
+        let leftOffset = node.treeOffset &+ Bao.parentLength64
         if target - node.start < leftLength {
             return (node.start, leftLength, leftOffset, .chainingValue(node.left))
         }

@@ -102,7 +102,7 @@ struct ChainingValueTree {
         _ data: UnsafeRawBufferPointer, chunkStart: Int, chunkCount: Int, into out: UnsafeMutableRawBufferPointer,
         at offset: Int, outboard: Bool
     ) -> Int {
-        let chunk = Int(Bao.chunkLength)
+        let chunk = Bao.chunkLength
         if chunkCount == 1 {
             if outboard { return offset }
             let start = chunkStart * chunk

@@ -11,7 +11,7 @@ import MaimoBlake3
 /// group length, so the kept tree's leaves are the groups: whole groups and a shorter last one.
 public enum BaoGroupedOutboard {
     /// The default group: 16 chunks.
-    public static let defaultGroupLength: UInt64 = 16 * Bao.chunkLength
+    public static let defaultGroupLength: UInt64 = 16 * Bao.chunkLength64
 
     /// The number of groups of `contentLength` bytes (empty content is one group).
     public static func groupCount(contentLength: UInt64, groupLength: UInt64 = defaultGroupLength) -> UInt64 {
@@ -20,12 +20,12 @@ public enum BaoGroupedOutboard {
 
     /// The size of the pruned tree of `contentLength` bytes.
     public static func size(contentLength: UInt64, groupLength: UInt64 = defaultGroupLength) -> UInt64 {
-        (groupCount(contentLength: contentLength, groupLength: groupLength) - 1) * UInt64(Bao.parentLength)
+        (groupCount(contentLength: contentLength, groupLength: groupLength) - 1) * Bao.parentLength64
     }
 
     /// Whether `groupLength` is a usable group: a power-of-two number of chunks.
     public static func isValid(groupLength: UInt64) -> Bool {
-        groupLength >= Bao.chunkLength && groupLength & (groupLength - 1) == 0
+        groupLength >= Bao.chunkLength64 && groupLength & (groupLength - 1) == 0
     }
 
     /// The pruned tree and the root hash of `data`, in one pass.

@@ -55,12 +55,12 @@ public final class BaoGroupedSource<Data: BaoByteSource, Tree: BaoByteSource>: B
 
     /// The element containing `position` and where it starts in the encoding.
     private func locate(_ position: UInt64) -> (Element, UInt64) {
-        let header = UInt64(Bao.headerLength)
+        let header = Bao.headerLength64
         if position < header { return (.header, 0) }
         var start: UInt64 = 0, length = contentLength, encoded = header, node: UInt64 = 0
         while true {
-            if length <= Bao.chunkLength { return (.chunk(start: start, length: length), encoded) }
-            let parent = UInt64(Bao.parentLength)
+            if length <= Bao.chunkLength64 { return (.chunk(start: start, length: length), encoded) }
+            let parent = Bao.parentLength64
             if position < encoded + parent { return (.parent(start: start, length: length, node: node), encoded) }
             let left = Bao.leftLength(length)
             let leftEncoded = Bao.parentBytes(contentLength: left) + left
@@ -88,7 +88,7 @@ public final class BaoGroupedSource<Data: BaoByteSource, Tree: BaoByteSource>: B
         case let .parent(start, length, node):
             if length > groupLength {
                 let n = min(out.count, Bao.parentLength - skip)
-                try tree.readExactly(at: node * UInt64(Bao.parentLength) + UInt64(skip),
+                try tree.readExactly(at: node * Bao.parentLength64 + UInt64(skip),
                                      into: UnsafeMutableRawBufferPointer(rebasing: out[..<n]))
                 return n
             }
@@ -129,7 +129,7 @@ public final class BaoGroupedSource<Data: BaoByteSource, Tree: BaoByteSource>: B
 
     /// The chaining value of a subtree inside the cached group, merged from its chunks.
     private func subtreeValue(start: UInt64, length: UInt64) -> Blake3.Hazmat.ChainingValue {
-        if length <= Bao.chunkLength { return chunkValues[Int((start % groupLength) / Bao.chunkLength)] }
+        if length <= Bao.chunkLength64 { return chunkValues[Int((start % groupLength) / Bao.chunkLength64)] }
         let left = Bao.leftLength(length)
         return Blake3.Hazmat.mergeSubtreesNonRoot(
             subtreeValue(start: start, length: left), subtreeValue(start: start + left, length: length - left))

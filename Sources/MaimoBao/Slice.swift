@@ -29,7 +29,7 @@ extension Bao {
         let range = effectiveRange(contentLength: contentLength, start: start, count: count)
         var output = header
         var walker = SliceWalker(tree: tree, data: data, range: range, output: [])
-        try walker.walk(subtreeStart: 0, subtreeLength: contentLength, treeOffset: UInt64(headerLength))
+        try walker.walk(subtreeStart: 0, subtreeLength: contentLength, treeOffset: headerLength64)
         output += walker.output
         return output
     }
@@ -55,7 +55,7 @@ extension Bao {
         let skipOutput = count == 0 || start >= contentLength
         let range = effectiveRange(contentLength: contentLength, start: start, count: count)
         var reader = SliceVerifier(
-            slice: slice, contentLength: contentLength, range: range, emit: !skipOutput, position: UInt64(headerLength))
+            slice: slice, contentLength: contentLength, range: range, emit: !skipOutput, position: headerLength64)
         try reader.verify(subtreeStart: 0, subtreeLength: contentLength, expected: .root(hash))
         return reader.output
     }
@@ -85,7 +85,7 @@ enum NodeCheck {
             return Blake3.Hazmat.rootHash(ofSingleChunk: bytes) == digest
         case .chainingValue(let cv):
             // One chunk at its own offset is always a valid subtree.
-            guard let found = try? Blake3.Hazmat.chainingValue(ofSubtree: bytes, inputOffset: index * Bao.chunkLength)
+            guard let found = try? Blake3.Hazmat.chainingValue(ofSubtree: bytes, inputOffset: index * Bao.chunkLength64)
             else { return false }
             return found == cv
         }
@@ -124,7 +124,7 @@ private struct SliceWalker<Tree: BaoByteSource, Data: BaoByteSource> {
         if subtreeEnd <= range.lowerBound && subtreeLength > 0 || range.upperBound <= subtreeStart && subtreeStart > 0 {
             return
         }
-        if subtreeLength <= Bao.chunkLength {
+        if subtreeLength <= Bao.chunkLength64 {
             if let data {
                 try copy(Int(subtreeLength), from: data, at: subtreeStart)
             } else {
@@ -135,7 +135,7 @@ private struct SliceWalker<Tree: BaoByteSource, Data: BaoByteSource> {
         try copy(Bao.parentLength, from: tree, at: treeOffset)
         let left = Bao.leftLength(subtreeLength)
         let leftEncoded = Bao.parentBytes(contentLength: left) + (data == nil ? left : 0)
-        let childOffset = treeOffset &+ UInt64(Bao.parentLength)
+        let childOffset = treeOffset &+ Bao.parentLength64
         try walk(subtreeStart: subtreeStart, subtreeLength: left, treeOffset: childOffset)
         try walk(subtreeStart: subtreeStart + left, subtreeLength: subtreeLength - left, treeOffset: childOffset &+ leftEncoded)
     }
@@ -173,9 +173,9 @@ private struct SliceVerifier<Source: BaoByteSource> {
         let subtreeEnd = subtreeStart + subtreeLength
         // With empty content the one empty chunk is always verified.
         if contentLength > 0 && (subtreeEnd <= range.lowerBound || range.upperBound <= subtreeStart) { return }
-        if subtreeLength <= Bao.chunkLength {
+        if subtreeLength <= Bao.chunkLength64 {
             let chunk = try take(Int(subtreeLength))
-            let index = subtreeStart / Bao.chunkLength
+            let index = subtreeStart / Bao.chunkLength64
             guard chunk.withUnsafeBytes({ NodeCheck.chunk($0, index: index, expected: expected) }) else {
                 throw .chunkHashMismatch(chunkIndex: index)
             }

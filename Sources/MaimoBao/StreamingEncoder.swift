@@ -38,7 +38,7 @@ public struct BaoEncoder<Sink: BaoByteSink> {
         self.outboard = outboard
         self.sink = sink
         self.totalChunks = Bao.chunkCount(contentLength: contentLength)
-        batch.reserveCapacity(Self.batchChunks * Int(Bao.chunkLength))
+        batch.reserveCapacity(Self.batchChunks * Bao.chunkLength)
     }
 
     /// The size of what will be written.
@@ -55,7 +55,7 @@ public struct BaoEncoder<Sink: BaoByteSink> {
         }
         received += UInt64(bytes.count)
         var rest = bytes
-        let batchBytes = Self.batchChunks * Int(Bao.chunkLength)
+        let batchBytes = Self.batchChunks * Bao.chunkLength
         while !rest.isEmpty {
             // Whole batches straight from the caller's buffer when nothing is pending.
             if batch.isEmpty && rest.count >= batchBytes {
@@ -99,7 +99,7 @@ public struct BaoEncoder<Sink: BaoByteSink> {
             // Merge right to left; the last merge is the root, its record at offset 8.
             while stack.count > 2 { try mergeTop() }
             let right = stack.removeLast(), left = stack.removeLast()
-            try writeParent(left.cv, right.cv, at: left.position - UInt64(Bao.parentLength))
+            try writeParent(left.cv, right.cv, at: left.position - Bao.parentLength64)
             hash = Blake3.Hazmat.mergeSubtreesRoot(left.cv, right.cv)
         }
         rootHash = hash
@@ -138,7 +138,7 @@ public struct BaoEncoder<Sink: BaoByteSink> {
     /// the left child's encoding.
     mutating func mergeTop() throws(BaoError) {
         let right = stack.removeLast(), left = stack.removeLast()
-        let parentPosition = left.position - UInt64(Bao.parentLength)
+        let parentPosition = left.position - Bao.parentLength64
         try writeParent(left.cv, right.cv, at: parentPosition)
         stack.append((Blake3.Hazmat.mergeSubtreesNonRoot(left.cv, right.cv), parentPosition, left.chunks + right.chunks))
     }
@@ -160,15 +160,15 @@ public struct BaoEncoder<Sink: BaoByteSink> {
     static func position(
         ofSubtreeAt firstChunk: UInt64, chunks: UInt64, totalChunks: UInt64, contentLength: UInt64, outboard: Bool
     ) -> UInt64 {
-        var position = UInt64(Bao.headerLength)
+        var position = Bao.headerLength64
         var start: UInt64 = 0, count = totalChunks
         while count > chunks {
             let leftChunks = UInt64(1) << (UInt64.bitWidth - 1 - (count - 1).leadingZeroBitCount)
-            position += UInt64(Bao.parentLength)
+            position += Bao.parentLength64
             if firstChunk < start + leftChunks {
                 count = leftChunks
             } else {
-                position += (leftChunks - 1) * UInt64(Bao.parentLength) + (outboard ? 0 : leftChunks * Bao.chunkLength)
+                position += (leftChunks - 1) * Bao.parentLength64 + (outboard ? 0 : leftChunks * Bao.chunkLength64)
                 start += leftChunks
                 count -= leftChunks
             }
