@@ -205,27 +205,24 @@ extension Bao {
     package static func decode<Tree, Data>(
         _ decoder: inout BaoDecoder<Tree, Data>, to output: Int32, count: UInt64 = .max
     ) throws(BaoError) -> UInt64 {
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        var written: UInt64 = 0
-        while written < count {
-            let want = Int(min(UInt64(buffer.count), count - written))
-            let n = try withMutableBytes(of: &buffer) { bytes throws(BaoError) in
-                try decoder.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<want]))
-            }
-            if n == 0 { break }
-            try writeAll(output, buffer, count: n)
-            written += UInt64(n)
-        }
-        return written
+        var sink = BaoStreamSink(descriptor: output)
+        return try decode(&decoder, to: &sink, count: count)
     }
+}
 
-    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], count: Int) throws(BaoError) {
+/// A sink written in order with `write` (a pipe, standard output): each write must start where
+/// the last ended. Errors name the offset in the stream.
+struct BaoStreamSink: BaoByteSink {
+    let descriptor: Int32
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BaoError) {
+        guard let base = bytes.baseAddress else { return }
         var done = 0
-        while done < count {
-            let n = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + done, count - done) }
+        while done < bytes.count {
+            let n = systemWrite(descriptor, base + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .system(.write, offset: UInt64(done), code: errno)
+                throw .system(.write, offset: offset + UInt64(done), code: errno)
             }
             done += n
         }
