@@ -158,15 +158,25 @@ public final class PrivateTorNetwork: @unchecked Sendable {
         client = try TorProcess(clientConfiguration)
     }
 
-    /// Waits until the client's consensus lists the authority and all three relays, and the
-    /// client and the service are bootstrapped.
+    /// Waits until the client's and the service's consensuses list the authority and all three
+    /// relays, the relays as HSDirs in both (else the two place a descriptor on different
+    /// HSDirs), and the client and the service are bootstrapped.
     public func waitUntilReady(timeout: Double = 120) throws {
         let deadline = Date().addingTimeInterval(timeout)
+        func counts(_ tor: TorProcess) -> (routers: Int, hsdirs: Int) {
+            let lines = ((try? tor.control.getInfo(["ns/all"])["ns/all"]) ?? "").split(separator: "\n")
+            let flags = lines.filter { $0.hasPrefix("s ") }
+            return (lines.filter { $0.hasPrefix("r ") }.count, flags.filter { $0.split(separator: " ").contains("HSDir") }.count)
+        }
         while true {
-            let consensus = (try? client.control.getInfo(["ns/all"])["ns/all"]) ?? ""
-            let routers = consensus.split(separator: "\n").filter { $0.hasPrefix("r ") }.count
-            if routers >= nodes.count { break }
-            guard Date() < deadline else { throw TorError.io(operation: "waiting for a consensus with \(nodes.count) routers (has \(routers))", errno: ETIMEDOUT) }
+            let (client, service) = (counts(client), counts(service))
+            if client.routers >= nodes.count, service.routers >= nodes.count,
+               client.hsdirs >= nodes.count - 1, service.hsdirs >= nodes.count - 1 { break }
+            guard Date() < deadline else {
+                throw TorError.io(operation: "waiting for consensuses with \(nodes.count) routers, \(nodes.count - 1) of them HSDirs "
+                                  + "(the client's has \(client.routers) and \(client.hsdirs), the service's \(service.routers) and \(service.hsdirs))",
+                                  errno: ETIMEDOUT)
+            }
             usleep(200_000)
         }
         try client.waitForBootstrap(timeout: max(1, deadline.timeIntervalSinceNow))
