@@ -171,14 +171,14 @@ struct Program {
         switch line[0] {
         case "chacha":
             let expected = bytes(line[5])
-            var cipher = try! ChaCha(key: key, nonce: nonce, rounds: rounds, counter: UInt64(line[4])!)
+            var cipher = ChaCha(key: key, nonce: try! ChaCha.Nonce(nonce), rounds: rounds, counter: UInt64(line[4])!)
             checker.check((try? cipher.keystream(count: expected.count)) == expected, "chacha\(line[1]) \(line[2])")
         case "hchacha":
-            let subkey = try? ChaCha.hChaCha(key: key, nonce: nonce, rounds: rounds)
+            let subkey = (try? ChaCha.HChaChaNonce(nonce)).map { ChaCha.hChaCha(key: key, nonce: $0, rounds: rounds) }
             checker.check(subkey?.withUnsafeBytes { Array($0) } == bytes(line[4]), "hchacha\(line[1]) \(line[2])")
         default:
             var text = blake3Input(Int(line[5])!)
-            var cipher = try! XChaCha.cipher(key: key, nonce: nonce, rounds: rounds, counter: UInt64(line[4])!)
+            var cipher = XChaCha.cipher(key: key, nonce: try! XChaCha.Nonce(nonce), rounds: rounds, counter: UInt64(line[4])!)
             try? cipher.apply(to: &text)
             checker.check(text == bytes(line[6]), "xchacha\(line[1]) \(line[2]) length \(line[5])")
         }

@@ -3,8 +3,8 @@
 /// nonce), and HChaCha for deriving XChaCha subkeys. The keystream is seekable by block.
 ///
 /// ```swift
-/// var cipher = try ChaCha(key: key, nonce: nonce8, rounds: .twenty)
-/// cipher.apply(to: &bytes)          // encrypts or decrypts in place
+/// var cipher = ChaCha(key: key, nonce: try ChaCha.Nonce(nonce8), rounds: .twenty)
+/// try cipher.apply(to: &bytes)      // encrypts or decrypts in place
 /// ```
 public struct ChaCha: Sendable {
     /// How many rounds: 20 is the original; 12 and 8 trade margin for speed.
@@ -17,8 +17,8 @@ public struct ChaCha: Sendable {
         case twenty = 20
     }
 
-    /// Where the block counter and nonce sit in the state.
-    public enum Layout: Sendable {
+    /// Where the block counter and nonce sit in the state (the nonce's type chooses it).
+    enum Layout: Sendable {
         /// Bernstein's: words 12–13 a 64-bit counter, words 14–15 an 8-byte nonce.
         case original
         /// RFC 8439: word 12 a 32-bit counter, words 13–15 a 12-byte nonce.
@@ -40,23 +40,18 @@ public struct ChaCha: Sendable {
     var buffered = SIMD16<UInt32>()
     var bufferedOffset = 64
 
-    /// A cipher for `key` and a nonce of 8 bytes (`.original`) or 12 bytes (`.ietf`), starting at
-    /// block `counter`.
-    public init(
-        key: CipherKey, nonce: some Collection<UInt8>, rounds: Rounds = .twenty, layout: Layout = .original,
-        counter: UInt64 = 0
-    ) throws(CipherError) {
-        try self.init(keyWords: key.words, nonce: Array(nonce), rounds: rounds, layout: layout, counter: counter)
+    /// A cipher in Bernstein's layout (64-bit block counter) for `key` and an 8-byte nonce,
+    /// starting at block `counter`.
+    public init(key: CipherKey, nonce: Nonce, rounds: Rounds = .twenty, counter: UInt64 = 0) {
+        self.init(keyWords: key.words, nonceWords: SIMD4(0, 0, nonce.word(0), nonce.word(1)), rounds: rounds,
+                  layout: .original, counter: counter)
     }
 
-    init(keyWords: SIMD8<UInt32>, nonce: [UInt8], rounds: Rounds, layout: Layout, counter: UInt64) throws(CipherError) {
-        let expected = layout == .original ? 8 : 12
-        guard nonce.count == expected else { throw .invalidNonceLength(expected: expected, got: nonce.count) }
-        if layout == .ietf && counter > UInt64(UInt32.max) { throw .counterOverflow }
-        var words = SIMD4<UInt32>()
-        let first = layout == .original ? 2 : 1
-        for i in 0..<(nonce.count / 4) { words[first + i] = littleEndianWord(nonce, 4 * i) }
-        self.init(keyWords: keyWords, nonceWords: words, rounds: rounds, layout: layout, counter: counter)
+    /// A cipher in the IETF layout of RFC 8439 (32-bit block counter) for `key` and a 12-byte
+    /// nonce, starting at block `counter`.
+    public init(key: CipherKey, nonce: IETFNonce, rounds: Rounds = .twenty, counter: UInt32 = 0) {
+        self.init(keyWords: key.words, nonceWords: SIMD4(0, nonce.word(0), nonce.word(1), nonce.word(2)), rounds: rounds,
+                  layout: .ietf, counter: UInt64(counter))
     }
 
     /// From state words 12–15 (counter words zero) that the caller has checked.
@@ -158,23 +153,12 @@ public struct ChaCha: Sendable {
             highHalf: SIMD8(lowHalf: state.row2 &+ input.row2, highHalf: state.row3 &+ input.row3))
     }
 
-    /// HChaCha: a 32-byte subkey from a key and 16 bytes of nonce, with the given rounds.
-    public static func hChaCha(key: CipherKey, nonce: some Collection<UInt8>, rounds: Rounds = .twenty) throws(CipherError) -> CipherKey {
-        let nonce = Array(nonce)
-        guard nonce.count == 16 else { throw .invalidNonceLength(expected: 16, got: nonce.count) }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        let words = hChaChaWords(key: key.words, nonce: nonce, rounds: rounds)
-        bytes.withUnsafeMutableBytes { storeWords8(words, to: $0.baseAddress!) }
-        defer { bytes.zeroize() }
-        return try CipherKey(bytes: bytes)
-    }
-
-    static func hChaChaWords(key: SIMD8<UInt32>, nonce: [UInt8], rounds: Rounds) -> SIMD8<UInt32> {
-        var row3 = SIMD4<UInt32>()
-        for i in 0..<4 { row3[i] = littleEndianWord(nonce, 4 * i) }
-        var state = ChaChaRows(row0: constants, row1: key.lowHalf, row2: key.highHalf, row3: row3)
+    /// HChaCha: a 32-byte subkey from a key and a 16-byte nonce, with the given rounds.
+    public static func hChaCha(key: CipherKey, nonce: HChaChaNonce, rounds: Rounds = .twenty) -> CipherKey {
+        var state = ChaChaRows(row0: constants, row1: key.words.lowHalf, row2: key.words.highHalf,
+                               row3: SIMD4(nonce.word(0), nonce.word(1), nonce.word(2), nonce.word(3)))
         state.permute(doubleRounds: rounds.rawValue / 2)
-        return SIMD8(lowHalf: state.row0, highHalf: state.row3)
+        return CipherKey(words: SIMD8(lowHalf: state.row0, highHalf: state.row3))
     }
 }
 
@@ -182,16 +166,9 @@ public struct ChaCha: Sendable {
 /// key and the nonce's first 16 bytes; the cipher is original-layout ChaCha under that subkey
 /// with the last 8 bytes as its nonce.
 public enum XChaCha {
-    /// XChaCha's nonce length in bytes: 16 for HChaCha, 8 for the cipher.
-    public static let nonceLength = 24
-
     /// A ChaCha cipher positioned at `counter` for `key` and a 24-byte nonce.
-    public static func cipher(
-        key: CipherKey, nonce: some Collection<UInt8>, rounds: ChaCha.Rounds = .twenty, counter: UInt64 = 0
-    ) throws(CipherError) -> ChaCha {
-        let nonce = Array(nonce)
-        guard nonce.count == nonceLength else { throw .invalidNonceLength(expected: nonceLength, got: nonce.count) }
-        return nonce.withUnsafeBytes { cipher(keyWords: key.words, nonce: $0, rounds: rounds, counter: counter) }
+    public static func cipher(key: CipherKey, nonce: Nonce, rounds: ChaCha.Rounds = .twenty, counter: UInt64 = 0) -> ChaCha {
+        nonce.withUnsafeBytes { cipher(keyWords: key.words, nonce: $0, rounds: rounds, counter: counter) }
     }
 
     /// As above from a 24-byte nonce the caller has checked, without copying it.

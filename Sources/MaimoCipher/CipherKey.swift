@@ -23,6 +23,12 @@ public struct CipherKey: Sendable, CustomStringConvertible {
         }
     }
 
+    /// A key from eight little-endian words (HChaCha's subkey), without an array in between.
+    init(words: SIMD8<UInt32>) {
+        storage = KeyStorage()
+        for i in 0..<8 { storage.bytes.storeBytes(of: words[i].littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+    }
+
     /// Calls `body` with the 32 key bytes; do not let them escape.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(storage.bytes))

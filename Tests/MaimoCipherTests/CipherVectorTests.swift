@@ -43,16 +43,16 @@ struct CipherVectorTests {
         for c in chacha.chacha {
             let key = try CipherKey(bytes: bytes(fromHex: c.key))
             let expected = bytes(fromHex: c.keystream)
-            var cipher = try ChaCha(key: key, nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds), counter: c.counter)
+            var cipher = try ChaCha(key: key, nonce: ChaCha.Nonce(bytes(fromHex: c.nonce)), rounds: rounds(c.rounds), counter: c.counter)
             #expect(try cipher.keystream(count: expected.count) == expected, "ChaCha\(c.rounds) counter \(c.counter)")
             // Seeking to a block gives the same bytes as reading up to it.
             if expected.count > 128 {
-                var seeking = try ChaCha(key: key, nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds))
+                var seeking = try ChaCha(key: key, nonce: ChaCha.Nonce(bytes(fromHex: c.nonce)), rounds: rounds(c.rounds))
                 seeking.seek(toBlock: c.counter + 1)
                 #expect(try seeking.keystream(count: 64) == Array(expected[64..<128]))
             }
             // Any split of the same stream gives the same bytes.
-            var pieces = try ChaCha(key: key, nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds), counter: c.counter)
+            var pieces = try ChaCha(key: key, nonce: ChaCha.Nonce(bytes(fromHex: c.nonce)), rounds: rounds(c.rounds), counter: c.counter)
             var joined: [UInt8] = []
             for size in [1, 63, 2, 64, 65, 7, 1000] where joined.count < expected.count {
                 joined += try pieces.keystream(count: min(size, expected.count - joined.count))
@@ -63,7 +63,7 @@ struct CipherVectorTests {
 
     @Test func hchacha() throws {
         for c in chacha.hchacha {
-            let subkey = try ChaCha.hChaCha(key: CipherKey(bytes: bytes(fromHex: c.key)), nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds))
+            let subkey = try ChaCha.hChaCha(key: CipherKey(bytes: bytes(fromHex: c.key)), nonce: ChaCha.HChaChaNonce(bytes(fromHex: c.nonce)), rounds: rounds(c.rounds))
             #expect(subkey.withUnsafeBytes { Array($0) } == bytes(fromHex: c.subkey), "HChaCha\(c.rounds)")
         }
     }
@@ -71,7 +71,7 @@ struct CipherVectorTests {
     @Test func xchacha() throws {
         for c in chacha.xchacha {
             var data = plaintext(c.plaintext_len)
-            var cipher = try XChaCha.cipher(key: CipherKey(bytes: bytes(fromHex: c.key)), nonce: bytes(fromHex: c.nonce), rounds: rounds(c.rounds), counter: c.counter)
+            var cipher = try XChaCha.cipher(key: CipherKey(bytes: bytes(fromHex: c.key)), nonce: XChaCha.Nonce(bytes(fromHex: c.nonce)), rounds: rounds(c.rounds), counter: c.counter)
             try cipher.apply(to: &data)
             #expect(data == bytes(fromHex: c.ciphertext), "XChaCha\(c.rounds) length \(c.plaintext_len)")
         }
@@ -149,9 +149,28 @@ struct SIVTamperTests {
         let key = CipherKey()
         #expect(!String(describing: key).contains(key.withUnsafeBytes { hexString($0) }))
         #expect(throws: CipherError.invalidKeyLength(31)) { try CipherKey(bytes: [UInt8](repeating: 0, count: 31)) }
-        var cipher = try ChaCha(key: key, nonce: [UInt8](repeating: 0, count: 12), layout: .ietf, counter: UInt64(UInt32.max))
+        var cipher = ChaCha(key: key, nonce: try ChaCha.IETFNonce([UInt8](repeating: 0, count: 12)), counter: UInt32.max)
         _ = try cipher.keystream(count: 64)
         #expect(throws: CipherError.counterOverflow) { try cipher.keystream(count: 1) }
+    }
+
+    /// Each construction's nonce type takes its own length and no other, and a random one has it.
+    @Test func eachNonceTypeHasItsLength() throws {
+        func check<C: NonceLength>(_: CipherNonce<C>.Type, _ length: Int) throws {
+            #expect(Array(CipherNonce<C>()).count == length)
+            #expect(try Array(CipherNonce<C>([UInt8](repeating: 9, count: length))) == [UInt8](repeating: 9, count: length))
+            for wrong in [0, length - 1, length + 1, 32] {
+                #expect(throws: CipherError.invalidNonceLength(expected: length, got: wrong)) {
+                    try CipherNonce<C>([UInt8](repeating: 0, count: wrong))
+                }
+            }
+        }
+        try check(ChaCha.Nonce.self, 8)
+        try check(ChaCha.IETFNonce.self, 12)
+        try check(ChaCha.HChaChaNonce.self, 16)
+        try check(XChaCha.Nonce.self, 24)
+        try check(XChaCha8Blake3SIV.Nonce.self, 24)
+        #expect(XChaCha8Blake3SIV.Nonce() != XChaCha8Blake3SIV.Nonce(), "random nonces differ")
     }
 }
 
@@ -161,7 +180,7 @@ struct IETFTests {
 
     @Test func blockFunction() throws {
         // RFC 8439 §2.3.2: key 00…1f, nonce 00:00:00:09:00:00:00:4a:00:00:00:00, counter 1.
-        var cipher = try ChaCha(key: CipherKey(bytes: key), nonce: bytes(fromHex: "000000090000004a00000000"), layout: .ietf, counter: 1)
+        var cipher = try ChaCha(key: CipherKey(bytes: key), nonce: ChaCha.IETFNonce(bytes(fromHex: "000000090000004a00000000")), counter: 1)
         #expect(try cipher.keystream(count: 64) == bytes(fromHex:
             "10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e"))
     }
@@ -169,7 +188,7 @@ struct IETFTests {
     @Test func encryption() throws {
         // RFC 8439 §2.4.2: the sunscreen message, nonce 00:00:00:00:00:00:00:4a:00:00:00:00, counter 1.
         var message = Array("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.".utf8)
-        var cipher = try ChaCha(key: CipherKey(bytes: key), nonce: bytes(fromHex: "000000000000004a00000000"), layout: .ietf, counter: 1)
+        var cipher = try ChaCha(key: CipherKey(bytes: key), nonce: ChaCha.IETFNonce(bytes(fromHex: "000000000000004a00000000")), counter: 1)
         try cipher.apply(to: &message)
         #expect(message == bytes(fromHex:
             "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d"))
@@ -239,7 +258,7 @@ struct SIVPathTests {
         let header = Array(nonce) + withUnsafeBytes(of: &length) { Array($0) } + ad
         let macKey = try key.withUnsafeBytes { try Blake3.Key($0) }
         let tag = Blake3.keyedHash(key: macKey, header + message).bytes
-        var cipher = try XChaCha.cipher(key: key, nonce: tag.prefix(24), rounds: .eight)
+        var cipher = try XChaCha.cipher(key: key, nonce: XChaCha.Nonce(tag.prefix(24)), rounds: .eight)
         var ciphertext = message
         try cipher.apply(to: &ciphertext)
         return XChaCha8Blake3SIV.SealedBox(tag: tag, ciphertext: ciphertext)
@@ -294,15 +313,15 @@ struct SIVPathTests {
     @Test func keystreamBetweenBuffersEqualsInPlace() throws {
         var generator = SeededGenerator.fromEnvironment("ChaCha between buffers")
         let key = try CipherKey(bytes: randomBytes(32, using: &generator))
-        let nonce = randomBytes(8, using: &generator)
+        let nonce = try ChaCha.Nonce(randomBytes(8, using: &generator))
         for size in [1, 64, 100, 512, 700, 4096 + 5] {
             for skip in [0, 3, 64, 65] {
                 let input = randomBytes(size, using: &generator)
                 var inPlace = input
-                var first = try ChaCha(key: key, nonce: nonce, rounds: .eight)
+                var first = ChaCha(key: key, nonce: nonce, rounds: .eight)
                 _ = try first.keystream(count: skip)
                 try first.apply(to: &inPlace)
-                var second = try ChaCha(key: key, nonce: nonce, rounds: .eight)
+                var second = ChaCha(key: key, nonce: nonce, rounds: .eight)
                 _ = try second.keystream(count: skip)
                 var output = [UInt8](repeating: 0, count: size)
                 try input.withUnsafeBytes { source in

@@ -119,9 +119,9 @@ struct ChaChaLaneTests {
         let key = CipherKey()
         for rounds in [ChaCha.Rounds.eight, .twelve, .twenty] {
             let start = UInt64(UInt32.max) - 3  // the low counter word wraps inside the lanes
-            var wide = try ChaCha(key: key, nonce: [UInt8](repeating: 7, count: 8), rounds: rounds, counter: start)
+            var wide = ChaCha(key: key, nonce: try ChaCha.Nonce([UInt8](repeating: 7, count: 8)), rounds: rounds, counter: start)
             let together = try wide.keystream(count: 2048)
-            var single = try ChaCha(key: key, nonce: [UInt8](repeating: 7, count: 8), rounds: rounds, counter: start)
+            var single = ChaCha(key: key, nonce: try ChaCha.Nonce([UInt8](repeating: 7, count: 8)), rounds: rounds, counter: start)
             var blocks: [UInt8] = []
             for _ in 0..<32 { blocks += try single.keystream(count: 64) }
             #expect(together == blocks, "ChaCha\(rounds.rawValue)")
