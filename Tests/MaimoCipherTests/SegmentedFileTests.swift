@@ -1,4 +1,5 @@
 import Foundation
+import MaimoBlake3
 import MaimoCipher
 import MaimoTestSupport
 import Testing
@@ -31,8 +32,31 @@ struct SegmentedFileTests {
         let prefix = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/opened")))
         #expect(prefix.count <= 2 * 4096 && Array(content.prefix(prefix.count)) == prefix)
 
-        #expect(throws: SegmentedError.self) {
+        #expect(throws: SegmentedError.system(.open, path: dir + "/missing", code: ENOENT)) {
             try SegmentedCiphertext.decrypt(fileAtPath: dir + "/missing", to: dir + "/opened", key: key)
         }
+        // A read that fails (a directory) names the input, not a descriptor.
+        #expect(throws: SegmentedError.system(.read, path: dir, code: EISDIR)) {
+            try SegmentedCiphertext.decrypt(fileAtPath: dir, to: dir + "/opened", key: key)
+        }
+    }
+
+    /// Key files: written 0600 and read back; never replaced; refused when others may read them
+    /// or when they are not key files, each with its own error naming the file.
+    @Test func keyFiles() throws {
+        let dir = NSTemporaryDirectory() + "maimo-key-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = CipherKey()
+        try KeyFile.write(key, to: dir + "/k")
+        #expect(try KeyFile.load(from: dir + "/k").withUnsafeBytes { Array($0) } == key.withUnsafeBytes { Array($0) })
+        #expect(throws: SegmentedError.keyFileExists(path: dir + "/k")) { try KeyFile.generate(at: dir + "/k") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: dir + "/k")
+        #expect(throws: SegmentedError.keyFileAccessibleToOthers(path: dir + "/k", mode: 0o100640)) { try KeyFile.load(from: dir + "/k") }
+        let error = SegmentedError.keyFileAccessibleToOthers(path: dir + "/k", mode: 0o100640)
+        #expect(error.description.contains("mode 640") && !error.description.contains(key.withUnsafeBytes { hexString($0) }))
+        FileManager.default.createFile(atPath: dir + "/short", contents: Data("MAIMOKEY".utf8), attributes: [.posixPermissions: 0o600])
+        #expect(throws: SegmentedError.notAKeyFile(path: dir + "/short")) { try KeyFile.load(from: dir + "/short") }
+        #expect(throws: SegmentedError.system(.open, path: dir + "/none", code: ENOENT)) { try KeyFile.load(from: dir + "/none") }
     }
 }

@@ -15,7 +15,8 @@ extension SegmentedCiphertext {
     /// Encrypts the file at `input` into a new file at `output` (mode 0600, replaced if it
     /// exists), `threadCount` segments at a time sealed in parallel (memory: about two segments
     /// per thread).
-    /// - Throws: ``SegmentedError/io(_:)`` naming the file that cannot be opened, read or written.
+    /// - Throws: ``SegmentedError/system(_:path:code:)`` naming the file that cannot be opened,
+    ///   read or written, or any error of the format.
     public static func encrypt(
         fileAtPath input: String, to output: String, key: CipherKey,
         segmentSize: Int = defaultSegmentSize, pad: Bool = false, threadCount: Int = 1
@@ -23,11 +24,13 @@ extension SegmentedCiphertext {
         let source = try openFile(input, O_RDONLY)
         defer { close(source) }
         var info = stat()
-        guard fstat(source, &info) == 0 else { throw .io("\(input): \(String(cString: strerror(errno)))") }
+        guard fstat(source, &info) == 0 else { throw .system(.stat, path: input, code: errno) }
         let destination = try openFile(output, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(destination) }
-        try encrypt(from: source, length: UInt64(info.st_size), to: destination, key: key,
-                    segmentSize: segmentSize, pad: pad, threadCount: threadCount)
+        try naming(input: input, output: output) { () throws(SegmentedError) in
+            try encrypt(from: source, length: UInt64(info.st_size), to: destination, key: key,
+                        segmentSize: segmentSize, pad: pad, threadCount: threadCount)
+        }
     }
 
     /// Decrypts the file at `input` into a new file at `output` (mode 0600, replaced if it
@@ -38,12 +41,24 @@ extension SegmentedCiphertext {
         defer { close(source) }
         let destination = try openFile(output, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(destination) }
-        try decrypt(from: source, to: destination, key: key, threadCount: threadCount)
+        try naming(input: input, output: output) { () throws(SegmentedError) in
+            try decrypt(from: source, to: destination, key: key, threadCount: threadCount)
+        }
+    }
+
+    /// Runs `body`, putting the file's path into a read or write failure that has none.
+    static func naming(input: String, output: String, _ body: () throws(SegmentedError) -> Void) throws(SegmentedError) {
+        do {
+            try body()
+        } catch {
+            guard case .system(let operation, nil, let code) = error else { throw error }
+            throw .system(operation, path: operation == .write ? output : input, code: code)
+        }
     }
 
     static func openFile(_ path: String, _ flags: Int32) throws(SegmentedError) -> Int32 {
         let descriptor = open(path, flags | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw .system(.open, path: path, code: errno) }
         return descriptor
     }
 
@@ -86,7 +101,7 @@ extension SegmentedCiphertext {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, count) }
             if n >= 0 { return n }
-            if errno != EINTR { throw .io(String(cString: strerror(errno))) }
+            if errno != EINTR { throw .system(.read, path: nil, code: errno) }
         }
     }
 
@@ -96,7 +111,7 @@ extension SegmentedCiphertext {
             let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + done, bytes.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .io(String(cString: strerror(errno)))
+                throw .system(.write, path: nil, code: errno)
             }
             done += n
         }
@@ -119,26 +134,26 @@ public enum KeyFile {
     public static func write(_ key: CipherKey, to path: String) throws(SegmentedError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw errno == EEXIST ? .io("\(path) exists; refusing to overwrite a key") : .io("\(path): \(String(cString: strerror(errno)))")
+            throw errno == EEXIST ? .keyFileExists(path: path) : .system(.open, path: path, code: errno)
         }
         defer { close(descriptor) }
         var bytes = magic + [1, 0, 0, 0]
         key.withUnsafeBytes { bytes += $0 }
         defer { bytes.zeroize() }
         try SegmentedCiphertext.writeAll(descriptor, bytes)
-        guard fsync(descriptor) == 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+        guard fsync(descriptor) == 0 else { throw .system(.sync, path: path, code: errno) }
     }
 
     /// Reads the key at `path`, refusing a file that its group or others may read or write (as
     /// ssh refuses such private keys).
     public static func load(from path: String) throws(SegmentedError) -> CipherKey {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw .system(.open, path: path, code: errno) }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw .io("\(path): \(String(cString: strerror(errno)))") }
+        guard fstat(descriptor, &status) == 0 else { throw .system(.stat, path: path, code: errno) }
         guard status.st_mode & 0o077 == 0 else {
-            throw .io("\(path) is accessible to its group or others (mode \(String(status.st_mode & 0o777, radix: 8))): run chmod 600 on it")
+            throw .keyFileAccessibleToOthers(path: path, mode: UInt32(status.st_mode))
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64)
@@ -152,7 +167,7 @@ public enum KeyFile {
             bytes += chunk[..<n]
         }
         guard bytes.count == length, Array(bytes[0..<8]) == magic, bytes[8] == 1, bytes[9] == 0 else {
-            throw .io("\(path) is not a Maimo key file (expected \(length) bytes starting with MAIMOKEY, version 1)")
+            throw .notAKeyFile(path: path)
         }
         do { return try CipherKey(bytes: bytes[12..<44]) } catch { throw .cipher(error) }
     }
