@@ -68,7 +68,7 @@ public enum SegmentedError: Error, Equatable, Sendable, CustomStringConvertible 
         case .keyFileAccessibleToOthers(let path, let mode):
             "\(path) is accessible to its group or others (mode \(String(mode & 0o777, radix: 8))): run chmod 600 on it"
         case .notAKeyFile(let path):
-            "\(path) is not a Maimo key file (expected \(KeyFile.length) bytes starting with MAIMOKEY, version 1)"
+            "\(path) is not a Maimo key file (expected 44 bytes starting with MAIMOKEY, version 1)"
         }
     }
 }

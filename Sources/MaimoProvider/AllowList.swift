@@ -15,8 +15,8 @@ extension ProviderStore {
     /// Adds (or updates) a client on the allow-list of the store in `directory`; the file is
     /// read at every handshake, so a running provider sees the change at once. A list that exists
     /// but cannot be read is left as it is (and the error said), never rewritten from scratch.
-    public static func allow(client: [UInt8], quota: UInt64?, inDirectory directory: String) throws(MaimoError) {
-        let name = NodeID.text(client)
+    public static func allow(client: NodeID, quota: UInt64?, inDirectory directory: String) throws(MaimoError) {
+        let name = client.description
         var lines = try allowListLines(inDirectory: directory)
         lines.removeAll { $0.split(separator: " ").first.map(String.init) == name }
         lines.append(quota.map { "\(name) \($0)" } ?? name)
@@ -27,13 +27,13 @@ extension ProviderStore {
     /// ends the client's sessions at their next request and refuses new ones. Returns whether
     /// the client was on the list. (Its stored blobs stay until an operator deletes them.)
     @discardableResult
-    public static func deny(client: [UInt8], inDirectory directory: String) throws(MaimoError) -> Bool {
-        let name = NodeID.text(client)
+    public static func deny(client: NodeID, inDirectory directory: String) throws(MaimoError) -> Bool {
+        let name = client.description
         var lines = try allowListLines(inDirectory: directory)
         let before = lines.count
         lines.removeAll { $0.split(separator: " ").first.map(String.init) == name }
         try writeAllowList(lines, inDirectory: directory)
-        let prefix = hexString(client) + "-"
+        let prefix = hexString(client.bytes) + "-"
         for file in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/staging")) ?? [] where file.hasPrefix(prefix) {
             unlink(directory + "/staging/" + file)
         }
@@ -73,7 +73,7 @@ extension ProviderStore {
         if let text = try? String(contentsOfFile: allowListPath, encoding: .utf8) {
             for line in text.split(separator: "\n") {
                 let fields = line.split(separator: " ")
-                guard let first = fields.first, !first.hasPrefix("#"), let id = try? NodeID.parse(String(first)) else { continue }
+                guard let first = fields.first, !first.hasPrefix("#"), let id = (try? NodeID(String(first)))?.bytes else { continue }
                 let quota: UInt64? = fields.count > 1 ? (UInt64(fields[1]) ?? 0) : nil
                 result.updateValue(quota, forKey: id)
             }

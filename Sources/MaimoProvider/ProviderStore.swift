@@ -138,7 +138,9 @@ public final class ProviderStore: @unchecked Sendable {
     }
 
     /// What `client` may store, stores and has staged, as `STAT` reports it.
-    public func usage(for client: [UInt8]) -> ProviderUsage {
+    public func usage(for client: NodeID) -> ProviderUsage { usage(for: client.bytes) }
+
+    func usage(for client: [UInt8]) -> ProviderUsage {
         lock.lock()
         defer { lock.unlock() }
         let entry = usage[client] ?? (0, 0)
@@ -154,7 +156,11 @@ public final class ProviderStore: @unchecked Sendable {
     }
 
     /// Whether `client` holds the blob with `root`: absent, partial (resumable) or complete.
-    public func status(client: [UInt8], root: [UInt8]) throws(MaimoError) -> BlobStatus {
+    public func status(client: NodeID, root: Blake3.Digest) throws(MaimoError) -> BlobStatus {
+        try status(client: client.bytes, root: root.bytes)
+    }
+
+    func status(client: [UInt8], root: [UInt8]) throws(MaimoError) -> BlobStatus {
         if let stored = try keystoreCall({ () throws(KeystoreError) in try keystore.valueLength(blobKey(client, root)) }) {
             return .complete(Self.contentLength(storedSize: stored) ?? 0)
         }
@@ -313,10 +319,10 @@ public final class ProviderStore: @unchecked Sendable {
     /// Test hook: damages a stored blob (flips the byte at `offset` of what is stored: content
     /// offsets first, then the pruned tree; or cuts it to `truncateTo` bytes) to check that
     /// proofs of storage catch a provider that loses data.
-    public func tamper(client: [UInt8], root: [UInt8], flipAt offset: UInt64? = nil, truncateTo: UInt64? = nil) throws(MaimoError) {
-        let key = blobKey(client, root)
+    public func tamper(client: NodeID, root: Blake3.Digest, flipAt offset: UInt64? = nil, truncateTo: UInt64? = nil) throws(MaimoError) {
+        let key = blobKey(client.bytes, root.bytes)
         guard let reader = try keystoreCall({ () throws(KeystoreError) in try keystore.reader(for: key) }) else {
-            throw .usage("no such blob")
+            throw .usage("\(client) holds no blob \(root) here")
         }
         var bytes = try keystoreCall { () throws(KeystoreError) in try reader.readAll() }
         if let offset, offset < bytes.count { bytes[Int(offset)] ^= 0x5A }

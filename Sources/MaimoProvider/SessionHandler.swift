@@ -229,7 +229,7 @@ final class SessionHandler: ChannelInboundHandler, @unchecked Sendable {
         let ciphers = result.keys.provider
         parser.opener = ciphers.receive
         sender.startSealing(with: ciphers.send)
-        clientName = String(NodeID.text(result.client).prefix(16))
+        clientName = String(NodeID(unchecked: result.client).description.prefix(16))
         // The client proved its key: the refusal is authenticated, so it can trust it.
         guard server.store.isAllowed(result.client) else {
             sender.sendError(.notAllowed, "this client is not on the provider's allow-list", request: 0)

@@ -86,7 +86,7 @@ struct IDCommand: ParsableCommand {
     @OptionGroup var options: HomeOptions
 
     func run() throws {
-        try engineRun("id") { print(NodeID.text(try MaimoHome.identity(at: options.path).nodeID)) }
+        try engineRun("id") { print(try MaimoHome.identity(at: options.path).nodeID) }
     }
 }
 
@@ -120,7 +120,7 @@ struct ProviderCommand: ParsableCommand {
                 let onion = tor || torControl != nil
                 let listen = try PeerAddress(self.listen ?? (onion ? "127.0.0.1:0" : "127.0.0.1:7070"))
                 let port = try server.start(host: listen.host, port: listen.port)
-                print("provider \(NodeID.text(identity.nodeID))")
+                print("provider \(identity.nodeID)")
                 print("listening on \(PeerAddress(host: listen.host, port: port)), quota \(humanBytes(quota)) per client")
                 var process: TorProcess?
                 // Held until the provider stops: tor removes the (not detached) onion service
@@ -171,9 +171,9 @@ struct ProviderCommand: ParsableCommand {
 
         func run() throws {
             try engineRun("provider allow") {
-                let id = try NodeID.parse(client)
+                let id = try NodeID(client)
                 try ProviderStore.allow(client: id, quota: try quota.map { UInt64(try ZstdCommand.parseSize($0)) }, inDirectory: store)
-                print("allowed \(NodeID.text(id))" + (quota.map { " with a quota of \($0)" } ?? ""))
+                print("allowed \(id.description)" + (quota.map { " with a quota of \($0)" } ?? ""))
             }
         }
     }
@@ -186,9 +186,9 @@ struct ProviderCommand: ParsableCommand {
 
         func run() throws {
             try engineRun("provider deny") {
-                let id = try NodeID.parse(client)
+                let id = try NodeID(client)
                 let was = try ProviderStore.deny(client: id, inDirectory: store)
-                print(was ? "denied \(NodeID.text(id))" : "\(NodeID.text(id)) was not allowed")
+                print(was ? "denied \(id.description)" : "\(id.description) was not allowed")
             }
         }
     }
@@ -215,7 +215,7 @@ struct PeerCommand: ParsableCommand {
                 if options.torOnly && !peerAddress.isOnion {
                     throw CLIFile.Failure(description: "\(address) is not an onion address, and --tor-only reaches providers only through Tor")
                 }
-                try client.addPeer(name: name, nodeID: nodeID, address: address, allowClearnet: options.allowClearnet)
+                try client.addPeer(name: name, nodeID: try NodeID(nodeID), address: address, allowClearnet: options.allowClearnet)
                 print("added \(name) (\(address))" + (options.allowClearnet ? ", plain TCP allowed" : ""))
             }
         }

@@ -78,7 +78,7 @@ struct DemoCommand: ParsableCommand {
             let onion = try started.service.control.addOnion(
                 key: OnionServiceKey(signingKey: providerIdentity.signingKey),
                 ports: [(PeerAddress.defaultPort, "127.0.0.1:\(port)"), (StreamProbe.servicePort, "127.0.0.1:\(probe.port)")])
-            try peers.addPeer(name: "demo", nodeID: onion.description)
+            try peers.addPeer(name: "demo", nodeID: try NodeID(onion.description))
             // Short attempts while the descriptor spreads, then patient ones.
             let reachable = RepositoryClient(home: home, tor: TorConfiguration(socksPort: started.client.socksPort!, timeout: 15))
             let published = clock.now
@@ -98,11 +98,11 @@ struct DemoCommand: ParsableCommand {
             streamRate = rate
             print("  one Tor stream carries \(format(rate)) MB/s here (a plain copy of 8 MiB, no Maimo in it)")
         } else {
-            try peers.addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID), address: "127.0.0.1:\(port)")
+            try peers.addPeer(name: "demo", nodeID: providerIdentity.nodeID, address: "127.0.0.1:\(port)")
         }
         let client = RepositoryClient(home: home, tor: torConfiguration)
         defer { client.close() }
-        print("provider \(NodeID.text(providerIdentity.nodeID)) " + (tor ? "as an onion service" : "on 127.0.0.1:\(port)"))
+        print("provider \(providerIdentity.nodeID) " + (tor ? "as an onion service" : "on 127.0.0.1:\(port)"))
         print("client   \(home.nodeID)")
         print("recovery code (all it takes to get everything back): \(recoveryCode)")
 
@@ -157,7 +157,7 @@ struct DemoCommand: ParsableCommand {
         // from the provider, everything back and compared.
         let recoveredHome = try MaimoHome.create(at: root + "/recovered-home", recoveryCode: recoveryCode)
         defer { recoveredHome.close() }
-        try RepositoryClient(home: recoveredHome).addPeer(name: "demo", nodeID: NodeID.text(providerIdentity.nodeID),
+        try RepositoryClient(home: recoveredHome).addPeer(name: "demo", nodeID: providerIdentity.nodeID,
                                                        address: try peers.home.catalogue.peer(named: "demo")?.address ?? "")
         let recoveredClient = RepositoryClient(home: recoveredHome, tor: torConfiguration)
         defer { recoveredClient.close() }
@@ -174,7 +174,7 @@ struct DemoCommand: ParsableCommand {
         guard let victim = packs.max(by: { $0.entry.storedLength < $1.entry.storedLength }) else { throw CLIFile.Failure(description: "no data") }
         let pack = try recoveredClient.index.blobs().first { $0.root == victim.pack }
         let flip = victim.entry.offset + UInt64(victim.entry.storedLength) / 2
-        try store.tamper(client: home.identity.nodeID, root: victim.pack.bytes, flipAt: flip)
+        try store.tamper(client: home.identity.nodeID, root: victim.pack, flipAt: flip)
         let caught = try recoveredClient.verify(samples: Int.max, loss: 0.01).proofs.first { $0.blob.root == victim.pack }
         let hit = try DemoTree.files(in: tree, using: victim.entry.id, client: recoveredClient)
         print("damage:   one byte flipped at the provider in a pack of \(humanBytes(pack?.length ?? 0))"

@@ -339,7 +339,7 @@ struct StatusCommand: ParsableCommand {
             var ok = 0, failed = 0, unreachable = 0, never = 0
             var oldest = Double.infinity
             for blob in blobs {
-                let proofs = try client.home.catalogue.latestProofs(root: blob.root.description)
+                let proofs = try client.home.catalogue.latestProofs(root: blob.root)
                 guard let proof = proofs.values.max(by: { $0.time < $1.time }) else { never += 1; continue }
                 oldest = min(oldest, proof.time)
                 switch proof.outcome {

@@ -23,7 +23,7 @@ final class EngineFixture: @unchecked Sendable {
         client = RepositoryClient(home: home)
         provider = try TestProvider(quota: quota, directory: root + "/provider")
         try provider.allow(home.identity)
-        try client.addPeer(name: "p1", nodeID: NodeID.text(provider.identity.nodeID), address: provider.address.description)
+        try client.addPeer(name: "p1", nodeID: provider.identity.nodeID, address: provider.address.description)
     }
 
     func remove() {
@@ -51,7 +51,7 @@ struct EngineTests {
         let pack = try #require(try fixture.client.index.blobs().filter { $0.kind == .pack }.max { $0.length < $1.length })
         let slices = Int((pack.length + 4095) / 4096)
         // The last byte belongs to the last chunk, which only the last slice covers.
-        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: pack.root.bytes, flipAt: pack.length - 1)
+        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: pack.root, flipAt: pack.length - 1)
         let all = repository.prove(pack, samples: slices)
         #expect(all.outcome == .failed && all.failures == 1)
         let k = slices / 4, rounds = 160
@@ -62,7 +62,7 @@ struct EngineTests {
         let rate = Double(caught) / Double(rounds)
         #expect(abs(rate - p) < 4.5 * sd, "caught \(caught) of \(rounds), expected \(p)")
         // A provider that lost the blob entirely fails every proof.
-        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: pack.root.bytes, truncateTo: 100)
+        try fixture.provider.store.tamper(client: fixture.home.identity.nodeID, root: pack.root, truncateTo: 100)
         #expect(repository.prove(pack, samples: 5).outcome == .failed)
     }
 
@@ -234,7 +234,7 @@ struct BrokenConnectionTests {
         defer { fixture.remove() }
         let proxy = try CuttingProxy(target: fixture.provider.port, cutAfter: 1_500_000)
         defer { proxy.stop() }
-        try fixture.client.addPeer(name: "cut", nodeID: NodeID.text(fixture.provider.identity.nodeID), address: "127.0.0.1:\(proxy.port)")
+        try fixture.client.addPeer(name: "cut", nodeID: fixture.provider.identity.nodeID, address: "127.0.0.1:\(proxy.port)")
         var generator = SeededGenerator(seed: 25)
         let path = fixture.root + "/big.bin"
         let content = Corpus.make(.noise, count: 4_000_000, using: &generator)

@@ -46,13 +46,14 @@ struct NetworkPolicyTests {
     }
 
     @Test func aPeerAddedWithConsentIsReachedWithoutTheFlag() throws {
-        let peer = PeerRecord(name: "lan", nodeID: "x", address: "192.0.2.1:7070", added: 0, clearnet: true)
-        let plain = PeerRecord(name: "lan", nodeID: "x", address: "192.0.2.1:7070", added: 0)
+        let peer = PeerRecord(name: "lan", nodeID: NodeIdentity().nodeID, address: "192.0.2.1:7070", added: 0, clearnet: true)
+        let plain = PeerRecord(name: "lan", nodeID: NodeIdentity().nodeID, address: "192.0.2.1:7070", added: 0)
         #expect(NetworkPolicy.loopbackOrTor.applied(to: peer) == .allowClearnet)
         #expect(NetworkPolicy.loopbackOrTor.applied(to: plain) == .loopbackOrTor)
         #expect(NetworkPolicy.torOnly.applied(to: peer) == .torOnly)
         // Older catalogues have no such field: decoded as no consent.
-        let old = try JSONDecoder().decode(PeerRecord.self, from: Data(#"{"name":"a","nodeID":"b","address":"c","added":1}"#.utf8))
+        let id = NodeIdentity().nodeID
+        let old = try JSONDecoder().decode(PeerRecord.self, from: Data(#"{"name":"a","nodeID":"\#(id)","address":"c","added":1}"#.utf8))
         #expect(old.clearnet == nil)
     }
 }

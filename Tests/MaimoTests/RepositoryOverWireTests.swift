@@ -131,8 +131,8 @@ import Testing
         let seen = relay.recorded
         #expect(seen.count > 400_000, "the relay carried \(seen.count) bytes")
         #expect(report.blobsUploaded > 3)
-        #expect(!Loopback.contains(seen, identity.nodeID.prefix(8)), "the client's node ID in clear")
-        #expect(!Loopback.contains(seen, provider.identity.nodeID.prefix(8)), "the provider's node ID in clear")
+        #expect(!Loopback.contains(seen, identity.nodeID.bytes.prefix(8)), "the client's node ID in clear")
+        #expect(!Loopback.contains(seen, provider.identity.nodeID.bytes.prefix(8)), "the provider's node ID in clear")
         let stored = try index.blobs()
         #expect(stored.count == report.blobsUploaded)
         for blob in stored {

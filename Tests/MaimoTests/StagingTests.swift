@@ -150,7 +150,7 @@ struct StagingTests {
         // One client taken off the list by hand (not through deny), one upload two days old.
         let list = provider.directory + "/allowed-clients"
         let text = try String(contentsOfFile: list, encoding: .utf8)
-        try text.split(separator: "\n").filter { !$0.hasPrefix(NodeID.text(removed.nodeID)) }.joined(separator: "\n")
+        try text.split(separator: "\n").filter { !$0.hasPrefix(removed.nodeID.description) }.joined(separator: "\n")
             .write(toFile: list, atomically: true, encoding: .utf8)
         let old = try #require(Self.stagedFiles(provider).first { $0.hasPrefix(NodeIDHex.of(stale)) })
         try provider.restart {
@@ -167,7 +167,7 @@ struct StagingTests {
         defer { provider.shutdown() }
         let client = NodeIdentity()
         let list = provider.directory + "/allowed-clients"
-        try "\(NodeID.text(client.nodeID)) 50GBB\n".write(toFile: list, atomically: true, encoding: .utf8)
+        try "\(client.nodeID.description) 50GBB\n".write(toFile: list, atomically: true, encoding: .utf8)
         let blob = Self.random(1000, 40)
         defer { blob.remove() }
         let session = try provider.connect(client)
@@ -187,5 +187,5 @@ struct StagingTests {
 
 /// The hex a provider names a client's staging files with.
 enum NodeIDHex {
-    static func of(_ identity: NodeIdentity) -> String { identity.nodeID.map { String(format: "%02x", $0) }.joined() }
+    static func of(_ identity: NodeIdentity) -> String { identity.nodeID.bytes.map { String(format: "%02x", $0) }.joined() }
 }

@@ -89,7 +89,7 @@ final class RawSession {
     init(_ provider: TestProvider, as client: NodeIdentity, receiveBuffer: Int32? = nil) throws {
         socket = try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5)
         if let size = receiveBuffer { socket.setReceiveBufferSize(Int(size)) }
-        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID)
+        var handshake = WireHandshake.Client(identity: client.signingKey, expectedProvider: provider.identity.nodeID.bytes)
         try socket.send(handshake.hello().encoded())
         let (auth, keys) = try handshake.respond(to: frame())
         try socket.send(auth.encoded())

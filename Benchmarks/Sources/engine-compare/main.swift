@@ -69,7 +69,7 @@ final class MaimoSetup {
         home = try MaimoHome.create(at: directory + "/home")
         try ProviderStore.allow(client: home.identity.nodeID, quota: nil, inDirectory: store.directory)
         client = RepositoryClient(home: home)
-        try client.addPeer(name: "p", nodeID: NodeID.text(identity.nodeID), address: "127.0.0.1:\(port)")
+        try client.addPeer(name: "p", nodeID: identity.nodeID, address: "127.0.0.1:\(port)")
     }
 
     func close() {

@@ -181,7 +181,7 @@ func honestRound(_ index: Int) throws -> Phases {
     try ProviderStore.allow(client: home.identity.nodeID, quota: nil, inDirectory: root + "/provider/store")
     let client = RepositoryClient(home: home)
     defer { client.close() }
-    try client.addPeer(name: "p", nodeID: NodeID.text(providerIdentity.nodeID), address: providerAddress)
+    try client.addPeer(name: "p", nodeID: providerIdentity.nodeID, address: providerAddress)
     var phases = Phases()
     phases.store = try timed { _ = try client.store([tree], options: RepositoryClient.StoreOptions()) }
     let samples = Repository.samples(confidence: 0.999999, loss: 0.01)!

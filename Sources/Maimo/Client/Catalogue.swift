@@ -1,12 +1,13 @@
 import Foundation
+import MaimoBlake3
 import MaimoIndex
 
 /// A provider the client stores on.
 public struct PeerRecord: Codable, Sendable, Equatable {
     /// The name the user gave the peer (`maimo peer add NAME …`).
     public var name: String
-    /// The provider's node ID as its onion address.
-    public var nodeID: String
+    /// The provider's node ID (stored as its onion address).
+    public var nodeID: NodeID
     /// Where it is reached: `host:port`, an onion address or a loopback one.
     public var address: String
     /// When it was added, in seconds since 1970.
@@ -15,7 +16,7 @@ public struct PeerRecord: Codable, Sendable, Equatable {
     public var clearnet: Bool?
 
     /// A peer record with the given fields.
-    public init(name: String, nodeID: String, address: String, added: Double, clearnet: Bool? = nil) {
+    public init(name: String, nodeID: NodeID, address: String, added: Double, clearnet: Bool? = nil) {
         self.name = name
         self.nodeID = nodeID
         self.address = address
@@ -37,8 +38,8 @@ public struct ProofRecord: Codable, Sendable, Equatable {
     }
     /// The blob's kind: pack, index or snapshot.
     public var kind: String
-    /// The blob's Bao root, in hex.
-    public var root: String
+    /// The blob's Bao root (stored as hex).
+    public var root: Blake3.Digest
     /// The peer's name.
     public var peer: String
     /// When the proof ran, in seconds since 1970.
@@ -57,6 +58,13 @@ public struct ProofRecord: Codable, Sendable, Equatable {
     public var detail: String?
     /// Bytes of slices received for this proof (the cost of the proof on the wire, payloads only).
     public var bytes: Int?
+
+    /// A proof record with the given fields.
+    public init(kind: String, root: Blake3.Digest, peer: String, time: Double, outcome: Outcome, samples: Int, failures: Int,
+                missProbability: Double, loss: Double, detail: String? = nil, bytes: Int? = nil) {
+        (self.kind, self.root, self.peer, self.time, self.outcome) = (kind, root, peer, time, outcome)
+        (self.samples, self.failures, self.missProbability, self.loss, self.detail, self.bytes) = (samples, failures, missProbability, loss, detail, bytes)
+    }
 }
 
 /// The client's catalogue in a MaimoIndex database: peers, proofs, dictionaries, settings, and
@@ -142,13 +150,13 @@ public final class Catalogue: @unchecked Sendable {
 
     /// Records the outcome of a proof.
     public func addProof(_ proof: ProofRecord) throws(MaimoError) {
-        try write { try $0.put("proofs", key: [.string(proof.root), .string(proof.peer), .int(Int64(proof.time * 1000))], record: proof) }
+        try write { try $0.put("proofs", key: [.string(proof.root.description), .string(proof.peer), .int(Int64(proof.time * 1000))], record: proof) }
     }
 
     /// The newest proof of `root` at each peer.
-    public func latestProofs(root: String) throws(MaimoError) -> [String: ProofRecord] {
+    public func latestProofs(root: Blake3.Digest) throws(MaimoError) -> [String: ProofRecord] {
         var latest: [String: ProofRecord] = [:]
-        for proof in try scan("proofs", prefix: [.string(root)], as: ProofRecord.self) where proof.root == root {
+        for proof in try scan("proofs", prefix: [.string(root.description)], as: ProofRecord.self) where proof.root == root {
             if (latest[proof.peer]?.time ?? -1) <= proof.time { latest[proof.peer] = proof }
         }
         return latest

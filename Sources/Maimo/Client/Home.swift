@@ -84,8 +84,8 @@ public final class MaimoHome: @unchecked Sendable {
         chmod(path + "/catalogue.db", 0o600)
     }
 
-    /// This node's ID as text (what `maimo provider allow` takes).
-    public var nodeID: String { NodeID.text(identity.nodeID) }
+    /// This node's ID (its text is what `maimo provider allow` takes).
+    public var nodeID: NodeID { identity.nodeID }
 
     /// Closes the catalogue.
     public func close() { catalogue.close() }

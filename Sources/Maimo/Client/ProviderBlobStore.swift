@@ -20,7 +20,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
     /// Where the provider is reached.
     public let address: PeerAddress
     /// The provider's node ID, checked in every handshake.
-    public let provider: [UInt8]
+    public let provider: NodeID
     let identity: NodeIdentity
     let tor: TorConfiguration?
     let network: NetworkPolicy
@@ -41,7 +41,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
     /// - identity: the client's identity, proven to the provider.
     /// - tor: the SOCKS port for onion addresses (nil: none).
     /// - network: which sockets may be opened.
-    public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil,
+    public init(address: PeerAddress, provider: NodeID, identity: NodeIdentity, tor: TorConfiguration? = nil,
                 network: NetworkPolicy = .loopbackOrTor) {
         self.address = address
         self.provider = provider

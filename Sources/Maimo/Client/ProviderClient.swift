@@ -18,21 +18,21 @@ extension TorStream: WireSocketOwner {
 public final class ProviderClient {
     let connection: WireConnection
     /// The provider's node ID.
-    public let provider: [UInt8]
+    public let provider: NodeID
     /// Quota and usage as the provider reported them at the handshake.
     public let welcome: ProviderUsage
     private var nextRequest: UInt32 = 1
 
     /// Connects and runs the handshake: the provider must prove `provider` as its identity.
     /// `network` says which sockets may be opened (plain TCP only to loopback by default).
-    public init(address: PeerAddress, provider: [UInt8], identity: NodeIdentity, tor: TorConfiguration? = nil,
+    public init(address: PeerAddress, provider: NodeID, identity: NodeIdentity, tor: TorConfiguration? = nil,
                 network: NetworkPolicy = .loopbackOrTor, timeout: Double = 30) throws(MaimoError) {
         let socket: WireSocket
         if address.isOnion {
             guard let tor else { throw .usage("\(address.host) is an onion address: Tor's SOCKS port is needed (--tor-socks)") }
             let onion: OnionAddress
             do { onion = try OnionAddress(address.host) } catch { throw .usage("\(address.host): \(error)") }
-            guard onion.publicKey == provider else { throw .usage("\(address.host) is not the onion address of that provider") }
+            guard onion.publicKey == provider.bytes else { throw .usage("\(address.host) is not the onion address of that provider") }
             do {
                 let stream = try TorStream.connect(
                     to: onion.description, port: address.port, proxyHost: tor.socksHost, proxyPort: tor.socksPort, timeout: tor.timeout)
@@ -49,7 +49,7 @@ public final class ProviderClient {
         }
         socket.setTimeout(timeout)
         let connection = WireConnection(socket: socket)
-        var handshake = WireHandshake.Client(identity: identity.signingKey, expectedProvider: provider)
+        var handshake = WireHandshake.Client(identity: identity.signingKey, expectedProvider: provider.bytes)
         do {
             try connection.send(handshake.hello())
             let hello = try connection.receive()

@@ -42,19 +42,17 @@ public final class RepositoryClient: @unchecked Sendable {
     /// Adds a provider under `name`: its node ID (onion address) and where to reach it (the
     /// onion address itself, or host:port). With `allowClearnet` the peer may be reached over
     /// plain TCP off this machine by every later command.
-    public func addPeer(name: String, nodeID: String, address: String? = nil, allowClearnet: Bool = false) throws(MaimoError) {
+    public func addPeer(name: String, nodeID: NodeID, address: String? = nil, allowClearnet: Bool = false) throws(MaimoError) {
         guard !name.isEmpty, !name.contains("/") else { throw .usage("a peer name must be non-empty, without slashes") }
-        let id = try NodeID.parse(nodeID)
-        let text = NodeID.text(id)
-        let where_ = try PeerAddress(address ?? text)
-        try catalogue.addPeer(PeerRecord(name: name, nodeID: text, address: where_.description, added: Date().timeIntervalSince1970,
+        let where_ = try PeerAddress(address ?? nodeID.description)
+        try catalogue.addPeer(PeerRecord(name: name, nodeID: nodeID, address: where_.description, added: Date().timeIntervalSince1970,
                                          clearnet: allowClearnet ? true : nil))
     }
 
     /// A session with the named peer.
     public func connect(peer name: String) throws(MaimoError) -> ProviderClient {
         guard let peer = try catalogue.peer(named: name) else { throw .usage("no peer named \(name) (see `maimo peer add`)") }
-        return try ProviderClient(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
+        return try ProviderClient(address: try PeerAddress(peer.address), provider: peer.nodeID,
                                   identity: home.identity, tor: tor, network: network.applied(to: peer), timeout: 60)
     }
 
@@ -126,12 +124,12 @@ public final class RepositoryClient: @unchecked Sendable {
     public func repository(at peer: PeerRecord, sessions: Int = 0) throws(MaimoError) -> Repository {
         // One blob store (one pool of sessions) per peer for the life of this client: a store,
         // a verify and a retrieve in a row reuse the sessions the first one opened.
-        let key = peer.name + " " + peer.address + " " + peer.nodeID
+        let key = peer.name + " " + peer.address + " " + peer.nodeID.description
         let store: ProviderBlobStore
         if let existing = stores[key] {
             store = existing
         } else {
-            store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: try NodeID.parse(peer.nodeID),
+            store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: peer.nodeID,
                                       identity: home.identity, tor: tor, network: network.applied(to: peer))
             stores[key] = store
         }
@@ -321,7 +319,7 @@ public final class RepositoryClient: @unchecked Sendable {
         let now = Date().timeIntervalSince1970
         for proof in proofs {
             try catalogue.addProof(ProofRecord(
-                kind: "\(proof.blob.kind)", root: proof.blob.root.description, peer: peer.name, time: now,
+                kind: "\(proof.blob.kind)", root: proof.blob.root, peer: peer.name, time: now,
                 outcome: ProofRecord.Outcome(rawValue: proof.outcome.rawValue) ?? .failed, samples: proof.samples, failures: proof.failures,
                 missProbability: proof.missProbability, loss: proof.loss, detail: proof.detail, bytes: proof.bytes))
         }

@@ -74,6 +74,6 @@ public struct NodeIdentity: Sendable {
     /// A new identity from the system CSPRNG.
     public init() { signingKey = Curve25519.Signing.PrivateKey() }
 
-    /// The 32-byte node ID.
-    public var nodeID: [UInt8] { Array(signingKey.publicKey.rawRepresentation) }
+    /// The node ID: the public key.
+    public var nodeID: NodeID { NodeID(unchecked: Array(signingKey.publicKey.rawRepresentation)) }
 }
