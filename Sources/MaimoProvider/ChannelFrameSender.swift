@@ -30,7 +30,7 @@ final class ChannelFrameSender: FrameSender, @unchecked Sendable {
     }
 
     func send(_ frame: WireFrame) throws(MaimoError) {
-        guard channel.isActive else { throw .io("sending: the connection is closed") }
+        guard channel.isActive else { throw .network("sending: the connection is closed") }
         let size = frame.payload.count + 32
         try waitForRoom(size)
         // A long reply (GET) keeps its session alive while the client receives it.
@@ -58,11 +58,11 @@ final class ChannelFrameSender: FrameSender, @unchecked Sendable {
             if !flight.wait(until: deadline) && bytesInFlight > 0 && bytesInFlight + size > Self.maxBytesInFlight {
                 flight.unlock()
                 channel.close(promise: nil)
-                throw .io("sending: the client did not read for \(writeTimeout) s")
+                throw .network("sending: the client did not read for \(writeTimeout) s")
             }
         }
         if reserve { bytesInFlight += size }
         flight.unlock()
-        guard channel.isActive else { throw .io("sending: the connection is closed") }
+        guard channel.isActive else { throw .network("sending: the connection is closed") }
     }
 }

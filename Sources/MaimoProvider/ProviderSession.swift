@@ -43,7 +43,7 @@ struct ProviderSession {
             case let .wire(wire):
                 connection.sendError(.badFrame, "\(wire)", request: frame.request)
                 return false
-            case .io:
+            case .io, .network:
                 return false
             default:
                 connection.sendError(.internal, "internal error", request: frame.request)

@@ -12,6 +12,9 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case io(path: String, operation: String, errno: Int32)
     /// The blob store (a provider) failed or refused.
     case store(String)
+    /// The blob store could not be reached, or the connection broke before it took the request:
+    /// trying again later may succeed.
+    case unreachable(String)
     /// The blob store says it does not hold this blob.
     case missing(String)
     /// The blob store took the request (a provider: after a completed handshake) and then
@@ -27,6 +30,7 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .integrity(message): return "verification failed: \(message)"
         case let .io(path, operation, errno): return "\(operation) \(path): \(systemErrorText(errno))"
         case let .store(message): return message
+        case let .unreachable(message): return message
         case let .missing(message): return message
         case let .interrupted(message): return message
         case let .usage(message): return message

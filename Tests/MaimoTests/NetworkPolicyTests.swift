@@ -1,6 +1,7 @@
 import Foundation
 import Maimo
 import MaimoProvider
+import MaimoTor
 import Testing
 
 /// Which sockets a client opens. Only the refusals are tried against addresses off this machine:
@@ -43,6 +44,26 @@ struct NetworkPolicyTests {
         }
         usleep(200_000)
         #expect(provider.lines.all.isEmpty, "the provider saw a connection: \(provider.lines.all)")
+    }
+
+    /// A provider nobody listens for is a network failure (worth retrying later), not a usage
+    /// error; an onion address without a SOCKS port is a usage error (fix the command).
+    @Test func networkFailuresAreNetworkErrors() throws {
+        let port = PrivateTorNetwork.freePorts(1)[0]
+        #expect {
+            _ = try ProviderClient(address: PeerAddress(host: "127.0.0.1", port: port), provider: NodeIdentity().nodeID,
+                                   identity: NodeIdentity(), timeout: 2)
+        } throws: { error in
+            guard case let .network(message) = error as? MaimoError else { return false }
+            return message.contains("127.0.0.1:\(port)")
+        }
+        let onion = NodeIdentity().nodeID
+        #expect {
+            _ = try ProviderClient(address: PeerAddress(onion.description), provider: onion, identity: NodeIdentity(), timeout: 2)
+        } throws: { error in
+            guard case let .usage(message) = error as? MaimoError else { return false }
+            return message.contains("--tor-socks")
+        }
     }
 
     @Test func aPeerAddedWithConsentIsReachedWithoutTheFlag() throws {

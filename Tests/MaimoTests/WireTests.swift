@@ -195,7 +195,7 @@ struct WireTests {
         #expect {
             _ = try ProviderClient(address: PeerAddress(host: "127.0.0.1", port: port), provider: NodeIdentity().nodeID, identity: NodeIdentity())
         } throws: { error in
-            guard case let .io(message) = error as? MaimoError else { return false }
+            guard case let .network(message) = error as? MaimoError else { return false }
             return message.contains("unauthenticated") && message.contains("not allowed")
                 && !message.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{202e}" || $0.value == 0x7F }
         }

@@ -102,14 +102,17 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
             } catch {
                 session?.close()
                 var retry = false
-                if case .io = error { retry = true }
+                if case .network = error { retry = true }
                 if case .refused(.busy, _) = error { retry = true }
                 if case .refused(.notFound, _) = error { throw .missing("\(what) at \(address): the provider does not have it") }
                 // A provider that answers reads of a blob with a refusal does not hold it intact.
                 if reading, case let .refused(code, message) = error, code != .busy {
                     throw .missing("\(what) at \(address): the provider cannot serve it (\(code): \(message))")
                 }
-                guard retry, attempt < attempts else { throw .store("\(what) at \(address): \(error)") }
+                guard retry, attempt < attempts else {
+                    if case .network = error { throw .unreachable("\(what) at \(address): \(error)") }
+                    throw .store("\(what) at \(address): \(error)")
+                }
                 usleep(UInt32(min(2_000_000, 100_000 << attempt)))
             }
         }
@@ -143,7 +146,7 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
                     answered += 1
                     do throws(RepositoryError) { try body(start, slice) } catch {
                         bodyError = error
-                        throw .usage("stopped")
+                        throw .cancelled
                     }
                 }
                 checkin(session)
@@ -170,9 +173,13 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
         return (try ProviderClient(address: address, provider: provider, identity: identity, tor: tor, network: network, timeout: timeout), false)
     }
 
-    /// ``takeSession()``; unreachable or refused at the handshake is ``RepositoryError/store(_:)``.
+    /// ``takeSession()``; unreachable is ``RepositoryError/unreachable(_:)``, refused at the
+    /// handshake ``RepositoryError/store(_:)``.
     private func checkout(_ what: String) throws(RepositoryError) -> (session: ProviderClient, pooled: Bool) {
-        do { return try takeSession() } catch { throw .store("\(what) at \(address): \(error)") }
+        do { return try takeSession() } catch {
+            if case .network = error { throw .unreachable("\(what) at \(address): \(error)") }
+            throw .store("\(what) at \(address): \(error)")
+        }
     }
 
     private func checkin(_ session: ProviderClient) {

@@ -38,7 +38,7 @@ public final class ProviderClient {
                     to: onion.description, port: address.port, proxyHost: tor.socksHost, proxyPort: tor.socksPort, timeout: tor.timeout)
                 socket = WireSocket(connected: stream.descriptor, peer: onion.description, owner: stream)
             } catch {
-                throw .io("reaching \(address) through Tor: \(error)")
+                throw .network("reaching \(address) through Tor: \(error)")
             }
         } else {
             guard network != .torOnly else {
@@ -55,7 +55,7 @@ public final class ProviderClient {
             let hello = try connection.receive()
             // Before the provider has proven who it is, an ERROR is anyone's word: a failure to
             // connect, not a refusal to believe (a client would not retry, or would report it).
-            if hello.kind == .error { throw MaimoError.io("\(address) answered the handshake with an unauthenticated error (\(hello.refusal))") }
+            if hello.kind == .error { throw MaimoError.network("\(address) answered the handshake with an unauthenticated error (\(hello.refusal))") }
             let result: (auth: WireFrame, keys: SessionKeys)
             do { result = try handshake.respond(to: hello) } catch { throw MaimoError.wire(error) }
             try connection.send(result.auth)
@@ -73,7 +73,7 @@ public final class ProviderClient {
             throw error
         } catch {
             socket.close()
-            throw .io("\(error)")
+            throw .network("\(error)")
         }
         self.connection = connection
         self.provider = provider

@@ -151,7 +151,8 @@ public final class RepositoryClient: @unchecked Sendable {
             case .usage(let message): throw .usage(message)
             case .integrity(let message): throw .integrity(message)
             case .io, .malformed, .recoveryCode: throw .home("\(error)")
-            case .store(let message), .missing(let message), .interrupted(let message): throw .io(message)
+            case .unreachable(let message), .interrupted(let message): throw .network(message)
+            case .store(let message), .missing(let message): throw .io(message)
             }
         }
     }

@@ -38,7 +38,7 @@ public final class WireSocket: @unchecked Sendable {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let first = list else {
-            throw .io("resolving \(host): \(String(cString: gai_strerror(status)))")
+            throw .network("resolving \(host): \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(first) }
         var lastError: Int32 = ECONNREFUSED
@@ -60,7 +60,7 @@ public final class WireSocket: @unchecked Sendable {
             throw .usage("\(host):\(port) is off this machine: plain TCP there shows an observer who talks to whom; "
                          + "use the provider's onion address, or allow it with --allow-clearnet")
         }
-        throw .io("connecting to \(host):\(port): \(String(cString: strerror(lastError)))")
+        throw .network("connecting to \(host):\(port): \(String(cString: strerror(lastError)))")
     }
 
     /// Whether a socket address is on this machine: 127.0.0.0/8, ::1, or ::ffff:127.x.y.z.
@@ -96,7 +96,7 @@ public final class WireSocket: @unchecked Sendable {
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 let code = errno
-                throw .io("sending to \(peer): " + (code == EAGAIN ? "timed out" : String(cString: strerror(code))))
+                throw .network("sending to \(peer): " + (code == EAGAIN ? "timed out" : String(cString: strerror(code))))
             }
             done += n
         }
@@ -116,7 +116,7 @@ public final class WireSocket: @unchecked Sendable {
             if n >= 0 { return n }
             let code = errno
             if code == EINTR { continue }
-            throw .io("receiving from \(peer): " + (code == EAGAIN ? "timed out" : String(cString: strerror(code))))
+            throw .network("receiving from \(peer): " + (code == EAGAIN ? "timed out" : String(cString: strerror(code))))
         }
     }
 

@@ -35,7 +35,7 @@ final class WireConnection: FrameSender {
             // Straight into the reader's buffer: no copy between the socket and the frame.
             let socket = self.socket
             let n = try reader.receive { (room) throws(MaimoError) -> Int in try socket.receive(into: room) }
-            if n == 0 { throw .io("\(socket.peer) closed the connection") }
+            if n == 0 { throw .network("\(socket.peer) closed the connection") }
         }
     }
 
