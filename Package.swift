@@ -91,7 +91,8 @@ let package = Package(
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MaimoTests", dependencies: [
-            "Maimo", "MaimoProvider", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTor", "MaimoRepository", "MaimoWire", "MaimoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "Maimo", "MaimoProvider", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTor", "MaimoRepository", "MaimoWire", "MaimoTestSupport",
+            "MaimoZstd", "MaimoXXHash", "MaimoErasure", "MaimoIndex", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MaimoRepositoryTests", dependencies: ["MaimoRepository", "MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoTestSupport"]),
         .testTarget(name: "MaimoTorTests", dependencies: ["MaimoTor", .product(name: "Crypto", package: "swift-crypto")]),

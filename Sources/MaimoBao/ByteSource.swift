@@ -49,7 +49,7 @@ public struct BaoBufferSource: BaoByteSource, Sendable {
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BaoError) -> Int {
-        guard offset < UInt64(bytes.count) else { return 0 }
+        guard offset < UInt64(bytes.count), !buffer.isEmpty else { return 0 }
         let start = Int(offset)
         let n = min(buffer.count, bytes.count - start)
         bytes.withUnsafeBytes { source in
