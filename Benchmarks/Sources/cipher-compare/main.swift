@@ -64,11 +64,11 @@ let ctrNonce = try Insecure.ChaCha20CTR.Nonce(data: Array(nonce.prefix(12)))
 let streamRuns = quick ? 10 : 50
 var buffer = streamMessage
 let ours20 = try best(streamRuns) {
-    var cipher = ChaCha(key: sivKey, nonce: try ChaCha.IETFNonce(nonce.prefix(12)), rounds: .twenty)
+    var cipher = ChaCha(key: sivKey, nonce: try ChaCha.IETFNonce(Array(nonce).prefix(12)), rounds: .twenty)
     try cipher.apply(to: &buffer)
 }
 let ours8 = try best(streamRuns) {
-    var cipher = ChaCha(key: sivKey, nonce: try ChaCha.Nonce(nonce.prefix(8)), rounds: .eight)
+    var cipher = ChaCha(key: sivKey, nonce: try ChaCha.Nonce(Array(nonce).prefix(8)), rounds: .eight)
     try cipher.apply(to: &buffer)
 }
 let theirs20 = try best(streamRuns) { _ = try Insecure.ChaCha20CTR.encrypt(streamMessage, using: symmetric, nonce: ctrNonce) }
