@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Maimo's benchmarks, kept apart so that users of the libraries never build the harness.
 //
+//   swift run -c release --package-path Benchmarks maimo-bench [--quick] # every comparison, one report
 //   swift package --package-path Benchmarks benchmark                  # ordo-one/benchmark suites
 //   swift run -c release --package-path Benchmarks blake3-compare     # ratios against b3sum, SHA-256
 //   swift run -c release --package-path Benchmarks bao-compare        # Bao against plain hashing
@@ -26,9 +27,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         // Only the benchmark depends on SQLite: it is the store a user would otherwise pick.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(name: "MaimoBenchReport", path: "Report"),
     ],
     targets: [
         .target(name: "CompareSupport"),
+        .executableTarget(
+            name: "maimo-bench",
+            dependencies: [
+                "CompareSupport",
+                .product(name: "BenchReport", package: "MaimoBenchReport"),
+                .product(name: "MaimoBlake3", package: "Maimo"),
+                .product(name: "MaimoBao", package: "Maimo"),
+                .product(name: "MaimoCipher", package: "Maimo"),
+                .product(name: "MaimoZstd", package: "Maimo"),
+                .product(name: "MaimoErasure", package: "Maimo"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "Blake3Benchmarks",
             dependencies: [

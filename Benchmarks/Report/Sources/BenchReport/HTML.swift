@@ -18,6 +18,7 @@ extension Report {
         table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; }
         th, td { padding: .25em .5em; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
         th:nth-child(-n+2), td:nth-child(-n+2), td.reference { text-align: left; }
+        td.reference, td:first-child { white-space: normal; }
         td.better { color: #176a1d; font-weight: 600; } td.worse { color: #a3261b; font-weight: 600; }
         .machine, .note { color: #666; } svg.chart { display: block; margin: .5em 0; }
         svg text { font: 11px system-ui, sans-serif; fill: #444; }
@@ -86,7 +87,7 @@ extension Report {
     }
     function chart(module, unit, figures) {
       // One line per operation and side: x is the size on a log scale, y the median.
-      const width = 760, height = 300, left = 64, right = 16, top = 16, bottom = 40;
+      const width = 760, height = 300, left = 64, right = 48, top = 16, bottom = 40;
       const sizes = figures.map(f => f.size);
       const lo = Math.log2(Math.min(...sizes)), hi = Math.log2(Math.max(...sizes));
       const values = figures.flatMap(f => [median(f.ours.values)].concat(f.theirs ? [median(f.theirs.values)] : []));

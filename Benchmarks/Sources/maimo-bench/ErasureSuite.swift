@@ -1,0 +1,112 @@
+import BenchReport
+import CompareSupport
+import Foundation
+import MaimoErasure
+
+/// Reed–Solomon 10-of-14 on one core against zfec (Tahoe-LAFS's coder, C behind Python) and
+/// Intel's ISA-L (hand-written SIMD assembly, loaded with dlopen from Debian's libisal2, whose
+/// parity for the same Cauchy matrix must be ours byte for byte).
+enum ErasureSuite: Suite {
+    static let name = "erasure"
+    static let summary = "MaimoErasure 10-of-14 against zfec and ISA-L"
+
+    static func run(_ bench: Bench) throws -> [Figure] {
+        let (k, n) = (10, 14)
+        let shardSizes = bench.quick ? [64 << 10, 1 << 20] : [16 << 10, 64 << 10, 256 << 10, 1 << 20]
+        let code = try ReedSolomon(dataShards: k, totalShards: n)
+        let isal = ISAL(k: k, n: n)
+        let python = bench.python(with: "zfec")
+        var figures: [Figure] = []
+        for shardSize in shardSizes {
+            let data = (0..<k).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: shardSize, alignment: 64) }
+            let parity = (0..<(n - k)).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: shardSize, alignment: 64) }
+            defer { (data + parity).forEach { $0.deallocate() } }
+            for region in data { region.copyBytes(from: bench.random(shardSize)) }
+            let inputs = data.map { UnsafeRawBufferPointer($0) }
+            let bytes = k * shardSize
+            let inner = max(3, 200_000_000 / bytes)
+            let encode = { try bench.throughput(bytes: bytes, inner: inner) { try code.encode(data: inputs, parity: parity) } }
+            if let isal {
+                let (ours, theirs) = try bench.pairs(encode, { isal.throughput(data: data, shardSize: shardSize, inner: inner) })
+                precondition(isal.parity(data: data, shardSize: shardSize) == parity.map { Array($0) }, "ISA-L's parity differs from ours")
+                figures.append(Figure(module: "MaimoErasure", name: "encode 10-of-14 (against ISA-L)", size: bytes, unit: "MB/s",
+                                      ours: ours, reference: "ISA-L (libisal2) ec_encode_data", theirs: theirs))
+                report(figures.last!)
+            }
+            let (ours, theirs) = try bench.pairs(encode, { python.flatMap { try? zfec($0, k: k, n: n, shardSize: shardSize) } })
+            figures.append(Figure(module: "MaimoErasure", name: "encode 10-of-14 (against zfec)", size: bytes, unit: "MB/s",
+                                  ours: ours, reference: python == nil ? nil : "zfec \(zfecVersion(python!))", theirs: theirs,
+                                  note: python == nil ? "pip install zfec for the reference" : nil))
+            report(figures.last!)
+        }
+        return figures
+    }
+
+    static func zfecVersion(_ python: String) -> String {
+        (try? capture(python, ["-c", "import zfec; print(zfec.__version__)"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "?"
+    }
+
+    /// zfec's encode MB/s of the data shards, best of the runs.
+    static func zfec(_ python: String, k: Int, n: Int, shardSize: Int) throws -> Double? {
+        let script = """
+        import sys, time, os, zfec
+        k, n, size = map(int, sys.argv[1:4])
+        blocks = [os.urandom(size) for _ in range(k)]
+        enc = zfec.Encoder(k, n)
+        runs = max(3, 200000000 // (k * size))
+        best = 1e9
+        for _ in range(runs):
+            start = time.perf_counter(); enc.encode(blocks, list(range(k, n))); best = min(best, time.perf_counter() - start)
+        print(k * size / best / 1e6)
+        """
+        let (output, status) = try capture(python, ["-c", script, "\(k)", "\(n)", "\(shardSize)"])
+        return status == 0 ? Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+    }
+}
+
+/// ISA-L's Cauchy encoder through dlopen, when libisal2 is installed.
+struct ISAL {
+    typealias CauchyMatrix = @convention(c) (UnsafeMutablePointer<UInt8>, Int32, Int32) -> Void
+    typealias InitTables = @convention(c) (Int32, Int32, UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>) -> Void
+    typealias EncodeData = @convention(c) (Int32, Int32, Int32, UnsafeMutablePointer<UInt8>,
+                                           UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Void
+    let k: Int, n: Int
+    let encode: EncodeData
+    let tables: [UInt8]
+
+    init?(k: Int, n: Int) {
+        guard let library = dlopen("libisal.so.2", RTLD_NOW), let cauchySymbol = dlsym(library, "gf_gen_cauchy1_matrix"),
+              let initSymbol = dlsym(library, "ec_init_tables"), let encodeSymbol = dlsym(library, "ec_encode_data") else { return nil }
+        let cauchy = unsafeBitCast(cauchySymbol, to: CauchyMatrix.self)
+        let initTables = unsafeBitCast(initSymbol, to: InitTables.self)
+        var matrix = [UInt8](repeating: 0, count: n * k)
+        var tables = [UInt8](repeating: 0, count: k * (n - k) * 32)
+        matrix.withUnsafeMutableBufferPointer { cauchy($0.baseAddress!, Int32(n), Int32(k)) }
+        matrix.withUnsafeMutableBufferPointer { m in
+            tables.withUnsafeMutableBufferPointer { initTables(Int32(k), Int32(n - k), m.baseAddress! + k * k, $0.baseAddress!) }
+        }
+        (self.k, self.n, self.encode, self.tables) = (k, n, unsafeBitCast(encodeSymbol, to: EncodeData.self), tables)
+    }
+
+    /// The parity ISA-L computes for `data`.
+    func parity(data: [UnsafeMutableRawBufferPointer], shardSize: Int) -> [[UInt8]] {
+        let outputs = (0..<(n - k)).map { _ in UnsafeMutablePointer<UInt8>.allocate(capacity: shardSize) }
+        defer { outputs.forEach { $0.deallocate() } }
+        run(data: data, outputs: outputs, shardSize: shardSize)
+        return outputs.map { Array(UnsafeBufferPointer(start: $0, count: shardSize)) }
+    }
+
+    /// MB/s of data shards encoded, best of `inner` calls.
+    func throughput(data: [UnsafeMutableRawBufferPointer], shardSize: Int, inner: Int) -> Double {
+        let outputs = (0..<(n - k)).map { _ in UnsafeMutablePointer<UInt8>.allocate(capacity: shardSize) }
+        defer { outputs.forEach { $0.deallocate() } }
+        return Double(k * shardSize) / best(inner) { run(data: data, outputs: outputs, shardSize: shardSize) } / 1e6
+    }
+
+    private func run(data: [UnsafeMutableRawBufferPointer], outputs: [UnsafeMutablePointer<UInt8>], shardSize: Int) {
+        var sources = data.map { Optional($0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        var targets = outputs.map { Optional($0) }
+        var tables = self.tables
+        tables.withUnsafeMutableBufferPointer { encode(Int32(shardSize), Int32(k), Int32(n - k), $0.baseAddress!, &sources, &targets) }
+    }
+}

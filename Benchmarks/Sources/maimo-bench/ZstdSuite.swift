@@ -1,0 +1,64 @@
+import BenchReport
+import CompareSupport
+import Foundation
+import MaimoZstd
+
+/// zstd in memory against the reference's own in-memory benchmark (`zstd -b#`, C), on a mixed
+/// corpus: compression speed and size at each level, and decompression speed.
+enum ZstdSuite: Suite {
+    static let name = "zstd"
+    static let summary = "MaimoZstd against the reference zstd's in-memory benchmark (zstd -b)"
+
+    static func run(_ bench: Bench) throws -> [Figure] {
+        guard let zstd = which("zstd") else {
+            print("  zstd not found (apt-get install zstd): no zstd comparison")
+            return []
+        }
+        let size = bench.quick ? 8 << 20 : 32 << 20
+        let data = bench.corpus(size)
+        let path = try bench.file("zstd-corpus", data)
+        // "*** Zstandard CLI (64-bit) v1.5.4, by Yann Collet ***" → "zstd v1.5.4"
+        let version = bench.version("zstd", ["-V"]).split(separator: " ").first { $0.hasPrefix("v") }.map { "zstd \($0.trimmingCharacters(in: .punctuationCharacters))" } ?? "zstd"
+        var figures: [Figure] = []
+        for level in bench.quick ? [1, 3] : [-5, 1, 3, 9, 19] {
+            var frame: [UInt8] = []
+            var referenceSize: Double?
+            var decompressOurs: [Double] = [], decompressTheirs: [Double] = []
+            let (compressOurs, compressTheirs) = try bench.pairs({
+                let seconds = timed { frame = Zstd.compress(data, level: level) }
+                let decoded = best(bench.quick ? 2 : 3) { _ = try? Zstd.decompress(frame) }
+                decompressOurs.append(Double(size) / decoded / 1e6)
+                return Double(size) / seconds / 1e6
+            }, {
+                guard let (compressed, compress, decompress) = try referenceBenchmark(zstd, level: level, path: path, seconds: bench.quick ? 1 : 3) else { return nil }
+                referenceSize = compressed
+                decompressTheirs.append(decompress)
+                return compress
+            })
+            let reference = "\(version) -b\(level)"
+            for figure in [
+                Figure(module: "MaimoZstd", name: "compress level \(level)", unit: "MB/s", ours: compressOurs, reference: reference,
+                       theirs: compressTheirs, note: "\(size >> 20) MiB mixed corpus"),
+                Figure(module: "MaimoZstd", name: "size at level \(level)", unit: "bytes", higherIsBetter: false,
+                       ours: Sample([Double(frame.count)]), reference: reference, theirs: referenceSize.map { Sample([$0]) }),
+                Figure(module: "MaimoZstd", name: "decompress level \(level)", unit: "MB/s", ours: Sample(decompressOurs),
+                       reference: reference, theirs: decompressTheirs.isEmpty ? nil : Sample(decompressTheirs)),
+            ] {
+                figures.append(figure)
+                report(figure)
+            }
+        }
+        return figures
+    }
+
+    /// `zstd -b<level> -q`: compressed size, compression and decompression MB/s.
+    static func referenceBenchmark(_ zstd: String, level: Int, path: String, seconds: Int) throws -> (Double, Double, Double)? {
+        let levelArguments = level < 0 ? ["--fast=\(-level)", "-b"] : ["-b\(level)"] + (level > 19 ? ["--ultra"] : [])
+        let (output, status) = try capture(zstd, levelArguments + ["-i\(seconds)", "-q", path], mergingErrors: true)
+        guard status == 0, let line = output.split(separator: "\n").last(where: { $0.contains("MB/s") }) else { return nil }
+        let words = line.split(separator: " ")
+        let speeds = words.indices.filter { words[$0] == "MB/s" && $0 > 0 }.compactMap { Double(words[$0 - 1]) }
+        guard words.count > 1, let compressed = Double(words[1]), speeds.count == 2 else { return nil }
+        return (compressed, speeds[0], speeds[1])
+    }
+}
