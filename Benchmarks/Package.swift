@@ -41,8 +41,11 @@ let package = Package(
                 .product(name: "MaimoCipher", package: "Maimo"),
                 .product(name: "MaimoZstd", package: "Maimo"),
                 .product(name: "MaimoErasure", package: "Maimo"),
+                .product(name: "MaimoKeystore", package: "Maimo"),
+                .product(name: "MaimoIndex", package: "Maimo"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
