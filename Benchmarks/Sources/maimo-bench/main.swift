@@ -12,7 +12,7 @@ import BenchReport
 import CompareSupport
 import Foundation
 
-let suites: [any Suite.Type] = [Blake3Suite.self, BaoSuite.self, CipherSuite.self, ZstdSuite.self, ErasureSuite.self, StoresSuite.self]
+let suites: [any Suite.Type] = [Blake3Suite.self, BaoSuite.self, CipherSuite.self, ZstdSuite.self, ErasureSuite.self, StoresSuite.self, EngineSuite.self]
 
 let arguments = CommandLine.arguments
 func value(_ name: String) -> String? {
