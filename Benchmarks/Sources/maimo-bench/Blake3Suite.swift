@@ -118,4 +118,6 @@ func report(_ figure: Figure) {
     let theirs = figure.theirs.map { "  \(figure.reference ?? "reference") \(formatted($0.median))" } ?? ""
     let ratio = figure.ratio.map { String(format: "  %.2f×", $0) } ?? ""
     print("  \(figure.module) \(figure.name)\(size): \(formatted(figure.ours.median)) \(figure.unit)\(theirs)\(ratio)")
+    // A line at a time even into a file or a pipe: the run is long and reports as it goes.
+    fflush(nil)
 }

@@ -57,6 +57,7 @@ let clock = ContinuousClock()
 let begin = clock.now
 for suite in suites where only?.contains(suite.name) ?? true {
     print("\(suite.name): \(suite.summary)")
+    fflush(nil)
     let start = clock.now
     report.figures += try suite.run(bench)
     print("  (\(String(format: "%.1f", seconds(clock.now - start))) s)")
