@@ -62,6 +62,54 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "BaoBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MaimoBao", package: "Maimo"),
+                .product(name: "MaimoBlake3", package: "Maimo"),
+            ],
+            path: "Benchmarks/Bao",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "CipherBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MaimoCipher", package: "Maimo"),
+            ],
+            path: "Benchmarks/Cipher",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "ZstdBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MaimoZstd", package: "Maimo"),
+                .product(name: "MaimoXXHash", package: "Maimo"),
+            ],
+            path: "Benchmarks/Zstd",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "ErasureBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MaimoErasure", package: "Maimo"),
+            ],
+            path: "Benchmarks/Erasure",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "StoresBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MaimoKeystore", package: "Maimo"),
+                .product(name: "MaimoIndex", package: "Maimo"),
+            ],
+            path: "Benchmarks/Stores",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "blake3-compare",
             dependencies: [
                 "CompareSupport",
