@@ -47,31 +47,11 @@ precondition(check.prefix(k).map { $0! } == data, "rebuild differs")
 print("MaimoErasure  encode \(rate(oursEncode))   rebuild \(n - k) data shards \(rate(oursRebuild))")
 
 // ISA-L, if its shared library is installed (apt install libisal2).
-typealias CauchyMatrix = @convention(c) (UnsafeMutablePointer<UInt8>, Int32, Int32) -> Void
-typealias InitTables = @convention(c) (Int32, Int32, UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>) -> Void
-typealias EncodeData = @convention(c) (Int32, Int32, Int32, UnsafeMutablePointer<UInt8>,
-                                       UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Void
 var isalEncode: Double?
-if let library = dlopen("libisal.so.2", RTLD_NOW),
-   let cauchySymbol = dlsym(library, "gf_gen_cauchy1_matrix"), let initSymbol = dlsym(library, "ec_init_tables"),
-   let encodeSymbol = dlsym(library, "ec_encode_data") {
-    let cauchy = unsafeBitCast(cauchySymbol, to: CauchyMatrix.self)
-    let initTables = unsafeBitCast(initSymbol, to: InitTables.self)
-    let encode = unsafeBitCast(encodeSymbol, to: EncodeData.self)
-    var matrix = [UInt8](repeating: 0, count: n * k)
-    var tables = [UInt8](repeating: 0, count: k * (n - k) * 32)
-    matrix.withUnsafeMutableBufferPointer { cauchy($0.baseAddress!, Int32(n), Int32(k)) }
-    matrix.withUnsafeMutableBufferPointer { m in
-        tables.withUnsafeMutableBufferPointer { initTables(Int32(k), Int32(n - k), m.baseAddress! + k * k, $0.baseAddress!) }
-    }
-    var sources = dataCopies.map { Optional($0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-    let isalParity = (0..<(n - k)).map { _ in UnsafeMutablePointer<UInt8>.allocate(capacity: shardSize) }
-    var targets = isalParity.map { Optional($0) }
-    let seconds = best(runs) {
-        tables.withUnsafeMutableBufferPointer { encode(Int32(shardSize), Int32(k), Int32(n - k), $0.baseAddress!, &sources, &targets) }
-    }
+if let isal = ISAL(k: k, n: n) {
+    let seconds = Double(k * shardSize) / isal.throughput(data: dataCopies, shardSize: shardSize, inner: runs) / 1e6
     isalEncode = seconds
-    let identical = (0..<(n - k)).allSatisfy { Array(UnsafeBufferPointer(start: isalParity[$0], count: shardSize)) == ourParity[$0] }
+    let identical = isal.parity(data: dataCopies, shardSize: shardSize) == ourParity
     print("ISA-L         encode \(rate(seconds))   parity \(identical ? "identical to ours" : "DIFFERS from ours")")
     precondition(identical, "ISA-L's parity for the same Cauchy matrix differs")
 } else {
