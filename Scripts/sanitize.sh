@@ -18,6 +18,8 @@ case "$kind" in
 esac
 filter=()
 [ $# -ge 2 ] && filter=(--filter "$2")
+# Tests with sub-second deadlines give them more time under a sanitizer's slowdown.
+export MAIMO_SANITIZER="$kind"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
 export ASAN_OPTIONS="halt_on_error=1 detect_leaks=0 ${ASAN_OPTIONS:-}"
 # The CLI tests run the `maimo` executable this build makes, so it is sanitized too.
