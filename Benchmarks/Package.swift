@@ -17,6 +17,16 @@
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
 
+/// An ordo-one/benchmark suite in `Benchmarks/NAME` measuring the given Maimo products.
+func ordoSuite(_ name: String, _ products: [String], extra: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: "\(name)Benchmarks",
+        dependencies: [.product(name: "Benchmark", package: "benchmark")] + products.map { .product(name: $0, package: "Maimo") } + extra,
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
+
 let package = Package(
     name: "MaimoBenchmarks",
     platforms: [.macOS(.v15)],
@@ -51,64 +61,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .executableTarget(
-            name: "Blake3Benchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "MaimoBlake3", package: "Maimo"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Benchmarks/Blake3",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "BaoBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "MaimoBao", package: "Maimo"),
-                .product(name: "MaimoBlake3", package: "Maimo"),
-            ],
-            path: "Benchmarks/Bao",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "CipherBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "MaimoCipher", package: "Maimo"),
-            ],
-            path: "Benchmarks/Cipher",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "ZstdBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "MaimoZstd", package: "Maimo"),
-                .product(name: "MaimoXXHash", package: "Maimo"),
-            ],
-            path: "Benchmarks/Zstd",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "ErasureBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "MaimoErasure", package: "Maimo"),
-            ],
-            path: "Benchmarks/Erasure",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "StoresBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "MaimoKeystore", package: "Maimo"),
-                .product(name: "MaimoIndex", package: "Maimo"),
-            ],
-            path: "Benchmarks/Stores",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        ordoSuite("Blake3", ["MaimoBlake3"], extra: [.product(name: "Crypto", package: "swift-crypto")]),
+        ordoSuite("Bao", ["MaimoBao", "MaimoBlake3"]),
+        ordoSuite("Cipher", ["MaimoCipher"]),
+        ordoSuite("Zstd", ["MaimoZstd", "MaimoXXHash"]),
+        ordoSuite("Erasure", ["MaimoErasure"]),
+        ordoSuite("Stores", ["MaimoKeystore", "MaimoIndex"]),
         .executableTarget(
             name: "blake3-compare",
             dependencies: [
