@@ -7,12 +7,25 @@ func loadMessageWords(_ block: UnsafeRawPointer) -> SIMD16<UInt32> {
     block.loadUnaligned(as: SIMD16<UInt32>.self).fromLittleEndian
 }
 
+/// The state after the seven rounds: the row kernel, or in a debug build the scalar one
+/// (ScalarCompress.swift says why).
+@inline(__always)
+func compressState(
+    _ cv: SIMD8<UInt32>, _ message: SIMD16<UInt32>, blockLength: UInt32, counter: UInt64, flags: UInt32
+) -> StateRows {
+    #if DEBUG
+    return compressScalar(cv, message, blockLength: blockLength, counter: counter, flags: flags)
+    #else
+    return compressRows(cv, message, blockLength: blockLength, counter: counter, flags: flags)
+    #endif
+}
+
 /// The compression function truncated to a chaining value (the first 8 output words).
 @inline(__always)
 func compressToChainingValue(
     _ cv: SIMD8<UInt32>, _ message: SIMD16<UInt32>, blockLength: UInt32, counter: UInt64, flags: UInt32
 ) -> SIMD8<UInt32> {
-    let s = compressRows(cv, message, blockLength: blockLength, counter: counter, flags: flags)
+    let s = compressState(cv, message, blockLength: blockLength, counter: counter, flags: flags)
     return SIMD8(lowHalf: s.row0 ^ s.row2, highHalf: s.row1 ^ s.row3)
 }
 
@@ -21,7 +34,7 @@ func compressToChainingValue(
 func compressToOutputBlock(
     _ cv: SIMD8<UInt32>, _ message: SIMD16<UInt32>, blockLength: UInt32, counter: UInt64, flags: UInt32
 ) -> SIMD16<UInt32> {
-    let s = compressRows(cv, message, blockLength: blockLength, counter: counter, flags: flags)
+    let s = compressState(cv, message, blockLength: blockLength, counter: counter, flags: flags)
     return SIMD16(
         lowHalf: SIMD8(lowHalf: s.row0 ^ s.row2, highHalf: s.row1 ^ s.row3),
         highHalf: SIMD8(lowHalf: s.row2 ^ cv.lowHalf, highHalf: s.row3 ^ cv.highHalf))

@@ -2,7 +2,8 @@
 // the single-block compressor for the rest.
 
 enum ManyKernel {
-    /// The widest lane count to use: 16, 8 or 4.
+    /// The widest lane count to use: 16, 8 or 4; 0 in a debug build (no lane kernel: every chunk
+    /// through the single-block compressor, ScalarCompress.swift says why).
     ///
     /// Swift has no compile-time test for the target's vector width, and the best kernel differs:
     /// in a default x86-64 (SSE2, 16 registers) build the 16-lane kernel spills so much that the
@@ -13,7 +14,11 @@ enum ManyKernel {
         if let value = Platform.environment("MAIMO_BLAKE3_LANES"), let lanes = Int(value), [4, 8, 16].contains(lanes) {
             return lanes
         }
+        #if DEBUG
+        return 0
+        #else
         return calibrate()
+        #endif
     }()
 
     static func calibrate() -> Int {
@@ -72,7 +77,7 @@ enum ManyKernel {
         }
         if lanes >= 16 { run(SIMD16<UInt32>.self) }
         if lanes >= 8 { run(SIMD8<UInt32>.self) }
-        run(SIMD4<UInt32>.self)
+        if lanes >= 4 { run(SIMD4<UInt32>.self) }
         while done < count {
             out[done] = singleChunkChainingValue(
                 input + done * chunk, key: key, counter: counter &+ UInt64(done), flags: flags)
@@ -82,9 +87,10 @@ enum ManyKernel {
 
     /// Chaining values of `count` parent nodes whose children are the consecutive pairs of
     /// chaining values at `children` (`2 * count` of them). None of them is a root.
+    /// `lanes` is the widest kernel to use (``widest`` unless testing).
     static func parents(
         _ children: UnsafePointer<SIMD8<UInt32>>, count: Int, key: SIMD8<UInt32>, flags: UInt32,
-        out: UnsafeMutablePointer<SIMD8<UInt32>>
+        out: UnsafeMutablePointer<SIMD8<UInt32>>, lanes: Int = widest
     ) {
         let node = 2 * MemoryLayout<SIMD8<UInt32>>.stride
         let base = UnsafeRawPointer(children)
@@ -98,9 +104,9 @@ enum ManyKernel {
                 done += V.scalarCount
             }
         }
-        if widest >= 16 { run(SIMD16<UInt32>.self) }
-        if widest >= 8 { run(SIMD8<UInt32>.self) }
-        run(SIMD4<UInt32>.self)
+        if lanes >= 16 { run(SIMD16<UInt32>.self) }
+        if lanes >= 8 { run(SIMD8<UInt32>.self) }
+        if lanes >= 4 { run(SIMD4<UInt32>.self) }
         while done < count {
             out[done] = parentChainingValue(children[2 * done], children[2 * done + 1], key: key, flags: flags)
             done += 1
