@@ -3,16 +3,11 @@
 //
 //   swift run -c release --package-path Benchmarks maimo-bench [--quick] # every comparison, one report
 //   swift package --package-path Benchmarks benchmark                  # ordo-one/benchmark suites
-//   swift run -c release --package-path Benchmarks blake3-compare     # ratios against b3sum, SHA-256
-//   swift run -c release --package-path Benchmarks bao-compare        # Bao against plain hashing
-//   swift run -c release --package-path Benchmarks cipher-compare     # SIV against ChaChaPoly
-//   swift run -c release --package-path Benchmarks keystore-compare   # MaimoKeystore against SQLite (GRDB)
-//   swift run -c release --package-path Benchmarks index-compare      # MaimoIndex against SQLite (GRDB)
-//   swift run -c release --package-path Benchmarks zstd-compare       # MaimoZstd against the zstd CLI
-//   swift run -c release --package-path Benchmarks engine-compare     # store/retrieve against restic
+//
+// Three diagnostics that are not comparisons with another tool stay beside it:
 //   swift run -c release --package-path Benchmarks wire-compare       # frames and a 1 GiB GET over loopback
-//   swift run -c release --package-path Benchmarks repository-compare # repository v2 on a system tree against restic
-//   swift run -c release --package-path Benchmarks erasure-compare    # Reed–Solomon against zfec and ISA-L
+//   swift run -c release --package-path Benchmarks repository-compare # one store/restore taken apart (bytes by kind, restore without the wire)
+//   swift run -c release --package-path Benchmarks provider-load      # an honest client beside hostile ones
 //
 // Add `-Xswiftc -target-cpu -Xswiftc skylake-avx512` (or `native`) for an AVX-512 build.
 import PackageDescription
@@ -68,51 +63,6 @@ let package = Package(
         ordoSuite("Erasure", ["MaimoErasure"]),
         ordoSuite("Stores", ["MaimoKeystore", "MaimoIndex"]),
         .executableTarget(
-            name: "blake3-compare",
-            dependencies: [
-                "CompareSupport",
-                .product(name: "MaimoBlake3", package: "Maimo"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        .executableTarget(
-            name: "erasure-compare",
-            dependencies: ["CompareSupport", .product(name: "MaimoErasure", package: "Maimo")]
-        ),
-        .executableTarget(
-            name: "bao-compare",
-            dependencies: [
-                "CompareSupport",
-                .product(name: "MaimoBao", package: "Maimo"),
-                .product(name: "MaimoBlake3", package: "Maimo"),
-            ]
-        ),
-        .executableTarget(
-            name: "cipher-compare",
-            dependencies: [
-                "CompareSupport",
-                .product(name: "MaimoCipher", package: "Maimo"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
-        ),
-        .executableTarget(
-            name: "keystore-compare",
-            dependencies: [
-                "CompareSupport",
-                .product(name: "MaimoKeystore", package: "Maimo"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ]
-        ),
-        .executableTarget(
-            name: "index-compare",
-            dependencies: [
-                "CompareSupport",
-                .product(name: "MaimoIndex", package: "Maimo"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ]
-        ),
-        .executableTarget(
             name: "wire-compare",
             dependencies: [
                 "CompareSupport",
@@ -137,16 +87,6 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "engine-compare",
-            dependencies: [
-                "CompareSupport",
-                .product(name: "Maimo", package: "Maimo"),
-                .product(name: "MaimoProvider", package: "Maimo"),
-                .product(name: "MaimoRepository", package: "Maimo"),
-                .product(name: "MaimoBlake3", package: "Maimo"),
-            ]
-        ),
-        .executableTarget(
             name: "repository-compare",
             dependencies: [
                 "CompareSupport",
@@ -154,13 +94,6 @@ let package = Package(
                 .product(name: "MaimoProvider", package: "Maimo"),
                 .product(name: "MaimoRepository", package: "Maimo"),
                 .product(name: "MaimoBlake3", package: "Maimo"),
-            ]
-        ),
-        .executableTarget(
-            name: "zstd-compare",
-            dependencies: [
-                "CompareSupport",
-                .product(name: "MaimoZstd", package: "Maimo"),
             ]
         ),
     ],

@@ -3,7 +3,7 @@ import Crypto
 import MaimoBlake3
 
 /// MaimoBlake3 next to swift-crypto's SHA-256 on the same inputs. The comparison with `b3sum`
-/// itself, with printed ratios, is the `blake3-compare` executable beside this target.
+/// itself, with printed ratios, is `maimo-bench --only blake3` beside this target.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(2))
 

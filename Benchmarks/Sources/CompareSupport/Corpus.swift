@@ -1,4 +1,4 @@
-// Generated corpora shared by the comparisons (zstd-compare, engine-compare).
+// Generated corpora shared by the comparisons (maimo-bench's zstd and engine suites).
 
 /// SplitMix64: reproducible benchmark data (not for secrets).
 public struct Generator: RandomNumberGenerator {

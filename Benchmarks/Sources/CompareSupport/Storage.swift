@@ -1,4 +1,4 @@
-// Shared set-up of the storage comparisons (keystore-compare, index-compare).
+// Shared set-up of the storage comparisons (maimo-bench's stores suite).
 import Foundation
 
 /// A folder for one benchmark run under `--dir PATH` (default: the temporary directory),
@@ -18,7 +18,7 @@ public struct ScratchDirectory: Sendable {
 }
 
 /// Xorshift64: fast, reproducible benchmark data and access orders (not for secrets).
-public struct XorShift: Sendable {
+public struct XorShift: RandomNumberGenerator, Sendable {
     public var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     public init() {}
     public mutating func next() -> UInt64 {

@@ -12,6 +12,9 @@ struct Bench {
     let directory: String
     /// The repository's `maimo` release build, when it exists (for CLI comparisons).
     let maimo: String?
+    /// `--blake3-c DIR`: a copy of the official BLAKE3 repository (or its `c/` folder) to build
+    /// and measure as the C reference.
+    var blake3C: String? = nil
 
     /// `quick` or `full` for the report.
     var mode: String { quick ? "quick" : "full" }

@@ -43,7 +43,46 @@ enum Blake3Suite: Suite {
                 report(figure)
             }
         }
+        figures += official(bench, input: input, sizes: sizes)
         figures += try command(bench)
+        return figures
+    }
+
+    /// With `--blake3-c DIR`: MaimoBlake3 against the official C implementation built in this run,
+    /// its SSE2 path alone (what a baseline x86-64 build can use, like ours in a default build)
+    /// and with every kernel its dispatch picks; one thread, pair by pair.
+    static func official(_ bench: Bench, input: [UInt8], sizes: [Int]) -> [Figure] {
+        guard let directory = bench.blake3C else { return [] }
+        var figures: [Figure] = []
+        for sse2Only in [true, false] {
+            let library: Blake3C
+            switch Blake3C.build(from: directory, into: bench.directory, sse2Only: sse2Only) {
+            case .success(let built): library = built
+            case .failure(let error):
+                print("  official C BLAKE3 not built: \(error)")
+                return figures
+            }
+            let label = "official C \(library.version), \(sse2Only ? "SSE2 only" : "all kernels") (cc -O3)"
+            input.withUnsafeBytes { raw in
+                for size in sizes {
+                    let slice = UnsafeRawBufferPointer(rebasing: raw[..<size])
+                    // Both must give the same hash before either is timed.
+                    guard library.hash(slice) == Array(Blake3.hash(slice)) else {
+                        print("  official C BLAKE3 disagrees with MaimoBlake3 at \(size) bytes: not compared")
+                        return
+                    }
+                    let (ours, theirs) = bench.pairs({
+                        bench.throughput(bytes: size, inner: inner(size)) { _ = Blake3.hash(slice) }
+                    }, {
+                        bench.throughput(bytes: size, inner: inner(size)) { _ = library.hash(slice) }
+                    })
+                    let figure = Figure(module: "MaimoBlake3", name: "hash in memory, 1 thread, against C \(sse2Only ? "SSE2" : "dispatch")",
+                                        size: size, unit: "MB/s", ours: ours, reference: label, theirs: theirs)
+                    figures.append(figure)
+                    report(figure)
+                }
+            }
+        }
         return figures
     }
 

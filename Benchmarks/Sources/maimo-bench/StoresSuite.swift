@@ -7,7 +7,8 @@ import MaimoKeystore
 
 /// MaimoKeystore and MaimoIndex against SQLite through GRDB (WAL, synchronous=NORMAL, one
 /// transaction per batch), the store a Swift developer would otherwise pick, on the same file
-/// system in the same run: operations per second.
+/// system in the same run: operations per second. Large values, open time and compaction are in
+/// KeystoreLargeSuite.swift.
 enum StoresSuite: Suite {
     static let name = "stores"
     static let summary = "MaimoKeystore and MaimoIndex against SQLite (GRDB)"
@@ -73,6 +74,7 @@ enum StoresSuite: Suite {
             })
         })
         add("MaimoKeystore", "random gets of 1 KiB values", gets, sqliteGets, note: "warm cache")
+        figures += try largeValues(bench, reference: reference)
 
         // MaimoIndex: a table of paths to small JSON rows; point lookups and 100-row range scans.
         let rows = bench.quick ? 100_000 : 300_000
@@ -82,13 +84,31 @@ enum StoresSuite: Suite {
         defer { index.close() }
         let table = try sqlite(bench.directory + "/index-sqlite.db")
         let dataPaths = paths.map { Data($0) }, dataJSON = json.map { Data($0) }
-        for start in stride(from: 0, to: rows, by: 10_000) {
-            try index.write { tx in for i in start..<min(rows, start + 10_000) { try tx.put("files", paths[i], json[i]) } }
-            try table.write { db in
-                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)")
-                for i in start..<min(rows, start + 10_000) { try statement.execute(arguments: [dataPaths[i], dataJSON[i]]) }
+        // Inserted once each (a second round would be updates), in random order, 10,000 rows per
+        // synced commit.
+        let insertion = (0..<rows).shuffled(using: &generator)
+        let indexInsert = try timed {
+            for start in stride(from: 0, to: rows, by: 10_000) {
+                try index.write { tx in for i in insertion[start..<min(rows, start + 10_000)] { try tx.put("files", paths[i], json[i]) } }
             }
         }
+        let sqliteInsert = try timed {
+            for start in stride(from: 0, to: rows, by: 10_000) {
+                try table.write { db in
+                    let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)")
+                    for i in insertion[start..<min(rows, start + 10_000)] { try statement.execute(arguments: [dataPaths[i], dataJSON[i]]) }
+                }
+            }
+        }
+        add("MaimoIndex", "batched inserts in random order", Sample([Double(rows) / indexInsert]), Sample([Double(rows) / sqliteInsert]),
+            note: "\(rows) rows, 10,000 per synced commit, one round")
+        _ = try table.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        let sizes = [bench.directory + "/index.db", bench.directory + "/index-sqlite.db"].map {
+            ((try? FileManager.default.attributesOfItem(atPath: $0))?[.size] as? NSNumber)?.doubleValue ?? 0
+        }
+        figures.append(Figure(module: "MaimoIndex", name: "file size after the inserts", unit: "bytes", higherIsBetter: false,
+                              ours: Sample([sizes[0]]), reference: reference, theirs: Sample([sizes[1]]), note: "SQLite after a WAL checkpoint"))
+        report(figures.last!)
         let probes = (0..<(bench.quick ? 100_000 : 300_000)).map { _ in Int(generator.next() % UInt64(rows)) }
         let (lookups, sqliteLookups) = try bench.pairs({
             Double(probes.count) / (try best(2) { try index.read { tx in for i in probes { sink &+= try tx.get("files", paths[i])!.count } } })

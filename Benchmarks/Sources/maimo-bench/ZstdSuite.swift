@@ -4,10 +4,11 @@ import Foundation
 import MaimoZstd
 
 /// zstd in memory against the reference's own in-memory benchmark (`zstd -b#`, C), on a mixed
-/// corpus: compression speed and size at each level, and decompression speed.
+/// corpus: compression speed and size at each level, and decompression speed; then small records
+/// with dictionaries and the `maimo zstd -d` command (ZstdRecordsSuite.swift).
 enum ZstdSuite: Suite {
     static let name = "zstd"
-    static let summary = "MaimoZstd against the reference zstd's in-memory benchmark (zstd -b)"
+    static let summary = "MaimoZstd against the reference zstd: levels, dictionaries, decoding, the command"
 
     static func run(_ bench: Bench) throws -> [Figure] {
         guard let zstd = which("zstd") else {
@@ -51,6 +52,8 @@ enum ZstdSuite: Suite {
                 report(figure)
             }
         }
+        figures += try records(bench, zstd: zstd, version: version)
+        figures += try command(bench, zstd: zstd, version: version, corpus: path, size: size)
         return figures
     }
 

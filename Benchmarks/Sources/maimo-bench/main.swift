@@ -1,7 +1,8 @@
 // maimo-bench: every comparison in one run, one report.
 //
 //   swift run -c release --package-path Benchmarks maimo-bench [--quick] [--only blake3,zstd] [--out DIR]
-//                                                               [--build LABEL] [--list]
+//                                                               [--build LABEL] [--maimo PATH]
+//                                                               [--blake3-c DIR] [--list]
 //
 // Each figure is Maimo's measurement of an operation and, right after it in the same run, the
 // same operation by the tool a user would otherwise pick; the pair is repeated (3 times with
@@ -25,11 +26,16 @@ if arguments.contains("--list") {
 }
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: maimo-bench [--quick] [--only SUITE[,SUITE…]] [--out DIR] [--build LABEL] [--list]
-      --quick   fewer repetitions, smaller inputs (about 2 minutes on 2 cores)
-      --only    run these suites (see --list)
-      --out     where maimo-bench.json and maimo-bench.html go (default: the current directory)
-      --build   how the benchmarks were built, for the report (default: "release")
+    usage: maimo-bench [--quick] [--only SUITE[,SUITE…]] [--out DIR] [--build LABEL] [--maimo PATH]
+                       [--blake3-c DIR] [--list]
+      --quick     fewer repetitions, smaller inputs (about 2 minutes on 2 cores)
+      --only      run these suites (see --list)
+      --out       where maimo-bench.json and maimo-bench.html go (default: the current directory)
+      --build     how the benchmarks were built, for the report (default: "release")
+      --maimo     the maimo executable for the command comparisons (default: the repository's
+                  .build/release/maimo; give a -target-cpu build's to measure it)
+      --blake3-c  a copy of github.com/BLAKE3-team/BLAKE3 (or its c/ folder): built with cc in the
+                  run, its SSE2 path and its full dispatch measured beside MaimoBlake3
     """)
     exit(0)
 }
@@ -47,8 +53,10 @@ defer { try? FileManager.default.removeItem(atPath: scratch) }
 // The repository's release `maimo`, for the command comparisons.
 let maimoPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/release/maimo").path
-let bench = Bench(quick: quick, repetitions: quick ? 3 : 7, directory: scratch,
-                  maimo: FileManager.default.isExecutableFile(atPath: maimoPath) ? maimoPath : nil)
+let maimo = value("--maimo") ?? maimoPath
+var bench = Bench(quick: quick, repetitions: quick ? 3 : 7, directory: scratch,
+                  maimo: FileManager.default.isExecutableFile(atPath: maimo) ? maimo : nil)
+bench.blake3C = value("--blake3-c")
 
 let started = ISO8601DateFormatter().string(from: Date())
 var report = Report(command: (["maimo-bench"] + arguments.dropFirst()).joined(separator: " "), started: started,
