@@ -21,8 +21,10 @@ let package = Package(
         fuzzTarget("fuzz-recovery-code", ["MaimoRepository"]),
         fuzzTarget("fuzz-repository", ["MaimoRepository"]),
         fuzzTarget("fuzz-tor", ["MaimoTor"]),
+        fuzzTarget("fuzz-index", ["MaimoIndex"]),
+        fuzzTarget("fuzz-keystore", ["MaimoKeystore"]),
         // Not a fuzz target: writes the seed corpora that Maimo's own encoders make.
-        fuzzTarget("make-seeds", ["MaimoBao", "MaimoBlake3", "MaimoCipher", "MaimoRepository", "MaimoTor", "MaimoWire"], support: "FuzzFixtures"),
+        fuzzTarget("make-seeds", ["MaimoBao", "MaimoBlake3", "MaimoCipher", "MaimoIndex", "MaimoKeystore", "MaimoRepository", "MaimoTor", "MaimoWire"], support: "FuzzFixtures"),
     ],
     swiftLanguageModes: [.v6]
 )

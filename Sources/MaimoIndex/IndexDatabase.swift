@@ -95,7 +95,12 @@ public final class IndexDatabase: Sendable {
             throw .badFile(path: path, reason: "not a MaimoIndex file")
         }
         let pageSize = Int(header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 44, as: UInt32.self)) })
-        let probe = try Pager(descriptor: dup(descriptor), path: path, pageSize: max(pageSize, 1024), cacheCapacity: 64)
+        // Checked before a page of that size is read (the meta page's checksum comes after):
+        // a damaged field must not become a gigabyte allocation (found by fuzz-index).
+        guard pageSize >= 1024, pageSize <= 65536, pageSize & (pageSize - 1) == 0 else {
+            throw .badFile(path: path, reason: "page size \(pageSize) in the header is not a power of two from 1 KiB to 64 KiB")
+        }
+        let probe = try Pager(descriptor: dup(descriptor), path: path, pageSize: pageSize, cacheCapacity: 64)
         var best: Meta?
         var problems: [String] = []
         for number in [UInt64(0), 1] {

@@ -240,6 +240,31 @@ struct IndexCorruptionTests {
     }
 }
 
+extension IndexCorruptionTests {
+    /// A header whose page-size field is damaged is refused by name before a page of that size
+    /// is read (fuzz-index found a 1 GiB allocation from it).
+    @Test func aDamagedPageSizeIsRefusedBeforeAnyRead() throws {
+        for damaged: UInt32 in [0x4000_0000, 0, 1000, 131_072] {
+            let path = temporaryFile()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var options = IndexDatabase.Options()
+            options.pageSize = 1024
+            let db = try IndexDatabase(path: path, options: options)
+            try db.write { try $0.put("t", bytes("k"), bytes("v")) }
+            db.close()
+            let handle = FileHandle(forUpdatingAtPath: path)!
+            try handle.seek(toOffset: 44)
+            try handle.write(contentsOf: withUnsafeBytes(of: damaged.littleEndian) { Data($0) })
+            try handle.close()
+            #expect {
+                _ = try IndexDatabase(path: path)
+            } throws: { error in
+                "\(error)".contains("page size \(damaged)")
+            }
+        }
+    }
+}
+
 struct IndexConcurrencyTests {
     /// Every commit rewrites all 300 keys with the commit's number; readers on other threads,
     /// opening snapshots all the time, must always see one number on every key, never a mix.

@@ -6,6 +6,8 @@ import FuzzFixtures
 import MaimoBao
 import MaimoBlake3
 import MaimoCipher
+import MaimoIndex
+import MaimoKeystore
 import MaimoRepository
 import MaimoTor
 import MaimoWire
@@ -93,6 +95,38 @@ enum MakeSeeds {
         let snapshot = Snapshot(time: 1_765_000_000_000, root: id, chunker: .version2, files: 1, directories: 1, symlinks: 1, bytes: 5,
                                 host: "maimo-host", paths: ["/home/user/docs"])
         write("fuzz-repository", "snapshot", [2] + snapshot.encode())
+        // fuzz-index: a small index file (1 KiB pages): two tables, one with an overflow value,
+        // and a deleted key (a page on the freelist).
+        let scratch = NSTemporaryDirectory() + "/maimo-make-seeds-\(getpid())"
+        try! FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var indexOptions = IndexDatabase.Options()
+        indexOptions.pageSize = 1024
+        let database = try! IndexDatabase(path: scratch + "/index.db", options: indexOptions)
+        try! database.write { transaction in
+            for i in 0..<40 { try transaction.put("files", Array("path/\(i)".utf8), fixedBytes(20 + i, seed: UInt64(i))) }
+            try transaction.put("big", Array("overflow".utf8), fixedBytes(3000, seed: 9))
+        }
+        try! database.write { transaction in _ = try transaction.delete("files", Array("path/7".utf8)) }
+        database.close()
+        // The file grows in large steps; the pages past the last written one are zeros, which a
+        // seed does not need (a shorter file is refused or read as the pages it has).
+        var indexBytes = [UInt8](try! Data(contentsOf: URL(fileURLWithPath: scratch + "/index.db")))
+        let used = (indexBytes.lastIndex { $0 != 0 } ?? 0) + 1
+        indexBytes.removeLast(indexBytes.count - (used + 1023) / 1024 * 1024)
+        write("fuzz-index", "index", indexBytes)
+
+        // fuzz-keystore: one segment with puts, an overwrite and a delete, in three batches.
+        let store = try! KeyValueStore(directory: scratch + "/keystore")
+        for round in 0..<3 {
+            var batch = WriteBatch()
+            for i in 0..<5 { batch.put(Array("key-\(i)".utf8), fixedBytes(10 + 7 * i + round, seed: UInt64(round * 10 + i))) }
+            if round == 2 { batch.delete(Array("key-3".utf8)) }
+            try! store.write(batch)
+        }
+        try! store.close()
+        let segment = try! FileManager.default.contentsOfDirectory(atPath: scratch + "/keystore").filter { $0.hasSuffix(".seg") }.sorted()[0]
+        write("fuzz-keystore", "segment", [UInt8](try! Data(contentsOf: URL(fileURLWithPath: scratch + "/keystore/" + segment))))
         print("seeds written")
     }
 }
