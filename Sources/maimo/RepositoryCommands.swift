@@ -187,6 +187,9 @@ struct PruneCommand: ParsableCommand {
         commandName: "prune", abstract: "Delete packs no kept snapshot needs, repack mostly unused ones; safe to interrupt.")
     @OptionGroup var options: HomeOptions
     @Option(name: .customLong("max-unused"), help: "Repack a pack whose unused share passes this (e.g. 10%).") var maxUnused = "10%"
+    @Option(name: .customLong("orphan-age"),
+            help: "Delete blobs the catalogue does not know (left by a killed run) once sealed this many seconds ago.")
+    var orphanAge: Double = 3600
 
     func run() throws {
         try engineRun("prune") {
@@ -194,12 +197,19 @@ struct PruneCommand: ParsableCommand {
             guard let value = Double(text), value >= 0, value <= 100 else { throw CLIFile.Failure(description: "--max-unused must be 0% to 100%") }
             let client = try options.open()
             defer { client.close() }
-            Self.print(try client.prune(maximumUnused: maxUnused.hasSuffix("%") ? value / 100 : value))
+            guard orphanAge >= 0 else { throw CLIFile.Failure(description: "--orphan-age must be 0 or more seconds") }
+            Self.print(try client.prune(maximumUnused: maxUnused.hasSuffix("%") ? value / 100 : value, orphanGrace: orphanAge))
         }
     }
 
     static func print(_ report: Repository.PruneReport) {
-        Swift.print("pruned: \(report.packsDeleted) packs deleted, \(report.packsRepacked) repacked into \(report.packsWritten), \(report.itemsRemoved) items removed; \(humanBytes(report.bytesFreed)) freed, \(humanBytes(report.bytesWritten)) written")
+        Swift.print("pruned: \(report.packsDeleted) packs deleted, \(report.packsRepacked) repacked into \(report.packsWritten), \(report.itemsRemoved) items removed, \(report.orphansDeleted) orphaned blobs deleted; \(humanBytes(report.bytesFreed)) freed, \(humanBytes(report.bytesWritten)) written")
+        if report.orphansKept > 0 {
+            Swift.print("kept: \(report.orphansKept) orphaned blobs sealed less than --orphan-age ago (perhaps a store still running elsewhere)")
+        }
+        if report.foreignBlobs > 0 {
+            Swift.print("left alone: \(report.foreignBlobs) blobs at the provider that are not this repository's (they do not open under its keys)")
+        }
     }
 }
 

@@ -50,6 +50,42 @@ import MaimoTestSupport
         #expect(throws: RepositoryError.self) { _ = try ForgetPolicy().apply(to: []) }
     }
 
+    /// Blobs at the store the index does not know: this repository's are deleted once older than
+    /// the grace period and kept before; a blob that does not open under its keys is never
+    /// deleted; what the index knows stays and restores.
+    @Test func pruneCollectsOrphansOnlyWhenOursAndOldEnough() throws {
+        var seed = SeededGenerator.fromEnvironment("pruneCollectsOrphans")
+        let scratch = RepositoryTests.Scratch()
+        try scratch.write("t/a", randomBytes(300_000, using: &seed))
+        let memory = MemoryBlobStore()
+        let keys = RepositoryKeys.generate()
+        let repository = Repository(keys: keys, store: memory, index: MemoryRepositoryIndex())
+        _ = try repository.store([scratch.path + "/t"])
+        let known = memory.count
+        // The same repository's blobs that this index never heard of (as after a run killed
+        // between an upload and its index entry), and one blob that is not ours at all.
+        try scratch.write("u/b", randomBytes(200_000, using: &seed))
+        let elsewhere = Repository(keys: keys, store: memory, index: MemoryRepositoryIndex())
+        _ = try elsewhere.store([scratch.path + "/u"])
+        let orphans = memory.count - known
+        let foreign = randomBytes(5000, using: &seed)
+        try memory.put(root: Blake3.hash(foreign), content: foreign)
+        #expect(orphans >= 2)
+
+        let young = try repository.prune()
+        #expect(young.orphansDeleted == 0 && young.orphansKept == orphans && young.foreignBlobs == 1)
+        #expect(memory.count == known + orphans + 1)
+
+        let old = try repository.prune(orphanGrace: 0)
+        #expect(old.orphansDeleted == orphans && old.foreignBlobs == 1, "\(old)")
+        #expect(memory.count == known + 1, "only what the index knows and the foreign blob stay")
+        #expect(memory.content(Blake3.hash(foreign)) == foreign)
+        guard let (_, entry) = try repository.find(scratch.path + "/t") else { Issue.record("the tree is gone"); return }
+        let target = scratch.path + "/restored"
+        _ = try repository.restore(entry, to: target)
+        #expect(FileManager.default.contents(atPath: target + "/a") == FileManager.default.contents(atPath: scratch.path + "/t/a"))
+    }
+
     @Test func forgetAndPruneFreeSpaceAndKeepEveryKeptSnapshot() throws {
         var seed = SeededGenerator.fromEnvironment("forgetAndPrune")
         let scratch = RepositoryTests.Scratch()

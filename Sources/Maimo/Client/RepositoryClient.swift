@@ -346,10 +346,11 @@ public final class RepositoryClient: @unchecked Sendable {
         return try mapped { () throws(RepositoryError) in try repository.forget(policy: policy) }
     }
 
-    /// Frees the space of forgotten snapshots, repacking packs more than `maximumUnused` unused.
-    public func prune(maximumUnused: Double) throws(MaimoError) -> Repository.PruneReport {
+    /// Frees the space of forgotten snapshots, repacking packs more than `maximumUnused` unused,
+    /// and deletes orphaned blobs sealed more than `orphanGrace` seconds ago.
+    public func prune(maximumUnused: Double, orphanGrace: Double = 3600) throws(MaimoError) -> Repository.PruneReport {
         let repository = try repository(at: try repositoryPeer())
-        return try mapped { () throws(RepositoryError) in try repository.prune(maximumUnused: maximumUnused) }
+        return try mapped { () throws(RepositoryError) in try repository.prune(maximumUnused: maximumUnused, orphanGrace: orphanGrace) }
     }
 }
 

@@ -34,6 +34,16 @@ extension Repository {
         public var indexesReplaced = 0
         /// Items no snapshot uses, dropped.
         public var itemsRemoved = 0
+        /// Blobs at the store that the index does not know but that open under this repository's
+        /// keys (left by a store, prune or forget killed between an upload and its index entry),
+        /// deleted.
+        public var orphansDeleted = 0
+        /// Orphans younger than the grace period (perhaps a store of another home of the same
+        /// repository, still running), left for a later prune.
+        public var orphansKept = 0
+        /// Blobs at the store that do not open under this repository's keys: not ours to delete,
+        /// left alone.
+        public var foreignBlobs = 0
         /// Blob bytes deleted, and bytes uploaded for repacked items and the new index.
         public var bytesFreed: UInt64 = 0
         /// Bytes uploaded for repacked items and the new index.
@@ -45,8 +55,17 @@ extension Repository {
     /// new packs first. Then one index blob naming every pack replaces the old ones. The order
     /// (new packs, new index, then deletions) means an interruption at any moment loses nothing
     /// a kept snapshot references; the next prune finishes the work.
-    public func prune(maximumUnused: Double = 0.1, packSize: Int = 16 << 20, pad: Bool = true) throws(RepositoryError) -> PruneReport {
+    ///
+    /// First it collects orphans: blobs the store lists that the index does not know. A run killed
+    /// between an upload and its index entry leaves them (nothing acknowledged references one: a
+    /// snapshot is acknowledged only once indexed). Each must open under this repository's keys
+    /// before it is deleted; one that does not is counted and left alone, and so is one sealed
+    /// less than `orphanGrace` seconds ago (its header's time), which may belong to a store still
+    /// running elsewhere.
+    public func prune(maximumUnused: Double = 0.1, packSize: Int = 16 << 20, pad: Bool = true,
+                      orphanGrace: Double = 3600) throws(RepositoryError) -> PruneReport {
         var report = PruneReport()
+        try collectOrphans(&report, grace: orphanGrace)
         // 1. What the kept snapshots reach: their trees and chunks.
         var live = Set<ItemID>()
         for record in try snapshots() { try mark(record.snapshot.root, live: &live) }
@@ -119,6 +138,30 @@ extension Repository {
             report.indexesReplaced += 1
         }
         return report
+    }
+
+    /// Deletes the blobs the store holds that the index does not know and that are this
+    /// repository's (their header opens under its keys) and older than `grace` seconds.
+    func collectOrphans(_ report: inout PruneReport, grace: Double) throws(RepositoryError) {
+        let known = Set(try index.blobs().map(\.root))
+        let now = Date().timeIntervalSince1970
+        for (root, length) in try store.list() where !known.contains(root) {
+            let header: BlobHeader
+            do throws(RepositoryError) {
+                header = try reader.header(root: root, length: length, keys: keys)
+            } catch {
+                // Missing meanwhile, damaged, or not ours: never deleted on a guess.
+                report.foreignBlobs += 1
+                continue
+            }
+            guard now - Double(header.created) / 1000 >= grace else {
+                report.orphansKept += 1
+                continue
+            }
+            try store.delete(root: root)
+            report.orphansDeleted += 1
+            report.bytesFreed += length
+        }
     }
 
     /// Adds a tree, everything under it and its chunks to `live`.

@@ -1,0 +1,103 @@
+import Foundation
+import MaimoTestSupport
+import Testing
+
+/// `maimo store` killed with SIGKILL at random moments, and the provider process killed under
+/// it, in a loop (`MAIMO_ENGINE_KILLS` kills in all, default 50): after each kill a store run to
+/// the end succeeds, every snapshot a store acknowledged retrieves byte for byte, and a prune
+/// deletes the orphaned blobs the killed runs left at the provider. (`--keep 1000`: no snapshot
+/// is forgotten by policy, so any that goes missing is a loss; PruneCrashTests kills forgets.)
+@Suite("store and provider killed at random moments")
+struct StoreCrashTests {
+    @Test func everyAcknowledgedSnapshotSurvivesKilledStoresAndProviders() throws {
+        let kills = Int(ProcessInfo.processInfo.environment["MAIMO_ENGINE_KILLS"] ?? "") ?? 50
+        let directory = try TemporaryDirectory()
+        let root = directory.url.path
+        let maimo = Tool.maimo
+        let served = try EngineCommandTests.ServedClient(root: root)
+        defer { served.stop() }
+        let client = served.client
+
+        var seed = SeededGenerator.fromEnvironment("everyAcknowledgedSnapshotSurvivesKilledStoresAndProviders")
+        let data = root + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var model: [String: Data] = [:]
+        func churn() throws {
+            for name in model.keys.sorted() where Int.random(in: 0..<4, using: &seed) == 0 {
+                model[name] = nil
+                try FileManager.default.removeItem(atPath: data + "/" + name)
+            }
+            for _ in 0..<Int.random(in: 1...4, using: &seed) {
+                model["f\(UInt32.random(in: 0...UInt32.max, using: &seed))"] = Data(randomBytes(Int.random(in: 0...60_000, using: &seed), using: &seed))
+            }
+            for (name, bytes) in model { try bytes.write(to: URL(fileURLWithPath: data + "/" + name)) }
+        }
+        func snapshotIDs() throws -> [String] {
+            try Tool.run(maimo, ["ls", "--snapshots", "--json"] + client).out.split(separator: "\n").compactMap { line in
+                (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["snapshot"] as? String
+            }
+        }
+        func check(_ id: String, _ files: [String: Data], _ when: String) throws {
+            let out = root + "/out"
+            try? FileManager.default.removeItem(atPath: out)
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let restored = try Tool.run(maimo, ["retrieve", data, "--snapshot", id, "-o", out] + client)
+            #expect(restored.status == 0, "\(when): snapshot \(id.prefix(12)): \(restored.err)")
+            let names = Set((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [])
+            #expect(names == Set(files.keys), "\(when): snapshot \(id.prefix(12)) has other files")
+            for (name, bytes) in files where FileManager.default.contents(atPath: out + "/" + name) != bytes {
+                Issue.record("\(when): \(name) of snapshot \(id.prefix(12)) differs")
+            }
+        }
+
+        var acknowledged: [String: [String: Data]] = [:]
+        var clientKills = 0, providerKills = 0, killedRunning = 0, round = 0
+        while clientKills + providerKills < kills {
+            try churn()
+            let store = Process()
+            store.executableURL = maimo
+            store.arguments = ["store", data, "--keep", "1000"] + client
+            store.standardOutput = FileHandle.nullDevice
+            store.standardError = FileHandle.nullDevice
+            try store.run()
+            usleep(UInt32.random(in: 10_000...400_000, using: &seed))
+            if store.isRunning { killedRunning += 1 }
+            if round % 3 == 2 {
+                // The provider dies under the store; the client must fail, not hang or lie.
+                kill(served.server.processIdentifier, SIGKILL)
+                providerKills += 1
+                store.waitUntilExit()
+                try served.restart()
+            } else {
+                kill(store.processIdentifier, SIGKILL)
+                clientKills += 1
+                store.waitUntilExit()
+            }
+            // A store run to the end afterwards succeeds and is acknowledged.
+            let before = Set(try snapshotIDs())
+            let result = try Tool.run(maimo, ["store", data, "--keep", "1000"] + client)
+            #expect(result.status == 0, "round \(round): \(result.err)")
+            let added = try snapshotIDs().filter { !before.contains($0) }
+            #expect(added.count >= 1, "round \(round): no new snapshot")
+            for id in added { acknowledged[id] = model }
+            // The newest snapshot every round, an older one at random every fourth (all of them
+            // after the prune below).
+            if let newest = added.last { try check(newest, model, "round \(round)") }
+            if round % 4 == 3, let (id, files) = acknowledged.randomElement(using: &seed) { try check(id, files, "round \(round), older") }
+            round += 1
+        }
+        #expect(killedRunning >= kills / 3, "only \(killedRunning) of \(kills) kills hit a running store")
+
+        // The killed runs left blobs the catalogue does not know: a prune deletes them (age 0),
+        // a second finds none, and everything acknowledged still retrieves and verifies.
+        let pruned = try Tool.run(maimo, ["prune", "--orphan-age", "0"] + client)
+        #expect(pruned.status == 0, "\(pruned.err)")
+        let again = try Tool.run(maimo, ["prune", "--orphan-age", "0"] + client)
+        #expect(again.out.contains(" 0 orphaned blobs deleted"), "\(again.out)")
+        for (id, files) in acknowledged { try check(id, files, "after the prune") }
+        let verified = try Tool.run(maimo, ["verify"] + client)
+        #expect(verified.status == 0, "\(verified.out)\(verified.err)")
+        print("engine crash: \(clientKills) stores and \(providerKills) providers killed, \(killedRunning) while storing, "
+              + "\(acknowledged.count) snapshots; \(pruned.out.split(separator: "\n").first ?? "")")
+    }
+}
