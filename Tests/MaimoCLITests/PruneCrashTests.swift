@@ -9,15 +9,11 @@ import Testing
 struct PruneCrashTests {
     @Test func everyKeptSnapshotSurvivesAKilledPrune() throws {
         let directory = try TemporaryDirectory()
-        let root = directory.url.path
-        let maimo = Tool.maimo
-        let served = try EngineCommandTests.ServedClient(root: root)
-        defer { served.stop() }
-        let client = served.client
+        let repository = try CrashLoopRepository(root: directory.url.path)
+        defer { repository.stop() }
+        let maimo = Tool.maimo, client = repository.client, data = repository.data
 
         var seed = SeededGenerator.fromEnvironment("everyKeptSnapshotSurvivesAKilledPrune")
-        let data = root + "/data"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         var model: [String: Data] = [:]
         func churn() throws {
             // Rewrite, delete and add files: each run leaves part of the previous packs unused.
@@ -34,27 +30,14 @@ struct PruneCrashTests {
             }
             for (name, bytes) in model { try bytes.write(to: URL(fileURLWithPath: data + "/" + name)) }
         }
-        func snapshotIDs() throws -> [String] {
-            try Tool.run(maimo, ["ls", "--snapshots", "--json"] + client).out.split(separator: "\n").compactMap { line in
-                (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["snapshot"] as? String
-            }
-        }
+        let snapshotIDs = repository.snapshotIDs
         /// Every kept snapshot restores to what was stored in it.
         func checkEverySnapshot(_ expected: [String: [String: Data]], _ when: String) throws {
             let kept = try snapshotIDs()
             #expect(!kept.isEmpty, "\(when): no snapshots")
             for id in kept {
                 let files = try #require(expected[id], "\(when): an unknown snapshot \(id)")
-                let out = root + "/out-\(id.prefix(12))"
-                try? FileManager.default.removeItem(atPath: out)
-                let restored = try Tool.run(maimo, ["retrieve", data, "--snapshot", id, "-o", out] + client)
-                #expect(restored.status == 0, "\(when): snapshot \(id.prefix(12)): \(restored.err)")
-                let names = Set((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [])
-                #expect(names == Set(files.keys), "\(when): snapshot \(id.prefix(12)) has other files")
-                for (name, bytes) in files where FileManager.default.contents(atPath: out + "/" + name) != bytes {
-                    Issue.record("\(when): \(name) of snapshot \(id.prefix(12)) differs")
-                }
-                try? FileManager.default.removeItem(atPath: out)
+                try repository.expectRestores(id, files, when)
             }
         }
 

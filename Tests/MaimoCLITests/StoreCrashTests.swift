@@ -12,15 +12,12 @@ struct StoreCrashTests {
     @Test func everyAcknowledgedSnapshotSurvivesKilledStoresAndProviders() throws {
         let kills = Int(ProcessInfo.processInfo.environment["MAIMO_ENGINE_KILLS"] ?? "") ?? 50
         let directory = try TemporaryDirectory()
-        let root = directory.url.path
-        let maimo = Tool.maimo
-        let served = try EngineCommandTests.ServedClient(root: root)
-        defer { served.stop() }
-        let client = served.client
+        let repository = try CrashLoopRepository(root: directory.url.path)
+        defer { repository.stop() }
+        let maimo = Tool.maimo, served = repository.served, client = repository.client, data = repository.data
+        let snapshotIDs = repository.snapshotIDs, check = repository.expectRestores
 
         var seed = SeededGenerator.fromEnvironment("everyAcknowledgedSnapshotSurvivesKilledStoresAndProviders")
-        let data = root + "/data"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         var model: [String: Data] = [:]
         func churn() throws {
             for name in model.keys.sorted() where Int.random(in: 0..<4, using: &seed) == 0 {
@@ -31,23 +28,6 @@ struct StoreCrashTests {
                 model["f\(UInt32.random(in: 0...UInt32.max, using: &seed))"] = Data(randomBytes(Int.random(in: 0...60_000, using: &seed), using: &seed))
             }
             for (name, bytes) in model { try bytes.write(to: URL(fileURLWithPath: data + "/" + name)) }
-        }
-        func snapshotIDs() throws -> [String] {
-            try Tool.run(maimo, ["ls", "--snapshots", "--json"] + client).out.split(separator: "\n").compactMap { line in
-                (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["snapshot"] as? String
-            }
-        }
-        func check(_ id: String, _ files: [String: Data], _ when: String) throws {
-            let out = root + "/out"
-            try? FileManager.default.removeItem(atPath: out)
-            defer { try? FileManager.default.removeItem(atPath: out) }
-            let restored = try Tool.run(maimo, ["retrieve", data, "--snapshot", id, "-o", out] + client)
-            #expect(restored.status == 0, "\(when): snapshot \(id.prefix(12)): \(restored.err)")
-            let names = Set((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [])
-            #expect(names == Set(files.keys), "\(when): snapshot \(id.prefix(12)) has other files")
-            for (name, bytes) in files where FileManager.default.contents(atPath: out + "/" + name) != bytes {
-                Issue.record("\(when): \(name) of snapshot \(id.prefix(12)) differs")
-            }
         }
 
         var acknowledged: [String: [String: Data]] = [:]

@@ -4,7 +4,7 @@ import MaimoZstd
 
 extension Repository {
     /// Forgets snapshots: their snapshot blobs are deleted at the store, then from the index.
-    /// Their data stays until ``prune(maximumUnused:packSize:pad:)``.
+    /// Their data stays until ``prune(maximumUnused:packSize:pad:orphanGrace:)``.
     @discardableResult
     public func forget(_ records: [SnapshotRecord]) throws(RepositoryError) -> Int {
         for record in records {
@@ -22,7 +22,7 @@ extension Repository {
         return drop
     }
 
-    /// What ``prune(maximumUnused:packSize:pad:)`` did.
+    /// What ``prune(maximumUnused:packSize:pad:orphanGrace:)`` did.
     public struct PruneReport: Sendable {
         /// Packs with no live item, deleted.
         public var packsDeleted = 0
