@@ -61,6 +61,16 @@ public enum WireHandshake {
         return SessionKeys(clientToProvider: c, providerToClient: p)
     }
 
+    /// A handshake frame's header carries nothing but its kind: flags and request ID must be 0.
+    /// Otherwise a man in the middle could change the auth frame's header unnoticed by the
+    /// provider (the sealed identity does not cover it), which would then accept a session
+    /// whose keys differ from the client's (found with fuzz-handshake's property).
+    static func checkHeader(_ frame: WireFrame, _ what: String) throws(WireError) {
+        guard frame.flags == 0, frame.request == 0 else {
+            throw .badFrame("\(what) with flags \(frame.flags) and request \(frame.request) (both must be 0)")
+        }
+    }
+
     /// Seals a node ID and a signature under a handshake key.
     static func sealIdentity(_ id: [UInt8], _ signature: [UInt8], key: CipherKey, transcript: [UInt8]) -> [UInt8] {
         let box = try! XChaCha8Blake3SIV.seal(id + signature, key: key, nonce: zeroNonce, associatedData: transcript)
@@ -92,8 +102,10 @@ public enum WireHandshake {
                       ephemeral: Curve25519.KeyAgreement.PrivateKey())
         }
 
-        /// With given randomness: for the transcript test vector only.
-        init(identity: Curve25519.Signing.PrivateKey, expectedProvider: [UInt8], nonce: [UInt8],
+        /// With given randomness: for the transcript test vector and the handshake fuzz target
+        /// only (a real client must take ``init(identity:expectedProvider:)``'s fresh values).
+        @_spi(Deterministic)
+        public init(identity: Curve25519.Signing.PrivateKey, expectedProvider: [UInt8], nonce: [UInt8],
              ephemeral: Curve25519.KeyAgreement.PrivateKey) {
             self.identity = identity
             self.expectedProvider = expectedProvider
@@ -117,6 +129,7 @@ public enum WireHandshake {
             guard let helloFrame else { throw .badFrame("hello not sent") }
             let p = providerHello.payload
             guard providerHello.kind == .providerHello, p.count >= 2 else { throw .badFrame("provider hello of \(p.count) bytes") }
+            try WireHandshake.checkHeader(providerHello, "provider hello")
             let version = UInt16(p[0]) | UInt16(p[1]) << 8
             guard version == WireHandshake.version else { throw .unsupportedVersion(version) }
             guard p.count == 2 + 32 + 32 + tagLength + sealedIdentity else { throw .badFrame("provider hello of \(p.count) bytes") }
@@ -157,8 +170,10 @@ public enum WireHandshake {
             self.init(identity: identity, nonce: SecureRandom.bytes(32), ephemeral: Curve25519.KeyAgreement.PrivateKey())
         }
 
-        /// With given randomness: for the transcript test vector only.
-        init(identity: Curve25519.Signing.PrivateKey, nonce: [UInt8], ephemeral: Curve25519.KeyAgreement.PrivateKey) {
+        /// With given randomness: for the transcript test vector and the handshake fuzz target
+        /// only (a real provider must take ``init(identity:)``'s fresh values).
+        @_spi(Deterministic)
+        public init(identity: Curve25519.Signing.PrivateKey, nonce: [UInt8], ephemeral: Curve25519.KeyAgreement.PrivateKey) {
             self.identity = identity
             self.nonce = nonce
             self.ephemeral = ephemeral
@@ -169,6 +184,7 @@ public enum WireHandshake {
         public mutating func respond(to clientHello: WireFrame) throws(WireError) -> WireFrame {
             let p = clientHello.payload
             guard clientHello.kind == .hello, p.count >= 10, Array(p[0..<8]) == WireHandshake.magic else { throw .badFrame("not a Maimo client") }
+            try WireHandshake.checkHeader(clientHello, "client hello")
             let version = UInt16(p[8]) | UInt16(p[9]) << 8
             guard version == WireHandshake.version else { throw .unsupportedVersion(version) }
             guard p.count == 8 + 2 + 32 + 32 else { throw .badFrame("client hello of \(p.count) bytes") }
@@ -193,6 +209,7 @@ public enum WireHandshake {
         public func finish(with auth: WireFrame, isAllowed: ([UInt8]) -> Bool) throws(WireError) -> (client: [UInt8], keys: SessionKeys) {
             guard let secret, let clientKey else { throw .badFrame("auth before hello") }
             guard auth.kind == .auth, auth.payload.count == tagLength + sealedIdentity else { throw .badFrame("auth of \(auth.payload.count) bytes") }
+            try WireHandshake.checkHeader(auth, "auth")
             let (clientID, signature) = try WireHandshake.openIdentity(auth.payload[...], key: clientKey, transcript: h2, who: "client")
             guard let signer = try? Curve25519.Signing.PublicKey(rawRepresentation: clientID),
                   signer.isValidSignature(signature, for: h2) else {

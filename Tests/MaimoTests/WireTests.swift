@@ -61,6 +61,30 @@ struct WireTests {
         }
     }
 
+    /// A handshake frame's header is not covered by its seal: one with flags or a request ID set
+    /// is refused on both sides, so a changed auth header cannot leave the provider with a
+    /// session whose keys differ from the client's (fuzz-handshake's property found this).
+    @Test func handshakeFramesMustHaveAnEmptyHeader() throws {
+        let client = Curve25519.Signing.PrivateKey(), provider = Curve25519.Signing.PrivateKey()
+        let providerID = Array(provider.publicKey.rawRepresentation)
+        for field in ["flags", "request"] {
+            func changed(_ frame: WireFrame) -> WireFrame {
+                var frame = frame
+                if field == "flags" { frame.flags = 1 } else { frame.request = 7 }
+                return frame
+            }
+            var clientSide = WireHandshake.Client(identity: client, expectedProvider: providerID)
+            var providerSide = WireHandshake.Provider(identity: provider)
+            let hello = clientSide.hello()
+            #expect(throws: WireError.self) { var other = WireHandshake.Provider(identity: provider); _ = try other.respond(to: changed(hello)) }
+            let reply = try providerSide.respond(to: hello)
+            #expect(throws: WireError.self) { try clientSide.respond(to: changed(reply)) }
+            let (auth, _) = try clientSide.respond(to: reply)
+            #expect(throws: WireError.self) { try providerSide.finish(with: changed(auth), isAllowed: { _ in true }) }
+            _ = try providerSide.finish(with: auth, isAllowed: { _ in true })
+        }
+    }
+
     @Test func refusesTheWrongPeers() throws {
         let client = Curve25519.Signing.PrivateKey(), provider = Curve25519.Signing.PrivateKey()
         let impostor = Curve25519.Signing.PrivateKey()

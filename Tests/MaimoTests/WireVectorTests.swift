@@ -1,7 +1,7 @@
 import Crypto
 import MaimoBlake3
 import MaimoCipher
-@testable import MaimoWire
+@_spi(Deterministic) @testable import MaimoWire
 import Testing
 
 /// The handshake's transcript test vector (Docs/Engine.md, "Handshake: a worked example"): with
