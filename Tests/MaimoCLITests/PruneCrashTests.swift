@@ -2,9 +2,11 @@ import Foundation
 import MaimoTestSupport
 import Testing
 
-/// `maimo prune` killed with SIGKILL at random moments, in a loop, against a real provider
-/// process: after every kill each file of every kept snapshot still retrieves byte for byte, and
-/// a prune run to the end afterwards leaves a repository that verifies.
+/// `maimo prune`, `maimo forget` and `maimo rm` killed with SIGKILL at random moments, in a loop,
+/// against a real provider process: after every kill each file of every kept snapshot still
+/// retrieves byte for byte, only the snapshots a killed command was told to forget may be gone,
+/// a rerun of the killed forget or rm finishes it, and a prune run to the end afterwards leaves a
+/// repository that verifies.
 @Suite("prune killed at random moments")
 struct PruneCrashTests {
     @Test func everyKeptSnapshotSurvivesAKilledPrune() throws {
@@ -42,8 +44,10 @@ struct PruneCrashTests {
         }
 
         var stored: [String: [String: Data]] = [:]
-        var killedRunning = 0, kills = 0
-        for round in 0..<8 {
+        var killedRunning = 0, kills = 0, forgetKills = 0
+        let side = directory.url.path + "/side"
+        let rounds = Int(ProcessInfo.processInfo.environment["MAIMO_PRUNE_ROUNDS"] ?? "") ?? 8
+        for round in 0..<rounds {
             try churn()
             let before = Set(try snapshotIDs())
             let result = try Tool.run(maimo, ["store", data, "--keep", "3"] + client)
@@ -63,9 +67,51 @@ struct PruneCrashTests {
             prune.waitUntilExit()
             kills += 1
             try checkEverySnapshot(stored, "round \(round), after the kill")
+
+            // Forget one older snapshot (even rounds) or rm a path stored on the side (odd
+            // rounds), killed partway; then the same command run to the end.
+            var command: [String], told: Set<String>
+            if round % 2 == 0 {
+                let older = Array(try snapshotIDs().dropLast())
+                guard let victim = older.randomElement(using: &seed) else { continue }
+                (command, told) = (["forget", victim], [victim])
+            } else {
+                try FileManager.default.createDirectory(atPath: side, withIntermediateDirectories: true)
+                try Data(randomBytes(Int.random(in: 1...100_000, using: &seed), using: &seed)).write(to: URL(fileURLWithPath: side + "/s"))
+                let before = Set(try snapshotIDs())
+                let result = try Tool.run(maimo, ["store", side] + client)
+                #expect(result.status == 0, "round \(round), side store: \(result.err)")
+                let added = Set(try snapshotIDs()).subtracting(before)
+                (command, told) = (["rm", side], added)
+            }
+            let beforeKill = Set(try snapshotIDs())
+            let killed = Process()
+            killed.executableURL = maimo
+            killed.arguments = command + client
+            killed.standardOutput = FileHandle.nullDevice
+            killed.standardError = FileHandle.nullDevice
+            try killed.run()
+            usleep(UInt32.random(in: 0...150_000, using: &seed))
+            if killed.isRunning { killedRunning += 1; forgetKills += 1 }
+            kill(killed.processIdentifier, SIGKILL)
+            killed.waitUntilExit()
+            kills += 1
+            let afterKill = Set(try snapshotIDs())
+            #expect(beforeKill.subtracting(afterKill).isSubset(of: told), "round \(round): a killed \(command[0]) lost other snapshots")
+            // Run to the end when the killed one had not finished.
+            if !afterKill.isDisjoint(with: told) {
+                let rerun = try Tool.run(maimo, command + client)
+                #expect(rerun.status == 0, "round \(round): \(command[0]) rerun: \(rerun.err)")
+            }
+            let afterRerun = Set(try snapshotIDs())
+            #expect(afterRerun.isDisjoint(with: told), "round \(round): \(command[0]) left what it was told to forget")
+            #expect(beforeKill.subtracting(told) == afterRerun, "round \(round): \(command[0]) changed other snapshots")
+            for id in told { stored[id] = nil }
+            try checkEverySnapshot(stored, "round \(round), after \(command[0])")
         }
         // Some kills must have landed while prune was working, or the loop proved nothing.
-        #expect(killedRunning >= 3, "only \(killedRunning) of \(kills) kills hit a running prune")
+        #expect(killedRunning >= 3, "only \(killedRunning) of \(kills) kills hit a running command")
+        print("prune crash: \(kills) kills, \(killedRunning) while running (\(forgetKills) of them forget or rm)")
 
         // A prune run to the end finishes what the killed ones started; everything still verifies.
         let finished = try Tool.run(maimo, ["prune", "--max-unused", "0%"] + client)
