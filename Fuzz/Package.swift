@@ -9,7 +9,11 @@ func fuzzTarget(_ name: String, _ products: [String], support: String = "FuzzSup
 
 let package = Package(
     name: "MaimoFuzz",
-    dependencies: [.package(name: "Maimo", path: "..")],
+    dependencies: [
+        .package(name: "Maimo", path: ".."),
+        // The handshake target makes its fixed keys with swift-crypto, as MaimoWire does.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+    ],
     targets: [
         .target(name: "FuzzFixtures"),
         .target(name: "FuzzSupport", dependencies: ["FuzzFixtures"]),
@@ -18,6 +22,10 @@ let package = Package(
         fuzzTarget("fuzz-bao", ["MaimoBao", "MaimoBlake3"]),
         fuzzTarget("fuzz-segmented", ["MaimoCipher"]),
         fuzzTarget("fuzz-wire", ["MaimoWire"]),
+        .executableTarget(name: "fuzz-handshake", dependencies: [
+            "FuzzSupport", .product(name: "MaimoWire", package: "Maimo"), .product(name: "MaimoCipher", package: "Maimo"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         fuzzTarget("fuzz-recovery-code", ["MaimoRepository"]),
         fuzzTarget("fuzz-repository", ["MaimoRepository"]),
         fuzzTarget("fuzz-tor", ["MaimoTor"]),
