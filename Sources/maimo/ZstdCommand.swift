@@ -10,8 +10,8 @@ struct ZstdCommand: ParsableCommand {
         commandName: "zstd",
         abstract: "Compress, decompress and train dictionaries like the reference zstd CLI.",
         discussion: """
-            maimo zstd [-1 … -19 | --ultra -20 … -22 | --fast[=N]] [--block-size N] [-T N] [-D DICT] [INPUT] [-o OUTPUT | -c]
-            maimo zstd -d [-D DICT] [INPUT] [-o OUTPUT | -c]
+            maimo zstd [-1 … -19 | --ultra -20 … -22 | --fast[=N]] [--long[=N]] [--block-size N] [-T N] [-D DICT | --patch-from OLD] [INPUT] [-o OUTPUT | -c]
+            maimo zstd -d [--long[=N]] [-D DICT | --patch-from OLD] [INPUT] [-o OUTPUT | -c]
             maimo zstd --train FILE... -o DICT [--maxdict N]
 
             With no INPUT or `-`, reads standard input and writes standard output. With INPUT and neither -o nor -c, compression writes INPUT.zst and decompression writes INPUT without its `.zst` suffix, as zstd does.
@@ -21,6 +21,10 @@ struct ZstdCommand: ParsableCommand {
             -T N compresses N chunks at once (four windows of the level, at least 1 MiB), each its own frame.
 
             Levels 20 to 22 use windows of 32 to 128 MiB and need --ultra, as in zstd (decompressing them needs --memory when the window is over 128 MB). --fast=N (N ≥ 1, default 1) selects the negative level -N: faster and larger than -1.
+
+            --long[=N] (N from 10 to 31, default 27) finds repeats of 64 bytes or more anywhere in a window of 2^N bytes, on one thread. Decompressing needs a window as large: --long=N (or --memory) when N is over 27.
+
+            --patch-from OLD compresses INPUT against OLD (a raw-content dictionary, with long-distance matching over a window that holds the larger of the two), so that a new version costs about what changed; decompressing needs the same OLD. A window over 2 GiB is not possible, so OLD and INPUT must each be under 2 GiB, and decompression accepts a window up to twice OLD's size (--memory for more).
             """)
 
     @Flag(name: [.customShort("d"), .long], help: "Decompress.") var decompress = false
@@ -40,6 +44,10 @@ struct ZstdCommand: ParsableCommand {
     @Flag(name: .customLong("no-check"), help: "Decompression: do not verify checksums. Compression: write none.") var noCheck = false
     @Option(name: .customLong("memory"), help: "Largest window to accept when decompressing, e.g. 128MB (default) or 2GB.")
     var memory: String?
+    @Option(name: .customLong("long-window"), help: ArgumentHelp("Long-distance matching in a window of 2^log bytes, 10-31 (also written --long[=log]; --long is 27).", valueName: "log"))
+    var longWindowLog: Int?
+    @Option(name: .customLong("patch-from"), help: ArgumentHelp("Compress against OLD, or decompress a patch made against it.", valueName: "old"))
+    var patchFrom: String?
     @Flag(name: .customLong("train"), help: "Train a dictionary from the sample FILEs into -o DICT.") var train = false
     @Option(name: .customLong("maxdict"), help: ArgumentHelp("Largest dictionary to train, in bytes.", valueName: "size"))
     var maxDictionary = 112_640
@@ -53,6 +61,9 @@ struct ZstdCommand: ParsableCommand {
                 return "--level=\(value)"
             }
             if argument == "--fast" { return "--level=-1" }
+            if argument == "--long" { return "--long-window=27" }
+            if argument.hasPrefix("--long=") { return "--long-window=" + argument.dropFirst(7) }
+            if argument.hasPrefix("--patch-from=") { return "--patch-from=" + argument.dropFirst(13) }
             if argument.hasPrefix("--fast="), let value = Int(argument.dropFirst(7)), value >= 1 { return "--level=-\(value)" }
             return argument
         }
@@ -64,6 +75,8 @@ struct ZstdCommand: ParsableCommand {
             throw ValidationError("levels go from 1 to 19, 20 to 22 with --ultra, and --fast=1 to --fast=131072")
         }
         if level > 19 && !ultra { throw ValidationError("level \(level) needs --ultra (windows of 32 to 128 MiB)") }
+        if let longWindowLog, !(10...31).contains(longWindowLog) { throw ValidationError("--long=N takes N from 10 to 31") }
+        if patchFrom != nil && dictionary != nil { throw ValidationError("-D and --patch-from exclude each other") }
         if let blockSize {
             guard let bytes = try? Self.parseSize(blockSize), (1024...131_072).contains(bytes) else {
                 throw ValidationError("--block-size must be 1024 to 131072 bytes (1K to 128K)")
@@ -80,7 +93,9 @@ struct ZstdCommand: ParsableCommand {
     func run() throws {
         try CLIFile.run(prefix: "maimo zstd") {
             if train { return try trainDictionary() }
-            let dictionary = try self.dictionary.map { path in try ZstdDictionary(try CLIFile.readAll(path)) }
+            let reference = try patchFrom.map { path in try CLIFile.readAll(path) }
+            let dictionary = try reference.map(ZstdDictionary.init(rawContent:))
+                ?? self.dictionary.map { path in try ZstdDictionary(try CLIFile.readAll(path)) }
             let inputName = inputs.first ?? "-"
             let destination: String? = try {
                 if toStandardOutput || inputName == "-" { return output }
@@ -97,7 +112,12 @@ struct ZstdCommand: ParsableCommand {
             let work = { (descriptor: Int32, shownOutput: String) throws -> Zstd.Transfer in
                 if decompress {
                     var options = ZstdDecompressionOptions(verifiesChecksum: !noCheck)
-                    if let memory { options.maxWindowSize = try Self.parseSize(memory) }
+                    if let memory {
+                        options.maxWindowSize = try Self.parseSize(memory)
+                    } else {
+                        if let longWindowLog { options.maxWindowSize = max(options.maxWindowSize, 1 << longWindowLog) }
+                        if let reference { options.maxWindowSize = max(options.maxWindowSize, Self.patchWindow(for: reference.count)) }
+                    }
                     let transfer = try Zstd.decompress(
                         from: source.descriptor, to: descriptor, dictionary: dictionary, options: options,
                         inputName: shownInput, outputName: shownOutput)
@@ -106,10 +126,20 @@ struct ZstdCommand: ParsableCommand {
                 }
                 let size: UInt64? = source.isRegularFile ? Self.remainingSize(source.descriptor) : nil
                 let threadCount = threads == 0 ? CipherCLI.cores : max(1, threads)
+                var options = ZstdCompressionOptions(
+                    level: level, checksum: !noCheck, contentSize: size, maxBlockSize: try blockSize.map(Self.parseSize),
+                    longWindowLog: longWindowLog)
+                if let reference {
+                    // As zstd's --patch-from: a window that holds the larger file, searched by
+                    // long-distance matching.
+                    let largest = max(UInt64(reference.count), size ?? 0)
+                    let covering = min(31, max(10, UInt64.bitWidth - largest.leadingZeroBitCount))
+                    options.longWindowLog = max(longWindowLog ?? 10, covering)
+                    options.includesDictionaryID = false
+                }
                 return try Zstd.compress(
-                    from: source.descriptor, to: descriptor, level: level, dictionary: dictionary,
-                    threadCount: threadCount, contentSize: threadCount == 1 ? size : nil, checksum: !noCheck,
-                    maxBlockSize: try blockSize.map(Self.parseSize), inputName: shownInput, outputName: shownOutput)
+                    from: source.descriptor, to: descriptor, dictionary: dictionary, options: options,
+                    threadCount: threadCount, inputName: shownInput, outputName: shownOutput)
             }
             guard let destination, destination != "-" else {
                 _ = try work(1, "standard output")
@@ -143,6 +173,12 @@ struct ZstdCommand: ParsableCommand {
         let mode = mode_t(0o666) & ~Self.umaskValue
         try CLIFile.writeAtomically(to: output, mode: mode) { descriptor in try CLIFile.write(dictionary, to: descriptor) }
         if !quiet { Console.error("Save dictionary of size \(dictionary.count) into file \(output)") }
+    }
+
+    /// The largest window a patch against an `oldSize`-byte file is accepted with: twice the
+    /// old file, rounded up to a power of two (at most 2 GiB).
+    static func patchWindow(for oldSize: Int) -> Int {
+        1 << min(31, Int.bitWidth - max(1, 2 * oldSize - 1).leadingZeroBitCount)
     }
 
     static func remainingSize(_ descriptor: Int32) -> UInt64? {

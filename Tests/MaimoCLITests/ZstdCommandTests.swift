@@ -125,6 +125,8 @@ struct ZstdCompressionCommandTests {
         try Tool.run(Tool.maimo, ["zstd"] + arguments, stdin: stdin, in: directory.url)
     }
 
+    func file(_ name: String) -> Data? { try? Data(contentsOf: directory.url.appendingPathComponent(name)) }
+
     @Test func compressesForTheReference() throws {
         guard let zstd = Tool.reference("zstd") else { return }
         // Level 1 cuts 2 MiB chunks for threads: 3 MB makes two frames.
@@ -150,6 +152,41 @@ struct ZstdCompressionCommandTests {
         #expect(withoutUltra.status != 0 && withoutUltra.err.contains("--ultra"), "\(withoutUltra.err)")
         #expect(try maimo(["--block-size", "100", "-c", "content"]).status != 0)
         #expect(try maimo(["--block-size", "1M", "-c", "content"]).status != 0)
+    }
+
+    /// `--long` frames and `--patch-from` patches, read by the reference, and its patches by us.
+    @Test func longMatchingAndPatchesWithTheReference() throws {
+        guard let zstd = Tool.reference("zstd") else { return }
+        // The content twice, 3 MB apart: beyond level 3's 2 MiB window, within --long's.
+        let noise = try #require(FileHandle(forReadingAtPath: "/dev/urandom")).readData(ofLength: 3_000_000)
+        try directory.write("twice", content + noise + content)
+        let long = try maimo(["--long", "twice", "-o", "twice.long.zst"])
+        let plain = try maimo(["twice", "-o", "twice.zst"])
+        #expect(long.status == 0 && plain.status == 0, "\(long.err) \(plain.err)")
+        let longSize = file("twice.long.zst")?.count ?? 0, plainSize = file("twice.zst")?.count ?? 0
+        #expect(longSize + content.count / 20 < plainSize, "--long \(longSize) bytes, without \(plainSize)")
+        let decoded = try Tool.run(zstd, ["-d", "-c", "twice.long.zst"], in: directory.url)
+        #expect(decoded.status == 0 && decoded.stdout == file("twice"))
+        #expect(try maimo(["-d", "-c", "--long=27", "twice.long.zst"]).stdout == file("twice"))
+        #expect(try maimo(["--long=32", "-c", "twice"]).status != 0)
+
+        // A new version: a few edits of the content.
+        var edited = content
+        for at in stride(from: 1_000, to: edited.count, by: 37_000) { edited[at] &+= 1 }
+        edited.insert(contentsOf: Data("an inserted line\n".utf8), at: 200_000)
+        try directory.write("new", edited)
+        let patch = try maimo(["--patch-from", "content", "new", "-o", "new.patch"])
+        #expect(patch.status == 0, "\(patch.err)")
+        let patchSize = file("new.patch")?.count ?? .max
+        #expect(patchSize < edited.count / 100, "a patch of \(patchSize) bytes for \(edited.count)")
+        let applied = try Tool.run(zstd, ["-d", "-c", "--patch-from=content", "new.patch"], in: directory.url)
+        #expect(applied.status == 0 && applied.stdout == edited)
+        let theirs = try Tool.run(zstd, ["-q", "-c", "--patch-from=content", "new"], in: directory.url)
+        try directory.write("theirs.patch", theirs.stdout)
+        #expect(try maimo(["-d", "-c", "--patch-from=content", "theirs.patch"]).stdout == edited)
+        // Without the old version there is nothing to patch.
+        #expect(try maimo(["-d", "-c", "new.patch"]).status != 0)
+        #expect(try maimo(["--patch-from", "content", "-D", "content", "-c", "new"]).status != 0)
     }
 
     @Test func trainsDictionariesTheReferenceLoads() throws {

@@ -8,6 +8,9 @@ final class SequenceBuffer {
     let matchLengths: UnsafeMutablePointer<UInt32>
     let distances: UnsafeMutablePointer<UInt32>
     var count = 0
+    /// Literals recorded after the last match so far: the next match's literal length includes
+    /// them (a block searched in pieces, between long-distance matches).
+    var trailing = 0
 
     init(blockSize: Int) {
         capacity = blockSize / 3 + 8
@@ -27,6 +30,7 @@ final class SequenceBuffer {
     func reset() {
         literalCount = 0
         count = 0
+        trailing = 0
     }
 
     /// Records `literalLength` literals from `source`, then a match.
@@ -34,7 +38,8 @@ final class SequenceBuffer {
     func add(literals source: UnsafePointer<UInt8>, _ literalLength: Int, distance: Int, matchLength: Int) {
         (literals + literalCount).update(from: source, count: literalLength)
         literalCount += literalLength
-        literalLengths[count] = UInt32(truncatingIfNeeded: literalLength)
+        literalLengths[count] = UInt32(truncatingIfNeeded: literalLength + trailing)
+        trailing = 0
         matchLengths[count] = UInt32(truncatingIfNeeded: matchLength)
         distances[count] = UInt32(truncatingIfNeeded: distance)
         count += 1
@@ -44,6 +49,7 @@ final class SequenceBuffer {
     func addLastLiterals(_ source: UnsafePointer<UInt8>, _ count: Int) {
         (literals + literalCount).update(from: source, count: count)
         literalCount += count
+        trailing += count
     }
 }
 

@@ -18,16 +18,22 @@ public struct ZstdCompressionOptions: Sendable {
     /// 1 KiB); nil for the format's maximum. Smaller blocks adapt their entropy tables more often
     /// and let a reader start sooner, for a few bytes more.
     public var maxBlockSize: Int?
+    /// Long-distance matching (zstd's `--long[=windowLog]`): the window, log2 (10 to 31; 27, 128
+    /// MiB, is `--long`'s default), grown to at least this, and repeats of 64 bytes or more found
+    /// anywhere in it. A reader needs a window this large: the reference `zstd -d` accepts up to
+    /// 2^27 by default and larger with `--long=N` or `--memory`. nil: off.
+    public var longWindowLog: Int?
 
     /// Options with zstd's defaults: level 3, a checksum, the dictionary ID, no declared size.
     public init(level: Int = 3, checksum: Bool = true, contentSize: UInt64? = nil, includesDictionaryID: Bool = true,
-                parameters: ZstdParameters? = nil, maxBlockSize: Int? = nil) {
+                parameters: ZstdParameters? = nil, maxBlockSize: Int? = nil, longWindowLog: Int? = nil) {
         self.level = level
         self.checksum = checksum
         self.contentSize = contentSize
         self.includesDictionaryID = includesDictionaryID
         self.parameters = parameters
         self.maxBlockSize = maxBlockSize.map { min(1 << 17, max(1 << 10, $0)) }
+        self.longWindowLog = longWindowLog.map { min(31, max(10, $0)) }
     }
 }
 
@@ -59,6 +65,8 @@ public final class ZstdCompressor {
     var checksum = XXH64.State()
     var entropy = EntropyState()
     var finder: MatchFinder
+    /// The long-distance matcher, with `longWindowLog`.
+    var longMatcher: LongDistanceMatcher?
     var sequences: SequenceBuffer
     var output: UnsafeMutablePointer<UInt8>
     /// The dictionary's match tables for the level's parameters, kept across frames.
@@ -112,11 +120,14 @@ public final class ZstdCompressor {
     func configure(reusing: Bool) {
         // Fast strategies look the dictionary up in its own prebuilt tables, so the frame's tables
         // are sized for the content alone; the lazy ones hash the dictionary into theirs.
-        let base = options.parameters ?? .level(options.level)
+        var base = options.parameters ?? .level(options.level)
+        if let long = options.longWindowLog { base.windowLog = max(base.windowLog, long) }
         let adjusted = base.adjusted(forSize: options.contentSize, dictionarySize: base.strategy <= .doubleFast ? 0 : dictionaryLength)
         let windowSize = 1 << adjusted.windowLog
         let newBlockSize = min(1 << 17, windowSize, options.maxBlockSize.map { min(1 << 17, max(1 << 10, $0)) } ?? .max)
-        var capacity = windowSize + max(windowSize, 1 << 20) + newBlockSize
+        // Room to read ahead of the window before it slides: one window (at most 64 MiB, so that
+        // the 2 GiB windows of --long=31 do not take twice their size).
+        var capacity = windowSize + max(min(windowSize, 1 << 26), 1 << 20) + newBlockSize
         if let size = options.contentSize, size < UInt64(capacity) { capacity = Int(size) }
         capacity += dictionaryLength
         var contentInPlace = reusing && slid == 0
@@ -135,6 +146,13 @@ public final class ZstdCompressor {
             sequences = SequenceBuffer(blockSize: newBlockSize)
             output.deallocate()
             output = .allocate(capacity: newBlockSize + 256)
+        }
+        if options.longWindowLog == nil {
+            longMatcher = nil
+        } else if let longMatcher, longMatcher.windowLog == adjusted.windowLog {
+            longMatcher.reset()
+        } else {
+            longMatcher = LongDistanceMatcher(windowLog: adjusted.windowLog)
         }
         parameters = adjusted
         blockSize = newBlockSize
@@ -234,6 +252,7 @@ public final class ZstdCompressor {
         next -= shift
         slid += shift
         finder.slide(by: shift)
+        longMatcher?.slide(by: shift)
         // The dictionary has slid out of the window: its tables no longer point at it.
         finder.dictionary = nil
     }
@@ -286,7 +305,7 @@ public final class ZstdCompressor {
             } else {
                 // References may reach into the dictionary while the frame is within one window of it.
                 let low = stop - (slid == 0 ? dictionaryLength : 0) <= windowSize ? 0 : max(0, stop - windowSize)
-                finder.findSequences(window, start: start, end: stop, low: low, into: sequences)
+                findSequences(start: start, stop: stop, low: low)
                 if let compressed = BlockEncoder.encode(
                     sequences, blockSize: size, state: &entropy, output: output + 3, capacity: blockSize + 200,
                     preferRepeat: parameters.strategy <= .doubleFast) {

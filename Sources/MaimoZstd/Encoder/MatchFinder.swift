@@ -137,6 +137,11 @@ final class MatchFinder {
         rep1 = 1; rep2 = 4
     }
 
+    /// A match found by someone else (the long-distance matcher): the repeat offsets follow it.
+    func noteMatch(distance: Int) {
+        if distance != rep1 { rep2 = rep1; rep1 = distance }
+    }
+
     /// Moves every stored position down by `shift` after the window slid (positions that fall
     /// off become 0, a candidate that the byte comparison rejects or that lies out of reach).
     func slide(by shift: Int) {
@@ -165,9 +170,9 @@ final class MatchFinder {
         }
     }
 
-    /// Finds the sequences of the block `start..<end`; matches reach back no further than `low`.
+    /// Finds the sequences of `start..<end`, appended to `sequences` (a block, or a piece of one
+    /// between long-distance matches); matches reach back no further than `low`.
     func findSequences(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
-        sequences.reset()
         switch parameters.strategy {
         case .fast: findFast(window, start: start, end: end, low: low, into: sequences)
         case .doubleFast: findDoubleFast(window, start: start, end: end, low: low, into: sequences)
@@ -199,9 +204,14 @@ final class MatchFinder {
     /// How many bytes at `a` and `b` agree, not reading at or past `limit` (for `a`).
     @inline(__always)
     func commonLength(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ limit: UnsafePointer<UInt8>) -> Int {
+        Self.commonLength(a, b, limit)
+    }
+
+    @inline(__always)
+    static func commonLength(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ limit: UnsafePointer<UInt8>) -> Int {
         var p = a, q = b
         while p + 8 <= limit {
-            let difference = read64(p) ^ read64(q)
+            let difference = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) ^ UnsafeRawPointer(q).loadUnaligned(as: UInt64.self)
             if difference != 0 { return p - a + difference.trailingZeroBitCount >> 3 }
             p += 8; q += 8
         }

@@ -60,8 +60,10 @@ extension Zstd {
         guard fstat(source, &info) == 0 else { throw .io(operation: "stat", path: input, errno: errno) }
         let destination = try openFile(output, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(destination) }
-        return try compress(from: source, to: destination, level: level, dictionary: dictionary, threadCount: threadCount,
-                            contentSize: UInt64(info.st_size), checksum: checksum, inputName: input, outputName: output)
+        return try compress(
+            from: source, to: destination, dictionary: dictionary,
+            options: .init(level: level, checksum: checksum, contentSize: UInt64(info.st_size)), threadCount: threadCount,
+            inputName: input, outputName: output)
     }
 
     static func openFile(_ path: String, _ flags: Int32) throws(ZstdError) -> Int32 {
@@ -131,26 +133,25 @@ extension Zstd {
 
     /// Compresses everything readable from `input` into `output` (file descriptors).
     ///
-    /// With one thread the result is one frame (with the content size when `contentSize` is
-    /// given). With more, the input is cut into chunks of ``parallelChunkSize(level:)`` that are
-    /// compressed at once, each into its own frame, written in order: standard concatenated
-    /// frames that any zstd decoder reads as one stream, a little larger than one frame because
-    /// each chunk starts without history.
+    /// With one thread (or long-distance matching, whose matches reach across any chunk) the
+    /// result is one frame (with the content size when `options` give it). With more, the input
+    /// is cut into chunks of ``parallelChunkSize(level:)`` that are compressed at once, each into
+    /// its own frame (the options' content size is ignored), written in order: standard
+    /// concatenated frames that any zstd decoder reads as one stream, a little larger than one
+    /// frame because each chunk starts without history.
     @discardableResult
     package static func compress(
-        from input: Int32, to output: Int32, level: Int = 3, dictionary: ZstdDictionary? = nil,
-        threadCount: Int = 1, contentSize: UInt64? = nil, checksum: Bool = true, maxBlockSize: Int? = nil,
-        inputName: String = "input", outputName: String = "output"
+        from input: Int32, to output: Int32, dictionary: ZstdDictionary? = nil, options: ZstdCompressionOptions = .init(),
+        threadCount: Int = 1, inputName: String = "input", outputName: String = "output"
     ) throws(ZstdError) -> Transfer {
+        let level = options.level
         var transfer = Transfer(bytesRead: 0, bytesWritten: 0)
         let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { bytes in
             try writeAll(bytes, to: output, name: outputName)
             transfer.bytesWritten += UInt64(bytes.count)
         }
-        if threadCount <= 1 {
-            let compressor = ZstdCompressor(
-                dictionary: dictionary,
-                options: .init(level: level, checksum: checksum, contentSize: contentSize, maxBlockSize: maxBlockSize))
+        if threadCount <= 1 || options.longWindowLog != nil {
+            let compressor = ZstdCompressor(dictionary: dictionary, options: options)
             let capacity = 1 << 20
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
             defer { buffer.deallocate() }
@@ -176,7 +177,7 @@ extension Zstd {
             }
             let used = lengths.filter { $0 > 0 }.count
             if used == 0 {
-                if first { try writeEmptyFrame(level: level, dictionary: dictionary, checksum: checksum, sink) }
+                if first { try writeEmptyFrame(level: level, dictionary: dictionary, checksum: options.checksum, sink) }
                 break
             }
             first = false
@@ -186,9 +187,9 @@ extension Zstd {
             let shared = UncheckedSendable(value: (buffers, lengths, frames))
             concurrentPerform(iterations: used) { i in
                 let (buffers, lengths, frames) = shared.value
-                let options = ZstdCompressionOptions(
-                    level: level, checksum: checksum, contentSize: UInt64(lengths[i]), maxBlockSize: maxBlockSize)
-                frames[i] = ZstdCompressor(dictionary: dictionary, options: options)
+                var chunkOptions = options
+                chunkOptions.contentSize = UInt64(lengths[i])
+                frames[i] = ZstdCompressor(dictionary: dictionary, options: chunkOptions)
                     .compressFrame(UnsafeRawBufferPointer(start: buffers[i], count: lengths[i]))
             }
             for frame in frames { try withBytes(frame, sink) }
