@@ -33,7 +33,7 @@ struct MaimoCommand: ParsableCommand {
         // again). Measured: a 1 GiB store peaked at 208 MB with glibc's moving threshold, 166 MB
         // with this; demo store and retrieve no slower. `maimo provider serve` sets its own.
         Allocator.fixThresholds(mmapThreshold: 12 << 20, trimThreshold: 64 << 20)
-        let arguments = ZstdCommand.rewriteLevelFlags(Array(CommandLine.arguments.dropFirst()))
+        let arguments = ZstdCommand.separateInputs(ZstdCommand.rewriteLevelFlags(Array(CommandLine.arguments.dropFirst())))
         main(arguments)
     }
 }

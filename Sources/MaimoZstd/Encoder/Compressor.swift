@@ -191,6 +191,17 @@ public final class ZstdCompressor {
         output.deallocate()
     }
 
+    /// The sequences the match search finds in the first block of `data` as a new frame (the
+    /// dictionary trainer's statistics); nothing is written.
+    func firstBlockSequences(_ data: UnsafeRawBufferPointer) -> SequenceBuffer {
+        reset(contentSize: UInt64(data.count))
+        let count = min(data.count, blockSize)
+        if count > 0 { (window + end).update(from: data.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count) }
+        end += count
+        findSequences(start: next, stop: next + count, low: 0)
+        return sequences
+    }
+
     /// Compresses `input`, handing finished bytes of the frame to `sink` as blocks complete.
     public func compress(_ input: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
         precondition(!finished, "ZstdCompressor: compress after finish")

@@ -12,7 +12,9 @@ extension ZstdDictionary {
             throw .invalidDictionary(reason: "training needs at least 5 samples and 1 KiB of data (got \(samples.count) samples, \(total) bytes)")
         }
         guard maxSize >= 256 else { throw .invalidDictionary(reason: "a dictionary needs at least 256 bytes") }
-        let content = selectContent(samples, capacity: min(maxSize - 200, max(total / 4, 256)))
+        let capacity = min(maxSize - 200, max(total / 4, 256))
+        let shape = bestShape(samples, capacity: capacity, level: level)
+        let content = selectContent(samples, capacity: capacity, segmentSize: shape.segmentSize, dmerSize: shape.dmerSize)
         guard content.count >= 8 else { throw .invalidDictionary(reason: "the samples have no repeated content to learn from") }
         let tables = entropyTables(samples, content: content, level: level)
         var generator = SystemRandomNumberGenerator()
@@ -26,24 +28,64 @@ extension ZstdDictionary {
         return out
     }
 
-    static let segmentSize = 256
-    static let dmerSize = 8
     static let frequencyLog = 20
 
+    /// How the content is cut: segments of `segmentSize` bytes scored by their `dmerSize`-byte
+    /// substrings (zstd's k and d).
+    struct Shape: Equatable {
+        var segmentSize: Int
+        var dmerSize: Int
+    }
+
+    /// The shape whose content compresses held-out samples smallest, as zstd's trainer
+    /// optimises k and d: every fourth sample is held out, content is selected from the others
+    /// for each candidate, and the held-out ones are compressed with it at `level`. Too few
+    /// samples to hold any out: 256-byte segments of 8-byte substrings.
+    static func bestShape(_ samples: [[UInt8]], capacity: Int, level: Int) -> Shape {
+        let standard = Shape(segmentSize: 256, dmerSize: 8)
+        guard samples.count >= 16 else { return standard }
+        // At most 2 MiB to search with (an even spread of the samples): the shape depends on
+        // the kind of data, not its amount, and the search costs six trainings.
+        let total = samples.reduce(0) { $0 + $1.count }
+        let step = max(1, (total + (2 << 20) - 1) / (2 << 20))
+        let spread = stride(from: 0, to: samples.count, by: step).map { samples[$0] }
+        guard spread.count >= 16 else { return standard }
+        let held = stride(from: 3, to: spread.count, by: 4).map { spread[$0] }
+        let training = spread.indices.filter { $0 % 4 != 3 }.map { spread[$0] }
+        let trainingCapacity = min(capacity, max(training.reduce(0) { $0 + $1.count } / 4, 256))
+        var best = standard, bestCost = Int.max
+        func consider(_ shape: Shape) {
+            let content = selectContent(training, capacity: trainingCapacity, segmentSize: shape.segmentSize, dmerSize: shape.dmerSize)
+            guard content.count >= 8 else { return }
+            let compressor = ZstdCompressor(
+                dictionary: ZstdDictionary(rawContent: content), options: .init(level: level, checksum: false, includesDictionaryID: false))
+            let cost = held.reduce(0) { $0 + compressor.compressFrame($1).count }
+            if cost < bestCost { bestCost = cost; best = shape }
+        }
+        // The substring size first, then the segment size with it: six trainings, not ten.
+        for dmerSize in [8, 6] { consider(Shape(segmentSize: 256, dmerSize: dmerSize)) }
+        let dmerSize = best.dmerSize
+        for segmentSize in [64, 128, 512, 1024, 2048] { consider(Shape(segmentSize: segmentSize, dmerSize: dmerSize)) }
+        return best
+    }
+
     @inline(__always)
-    static func dmerHash(_ p: UnsafePointer<UInt8>) -> Int {
-        let value = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+    static func dmerHash(_ p: UnsafePointer<UInt8>, _ dmerSize: Int) -> Int {
+        let value = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) &<< UInt64(64 - 8 * dmerSize)
         return Int(truncatingIfNeeded: (value &* 0xCF1B_BCDC_B7A5_6463) &>> UInt64(64 - frequencyLog))
     }
 
     /// The content: best-scoring segments, one per epoch, from the end backwards.
-    static func selectContent(_ samples: [[UInt8]], capacity: Int) -> [UInt8] {
-        let data = samples.flatMap { $0 }
-        guard data.count >= segmentSize + dmerSize else { return data }
+    static func selectContent(_ samples: [[UInt8]], capacity: Int, segmentSize: Int, dmerSize: Int) -> [UInt8] {
+        var data = samples.flatMap { $0 }
+        let length = data.count
+        // Hashes read 8 bytes: room past the end for the last dmers of a shorter size.
+        data += [UInt8](repeating: 0, count: 8)
+        guard length >= segmentSize + dmerSize else { return Array(data.prefix(length)) }
         var frequencies = [UInt32](repeating: 0, count: 1 << frequencyLog)
-        let dmerCount = data.count - dmerSize + 1
+        let dmerCount = length - dmerSize + 1
         data.withUnsafeBufferPointer { bytes in
-            for i in 0..<dmerCount { frequencies[dmerHash(bytes.baseAddress! + i)] += 1 }
+            for i in 0..<dmerCount { frequencies[dmerHash(bytes.baseAddress! + i, dmerSize)] += 1 }
         }
         let epochCount = max(1, capacity / segmentSize / 4)
         let epochSize = max(segmentSize, dmerCount / epochCount)
@@ -63,26 +105,32 @@ extension ZstdDictionary {
                 var score = 0, bestScore = 0, bestStart = begin
                 var windowStart = begin
                 for position in begin..<end {
-                    let h = dmerHash(base + position)
+                    let h = dmerHash(base + position, dmerSize)
                     if inSegment[h] == 0 { score += Int(frequencies[h]) }
                     inSegment[h] += 1
                     if position - windowStart + 1 > segmentSize - dmerSize + 1 {
-                        let old = dmerHash(base + windowStart)
+                        let old = dmerHash(base + windowStart, dmerSize)
                         inSegment[old] -= 1
                         if inSegment[old] == 0 { score -= Int(frequencies[old]) }
                         windowStart += 1
                     }
                     if score > bestScore { bestScore = score; bestStart = windowStart }
                 }
-                for position in windowStart..<end { inSegment[dmerHash(base + position)] = 0 }
+                for position in windowStart..<end { inSegment[dmerHash(base + position, dmerSize)] = 0 }
                 guard bestScore > 0 else { stalled += 1; continue }
                 stalled = 0
-                let length = min(segmentSize, tail, data.count - bestStart)
-                tail -= length
-                for i in 0..<length { dictionary[tail + i] = base[bestStart + i] }
+                // Trim the ends whose substrings are worth nothing (already in the dictionary,
+                // or seen once), as fastCOVER does: room for more useful segments.
+                var firstDmer = bestStart, lastDmer = min(dmerCount, bestStart + segmentSize - dmerSize + 1) - 1
+                while firstDmer < lastDmer && frequencies[dmerHash(base + firstDmer, dmerSize)] <= 1 { firstDmer += 1 }
+                while lastDmer > firstDmer && frequencies[dmerHash(base + lastDmer, dmerSize)] <= 1 { lastDmer -= 1 }
+                bestStart = firstDmer
+                let taken = min(lastDmer - firstDmer + dmerSize, tail, length - bestStart)
+                tail -= taken
+                for i in 0..<taken { dictionary[tail + i] = base[bestStart + i] }
                 // What is in the dictionary need not be chosen again.
-                for position in bestStart..<min(dmerCount, bestStart + length - dmerSize + 1) {
-                    frequencies[dmerHash(base + position)] = 0
+                for position in bestStart..<max(bestStart, min(dmerCount, bestStart + taken - dmerSize + 1)) {
+                    frequencies[dmerHash(base + position, dmerSize)] = 0
                 }
             }
         }
@@ -97,26 +145,23 @@ extension ZstdDictionary {
         var offsetCounts = [Int](repeating: 1, count: offsetMax + 1)
         var matchCounts = [Int](repeating: 1, count: 53)
         var literalLengthCounts = [Int](repeating: 1, count: 36)
+        // One compressor for every sample, as for records: the content's tables are built once.
+        let compressor = ZstdCompressor(dictionary: ZstdDictionary(rawContent: content), options: .init(level: level, checksum: false))
         for sample in samples where !sample.isEmpty {
-            let parameters = ZstdParameters.level(level).adjusted(forSize: UInt64(sample.count), dictionarySize: content.count)
-            let finder = MatchFinder(parameters: parameters)
-            let sequences = SequenceBuffer(blockSize: min(sample.count, 1 << 17) + 8)
-            let window = UnsafeMutablePointer<UInt8>.allocate(capacity: content.count + sample.count + 64)
-            defer { window.deallocate() }
-            content.withUnsafeBufferPointer { window.update(from: $0.baseAddress!, count: content.count) }
-            sample.withUnsafeBufferPointer { (window + content.count).update(from: $0.baseAddress!, count: sample.count) }
-            finder.insert(window, from: 0, to: content.count)
-            let end = content.count + min(sample.count, 1 << 17)
-            finder.findSequences(window, start: content.count, end: end, low: 0, into: sequences)
+            let sequences = sample.withUnsafeBytes { compressor.firstBlockSequences($0) }
             for i in 0..<sequences.literalCount { literalCounts[Int(sequences.literals[i])] += 1 }
             var reps = (1, 4, 8)
             for i in 0..<sequences.count {
                 let literalLength = Int(sequences.literalLengths[i]), distance = Int(sequences.distances[i])
+                // The offset value the block encoder codes, and the repeat offsets after it
+                // (RFC 8878 3.1.1.5: without literals, the repeat codes shift by one).
                 var value = distance + 3
-                if literalLength > 0 && distance == reps.0 { value = 1 }
-                else if literalLength > 0 && distance == reps.1 { value = 2 }
-                else if distance == reps.2 { value = literalLength > 0 ? 3 : 2 }
-                if value > 1 { reps = (distance, reps.0, reps.1) }
+                if literalLength > 0 {
+                    if distance == reps.0 { value = 1 } else if distance == reps.1 { value = 2 } else if distance == reps.2 { value = 3 }
+                } else {
+                    if distance == reps.1 { value = 1 } else if distance == reps.2 { value = 2 } else if distance == reps.0 - 1 { value = 3 }
+                }
+                if distance == reps.1 { reps = (reps.1, reps.0, reps.2) } else if distance != reps.0 { reps = (distance, reps.0, reps.1) }
                 let code = min(offsetMax, Int.bitWidth - 1 - value.leadingZeroBitCount)
                 offsetCounts[code] += 1
                 matchCounts[SequenceCodes.matchLength(Int(sequences.matchLengths[i]))] += 1
