@@ -5,7 +5,8 @@ import MaimoZstd
 
 /// zstd in memory against the reference's own in-memory benchmark (`zstd -b#`, C), on a mixed
 /// corpus: compression speed and size at each level, and decompression speed; then small records
-/// with dictionaries and the `maimo zstd -d` command (ZstdRecordsSuite.swift).
+/// with dictionaries and the `maimo zstd -d` command (ZstdRecordsSuite.swift), and long-distance
+/// matching and patches (ZstdLongSuite.swift).
 enum ZstdSuite: Suite {
     static let name = "zstd"
     static let summary = "MaimoZstd against the reference zstd: levels, dictionaries, decoding, the command"
@@ -52,15 +53,16 @@ enum ZstdSuite: Suite {
                 report(figure)
             }
         }
+        figures += try long(bench, zstd: zstd, version: version, corpus: data)
         figures += try records(bench, zstd: zstd, version: version)
         figures += try command(bench, zstd: zstd, version: version, corpus: path, size: size)
         return figures
     }
 
-    /// `zstd -b<level> -q`: compressed size, compression and decompression MB/s.
-    static func referenceBenchmark(_ zstd: String, level: Int, path: String, seconds: Int) throws -> (Double, Double, Double)? {
+    /// `zstd -b<level> -q` (and `extra` options): compressed size, compression and decompression MB/s.
+    static func referenceBenchmark(_ zstd: String, level: Int, path: String, seconds: Int, extra: [String] = []) throws -> (Double, Double, Double)? {
         let levelArguments = level < 0 ? ["--fast=\(-level)", "-b"] : ["-b\(level)"] + (level > 19 ? ["--ultra"] : [])
-        let (output, status) = try capture(zstd, levelArguments + ["-i\(seconds)", "-q", path], mergingErrors: true)
+        let (output, status) = try capture(zstd, levelArguments + extra + ["-i\(seconds)", "-q", path], mergingErrors: true)
         guard status == 0, let line = output.split(separator: "\n").last(where: { $0.contains("MB/s") }) else { return nil }
         let words = line.split(separator: " ")
         let speeds = words.indices.filter { words[$0] == "MB/s" && $0 > 0 }.compactMap { Double(words[$0 - 1]) }
