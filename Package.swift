@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "MaimoTor", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Repository v2 (Docs/Repository.md): keys from one secret, the chunker, items, packs,
         // trees, snapshots and indexes, and the store and restore logic over any blob store.
-        .target(name: "MaimoRepository", dependencies: ["MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd"]),
+        .target(name: "MaimoRepository", dependencies: ["MaimoBlake3", "MaimoBao", "MaimoCipher", "MaimoZstd", "MaimoErasure"]),
         // The wire protocol (Docs/Engine.md): frames, their encryption, the handshake, and the one
         // typed codec of requests and replies that client and provider both use. No sockets.
         .target(name: "MaimoWire", dependencies: ["MaimoBlake3", "MaimoCipher", .product(name: "Crypto", package: "swift-crypto")]),

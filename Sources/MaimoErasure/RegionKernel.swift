@@ -78,6 +78,43 @@ enum RegionKernel {
         for r in 0..<schedule.outputCount { (outputs[r] + whole).update(from: tailOutputs[r], count: rest) }
     }
 
+    #if DEBUG
+    /// Unoptimised builds run SIMD16 operations lane by lane through generic code (≈100× slower
+    /// than the scalar words here): debug builds, the tests' default, use 64-bit words instead.
+    static func applyBlock(
+        _ steps: UnsafeBufferPointer<Int32>, inputs: UnsafePointer<UnsafePointer<UInt8>>,
+        outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, outputCount: Int, offset: Int
+    ) {
+        let low: UInt64 = 0x0101_0101_0101_0101
+        let reduce = UInt64(GaloisField.polynomial)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 8) { words in
+            var s = 0
+            for r in 0..<outputCount {
+                for w in 0..<8 { words[w] = 0 }
+                let groups = Int(steps[s])
+                s += 1
+                for g in 0..<groups {
+                    if g > 0 {
+                        // Each byte doubled: shifted within its lane, the polynomial where its top bit fell out.
+                        for w in 0..<8 {
+                            let v = words[w]
+                            words[w] = ((v & ~(low &<< 7)) &<< 1) ^ (((v &>> 7) & low) &* reduce)
+                        }
+                    }
+                    let members = Int(steps[s])
+                    s += 1
+                    for _ in 0..<members {
+                        let source = UnsafeRawPointer(inputs[Int(steps[s])] + offset)
+                        for w in 0..<8 { words[w] ^= source.loadUnaligned(fromByteOffset: 8 * w, as: UInt64.self) }
+                        s += 1
+                    }
+                }
+                let target = UnsafeMutableRawPointer(outputs[r] + offset)
+                for w in 0..<8 { target.storeBytes(of: words[w], toByteOffset: 8 * w, as: UInt64.self) }
+            }
+        }
+    }
+    #else
     @inline(__always)
     static func applyBlock(
         _ steps: UnsafeBufferPointer<Int32>, inputs: UnsafePointer<UnsafePointer<UInt8>>,
@@ -110,4 +147,5 @@ enum RegionKernel {
             target.storeBytes(of: a3, toByteOffset: 48, as: Vector.self)
         }
     }
+    #endif
 }

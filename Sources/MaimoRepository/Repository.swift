@@ -8,21 +8,35 @@ import MaimoZstd
 public final class Repository: @unchecked Sendable {
     /// Every key, from the root secret.
     public let keys: RepositoryKeys
-    /// Where the blobs are (a provider, or memory in tests).
-    public let store: any BlobStore
+    /// The providers the blobs are placed on, and how (one provider, one plain copy: §4).
+    public let fleet: BlobFleet
     /// The local cache of where items are.
     public let index: any RepositoryIndex
     /// Where zstd dictionaries named by items come from.
     public let dictionaries: (any DictionarySource)?
     let reader: BlobReader
 
-    /// A repository over `store`, with `index` as its cache.
-    public init(keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex, dictionaries: (any DictionarySource)? = nil) {
-        self.keys = keys
-        self.store = store
+    /// A repository at one provider, `store`, with `index` as its cache: every blob is read
+    /// there, whichever provider its placement names.
+    public convenience init(keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex, dictionaries: (any DictionarySource)? = nil) {
+        self.init(fleet: BlobFleet(providers: [BlobFleet.Provider(name: "", store: store)], keys: keys, onlyStore: true),
+                  index: index, dictionaries: dictionaries)
+    }
+
+    /// A repository on `providers` (in order of preference: the first holds single copies),
+    /// placing new blobs by `redundancy`, with `index` as its cache.
+    public convenience init(keys: RepositoryKeys, providers: [BlobFleet.Provider], redundancy: Redundancy = .single,
+                index: any RepositoryIndex, dictionaries: (any DictionarySource)? = nil) {
+        self.init(fleet: BlobFleet(providers: providers, redundancy: redundancy, keys: keys), index: index, dictionaries: dictionaries)
+    }
+
+    /// A repository on `fleet`, with `index` as its cache.
+    public init(fleet: BlobFleet, index: any RepositoryIndex, dictionaries: (any DictionarySource)? = nil) {
+        keys = fleet.keys
+        self.fleet = fleet
         self.index = index
         self.dictionaries = dictionaries
-        reader = BlobReader(store: store)
+        reader = BlobReader(fleet: fleet, index: index)
     }
 
     /// The plaintext of an item the index knows.

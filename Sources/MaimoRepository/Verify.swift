@@ -15,6 +15,8 @@ extension Repository {
         }
         /// The blob proven.
         public var blob: BlobRecord
+        /// The copy or share proven, and its provider.
+        public var share: Share
         /// What the proof found.
         public var outcome: Outcome
         /// Slices asked for, and how many failed verification (or were not served).
@@ -42,16 +44,21 @@ extension Repository {
         return Int((log(1 - confidence) / log(1 - loss)).rounded(.up))
     }
 
-    /// Proves that the store still holds every blob the index knows — packs, indexes and
-    /// snapshots — with `samples` random 4 KiB slices each (CSPRNG offsets, every slice when the
-    /// blob has no more), each verified against the blob's root alone.
+    /// Proves that the providers still hold every copy and share of every blob the index knows
+    /// — packs, indexes and snapshots — with `samples` random 4 KiB slices each (CSPRNG offsets,
+    /// every slice when the share has no more), each verified against that share's root alone.
+    /// One proof per share, each naming its provider.
     public func verify(samples: Int, loss: Double = 0.01, workers: Int = 4) throws(RepositoryError) -> [BlobProof] {
-        let blobs = try index.blobs()
-        let counter = WorkCounter(count: blobs.count)
-        let proofs = Locked([BlobProof?](repeating: nil, count: blobs.count))
-        WorkerPool.run(width: min(max(1, workers), max(1, blobs.count))) { [self] _ in
+        var pairs: [(BlobRecord, Share)] = []
+        for blob in try index.blobs() {
+            for share in fleet.placement(of: blob.root, recorded: blob.placement).shares { pairs.append((blob, share)) }
+        }
+        let work = pairs
+        let counter = WorkCounter(count: work.count)
+        let proofs = Locked([BlobProof?](repeating: nil, count: work.count))
+        WorkerPool.run(width: min(max(1, workers), max(1, work.count))) { [self] _ in
             while let i = counter.take() {
-                let proof = prove(blobs[i], samples: samples, loss: loss)
+                let proof = prove(work[i].0, share: work[i].1, samples: samples, loss: loss)
                 proofs.withLock { $0[i] = proof }
             }
         }
@@ -63,16 +70,21 @@ extension Repository {
     /// answered nothing (``RepositoryError/interrupted(_:)``) as failing all: a cheating provider
     /// cannot hide a loss behind a disconnect. Only a store that cannot be reached at all leaves
     /// the blob unproven.
-    public func prove(_ blob: BlobRecord, samples: Int, loss: Double = 0.01) -> BlobProof {
-        let starts = Self.sliceStarts(length: blob.length, samples: samples)
-        var proof = BlobProof(blob: blob, outcome: .ok, samples: starts.count, failures: 0, missProbability: 1, loss: loss, bytes: 0,
-                              detail: nil)
+    /// `share` is one of the blob's copies or shares (default: its first).
+    public func prove(_ blob: BlobRecord, share: Share? = nil, samples: Int, loss: Double = 0.01) -> BlobProof {
+        let share = share ?? fleet.placement(of: blob.root, recorded: blob.placement).shares.first
+            ?? Share(provider: fleet.primary, root: blob.root, length: blob.length, index: 0, nonce: nil)
+        let length = share.nonce == nil && share.length == 0 ? blob.length : share.length
+        let starts = Self.sliceStarts(length: length, samples: samples)
+        var proof = BlobProof(blob: blob, share: share, outcome: .ok, samples: starts.count, failures: 0, missProbability: 1, loss: loss,
+                              bytes: 0, detail: nil)
         var answered = 0
         do throws(RepositoryError) {
-            try store.slices(root: blob.root, starts: starts, count: Self.sliceLength) { (start, slice) throws(RepositoryError) in
+            guard let store = fleet.store(share.provider) else { throw .unreachable("provider \(share.provider) is not in this repository's peers") }
+            try store.slices(root: share.root, starts: starts, count: Self.sliceLength) { (start, slice) throws(RepositoryError) in
                 answered += 1
                 proof.bytes += slice.count
-                if (try? Bao.decodeSlice(slice, hash: blob.root, start: start, count: Self.sliceLength)) == nil { proof.failures += 1 }
+                if (try? Bao.decodeSlice(slice, hash: share.root, start: start, count: Self.sliceLength)) == nil { proof.failures += 1 }
             }
         } catch {
             if case .missing = error {
@@ -97,7 +109,7 @@ extension Repository {
             proof.failures += starts.count - answered
             proof.detail = "the store stopped answering after \(answered) of \(starts.count) slices: \(error)"
         }
-        let covered = UInt64(starts.count) * Self.sliceLength >= blob.length
+        let covered = UInt64(starts.count) * Self.sliceLength >= length
         proof.missProbability = covered ? 0 : pow(1 - loss, Double(starts.count))
         if proof.failures > 0 {
             proof.outcome = .failed
@@ -118,17 +130,24 @@ extension Repository {
     }
 
     /// What the latest proofs say of one path in a snapshot: the packs its items live in (its
-    /// chunks, and the trees on the way to it), which of them failed or were not reached, and
-    /// the chance that a loss went unnoticed in any of them (at most the sum over its packs).
+    /// chunks, and the trees on the way to it), which of them have too few proven copies or
+    /// shares, how many more providers may fail before one of them is lost, and the chance that
+    /// a loss went unnoticed in the shares proven (at most the sum over them).
     public struct PathConfidence: Sendable, Equatable {
         /// The path.
         public var path: String
         /// Packs holding its items.
         public var packs: Int
-        /// Of them, packs whose latest proof failed.
+        /// Of them, packs with fewer proven shares than they need and a failed one: perhaps lost.
         public var failedPacks: Int
-        /// Of them, packs not proven (unreachable, or never tried).
+        /// Of them, packs with fewer proven shares than they need, none failed (unreachable, or
+        /// never tried).
         public var unprovenPacks: Int
+        /// Of them, packs readable from their proven shares but with a share failed or unproven.
+        public var degradedPacks: Int
+        /// How many more providers may fail before a pack of the path is lost: the least, over
+        /// its packs, of proven shares less those needed (negative: not provably readable now).
+        public var spare: Int
         /// The chance that a loss went unnoticed in any of them.
         public var missProbability: Double
     }
@@ -153,17 +172,36 @@ extension Repository {
             }
         }
         if let entry = try entry(path, in: snapshot) { try collectPacks(entry, into: &packs) }
-        var byRoot: [Blake3.Digest: BlobProof] = [:]
-        for proof in proofs { byRoot[proof.blob.root] = proof }
-        var result = PathConfidence(path: path, packs: packs.count, failedPacks: 0, unprovenPacks: 0, missProbability: 0)
+        var byShare: [Blake3.Digest: BlobProof] = [:]
+        for proof in proofs { byShare[proof.share.root] = proof }
+        var result = PathConfidence(path: path, packs: packs.count, failedPacks: 0, unprovenPacks: 0, degradedPacks: 0,
+                                    spare: Int.max, missProbability: 0)
         for pack in packs {
-            guard let proof = byRoot[pack] else { result.unprovenPacks += 1; result.missProbability = 1; continue }
-            switch proof.outcome {
-            case .ok: result.missProbability = min(1, result.missProbability + proof.missProbability)
-            case .failed: result.failedPacks += 1; result.missProbability = 1
-            case .unreachable: result.unprovenPacks += 1; result.missProbability = 1
+            let record = try index.blob(pack)
+            let placement = fleet.placement(of: pack, recorded: record?.placement)
+            var good = Set<Int>(), failed = false, unproven = false
+            for share in placement.shares {
+                guard let proof = byShare[share.root] else { unproven = true; continue }
+                switch proof.outcome {
+                case .ok:
+                    good.insert(share.index)
+                    result.missProbability = min(1, result.missProbability + proof.missProbability)
+                case .failed: failed = true
+                case .unreachable: unproven = true
+                }
+            }
+            let needed = placement.redundancy.needed
+            // Copies are interchangeable: any one is enough.
+            let proven = placement.redundancy.needed == 1 ? placement.shares.filter { byShare[$0.root]?.outcome == .ok }.count : good.count
+            result.spare = min(result.spare, proven - needed)
+            if proven < needed {
+                if failed { result.failedPacks += 1 } else { result.unprovenPacks += 1 }
+                result.missProbability = 1
+            } else if failed || unproven || placement.shares.count < placement.redundancy.shareCount {
+                result.degradedPacks += 1
             }
         }
+        if result.spare == Int.max { result.spare = 0 }
         return result
     }
 

@@ -196,7 +196,7 @@ struct ProviderCommand: ParsableCommand {
 
 struct PeerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "peer", abstract: "The providers this node stores on.", subcommands: [Add.self, List.self])
+        commandName: "peer", abstract: "The providers this node stores on.", subcommands: [Add.self, List.self, Retire.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a provider by onion address (or host:port with --id).")
@@ -269,21 +269,23 @@ struct ConfigCommand: ParsableCommand {
             keep        snapshots of the same paths kept by each store (default 5); older ones are forgotten
             dictionary  the zstd dictionary ID `maimo store` uses without --dict (none by default)
             level       the zstd level `maimo store` uses without --level (default 3)
+            redundancy  how stores place blobs: copies:N or K-of-N (default copies:1, one copy on the first peer)
             """)
     @OptionGroup var options: HomeOptions
-    @Argument(help: "keep, dictionary or level (none: show all).") var name: String?
+    @Argument(help: "keep, dictionary, level or redundancy (none: show all).") var name: String?
     @Argument(help: "The new value (none: show it; `none` removes a dictionary).") var value: String?
 
-    static let names = ["keep", "dictionary", "level"]
+    static let names = ["keep", "dictionary", "level", "redundancy"]
 
     func run() throws {
         try engineRun("config") {
-            let catalogue = try options.open().home.catalogue
+            let client = try options.open()
+            let catalogue = client.home.catalogue
             guard let name else {
                 for name in Self.names { print("\(name)\t\(try catalogue.setting(name) ?? "(default)")") }
                 return
             }
-            guard Self.names.contains(name) else { throw CLIFile.Failure(description: "unknown setting \(name) (keep, dictionary, level)") }
+            guard Self.names.contains(name) else { throw CLIFile.Failure(description: "unknown setting \(name) (\(Self.names.joined(separator: ", ")))") }
             guard let value else {
                 print(try catalogue.setting(name) ?? "(default)")
                 return
@@ -293,6 +295,11 @@ struct ConfigCommand: ParsableCommand {
                 guard let n = Int(value), n >= 1 else { throw CLIFile.Failure(description: "keep must be a number ≥ 1") }
             case "level":
                 guard let n = Int(value), (1...19).contains(n) else { throw CLIFile.Failure(description: "level must be 1 to 19") }
+            case "redundancy":
+                let redundancy = try Redundancy(parsing: value)
+                try client.setRedundancy(redundancy)
+                print("redundancy = \(redundancy) (for new stores; blobs stored before keep theirs)")
+                return
             default:
                 if value != "none" {
                     guard let id = UInt32(value), try catalogue.dictionary(id: id) != nil else {

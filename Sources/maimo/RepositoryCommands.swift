@@ -6,8 +6,8 @@ import MaimoRepository
 import Glibc
 #endif
 
-// The repository commands (Docs/Repository.md): store, retrieve, ls, rm, forget, prune, recover,
-// verify, status. Parsing and printing only; the work is `RepositoryClient`'s.
+// The repository commands (Docs/Repository.md): store, retrieve, ls, rm, forget, prune, recover
+// (verify, status and repair are in ProofCommands.swift). Parsing and printing only; the work is `RepositoryClient`'s.
 
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +15,7 @@ struct StoreCommand: ParsableCommand {
     @OptionGroup var options: HomeOptions
     @Argument(help: "Files and directories.") var paths: [String]
     @Option(name: .customLong("to"), help: "The peer to hold the repository (the first store fixes it; default: the first peer).") var peer: String?
-    @Option(help: "Peers that must hold each pack (only 1 until redundancy lands).") var copies = 1
+    @Option(help: "How this run places its blobs: copies:N (whole copies on N peers) or K-of-N (Reed–Solomon shares on N peers, any K enough); default: the `redundancy` setting, one copy.") var redundancy: String?
     @Flag(name: .customLong("rm-local"), help: "Delete each stored file afterwards if it is still as it was stored.") var removeLocal = false
     @Option(help: "zstd level 1–19 (default: the `level` setting, 3).") var level: Int?
     @Option(name: .customLong("dict"), help: "A dictionary ID from `maimo dict train` (default: the catalogue's default).") var dictionary: UInt32?
@@ -26,12 +26,12 @@ struct StoreCommand: ParsableCommand {
 
     func run() throws {
         try engineRun("store") {
-            guard copies == 1 else { throw CLIFile.Failure(description: "--copies above 1 comes with redundancy across providers (not yet)") }
             let client = try options.open()
             defer { client.close() }
             let catalogue = client.home.catalogue
             var store = RepositoryClient.StoreOptions()
             store.peer = peer
+            store.redundancy = try redundancy.map { try Redundancy(parsing: $0) }
             store.removeLocal = removeLocal
             let level = try self.level ?? catalogue.setting("level").flatMap { Int($0) } ?? 3
             guard (1...19).contains(level) else { throw CLIFile.Failure(description: "--level must be 1 to 19") }
@@ -49,7 +49,7 @@ struct StoreCommand: ParsableCommand {
             let r = result.report
             if json {
                 let fields: [String: Any] = [
-                    "snapshot": r.snapshot.blob.description, "peer": result.peer, "files": r.files, "directories": r.directories,
+                    "snapshot": r.snapshot.blob.description, "peer": result.peer, "redundancy": result.redundancy.description, "files": r.files, "directories": r.directories,
                     "symlinks": r.symlinks, "unchangedFiles": r.unchangedFiles, "skipped": r.skipped, "bytesRead": r.bytesRead,
                     "newChunks": r.newChunks, "newTrees": r.newTrees, "duplicateChunks": r.duplicateItems, "blobsUploaded": r.blobsUploaded,
                     "bytesUploaded": r.bytesUploaded, "seconds": r.seconds, "forgotten": result.forgotten, "removedLocal": result.removed,
@@ -57,7 +57,8 @@ struct StoreCommand: ParsableCommand {
                 print(try jsonText(fields))
                 return
             }
-            print("snapshot \(r.snapshot.blob.description.prefix(16)) at \(result.peer): \(r.files) files (\(r.unchangedFiles) unchanged), \(r.directories) directories, \(r.symlinks) symlinks")
+            let placed = result.redundancy == .single ? "at \(result.peer)" : "with \(result.redundancy)"
+            print("snapshot \(r.snapshot.blob.description.prefix(16)) \(placed): \(r.files) files (\(r.unchangedFiles) unchanged), \(r.directories) directories, \(r.symlinks) symlinks")
             print("\(humanBytes(r.bytesRead)) read, \(r.newChunks) new chunks (\(r.duplicateItems) already stored), \(humanBytes(r.bytesUploaded)) in \(r.blobsUploaded) blobs uploaded in \(String(format: "%.2f", r.seconds)) s")
             for path in r.skipped { Console.error("maimo store: skipped \(path) (not a file, directory or symlink)") }
             if result.forgotten > 0 { print("forgot \(result.forgotten) older snapshot(s) of the same paths (`maimo prune` frees their space)") }
@@ -216,151 +217,20 @@ struct PruneCommand: ParsableCommand {
 struct RecoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
-        abstract: "Rebuild the catalogue from a provider's copy alone (after `maimo init --recover` and `maimo peer add`).")
+        abstract: "Rebuild the catalogue from the peers alone (after `maimo init --recover` and `maimo peer add`): every copy and share at every peer is found.")
     @OptionGroup var options: HomeOptions
-    @Option(name: .customLong("from"), help: "The peer to recover from (default: the repository's peer, or the first).") var peer: String?
+    @Option(name: .customLong("from"), help: "The peer to hold single copies from now on (default: the repository's peer, or the first); every peer is read.") var peer: String?
 
     func run() throws {
         try engineRun("recover") {
             let client = try options.open()
             defer { client.close() }
             let report = try client.recover(from: peer)
-            print("recovered \(report.snapshots) snapshot(s), \(report.packs) packs (\(report.items) items), \(report.indexes) index blob(s) from \(report.blobs) blobs in \(String(format: "%.2f", report.seconds)) s")
+            print("recovered \(report.snapshots) snapshot(s), \(report.packs) packs (\(report.items) items), \(report.indexes) index blob(s) from \(report.blobs) blobs (\(report.shares) copies and shares) in \(String(format: "%.2f", report.seconds)) s")
+            for (peer, error) in report.unlisted { Console.error("maimo recover: peer \(peer) could not be listed: \(error)") }
             for (root, error) in report.unreadable { Console.error("maimo recover: blob \(root.description.prefix(16)) skipped: \(error)") }
             for root in report.missingPacks { Console.error("maimo recover: pack \(root.description.prefix(16)) is named by an index but the provider does not list it") }
             if !report.missingPacks.isEmpty { throw ExitCode.failure }
-        }
-    }
-}
-
-struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Prove that the provider still holds every byte: random Bao slices of every blob, verified against the local roots.",
-        discussion: "Exit status: 0 all ok, 1 a proof failed, 2 the provider was unreachable.")
-    @OptionGroup var options: HomeOptions
-    @Argument(help: "Stored paths to report the confidence of (default: every snapshot's paths).") var paths: [String] = []
-    @Option(help: "Slices per blob (default: enough for --confidence at --loss).") var samples: Int?
-    @Option(help: "Confidence of catching a loss of --loss.") var confidence = 0.999999
-    @Option(help: "Fraction of a blob lost that must be caught.") var loss = 0.01
-    @Option(help: "Repeat every INTERVAL (e.g. 30m, 6h, 1d) until interrupted.") var every: String?
-    @Option(help: "Blobs proven in parallel.") var jobs = 4
-    @Flag(help: "Print JSON lines.") var json = false
-
-    func run() throws {
-        try engineRun("verify") {
-            guard let planned = samples ?? Repository.samples(confidence: confidence, loss: loss), planned > 0 else {
-                throw CLIFile.Failure(description: "--confidence must be in (0, 1) and --loss in (0, 1]")
-            }
-            let interval = try every.map(Self.parseInterval)
-            while true {
-                // The catalogue is opened per round: other commands can run in between.
-                let client = try options.open()
-                let status = try round(client, samples: planned)
-                client.close()
-                client.home.close()
-                guard let interval else {
-                    if status != 0 { throw ExitCode(status) }
-                    return
-                }
-                fflush(nil)
-                Thread.sleep(forTimeInterval: interval)
-            }
-        }
-    }
-
-    func round(_ client: RepositoryClient, samples planned: Int) throws -> Int32 {
-        let snapshots = try client.snapshots()
-        guard !snapshots.isEmpty else {
-            print("nothing stored yet")
-            return 0
-        }
-        let (peer, proofs) = try client.verify(samples: planned, loss: loss, workers: max(1, jobs))
-        var status: Int32 = 0
-        for proof in proofs {
-            let name = "\(proof.blob.kind) \(proof.blob.root.description.prefix(16))"
-            switch proof.outcome {
-            case .failed: status = max(status, 1)
-            case .unreachable: if status == 0 { status = 2 }
-            case .ok: break
-            }
-            if json {
-                print(try jsonText(["blob": proof.blob.root.description, "kind": "\(proof.blob.kind)", "peer": peer, "outcome": proof.outcome.rawValue,
-                                    "samples": proof.samples, "failures": proof.failures, "missProbability": proof.missProbability,
-                                    "bytes": proof.bytes, "detail": proof.detail ?? ""]))
-                continue
-            }
-            let miss = proof.missProbability == 0 ? "every slice checked" : String(format: "miss probability %.2e at %g%% loss", proof.missProbability, loss * 100)
-            switch proof.outcome {
-            case .ok: print("ok          \(name) @\(peer) (\(proof.samples) slices, \(miss))")
-            case .failed: print("FAILED      \(name) @\(peer): \(proof.detail ?? "")")
-            case .unreachable: print("unreachable \(name) @\(peer): \(proof.detail ?? "")")
-            }
-        }
-        var reported = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        if reported.isEmpty { reported = Array(Set(snapshots.flatMap(\.snapshot.paths))).sorted() }
-        for path in reported {
-            guard let c = try client.confidence(of: path, proofs: proofs) else {
-                Console.error("maimo verify: \(path): not in any snapshot")
-                status = max(status, 1)
-                continue
-            }
-            let verdict = c.failedPacks > 0 ? "FAILED (\(c.failedPacks) of \(c.packs) packs)" : c.unprovenPacks > 0 ? "unproven (\(c.unprovenPacks) of \(c.packs) packs)"
-                : c.missProbability == 0 ? "ok, every slice of its \(c.packs) packs checked" : String(format: "ok, %d packs, miss probability ≤ %.2e", c.packs, c.missProbability)
-            if json {
-                print(try jsonText(["path": path, "packs": c.packs, "failedPacks": c.failedPacks, "unprovenPacks": c.unprovenPacks, "missProbability": c.missProbability]))
-            } else {
-                print("path        \(path): \(verdict)")
-            }
-        }
-        let bytes = proofs.reduce(0) { $0 + $1.bytes }
-        if !json { print("\(proofs.count) blobs proven with \(proofs.reduce(0) { $0 + $1.samples }) slices, \(humanBytes(UInt64(bytes))) received") }
-        return status
-    }
-
-    static func parseInterval(_ text: String) throws -> Double {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        if let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()), value > 0 { return value * scale }
-        if let value = Double(text), value > 0 { return value }
-        throw CLIFile.Failure(description: "invalid --every \(text) (e.g. 90s, 30m, 6h, 1d)")
-    }
-}
-
-struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Peers, space, snapshots and the last proofs.")
-    @OptionGroup var options: HomeOptions
-
-    func run() throws {
-        try engineRun("status") {
-            let client = try options.open()
-            defer { client.close() }
-            print("node \(client.home.nodeID)")
-            let snapshots = try client.snapshots()
-            let blobs = try client.index.blobs()
-            let held = blobs.reduce(UInt64(0)) { $0 + $1.length }
-            print("\(snapshots.count) snapshots, \(blobs.count) blobs (\(humanBytes(held)))" + ((try? client.repositoryPeer().name).map { " at \($0)" } ?? ""))
-            for status in try client.peerStatus() {
-                if let usage = status.usage {
-                    print("peer \(status.peer.name) \(status.peer.address): \(usage.blobs) blobs, \(humanBytes(usage.used)) of \(humanBytes(usage.quota))")
-                } else {
-                    print("peer \(status.peer.name) \(status.peer.address): unreachable (\(status.error ?? ""))")
-                }
-            }
-            var ok = 0, failed = 0, unreachable = 0, never = 0
-            var oldest = Double.infinity
-            for blob in blobs {
-                let proofs = try client.home.catalogue.latestProofs(root: blob.root)
-                guard let proof = proofs.values.max(by: { $0.time < $1.time }) else { never += 1; continue }
-                oldest = min(oldest, proof.time)
-                switch proof.outcome {
-                case .ok: ok += 1
-                case .failed: failed += 1
-                case .unreachable: unreachable += 1
-                }
-            }
-            var line = "last proofs: \(ok) ok, \(failed) failed, \(unreachable) unreachable, \(never) never verified"
-            if oldest.isFinite { line += "; oldest \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: oldest)))" }
-            print(line)
         }
     }
 }

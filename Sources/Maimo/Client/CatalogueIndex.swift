@@ -10,7 +10,7 @@ import MaimoRepository
 /// | table | key | value |
 /// |---|---|---|
 /// | `items` | item ID (32) | pack root (32) ‖ the 56-byte entry |
-/// | `blobs` | root (32) | u8 kind ‖ u64 length |
+/// | `blobs` | root (32) | u8 kind ‖ u64 length ‖ the placement record, when the blob has one (Docs/Repository.md §12) |
 /// | `snapshots` | u64 time (big-endian) ‖ root (32) | u64 blob length ‖ the snapshot payload |
 /// | `trees` | tree ID (32) | the tree payload |
 ///
@@ -49,6 +49,7 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
             try catalogue.write { transaction in
                 var row = [blob.kind.rawValue]
                 withUnsafeBytes(of: blob.length.littleEndian) { row += $0 }
+                if let placement = blob.placement { row += placement.encode() }
                 try transaction.put("blobs", blob.root.bytes, row)
                 if blob.kind == .pack {
                     for entry in entries { try transaction.put("items", entry.id.bytes, blob.root.bytes + entry.encoded) }
@@ -125,11 +126,16 @@ public final class CatalogueIndex: RepositoryIndex, @unchecked Sendable {
         }
     }
 
-    /// A `blobs` row: u8 kind, u64 length.
+    /// A `blobs` row: u8 kind, u64 length, the placement record if any.
     static func blobRecord(_ root: Blake3.Digest, _ value: [UInt8]) -> BlobRecord? {
-        guard value.count == 9, let kind = BlobKind(rawValue: value[0]) else { return nil }
-        let length = value[1...].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        return BlobRecord(root: root, length: length, kind: kind)
+        guard value.count >= 9, let kind = BlobKind(rawValue: value[0]) else { return nil }
+        let length = value[1..<9].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        var placement: Placement?
+        if value.count > 9 {
+            guard let decoded = try? Placement.decode(Array(value[9...])) else { return nil }
+            placement = decoded
+        }
+        return BlobRecord(root: root, length: length, kind: kind, placement: placement)
     }
 
     /// Every snapshot the index records, oldest first.

@@ -158,7 +158,12 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
                 if case let .refused(code, message) = error, code != .busy {
                     throw .missing("proving a blob at \(address): the provider cannot serve it (\(code): \(message))")
                 }
-                if pooled && answered == 0 && attempt == 0 { continue }
+                if pooled && answered == 0 && attempt == 0 {
+                    // The provider may have gone away since the session was pooled: then every
+                    // idle session is as stale, and the retry must be a new connection.
+                    dropIdleSessions()
+                    continue
+                }
                 throw .interrupted("proving a blob at \(address): the provider completed the handshake, then \(error)")
             }
         }
@@ -180,6 +185,15 @@ public final class ProviderBlobStore: BlobStore, @unchecked Sendable {
             if case .network = error { throw .unreachable("\(what) at \(address): \(error)") }
             throw .store("\(what) at \(address): \(error)")
         }
+    }
+
+    /// Closes every idle session.
+    private func dropIdleSessions() {
+        pool.lock()
+        let stale = idle
+        idle = []
+        pool.unlock()
+        for session in stale { session.close() }
     }
 
     private func checkin(_ session: ProviderClient) {

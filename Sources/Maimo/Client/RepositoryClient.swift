@@ -106,7 +106,7 @@ public final class RepositoryClient: @unchecked Sendable {
         let peers = try catalogue.peers()
         if let fixed = try catalogue.setting("peer"), !fixed.isEmpty {
             if let requested, requested != fixed {
-                throw .usage("the repository is at peer \(fixed); copies at other peers come with redundancy (not yet)")
+                throw .usage("the repository's first peer is \(fixed); the other peers hold copies or shares by its redundancy (`maimo config redundancy`)")
             }
             guard let peer = peers.first(where: { $0.name == fixed }) else { throw .home("the repository's peer \(fixed) is no longer known") }
             return peer
@@ -119,22 +119,48 @@ public final class RepositoryClient: @unchecked Sendable {
         return first
     }
 
-    /// The repository at `peer` (its blob store is closed by ``close()``); `sessions` are
-    /// opened in the background at once, for work that will need that many.
-    public func repository(at peer: PeerRecord, sessions: Int = 0) throws(MaimoError) -> Repository {
-        // One blob store (one pool of sessions) per peer for the life of this client: a store,
-        // a verify and a retrieve in a row reuse the sessions the first one opened.
-        let key = peer.name + " " + peer.address + " " + peer.nodeID.description
-        let store: ProviderBlobStore
-        if let existing = stores[key] {
-            store = existing
-        } else {
-            store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: peer.nodeID,
-                                      identity: home.identity, tor: tor, network: network.applied(to: peer))
-            stores[key] = store
+    /// The repository on every peer: `peer` first (it holds single copies), then the others by
+    /// name, placing new blobs by `redundancy` (default: the `redundancy` setting, else one copy).
+    /// Sessions are closed by ``close()``; `sessions` are opened in the background at once, at
+    /// each peer new blobs go to, for work that will need that many.
+    public func repository(at peer: PeerRecord, redundancy: Redundancy? = nil, sessions: Int = 0) throws(MaimoError) -> Repository {
+        let policy: Redundancy
+        if let redundancy { policy = redundancy } else { policy = try configuredRedundancy() }
+        let others = try catalogue.peers().filter { $0.name != peer.name }.sorted { $0.name < $1.name }
+        var providers: [BlobFleet.Provider] = []
+        for (i, record) in ([peer] + others).enumerated() {
+            let store = try blobStore(record)
+            if sessions > 0 && i < policy.shareCount { store.prepare(sessions: sessions) }
+            providers.append(BlobFleet.Provider(name: record.name, store: store))
         }
-        if sessions > 0 { store.prepare(sessions: sessions) }
-        return Repository(keys: home.keys, store: store, index: index, dictionaries: CatalogueDictionaries(catalogue: catalogue))
+        return Repository(keys: home.keys, providers: providers, redundancy: policy, index: index,
+                          dictionaries: CatalogueDictionaries(catalogue: catalogue))
+    }
+
+    /// The repository's redundancy setting (`maimo config redundancy`), or one copy.
+    public func configuredRedundancy() throws(MaimoError) -> Redundancy {
+        guard let text = try catalogue.setting("redundancy"), !text.isEmpty else { return .single }
+        do { return try Redundancy(parsing: text) } catch { throw .home("the redundancy setting: \(error)") }
+    }
+
+    /// Sets the repository's redundancy for later stores (and `repair`'s target).
+    public func setRedundancy(_ redundancy: Redundancy) throws(MaimoError) {
+        let peers = try catalogue.peers().count
+        guard redundancy.shareCount <= peers else {
+            throw .usage("redundancy \(redundancy) needs \(redundancy.shareCount) peers; this home has \(peers) (see `maimo peer add`)")
+        }
+        try catalogue.setSetting("redundancy", redundancy.description)
+    }
+
+    /// One blob store (one pool of sessions) per peer for the life of this client: a store,
+    /// a verify and a retrieve in a row reuse the sessions the first one opened.
+    func blobStore(_ peer: PeerRecord) throws(MaimoError) -> ProviderBlobStore {
+        let key = peer.name + " " + peer.address + " " + peer.nodeID.description
+        if let existing = stores[key] { return existing }
+        let store = ProviderBlobStore(address: try PeerAddress(peer.address), provider: peer.nodeID,
+                                      identity: home.identity, tor: tor, network: network.applied(to: peer))
+        stores[key] = store
+        return store
     }
 
     private var stores: [String: ProviderBlobStore] = [:]
@@ -163,6 +189,8 @@ public final class RepositoryClient: @unchecked Sendable {
     public struct StoreOptions: Sendable {
         /// The peer to store on (nil: the repository's peer, or the first).
         public var peer: String?
+        /// How this run places its blobs (nil: the `redundancy` setting, else one copy).
+        public var redundancy: Redundancy?
         /// The zstd level of packed data.
         public var level = 3
         /// The catalogue's zstd dictionary to compress with, if any.
@@ -191,8 +219,10 @@ public final class RepositoryClient: @unchecked Sendable {
         public var forgotten: Int
         /// Local files removed by ``StoreOptions/removeLocal``.
         public var removed: Int
-        /// The peer stored on.
+        /// The peer stored on (the one holding single copies).
         public var peer: String
+        /// How the run placed its blobs.
+        public var redundancy: Redundancy
     }
 
     /// Stores `paths` as one snapshot on the peer, reporting progress as it goes.
@@ -209,7 +239,7 @@ public final class RepositoryClient: @unchecked Sendable {
             guard let bytes = try catalogue.dictionary(id: id) else { throw .usage("no dictionary \(id) in the catalogue") }
             do { run.dictionary = try RepositoryDictionary(bytes: bytes) } catch { throw .home("dictionary \(id): \(error)") }
         }
-        let repository = try repository(at: peer, sessions: run.uploads)
+        let repository = try repository(at: peer, redundancy: options.redundancy, sessions: run.uploads)
         let report = try mapped { () throws(RepositoryError) in try repository.store(paths, options: run, progress: progress) }
         try catalogue.setSetting("peer", peer.name)
         var forgotten = 0
@@ -223,7 +253,7 @@ public final class RepositoryClient: @unchecked Sendable {
         if options.removeLocal {
             removed = try removeStoredFiles(report.snapshot.snapshot, repository: repository)
         }
-        return StoreResult(report: report, forgotten: forgotten, removed: removed, peer: peer.name)
+        return StoreResult(report: report, forgotten: forgotten, removed: removed, peer: peer.name, redundancy: repository.fleet.redundancy)
     }
 
     /// Deletes the regular files of a snapshot that are still as they were stored (size, mtime
@@ -312,7 +342,7 @@ public final class RepositoryClient: @unchecked Sendable {
         return report
     }
 
-    /// Proves every blob and records each proof in the catalogue.
+    /// Proves every copy and share at every peer and records each proof in the catalogue.
     public func verify(samples: Int, loss: Double, workers: Int = 4) throws(MaimoError) -> (peer: String, proofs: [Repository.BlobProof]) {
         let peer = try repositoryPeer()
         let repository = try repository(at: peer, sessions: workers)
@@ -320,7 +350,7 @@ public final class RepositoryClient: @unchecked Sendable {
         let now = Date().timeIntervalSince1970
         for proof in proofs {
             try catalogue.addProof(ProofRecord(
-                kind: "\(proof.blob.kind)", root: proof.blob.root, peer: peer.name, time: now,
+                kind: "\(proof.blob.kind)", root: proof.share.root, peer: proof.share.provider, time: now,
                 outcome: ProofRecord.Outcome(rawValue: proof.outcome.rawValue) ?? .failed, samples: proof.samples, failures: proof.failures,
                 missProbability: proof.missProbability, loss: proof.loss, detail: proof.detail, bytes: proof.bytes))
         }

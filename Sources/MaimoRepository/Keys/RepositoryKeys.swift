@@ -10,6 +10,8 @@ public final class RepositoryKeys: Sendable {
     public let secret: CipherKey
     /// XChaCha8-Blake3-SIV key for every item and blob header.
     public let dataKey: CipherKey
+    /// XChaCha8 key of the key streams that make each keyed copy or share distinct (§12).
+    public let shareKey: CipherKey
     /// The BLAKE3 key that names items.
     let chunkIDKey: Blake3.Key
     /// The chunker's secret gear table.
@@ -31,13 +33,15 @@ public final class RepositoryKeys: Sendable {
         var data = derive(Self.dataKeyContext)
         // derive_key makes exactly 32 bytes: always a valid key.
         dataKey = try! CipherKey(bytes: data)
+        var share = derive("maimo 2026-12 share key v2")
+        shareKey = try! CipherKey(bytes: share)
         var chunk = derive("maimo 2026-12 chunk id v2")
         chunkIDKey = try! Blake3.Key(chunk)
         var gearSeed = derive("maimo 2026-12 gear table v2")
         gear = GearTable(seed: try! Blake3.Key(gearSeed))
         var idKey = derive("maimo 2026-12 key id v2")
         keyID = Array(Blake3.keyedHash(key: try! Blake3.Key(idKey), Array("maimo key id v2".utf8)).bytes.prefix(8))
-        for i in 0..<32 { data[i] = 0; chunk[i] = 0; gearSeed[i] = 0; idKey[i] = 0 }
+        for i in 0..<32 { data[i] = 0; share[i] = 0; chunk[i] = 0; gearSeed[i] = 0; idKey[i] = 0 }
     }
 
     /// A fresh repository: a root secret from the system CSPRNG.

@@ -8,8 +8,9 @@ extension Repository {
     @discardableResult
     public func forget(_ records: [SnapshotRecord]) throws(RepositoryError) -> Int {
         for record in records {
-            try store.delete(root: record.blob)
-            try index.remove(blob: BlobRecord(root: record.blob, length: record.blobLength, kind: .snapshot), entries: [])
+            let blob = try index.blob(record.blob) ?? BlobRecord(root: record.blob, length: record.blobLength, kind: .snapshot)
+            try delete(blob)
+            try index.remove(blob: blob, entries: [])
             try index.remove(snapshot: record)
         }
         return records.count
@@ -24,6 +25,9 @@ extension Repository {
 
     /// What ``prune(maximumUnused:packSize:pad:orphanGrace:)`` did.
     public struct PruneReport: Sendable {
+        /// Copies or shares of deleted blobs left at providers that could not be reached (the
+        /// next prune there deletes them as orphans), and providers that could not be listed.
+        public var sharesLeft = 0, providersUnlisted = 0
         /// Packs with no live item, deleted.
         public var packsDeleted = 0
         /// Packs whose live items were copied into new packs, then deleted.
@@ -80,7 +84,7 @@ extension Repository {
         var written: [PackRecord] = []
         func flush() throws(RepositoryError) {
             guard !repack.isEmpty else { return }
-            let record = try PackUploader.upload(repack, keys: keys, store: store, index: index)
+            let record = try PackUploader.upload(repack, keys: keys, fleet: fleet, index: index)
             written.append(record)
             report.bytesWritten += record.length
             repack = BlobBuilder(kind: .pack, pad: pad)
@@ -127,12 +131,12 @@ extension Repository {
         let newIndex = try writeSingle(PackIndex(packs: remaining).encode(), type: .index, kind: .index, pad: pad)
         report.bytesWritten += newIndex.length
         for (blob, entries) in deletions {
-            try store.delete(root: blob.root)
+            report.sharesLeft += try delete(blob)
             try index.remove(blob: blob, entries: entries)
             report.bytesFreed += blob.length
         }
         for blob in oldIndexes {
-            try store.delete(root: blob.root)
+            report.sharesLeft += try delete(blob)
             try index.remove(blob: blob, entries: [])
             report.bytesFreed += blob.length
             report.indexesReplaced += 1
@@ -140,27 +144,49 @@ extension Repository {
         return report
     }
 
-    /// Deletes the blobs the store holds that the index does not know and that are this
-    /// repository's (their header opens under its keys) and older than `grace` seconds.
+    /// Deletes every copy or share of a blob; returns how many were left at providers that
+    /// could not be reached (orphans for a later prune).
+    @discardableResult
+    func delete(_ blob: BlobRecord) throws(RepositoryError) -> Int {
+        try fleet.delete(fleet.placement(of: blob.root, recorded: blob.placement))
+    }
+
+    /// Deletes the blobs each provider holds that no placement the index knows names and that
+    /// are this repository's (a share trailer or blob header opens under its keys) and older
+    /// than `grace` seconds.
     func collectOrphans(_ report: inout PruneReport, grace: Double) throws(RepositoryError) {
-        let known = Set(try index.blobs().map(\.root))
+        var known = Set<Blake3.Digest>()
+        for blob in try index.blobs() {
+            known.insert(blob.root)
+            for share in blob.placement?.shares ?? [] { known.insert(share.root) }
+        }
         let now = Date().timeIntervalSince1970
-        for (root, length) in try store.list() where !known.contains(root) {
-            let header: BlobHeader
-            do throws(RepositoryError) {
-                header = try reader.header(root: root, length: length, keys: keys)
-            } catch {
-                // Missing meanwhile, damaged, or not ours: never deleted on a guess.
-                report.foreignBlobs += 1
+        for provider in fleet.providers {
+            let listed: [(root: Blake3.Digest, length: UInt64)]
+            do { listed = try provider.store.list() } catch {
+                // With several providers, one down does not stop a prune; alone, it does.
+                if fleet.providers.count == 1 { throw error }
+                report.providersUnlisted += 1
                 continue
             }
-            guard now - Double(header.created) / 1000 >= grace else {
-                report.orphansKept += 1
-                continue
+            for (root, length) in listed where !known.contains(root) {
+                let created: UInt64
+                switch classify(root: root, length: length, at: provider.store) {
+                case let .share(trailer): created = trailer.created
+                case let .plain(header): created = header.created
+                case .unreadable:
+                    // Missing meanwhile, damaged, or not ours: never deleted on a guess.
+                    report.foreignBlobs += 1
+                    continue
+                }
+                guard now - Double(created) / 1000 >= grace else {
+                    report.orphansKept += 1
+                    continue
+                }
+                try provider.store.delete(root: root)
+                report.orphansDeleted += 1
+                report.bytesFreed += length
             }
-            try store.delete(root: root)
-            report.orphansDeleted += 1
-            report.bytesFreed += length
         }
     }
 

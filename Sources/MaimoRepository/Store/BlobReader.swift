@@ -1,18 +1,29 @@
 import MaimoBao
 import MaimoBlake3
 
-/// Reads ranges of blobs from an untrusted ``BlobStore``, each verified against the blob's root
-/// with Bao before anything is returned.
+/// Reads ranges of blobs from untrusted providers: each range is verified with Bao against the
+/// root of the copy or share it came from before anything is returned (``BlobFleet``).
 public struct BlobReader: Sendable {
-    /// The untrusted store.
-    public let store: any BlobStore
+    /// The providers.
+    public let fleet: BlobFleet
+    /// Where placements are recorded (nil: every blob is a plain copy at the primary provider).
+    let index: (any RepositoryIndex)?
 
-    /// A reader of `store`.
-    public init(store: any BlobStore) { self.store = store }
+    /// A reader of `fleet`, placing blobs by `index`'s records.
+    public init(fleet: BlobFleet, index: (any RepositoryIndex)?) {
+        self.fleet = fleet
+        self.index = index
+    }
 
-    /// Exactly `count` content bytes of the blob `root` from `offset`, verified; ranges over
-    /// the store's slice limit are asked for in pieces.
+    /// Exactly `count` content bytes of the blob `root` from `offset`, verified.
     public func read(root: Blake3.Digest, offset: UInt64, count: Int) throws(RepositoryError) -> [UInt8] {
+        let recorded = try index?.blob(root)?.placement
+        return try fleet.read(fleet.placement(of: root, recorded: recorded), offset: offset, count: count)
+    }
+
+    /// Exactly `count` content bytes of the blob `root` at one store from `offset`, verified;
+    /// ranges over the store's slice limit are asked for in pieces.
+    static func range(from store: any BlobStore, root: Blake3.Digest, offset: UInt64, count: Int) throws(RepositoryError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
         let end = offset + UInt64(count)
@@ -48,12 +59,26 @@ public struct BlobReader: Sendable {
     public func header(root: Blake3.Digest, length: UInt64, keys: RepositoryKeys) throws(RepositoryError) -> BlobHeader {
         guard length >= UInt64(BlobHeader.trailerLength) else { throw .integrity("blob \(root.description.prefix(16)) is too short to be a blob") }
         // Most headers fit in the last 64 KiB; a larger one is read again whole.
-        let guess = min(length, 64 << 10)
-        var tail = try read(root: root, offset: length - guess, count: Int(guess))
+        let guess = min(length, Self.tailGuess)
+        let tail = try read(root: root, offset: length - guess, count: Int(guess))
+        return try Self.header(length: length, tail: tail, keys: keys) { (offset, count) throws(RepositoryError) in
+            try read(root: root, offset: offset, count: count)
+        }
+    }
+
+    /// Bytes read from a blob's end in one request, enough for most headers.
+    static let tailGuess: UInt64 = 64 << 10
+
+    /// The header of a blob of `length` bytes whose last `tail.count` bytes are `tail` (the
+    /// header's bytes read again by `reread(offset, count)` when it is longer).
+    static func header(length: UInt64, tail first: [UInt8], keys: RepositoryKeys,
+                       reread: (UInt64, Int) throws(RepositoryError) -> [UInt8]) throws(RepositoryError) -> BlobHeader {
+        let guess = UInt64(first.count)
+        var tail = first
         let boxLength = try BlobHeader.headerBoxLength(trailer: tail.suffix(BlobHeader.trailerLength), blobLength: length)
         let needed = UInt64(boxLength + BlobHeader.trailerLength)
         if needed > guess {
-            tail = try read(root: root, offset: length - needed, count: Int(needed))
+            tail = try reread(length - needed, Int(needed))
         }
         return try BlobHeader.open(tail: tail[...], blobLength: length, keys: keys)
     }

@@ -7,7 +7,7 @@ import MaimoBlake3
 /// back instead of filling memory: at most `width + capacity` packs exist at once.
 final class PackUploader: @unchecked Sendable {
     private let keys: RepositoryKeys
-    private let store: any BlobStore
+    private let fleet: BlobFleet
     private let index: any RepositoryIndex
     private let condition = NSCondition()
     private var queue: [BlobBuilder] = []
@@ -20,10 +20,10 @@ final class PackUploader: @unchecked Sendable {
     private(set) var bytesSent: UInt64 = 0
     private let sent: @Sendable (UInt64) -> Void
 
-    init(keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex, width: Int, capacity: Int,
+    init(keys: RepositoryKeys, fleet: BlobFleet, index: any RepositoryIndex, width: Int, capacity: Int,
          sent: @escaping @Sendable (UInt64) -> Void) {
         self.keys = keys
-        self.store = store
+        self.fleet = fleet
         self.index = index
         self.capacity = max(1, capacity)
         self.sent = sent
@@ -72,7 +72,7 @@ final class PackUploader: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             do {
-                let record = try Self.upload(consume pack, keys: keys, store: store, index: index)
+                let record = try Self.upload(consume pack, keys: keys, fleet: fleet, index: index)
                 condition.lock()
                 uploaded.append(record)
                 bytesSent += record.length
@@ -87,16 +87,17 @@ final class PackUploader: @unchecked Sendable {
         }
     }
 
-    /// Seals and uploads one blob, then records it in the index.
-    static func upload(_ builder: consuming BlobBuilder, keys: RepositoryKeys, store: any BlobStore, index: any RepositoryIndex) throws(RepositoryError) -> PackRecord {
+    /// Seals and places one blob (its copies or shares at their providers), then records it in
+    /// the index.
+    static func upload(_ builder: consuming BlobBuilder, keys: RepositoryKeys, fleet: BlobFleet, index: any RepositoryIndex) throws(RepositoryError) -> PackRecord {
         let created = UInt64(Date().timeIntervalSince1970 * 1000)
         let kind = builder.kind
         let (bytes, header) = try builder.finish(keys: keys, created: created)
         // The blob's name is its Bao root, which is the BLAKE3 hash of its bytes.
         let root = Blake3.hash(bytes)
-        try store.put(root: root, content: bytes)
+        let placement = try fleet.put(root: root, content: bytes)
         let record = PackRecord(root: root, length: UInt64(bytes.count), entries: header.entries)
-        try index.add(blob: BlobRecord(root: root, length: record.length, kind: kind), entries: header.entries)
+        try index.add(blob: BlobRecord(root: root, length: record.length, kind: kind, placement: placement), entries: header.entries)
         return record
     }
 }

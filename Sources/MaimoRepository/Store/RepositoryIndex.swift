@@ -39,12 +39,15 @@ public struct BlobRecord: Sendable, Equatable {
     public var length: UInt64
     /// Pack, index or snapshot.
     public var kind: BlobKind
+    /// Where its copies or shares are (nil: one plain copy at the primary provider).
+    public var placement: Placement?
 
     /// A record with the given fields.
-    public init(root: Blake3.Digest, length: UInt64, kind: BlobKind) {
+    public init(root: Blake3.Digest, length: UInt64, kind: BlobKind, placement: Placement? = nil) {
         self.root = root
         self.length = length
         self.kind = kind
+        self.placement = placement
     }
 }
 

@@ -81,7 +81,7 @@ extension Repository {
         let work = planner.work
         let state = Locked(StoreProgress(filesTotal: work.count, bytesTotal: work.reduce(0) { $0 + $1.info.size }))
         progress(state.current)
-        let uploader = PackUploader(keys: keys, store: store, index: index, width: options.uploads, capacity: options.uploads,
+        let uploader = PackUploader(keys: keys, fleet: fleet, index: index, width: options.uploads, capacity: options.uploads,
                                     sent: { bytes in progress(state.withLock { $0.bytesSent += bytes; return $0 }) })
         let chunking = ChunkingWorkers(repository: self, options: options, work: work, uploader: uploader, progress: state, report: progress)
         chunking.run()
@@ -132,7 +132,7 @@ extension Repository {
         let sealed = try ItemSealer.seal(plaintext, id: keys.itemID(plaintext), type: type, keys: keys, compressor: ZstdCompressor())
         var builder = BlobBuilder(kind: kind, pad: pad)
         builder.append(sealed.bytes, entry: sealed.entry)
-        return try PackUploader.upload(builder, keys: keys, store: store, index: index)
+        return try PackUploader.upload(builder, keys: keys, fleet: fleet, index: index)
     }
 }
 
