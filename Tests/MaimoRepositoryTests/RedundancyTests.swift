@@ -22,6 +22,23 @@ final class SwitchStore: BlobStore, @unchecked Sendable {
     var roots: Set<Blake3.Digest> { Set(((try? inner.list()) ?? []).map(\.root)) }
 }
 
+/// A provider in memory that answers each slice after `delay` seconds and counts them.
+final class SlowStore: BlobStore, @unchecked Sendable {
+    let inner = MemoryBlobStore()
+    let delay: Double
+    let served = Locked(0)
+
+    init(delay: Double) { self.delay = delay }
+    func put(root: Blake3.Digest, content: [UInt8]) throws(RepositoryError) { try inner.put(root: root, content: content) }
+    func slice(root: Blake3.Digest, start: UInt64, count: UInt64) throws(RepositoryError) -> [UInt8] {
+        served.withLock { $0 += 1 }
+        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        return try inner.slice(root: root, start: start, count: count)
+    }
+    func list() throws(RepositoryError) -> [(root: Blake3.Digest, length: UInt64)] { try inner.list() }
+    func delete(root: Blake3.Digest) throws(RepositoryError) { try inner.delete(root: root) }
+}
+
 /// Copies and Reed–Solomon shares across providers (Docs/Repository.md §12): distinct bytes at
 /// each, reads that survive lost and lying providers, proofs per share, repair and recovery.
 @Suite struct RedundancyTests {
@@ -170,6 +187,30 @@ final class SwitchStore: BlobStore, @unchecked Sendable {
         #expect(try repository.verify(samples: 4).filter { $0.share.provider == "p3" }.allSatisfy { $0.outcome == .failed })
         stores[0].down.withLock { $0 = false }
         try restore(repository, tree, into: scratch, as: "restored")
+    }
+
+    /// Reads go to the holder that has answered fastest: a slow first provider serves the first
+    /// read or so, the fast second one the rest.
+    @Test func readsPreferTheFastestHolder() throws {
+        var seed = SeededGenerator.fromEnvironment("readsPreferTheFastestHolder")
+        let scratch = RepositoryTests.Scratch()
+        let tree = try helpers.makeTree(scratch, seed: &seed)
+        // A quarter second a slice: more than a debug build spends removing a keyed copy's key
+        // stream from a MiB (the fast holder's copy is keyed, the slow one's plain).
+        let slow = SlowStore(delay: 0.25), fast = SlowStore(delay: 0)
+        let keys = RepositoryKeys.generate()
+        let index = MemoryRepositoryIndex()
+        _ = try Repository(keys: keys, providers: [.init(name: "slow", store: slow), .init(name: "fast", store: fast)],
+                           redundancy: .copies(2), index: index).store([tree], options: helpers.options())
+        // A new process: nothing known of either yet.
+        let repository = Repository(keys: keys, providers: [.init(name: "slow", store: slow), .init(name: "fast", store: fast)],
+                                    redundancy: .copies(2), index: index)
+        slow.served.withLock { $0 = 0 }
+        fast.served.withLock { $0 = 0 }
+        let (_, entry) = try #require(try repository.find(tree))
+        _ = try repository.restore(entry, to: scratch.path + "/restored", workers: 1)
+        try helpers.expectSameTree(tree, scratch.path + "/restored")
+        #expect(slow.served.current <= 8 && fast.served.current > 2 * slow.served.current, "slow \(slow.served.current), fast \(fast.served.current)")
     }
 
     /// Repair interrupted at random moments (the target failing after a random budget of writes

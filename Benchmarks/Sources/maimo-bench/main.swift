@@ -13,7 +13,7 @@ import BenchReport
 import CompareSupport
 import Foundation
 
-let suites: [any Suite.Type] = [Blake3Suite.self, BaoSuite.self, CipherSuite.self, ZstdSuite.self, ErasureSuite.self, StoresSuite.self, EngineSuite.self]
+let suites: [any Suite.Type] = [Blake3Suite.self, BaoSuite.self, CipherSuite.self, ZstdSuite.self, ErasureSuite.self, StoresSuite.self, EngineSuite.self, RedundancySuite.self]
 
 let arguments = CommandLine.arguments
 func value(_ name: String) -> String? {

@@ -32,7 +32,7 @@ extension BlobFleet {
         do throws(RepositoryError) {
             var bytes = try BlobReader.range(from: store, root: share.root, offset: offset, count: count)
             if let nonce = share.nonce { try ShareStream.apply(&bytes, offset: offset, nonce: nonce, keys: keys) }
-            noteRead(share.provider, seconds: Date().timeIntervalSince(started))
+            noteRead(share.provider, seconds: Date().timeIntervalSince(started), bytes: count)
             return bytes
         } catch {
             noteFailure(share.provider)
