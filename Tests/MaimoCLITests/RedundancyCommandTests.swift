@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Redundancy through the `maimo` binary with three provider processes: `config redundancy`,
-/// `verify`'s exit statuses, `status --json`, `repair --to`, `peer retire` (Docs/Repository.md §12).
+/// `verify`'s exit statuses, `status --json`, `repair --to` (killed at random moments, then
+/// rerun), `peer retire` (Docs/Repository.md §12).
 @Suite("maimo redundancy commands")
 struct RedundancyCommandTests {
     @Test func copiesOnThreeProvidersThroughTheCommands() throws {
@@ -48,6 +49,26 @@ struct RedundancyCommandTests {
         let degraded = try Tool.run(maimo, ["verify", "--json"] + client)
         #expect(degraded.status == 2, "\(degraded.out)\(degraded.err)")
         #expect(degraded.out.contains("\"outcome\":\"unreachable\"") && degraded.out.contains("\"sparePeers\":0"), "\(degraded.out)")
+        // Repair killed at random moments: after each kill everything still retrieves; the
+        // rerun below finishes it.
+        var generator = SystemRandomNumberGenerator()
+        var hitRunning = 0
+        for round in 0..<5 {
+            let repair = Process()
+            repair.executableURL = maimo
+            repair.arguments = ["repair", "--to", "c"] + client
+            repair.standardOutput = FileHandle.nullDevice
+            repair.standardError = FileHandle.nullDevice
+            try repair.run()
+            usleep(UInt32.random(in: 20_000...400_000, using: &generator))
+            if repair.isRunning { hitRunning += 1 }
+            kill(repair.processIdentifier, SIGKILL)
+            repair.waitUntilExit()
+            let side = try Tool.run(maimo, ["retrieve", root + "/data/b.bin", "-o", root + "/side-\(round)"] + client)
+            #expect(side.status == 0 && FileManager.default.contents(atPath: root + "/side-\(round)") == files["data/b.bin"],
+                    "round \(round): \(side.err)")
+        }
+        print("repair crash: \(hitRunning) of 5 kills hit a running repair")
         let repaired = try Tool.run(maimo, ["repair", "--to", "c", "--json"] + client)
         #expect(repaired.status == 0 && repaired.out.contains("\"failures\":[]"), "\(repaired.out)\(repaired.err)")
         #expect(try Tool.run(maimo, ["verify"] + client).status == 0)

@@ -195,9 +195,7 @@ final class SlowStore: BlobStore, @unchecked Sendable {
         var seed = SeededGenerator.fromEnvironment("readsPreferTheFastestHolder")
         let scratch = RepositoryTests.Scratch()
         let tree = try helpers.makeTree(scratch, seed: &seed)
-        // A quarter second a slice: more than a debug build spends removing a keyed copy's key
-        // stream from a MiB (the fast holder's copy is keyed, the slow one's plain).
-        let slow = SlowStore(delay: 0.25), fast = SlowStore(delay: 0)
+        let slow = SlowStore(delay: 0.1), fast = SlowStore(delay: 0)
         let keys = RepositoryKeys.generate()
         let index = MemoryRepositoryIndex()
         _ = try Repository(keys: keys, providers: [.init(name: "slow", store: slow), .init(name: "fast", store: fast)],
@@ -211,6 +209,21 @@ final class SlowStore: BlobStore, @unchecked Sendable {
         _ = try repository.restore(entry, to: scratch.path + "/restored", workers: 1)
         try helpers.expectSameTree(tree, scratch.path + "/restored")
         #expect(slow.served.current <= 8 && fast.served.current > 2 * slow.served.current, "slow \(slow.served.current), fast \(fast.served.current)")
+
+        // 2-of-3 with the first data shard's holder slow: once it is known slow, its shard is
+        // rebuilt from the two fast holders.
+        let stores = [SlowStore(delay: 0.1), SlowStore(delay: 0), SlowStore(delay: 0)]
+        let shardIndex = MemoryRepositoryIndex()
+        let providers = stores.enumerated().map { BlobFleet.Provider(name: "s\($0.offset)", store: $0.element) }
+        _ = try Repository(keys: keys, providers: providers, redundancy: .erasure(data: 2, total: 3), index: shardIndex)
+            .store([tree], options: helpers.options())
+        for store in stores { store.served.withLock { $0 = 0 } }
+        let sharded = Repository(keys: keys, providers: providers, redundancy: .erasure(data: 2, total: 3), index: shardIndex)
+        let (_, shardedEntry) = try #require(try sharded.find(tree))
+        _ = try sharded.restore(shardedEntry, to: scratch.path + "/sharded", workers: 1)
+        try helpers.expectSameTree(tree, scratch.path + "/sharded")
+        #expect(stores[0].served.current <= 8 && stores[2].served.current > 2 * stores[0].served.current,
+                "\(stores.map(\.served.current))")
     }
 
     /// Repair interrupted at random moments (the target failing after a random budget of writes

@@ -35,7 +35,7 @@ struct RedundancyOverWireTests {
             files["f\(i)"] = randomBytes(size, using: &seed)
         }
         try FileManager.default.createDirectory(atPath: tree + "/sub", withIntermediateDirectories: true)
-        for (name, bytes) in files { FileManager.default.createFile(atPath: tree + "/sub/" + name, contents: Data(bytes)) }
+        for (name, bytes) in files { _ = FileManager.default.createFile(atPath: tree + "/sub/" + name, contents: Data(bytes)) }
         var options = RepositoryClient.StoreOptions()
         options.packSize = 1 << 20
         let stored = try client.store([tree], options: options)

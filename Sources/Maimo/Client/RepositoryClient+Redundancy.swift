@@ -6,7 +6,7 @@ import MaimoWire
 /// Redundancy across peers (Docs/Repository.md §12): repair, retiring a peer, and what each peer
 /// holds and has proven.
 extension RepositoryClient {
-    /// What ``repair(to:samples:loss:workers:)`` found and did.
+    /// What ``repair(to:samples:loss:workers:progress:)`` found and did.
     public struct RepairResult: Sendable {
         /// The proofs that found the bad shares (recorded in the catalogue).
         public var proofs: [Repository.BlobProof]

@@ -31,8 +31,9 @@ extension BlobFleet {
         let started = Date()
         do throws(RepositoryError) {
             var bytes = try BlobReader.range(from: store, root: share.root, offset: offset, count: count)
-            if let nonce = share.nonce { try ShareStream.apply(&bytes, offset: offset, nonce: nonce, keys: keys) }
+            // The provider's time (and the verification, the same for every holder), not the key stream's.
             noteRead(share.provider, seconds: Date().timeIntervalSince(started), bytes: count)
+            if let nonce = share.nonce { try ShareStream.apply(&bytes, offset: offset, nonce: nonce, keys: keys) }
             return bytes
         } catch {
             noteFailure(share.provider)
@@ -81,14 +82,23 @@ extension BlobFleet {
         return out
     }
 
-    /// Bytes `low ..< high` of data shard `shard`: from a holder of it, or from K others.
+    /// Bytes `low ..< high` of data shard `shard`: from a holder of it, or from K others (when it
+    /// fails, or is slower than K others).
     func shardRange(_ placement: Placement, shard: Int, data k: Int, total n: Int, shardLength: UInt64,
                     low: UInt64, high: UInt64) throws(RepositoryError) -> [UInt8] {
         let count = Int(high - low)
         let usable = placement.shares.filter { $0.nonce != nil && $0.bodyLength == shardLength && $0.index < n }
         var failures: [(Share, RepositoryError)] = []
-        for share in ranked(usable.filter { $0.index == shard }) {
-            do { return try readShare(share, offset: low, count: count) } catch { failures.append((share, error)) }
+        // The fastest K holders (one per shard index): when this shard's holder is among them it
+        // is read as it is; when it is slower than K others, they are read and it is rebuilt.
+        var fastest: [Int] = []
+        for share in ranked(usable) where fastest.count < k && !fastest.contains(share.index) { fastest.append(share.index) }
+        let holders = ranked(usable.filter { $0.index == shard })
+        let direct = fastest.contains(shard) || fastest.count < k
+        if direct {
+            for share in holders {
+                do { return try readShare(share, offset: low, count: count) } catch { failures.append((share, error)) }
+            }
         }
         // Degraded: the same range of K other shards, then the code rebuilds this one.
         var pieces = [[UInt8]?](repeating: nil, count: n)
@@ -102,6 +112,12 @@ extension BlobFleet {
             }
         }
         guard got >= k else {
+            // Too few others: its own (slower) holder after all.
+            if !direct {
+                for share in holders {
+                    do { return try readShare(share, offset: low, count: count) } catch { failures.append((share, error)) }
+                }
+            }
             throw Self.combined(failures, what: "shard \(shard) of a \(placement.redundancy) blob: \(got) of the \(k) shares needed could be read")
         }
         do {

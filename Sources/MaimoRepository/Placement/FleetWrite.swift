@@ -67,7 +67,7 @@ extension BlobFleet {
         let shares = placed.current
         guard shares.allSatisfy({ $0 != nil }) else {
             let written = shares.compactMap { $0 }
-            try? delete(Placement(redundancy: redundancy, shares: written))
+            _ = try? delete(Placement(redundancy: redundancy, shares: written))
             throw .unreachable("blob \(root.description.prefix(16)) with redundancy \(redundancy): \(written.count) of \(count) shares "
                                + "placed; " + failures.current.joined(separator: "; "))
         }

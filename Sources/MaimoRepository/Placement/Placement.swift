@@ -57,10 +57,7 @@ public struct Placement: Sendable, Equatable {
     public func encode() -> [UInt8] {
         var writer = ByteWriter()
         writer.u8(Self.version)
-        switch redundancy {
-        case let .copies(n): writer.u8(1); writer.u8(1); writer.u8(UInt8(n))
-        case let .erasure(k, n): writer.u8(2); writer.u8(UInt8(k)); writer.u8(UInt8(n))
-        }
+        redundancy.write(into: &writer)
         writer.u16(UInt16(shares.count))
         for share in shares {
             let name = Array(share.provider.utf8.prefix(255))
@@ -79,13 +76,7 @@ public struct Placement: Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]) throws(RepositoryError) -> Placement {
         var reader = ByteReader(bytes, what: "placement record")
         guard try reader.u8() == version else { throw reader.fail("unknown version") }
-        let scheme = try reader.u8(), k = Int(try reader.u8()), n = Int(try reader.u8())
-        let redundancy: Redundancy
-        switch scheme {
-        case 1 where k == 1 && n >= 1: redundancy = .copies(n)
-        case 2 where k >= 1 && n >= k: redundancy = .erasure(data: k, total: n)
-        default: throw reader.fail("unknown scheme \(scheme) \(k)/\(n)")
-        }
+        let redundancy = try Redundancy.read(from: &reader)
         let count = Int(try reader.u16())
         var shares: [Share] = []
         for _ in 0..<count {

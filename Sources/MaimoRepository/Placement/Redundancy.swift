@@ -61,6 +61,25 @@ public enum Redundancy: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     /// Stored bytes per byte of blob: N for copies, N/K for shares.
     public var overhead: Double { Double(shareCount) / Double(needed) }
+
+    /// Its binary form in placement records and share trailers: u8 scheme (1 copies, 2 shares),
+    /// u8 K (1 for copies), u8 N.
+    func write(into writer: inout ByteWriter) {
+        switch self {
+        case let .copies(n): writer.u8(1); writer.u8(1); writer.u8(UInt8(n))
+        case let .erasure(k, n): writer.u8(2); writer.u8(UInt8(k)); writer.u8(UInt8(n))
+        }
+    }
+
+    /// Reads ``write(into:)``'s three bytes.
+    static func read(from reader: inout ByteReader) throws(RepositoryError) -> Redundancy {
+        let scheme = try reader.u8(), k = Int(try reader.u8()), n = Int(try reader.u8())
+        switch scheme {
+        case 1 where k == 1 && n >= 1: return .copies(n)
+        case 2 where k >= 1 && n >= k: return .erasure(data: k, total: n)
+        default: throw reader.fail("unknown redundancy scheme \(scheme) (\(k) of \(n))")
+        }
+    }
 }
 
 import Foundation

@@ -4,7 +4,7 @@ import MaimoCipher
 import MaimoErasure
 
 extension Repository {
-    /// What ``repair(proofs:to:retiring:workers:)`` did.
+    /// What ``repair(proofs:to:retiring:progress:)`` did.
     public struct RepairReport: Sendable {
         /// Blobs with a share to replace, and of them those repaired.
         public var blobsDamaged = 0, blobsRepaired = 0

@@ -46,10 +46,7 @@ public struct ShareTrailer: Sendable, Equatable {
     func seal(keys: RepositoryKeys) throws(RepositoryError) -> [UInt8] {
         var plain = ByteWriter(capacity: 64)
         plain.raw(Self.magic)
-        switch redundancy {
-        case let .copies(n): plain.u8(1); plain.u8(1); plain.u8(UInt8(n))
-        case let .erasure(k, n): plain.u8(2); plain.u8(UInt8(k)); plain.u8(UInt8(n))
-        }
+        redundancy.write(into: &plain)
         plain.u8(UInt8(index))
         plain.u32(0)
         plain.u64(blobLength)
@@ -80,19 +77,13 @@ public struct ShareTrailer: Sendable, Equatable {
     static func decode(_ plain: [UInt8], nonce: [UInt8]) throws(RepositoryError) -> ShareTrailer {
         var reader = ByteReader(plain, what: "share trailer")
         try reader.magic(magic)
-        let scheme = try reader.u8(), k = Int(try reader.u8()), n = Int(try reader.u8())
+        let redundancy = try Redundancy.read(from: &reader)
         let index = Int(try reader.u8())
         guard try reader.u32() == 0 else { throw reader.fail("reserved bytes set") }
         let blobLength = try reader.u64(), created = try reader.u64()
         let rootBytes = try reader.take(32)
         try reader.end()
-        let redundancy: Redundancy
-        switch scheme {
-        case 1 where k == 1 && n >= 1: redundancy = .copies(n)
-        case 2 where k >= 1 && n >= k: redundancy = .erasure(data: k, total: n)
-        default: throw reader.fail("unknown scheme \(scheme) \(k)/\(n)")
-        }
-        guard index < n else { throw reader.fail("share \(index) of \(n)") }
+        guard index < redundancy.shareCount else { throw reader.fail("share \(index) of \(redundancy)") }
         return ShareTrailer(blob: try! Blake3.Digest(bytes: rootBytes), blobLength: blobLength, redundancy: redundancy,
                             index: index, created: created, nonce: nonce)
     }
