@@ -55,16 +55,9 @@ struct PruneCrashTests {
             for id in try snapshotIDs() where !before.contains(id) { stored[id] = model }
 
             // Prune (repacking everything with any unused share) and kill it partway.
-            let prune = Process()
-            prune.executableURL = maimo
-            prune.arguments = ["prune", "--max-unused", "0%"] + client
-            prune.standardOutput = FileHandle.nullDevice
-            prune.standardError = FileHandle.nullDevice
-            try prune.run()
-            usleep(UInt32.random(in: 20_000...600_000, using: &seed))
-            if prune.isRunning { killedRunning += 1 }
-            kill(prune.processIdentifier, SIGKILL)
-            prune.waitUntilExit()
+            if try Tool.killed(maimo, ["prune", "--max-unused", "0%"] + client, after: UInt32.random(in: 20_000...600_000, using: &seed)) {
+                killedRunning += 1
+            }
             kills += 1
             try checkEverySnapshot(stored, "round \(round), after the kill")
 
@@ -85,16 +78,10 @@ struct PruneCrashTests {
                 (command, told) = (["rm", side], added)
             }
             let beforeKill = Set(try snapshotIDs())
-            let killed = Process()
-            killed.executableURL = maimo
-            killed.arguments = command + client
-            killed.standardOutput = FileHandle.nullDevice
-            killed.standardError = FileHandle.nullDevice
-            try killed.run()
-            usleep(UInt32.random(in: 0...150_000, using: &seed))
-            if killed.isRunning { killedRunning += 1; forgetKills += 1 }
-            kill(killed.processIdentifier, SIGKILL)
-            killed.waitUntilExit()
+            if try Tool.killed(maimo, command + client, after: UInt32.random(in: 0...150_000, using: &seed)) {
+                killedRunning += 1
+                forgetKills += 1
+            }
             kills += 1
             let afterKill = Set(try snapshotIDs())
             #expect(beforeKill.subtracting(afterKill).isSubset(of: told), "round \(round): a killed \(command[0]) lost other snapshots")

@@ -54,16 +54,9 @@ struct RedundancyCommandTests {
         var generator = SystemRandomNumberGenerator()
         var hitRunning = 0
         for round in 0..<5 {
-            let repair = Process()
-            repair.executableURL = maimo
-            repair.arguments = ["repair", "--to", "c"] + client
-            repair.standardOutput = FileHandle.nullDevice
-            repair.standardError = FileHandle.nullDevice
-            try repair.run()
-            usleep(UInt32.random(in: 20_000...400_000, using: &generator))
-            if repair.isRunning { hitRunning += 1 }
-            kill(repair.processIdentifier, SIGKILL)
-            repair.waitUntilExit()
+            if try Tool.killed(maimo, ["repair", "--to", "c"] + client, after: UInt32.random(in: 20_000...400_000, using: &generator)) {
+                hitRunning += 1
+            }
             let side = try Tool.run(maimo, ["retrieve", root + "/data/b.bin", "-o", root + "/side-\(round)"] + client)
             #expect(side.status == 0 && FileManager.default.contents(atPath: root + "/side-\(round)") == files["data/b.bin"],
                     "round \(round): \(side.err)")

@@ -32,6 +32,22 @@ enum Tool {
     }
 
     @discardableResult
+    /// Starts `executable` with `arguments` (output discarded), SIGKILLs it after `microseconds`
+    /// and waits for it; returns whether it was still running when killed.
+    static func killed(_ executable: URL, _ arguments: [String], after microseconds: UInt32) throws -> Bool {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(microseconds)
+        let running = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return running
+    }
+
     static func run(_ executable: URL, _ arguments: [String], stdin: Data = Data(), in directory: URL? = nil) throws -> Run {
         // A child that exits without reading all its input must not kill the tests with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
