@@ -6,7 +6,8 @@
 /// output = (…((S₇·x ⊕ S₆)·x ⊕ S₅)…)·x ⊕ S₀, where ·x is one shift and a conditional XOR of the
 /// polynomial. Per 64-byte block an output costs one load-XOR per set coefficient bit and at most
 /// seven doublings, all plain SIMD operations SSE2 has (wider ones with `-target-cpu`); no
-/// tables, no byte shuffles. The matrix is compiled once into a `Schedule` of input indices.
+/// tables, no byte shuffles (Swift has no byte shuffle with variable indices that becomes
+/// `pshufb`). The matrix is compiled once into a `Schedule` of input indices.
 struct RegionSchedule: Sendable {
     let inputCount: Int
     let outputCount: Int
@@ -33,31 +34,42 @@ struct RegionSchedule: Sendable {
 }
 
 enum RegionKernel {
-    /// SIMD16<UInt8> is the vector the compiler handles natively on every x86-64 and ARM64 (wider
-    /// byte vectors fall back to lane-by-lane code in a default build); four of them make a block.
-    typealias Vector = SIMD16<UInt8>
-    static let blockSize = 64
+    /// The two implementations of one 64-byte block: `vectors` is what release builds run,
+    /// `words` (64-bit integers) what debug builds run, where SIMD operations go lane by lane
+    /// through generic code (≈100× slower). The tests run both.
+    enum Variant: Sendable, CaseIterable {
+        case vectors, words
 
-    @inline(__always)
-    static func times2(_ v: Vector) -> Vector {
-        // 0xFF where the top bit is set, else 0, then the polynomial there: paddb, psrlw, pand,
-        // psubb, pand, pxor.
-        let carries = Vector() &- (v &>> 7)
-        return (v &+ v) ^ (carries & Vector(repeating: GaloisField.polynomial))
+        #if DEBUG
+        static let `default` = Variant.words
+        #else
+        static let `default` = Variant.vectors
+        #endif
     }
+
+    static let blockSize = 64
 
     /// Applies `schedule` to `count` bytes of each input, writing (not accumulating) the outputs.
     /// Inputs and outputs must not overlap.
     static func apply(
         _ schedule: RegionSchedule, inputs: UnsafePointer<UnsafePointer<UInt8>>,
-        outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, count: Int
+        outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, count: Int, variant: Variant = .default
     ) {
         let whole = count - count % blockSize
         schedule.steps.withUnsafeBufferPointer { steps in
-            var offset = 0
-            while offset < whole {
-                applyBlock(steps, inputs: inputs, outputs: outputs, outputCount: schedule.outputCount, offset: offset)
-                offset += blockSize
+            switch variant {
+            case .vectors:
+                var offset = 0
+                while offset < whole {
+                    VectorBlock.apply(steps, inputs: inputs, outputs: outputs, outputCount: schedule.outputCount, offset: offset)
+                    offset += blockSize
+                }
+            case .words:
+                var offset = 0
+                while offset < whole {
+                    WordBlock.apply(steps, inputs: inputs, outputs: outputs, outputCount: schedule.outputCount, offset: offset)
+                    offset += blockSize
+                }
             }
         }
         guard whole < count else { return }
@@ -72,16 +84,68 @@ enum RegionKernel {
             tailInputs.append(UnsafePointer(scratch + i * blockSize))
         }
         let tailOutputs = (0..<schedule.outputCount).map { scratch + (schedule.inputCount + $0) * blockSize }
-        schedule.steps.withUnsafeBufferPointer { steps in
-            applyBlock(steps, inputs: tailInputs, outputs: tailOutputs, outputCount: schedule.outputCount, offset: 0)
-        }
+        apply(schedule, inputs: tailInputs, outputs: tailOutputs, count: blockSize, variant: variant)
         for r in 0..<schedule.outputCount { (outputs[r] + whole).update(from: tailOutputs[r], count: rest) }
     }
+}
 
-    #if DEBUG
-    /// Unoptimised builds run SIMD16 operations lane by lane through generic code (≈100× slower
-    /// than the scalar words here): debug builds, the tests' default, use 64-bit words instead.
-    static func applyBlock(
+/// One 64-byte block as two 32-byte vectors (one AVX2 register each with `-target-cpu`, two SSE2
+/// registers each in a default build).
+///
+/// The vector is `SIMD4<UInt64>` because Swift 6.3's standard library has concrete (single
+/// instruction) XOR and AND for it, while `SIMD32<UInt8>`'s bitwise operations run lane by lane
+/// even in release builds; its byte-wise addition and comparison are concrete, so ·x views the
+/// same bits as bytes for those two: `paddb` doubles, `pcmpgtb` against zero marks the bytes
+/// whose top bit falls out (0xFF), `pand` picks the polynomial there, `pxor` reduces — four
+/// instructions (the shift, mask and subtract of a 16-byte version were six, and the narrower
+/// vector needed twice as many of everything under AVX2).
+enum VectorBlock {
+    typealias Vector = SIMD4<UInt64>
+    typealias Bytes = SIMD32<UInt8>
+    typealias SignedBytes = SIMD32<Int8>
+
+    @inline(__always)
+    static func times2(_ v: Vector) -> Vector {
+        let bytes = unsafeBitCast(v, to: Bytes.self)
+        let doubled = unsafeBitCast(bytes &+ bytes, to: Vector.self)
+        // A mask's lanes are all ones or zero, stored as one signed integer per lane.
+        let carries = unsafeBitCast(unsafeBitCast(v, to: SignedBytes.self) .< SignedBytes(), to: Vector.self)
+        return doubled ^ (carries & Vector(repeating: 0x0101_0101_0101_0101 &* UInt64(GaloisField.polynomial)))
+    }
+
+    @inline(__always)
+    static func apply(
+        _ steps: UnsafeBufferPointer<Int32>, inputs: UnsafePointer<UnsafePointer<UInt8>>,
+        outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, outputCount: Int, offset: Int
+    ) {
+        var s = 0
+        for r in 0..<outputCount {
+            var a0 = Vector(), a1 = Vector()
+            let groups = Int(steps[s])
+            s += 1
+            for g in 0..<groups {
+                if g > 0 {
+                    a0 = times2(a0); a1 = times2(a1)
+                }
+                let members = Int(steps[s])
+                s += 1
+                for _ in 0..<members {
+                    let source = UnsafeRawPointer(inputs[Int(steps[s])] + offset)
+                    a0 ^= source.loadUnaligned(as: Vector.self)
+                    a1 ^= source.loadUnaligned(fromByteOffset: 32, as: Vector.self)
+                    s += 1
+                }
+            }
+            let target = UnsafeMutableRawPointer(outputs[r] + offset)
+            target.storeBytes(of: a0, as: Vector.self)
+            target.storeBytes(of: a1, toByteOffset: 32, as: Vector.self)
+        }
+    }
+}
+
+/// One 64-byte block as eight 64-bit words: what debug builds run.
+enum WordBlock {
+    static func apply(
         _ steps: UnsafeBufferPointer<Int32>, inputs: UnsafePointer<UnsafePointer<UInt8>>,
         outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, outputCount: Int, offset: Int
     ) {
@@ -114,38 +178,4 @@ enum RegionKernel {
             }
         }
     }
-    #else
-    @inline(__always)
-    static func applyBlock(
-        _ steps: UnsafeBufferPointer<Int32>, inputs: UnsafePointer<UnsafePointer<UInt8>>,
-        outputs: UnsafePointer<UnsafeMutablePointer<UInt8>>, outputCount: Int, offset: Int
-    ) {
-        var s = 0
-        for r in 0..<outputCount {
-            var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
-            let groups = Int(steps[s])
-            s += 1
-            for g in 0..<groups {
-                if g > 0 {
-                    a0 = times2(a0); a1 = times2(a1); a2 = times2(a2); a3 = times2(a3)
-                }
-                let members = Int(steps[s])
-                s += 1
-                for _ in 0..<members {
-                    let source = UnsafeRawPointer(inputs[Int(steps[s])] + offset)
-                    a0 ^= source.loadUnaligned(as: Vector.self)
-                    a1 ^= source.loadUnaligned(fromByteOffset: 16, as: Vector.self)
-                    a2 ^= source.loadUnaligned(fromByteOffset: 32, as: Vector.self)
-                    a3 ^= source.loadUnaligned(fromByteOffset: 48, as: Vector.self)
-                    s += 1
-                }
-            }
-            let target = UnsafeMutableRawPointer(outputs[r] + offset)
-            target.storeBytes(of: a0, as: Vector.self)
-            target.storeBytes(of: a1, toByteOffset: 16, as: Vector.self)
-            target.storeBytes(of: a2, toByteOffset: 32, as: Vector.self)
-            target.storeBytes(of: a3, toByteOffset: 48, as: Vector.self)
-        }
-    }
-    #endif
 }

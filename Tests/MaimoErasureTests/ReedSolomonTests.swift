@@ -1,4 +1,4 @@
-import MaimoErasure
+@testable import MaimoErasure
 import MaimoTestSupport
 import Testing
 
@@ -59,6 +59,25 @@ struct ReedSolomonTests {
         for size in [0, 1, 63, 64, 65, 127, 200, 1000] {
             let data = randomShards(k, size: size, using: &generator)
             #expect(try code.encode(data) == Model.parity(data, totalShards: n), "\(k)-of-\(n), \(size) bytes")
+        }
+    }
+
+    @Test("both block kernels, release builds' vectors and debug builds' words, compute the model's parity",
+          arguments: RegionKernel.Variant.allCases)
+    func bothKernels(variant: RegionKernel.Variant) throws {
+        var generator = SeededGenerator.fromEnvironment("erasure kernels \(variant)")
+        for (k, n) in [(1, 2), (4, 6), (10, 14), (17, 20)] {
+            let generatorMatrix = GaloisMatrix.cauchyGenerator(dataCount: k, totalCount: n)
+            let schedule = RegionSchedule(generatorMatrix.selecting(rows: Array(k..<n)))
+            for size in [1, 64, 130, 512] {
+                let data = randomShards(k, size: size, using: &generator)
+                let parity = withRegions(data) { inputs in
+                    makeRegions(count: n - k, size: size) { outputs in
+                        RegionKernel.apply(schedule, inputs: inputs, outputs: outputs, count: size, variant: variant)
+                    }
+                }
+                #expect(parity == Model.parity(data, totalShards: n), "\(variant): \(k)-of-\(n), \(size) bytes")
+            }
         }
     }
 
