@@ -94,7 +94,7 @@ final class SlowStore: BlobStore, @unchecked Sendable {
         let stores = fleet(4)
         let keys = RepositoryKeys.generate()
         let repository = repository(stores, .erasure(data: 2, total: 3), keys: keys)
-        _ = try repository.store([tree], options: helpers.options())
+        let stored = try repository.store([tree], options: helpers.options())
         let blobs = try repository.index.blobs()
         // Three providers hold one share of every blob, the fourth none; no root is shared.
         for store in stores.prefix(3) { #expect(store.inner.count == blobs.count) }
@@ -108,6 +108,8 @@ final class SlowStore: BlobStore, @unchecked Sendable {
             #expect(store.inner.bytesHeld == expected)
         }
         #expect(Double(stores.prefix(3).reduce(0) { $0 + $1.inner.bytesHeld }) / Double(logical) < 1.5 * 1.02)
+        // The report counts what went to the providers (all three shares), not the blobs' bytes.
+        #expect(stored.bytesUploaded == stores.prefix(3).reduce(0) { $0 + $1.inner.bytesHeld })
 
         stores[0].down.withLock { $0 = true }
         let proofs = try repository.verify(samples: 8)

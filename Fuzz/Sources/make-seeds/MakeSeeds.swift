@@ -95,6 +95,21 @@ enum MakeSeeds {
         let snapshot = Snapshot(time: 1_765_000_000_000, root: id, chunker: .version2, files: 1, directories: 1, symlinks: 1, bytes: 5,
                                 host: "maimo-host", paths: ["/home/user/docs"])
         write("fuzz-repository", "snapshot", [2] + snapshot.encode())
+        // The catalogue's binary rows: placements (one plain copy; a copy and a keyed copy;
+        // three keyed shards of 2-of-3), an item entry, redundancies as text.
+        write("fuzz-repository", "placement-plain", [3] + Placement.plain(root: Blake3.hash([2]), length: 1000, provider: "home").encode())
+        let nonce = fixedBytes(ShareTrailer.nonceLength, seed: 6)
+        let copies = Placement(redundancy: .copies(2), shares: [
+            Share(provider: "home", root: Blake3.hash([3]), length: 1000, index: 0, nonce: nil),
+            Share(provider: "friend", root: Blake3.hash([4]), length: 1120, index: 1, nonce: nonce),
+        ])
+        write("fuzz-repository", "placement-copies", [3] + copies.encode())
+        let shards = Placement(redundancy: .erasure(data: 2, total: 3), shares: (0..<3).map {
+            Share(provider: "peer-\($0)", root: Blake3.hash([UInt8(5 + $0)]), length: 620, index: $0, nonce: nonce)
+        })
+        write("fuzz-repository", "placement-shards", [3] + shards.encode())
+        write("fuzz-repository", "item-entry", [4] + entry.encoded)
+        for text in ["copies:3", "10-of-14", "1"] { write("fuzz-repository", "redundancy-\(text)", [5] + Array(text.utf8)) }
         // fuzz-index: a small index file (1 KiB pages): two tables, one with an overflow value,
         // and a deleted key (a page on the freelist).
         let scratch = NSTemporaryDirectory() + "/maimo-make-seeds-\(getpid())"

@@ -48,9 +48,9 @@ extension Repository {
         /// Blobs at the store that do not open under this repository's keys: not ours to delete,
         /// left alone.
         public var foreignBlobs = 0
-        /// Blob bytes deleted, and bytes uploaded for repacked items and the new index.
+        /// Blob bytes deleted (a blob counted once, however many copies or shares it had).
         public var bytesFreed: UInt64 = 0
-        /// Bytes uploaded for repacked items and the new index.
+        /// Blob bytes uploaded for repacked items and the new index (counted as `bytesFreed`).
         public var bytesWritten: UInt64 = 0
     }
 
@@ -128,7 +128,7 @@ extension Repository {
             remaining.append(PackRecord(root: blob.root, length: blob.length, entries: current[blob.root] ?? []))
         }
         let oldIndexes = blobs.filter { $0.kind == .index }
-        let newIndex = try writeSingle(PackIndex(packs: remaining).encode(), type: .index, kind: .index, pad: pad)
+        let newIndex = try writeSingle(PackIndex(packs: remaining).encode(), type: .index, kind: .index, pad: pad).record
         report.bytesWritten += newIndex.length
         for (blob, entries) in deletions {
             report.sharesLeft += try delete(blob)

@@ -17,6 +17,7 @@ final class PackUploader: @unchecked Sendable {
     private(set) var failure: RepositoryError?
     /// Every blob this run uploaded, with its header entries.
     private(set) var uploaded: [PackRecord] = []
+    /// Bytes written to providers: every copy and share of the blobs uploaded.
     private(set) var bytesSent: UInt64 = 0
     private let sent: @Sendable (UInt64) -> Void
 
@@ -72,12 +73,12 @@ final class PackUploader: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             do {
-                let record = try Self.upload(consume pack, keys: keys, fleet: fleet, index: index)
+                let (record, placed) = try Self.place(consume pack, keys: keys, fleet: fleet, index: index)
                 condition.lock()
                 uploaded.append(record)
-                bytesSent += record.length
+                bytesSent += placed
                 condition.unlock()
-                sent(record.length)
+                sent(placed)
             } catch {
                 condition.lock()
                 if failure == nil { failure = error }
@@ -90,6 +91,13 @@ final class PackUploader: @unchecked Sendable {
     /// Seals and places one blob (its copies or shares at their providers), then records it in
     /// the index.
     static func upload(_ builder: consuming BlobBuilder, keys: RepositoryKeys, fleet: BlobFleet, index: any RepositoryIndex) throws(RepositoryError) -> PackRecord {
+        try place(builder, keys: keys, fleet: fleet, index: index).record
+    }
+
+    /// ``upload(_:keys:fleet:index:)``, with the bytes written to providers: every copy and
+    /// share (N/K of the blob's bytes for K-of-N, with their trailers).
+    static func place(_ builder: consuming BlobBuilder, keys: RepositoryKeys, fleet: BlobFleet,
+                      index: any RepositoryIndex) throws(RepositoryError) -> (record: PackRecord, placed: UInt64) {
         let created = UInt64(Date().timeIntervalSince1970 * 1000)
         let kind = builder.kind
         let (bytes, header) = try builder.finish(keys: keys, created: created)
@@ -98,6 +106,6 @@ final class PackUploader: @unchecked Sendable {
         let placement = try fleet.put(root: root, content: bytes)
         let record = PackRecord(root: root, length: UInt64(bytes.count), entries: header.entries)
         try index.add(blob: BlobRecord(root: root, length: record.length, kind: kind, placement: placement), entries: header.entries)
-        return record
+        return (record, placement.shares.reduce(0) { $0 + $1.length })
     }
 }

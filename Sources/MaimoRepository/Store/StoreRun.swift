@@ -47,7 +47,8 @@ extension Repository {
         public var newTrees = 0
         /// Chunks found already stored (in the repository or earlier in this run).
         public var duplicateItems = 0
-        /// Blob bytes uploaded (packs, index and snapshot; Bao trees not counted).
+        /// Bytes written to providers: every copy and share of the packs, the index and the
+        /// snapshot (N/K of the blob bytes for K-of-N, N× for copies:N; Bao trees not counted).
         public var bytesUploaded: UInt64 = 0
         /// Blobs uploaded.
         public var blobsUploaded = 0
@@ -61,7 +62,7 @@ extension Repository {
         public var filesDone = 0, filesTotal = 0
         /// Bytes chunked, of the bytes found.
         public var bytesDone: UInt64 = 0, bytesTotal: UInt64 = 0
-        /// Blob bytes uploaded.
+        /// Bytes written to providers so far (every copy and share).
         public var bytesSent: UInt64 = 0
     }
 
@@ -104,11 +105,11 @@ extension Repository {
         }
         let packs = try uploader.finish()
         // The index blob, then the snapshot blob: the commit point.
-        let indexBlob = try writeSingle(PackIndex(packs: packs).encode(), type: .index, kind: .index, pad: options.pad)
+        let (indexBlob, indexPlaced) = try writeSingle(PackIndex(packs: packs).encode(), type: .index, kind: .index, pad: options.pad)
         let snapshot = Snapshot(time: Self.now(), root: rootID, chunker: options.chunker, files: UInt64(trees.files),
                                 directories: UInt64(trees.directories), symlinks: UInt64(trees.symlinks),
                                 bytes: chunking.bytesRead + planner.reusedBytes, host: options.host, paths: absolute)
-        let snapshotBlob = try writeSingle(snapshot.encode(), type: .snapshot, kind: .snapshot, pad: options.pad)
+        let (snapshotBlob, snapshotPlaced) = try writeSingle(snapshot.encode(), type: .snapshot, kind: .snapshot, pad: options.pad)
         let record = SnapshotRecord(blob: snapshotBlob.root, blobLength: snapshotBlob.length, snapshot: snapshot)
         try index.add(snapshot: record)
         var report = StoreReport(snapshot: record)
@@ -122,17 +123,17 @@ extension Repository {
         report.newChunks = chunking.claims.current.count - trees.newTrees
         report.duplicateItems = chunking.duplicates.current
         report.blobsUploaded = packs.count + 2
-        report.bytesUploaded = packs.reduce(0) { $0 + $1.length } + indexBlob.length + snapshotBlob.length
+        report.bytesUploaded = uploader.bytesSent + indexPlaced + snapshotPlaced
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
     /// Uploads a blob holding one item (an index or a snapshot).
-    func writeSingle(_ plaintext: [UInt8], type: ItemType, kind: BlobKind, pad: Bool) throws(RepositoryError) -> PackRecord {
+    func writeSingle(_ plaintext: [UInt8], type: ItemType, kind: BlobKind, pad: Bool) throws(RepositoryError) -> (record: PackRecord, placed: UInt64) {
         let sealed = try ItemSealer.seal(plaintext, id: keys.itemID(plaintext), type: type, keys: keys, compressor: ZstdCompressor())
         var builder = BlobBuilder(kind: kind, pad: pad)
         builder.append(sealed.bytes, entry: sealed.entry)
-        return try PackUploader.upload(builder, keys: keys, fleet: fleet, index: index)
+        return try PackUploader.place(builder, keys: keys, fleet: fleet, index: index)
     }
 }
 
