@@ -36,6 +36,10 @@ public final class ProviderServer: @unchecked Sendable {
         /// Seconds a reply may wait for a client that stopped reading before the session ends
         /// (a `GET` reader that stops would otherwise pin its slot forever).
         public var writeTimeout: Double = 60
+        /// New connections accepted a second while all ``maxUnauthenticated`` handshake slots
+        /// are taken (a flood of strangers), after a burst of a quarter second's worth; the rest
+        /// wait in the kernel's accept queue. Unlimited while slots are free.
+        public var acceptsPerSecondUnderPressure: Double = 200
         /// The defaults documented on each property.
         public init() {}
     }
@@ -57,6 +61,8 @@ public final class ProviderServer: @unchecked Sendable {
     private var sessions: [ObjectIdentifier: (channel: Channel, clock: SessionClock, client: [UInt8]?, admitted: UInt64)] = [:]
     /// Connections admitted so far: the order in which they came.
     private var admissions: UInt64 = 0
+    /// Admitted connections still in their handshake (those in `sessions` without a client).
+    private var handshaking = 0
     /// The per-client request rate (``Options/maxRequestsPerSecond``).
     let budget: RequestBudget
     /// Ends sessions that are idle or trickle a frame (every second).
@@ -97,6 +103,13 @@ public final class ProviderServer: @unchecked Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 128)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [self] channel in
+                let rate = options.acceptsPerSecondUnderPressure
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptPacer(rate: rate, burst: max(1, rate / 4)) { [weak self] in self?.isUnderPressure ?? false })
+                }
+            }
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 << 10, maximum: 1 << 20))
@@ -131,16 +144,17 @@ public final class ProviderServer: @unchecked Sendable {
     /// it completes long before that many newer connections push it out.
     func admit(_ channel: Channel, clock: SessionClock) -> Bool {
         lock.lock()
-        let handshaking = sessions.filter { $0.value.client == nil }
         var evicted: Channel?
-        if !stopped && handshaking.count >= options.maxUnauthenticated,
-           let oldest = handshaking.min(by: { $0.value.admitted < $1.value.admitted }) {
+        if !stopped && handshaking >= options.maxUnauthenticated,
+           let oldest = sessions.lazy.filter({ $0.value.client == nil }).min(by: { $0.value.admitted < $1.value.admitted }) {
             evicted = oldest.value.channel
             sessions[oldest.key] = nil
+            handshaking -= 1
         }
         let admitted = !stopped && sessions.count < options.maxConnections
         if admitted {
             admissions += 1
+            handshaking += 1
             sessions[ObjectIdentifier(channel)] = (channel, clock, nil, admissions)
         }
         lock.unlock()
@@ -150,6 +164,13 @@ public final class ProviderServer: @unchecked Sendable {
             evicted.close(promise: nil)
         }
         return admitted
+    }
+
+    /// Whether every handshake slot is taken: new connections are then paced (``AcceptPacer``).
+    var isUnderPressure: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return handshaking >= options.maxUnauthenticated
     }
 
     /// Closes the authenticated sessions that went idle or trickle a frame (the handshake has
@@ -173,13 +194,14 @@ public final class ProviderServer: @unchecked Sendable {
         defer { lock.unlock() }
         let held = sessions.values.reduce(0) { $0 + ($1.client == client ? 1 : 0) }
         guard held < options.maxSessionsPerClient, let admitted = sessions[ObjectIdentifier(channel)] else { return false }
+        if admitted.client == nil { handshaking -= 1 }
         sessions[ObjectIdentifier(channel)] = (channel, admitted.clock, client, admitted.admitted)
         return true
     }
 
     func release(_ channel: Channel) {
         lock.lock()
-        sessions[ObjectIdentifier(channel)] = nil
+        if let removed = sessions.removeValue(forKey: ObjectIdentifier(channel)), removed.client == nil { handshaking -= 1 }
         lock.unlock()
     }
 

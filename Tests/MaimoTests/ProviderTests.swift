@@ -266,6 +266,46 @@ struct ProviderTests {
         _ = third
     }
 
+    /// While strangers hold every handshake slot, new connections are accepted at the paced
+    /// rate, not as fast as they come (each would cost the provider a session and an eviction);
+    /// the rest wait in the kernel's queue, and a client still gets in.
+    @Test func aFloodOfStrangersIsPaced() throws {
+        var options = ProviderServer.Options()
+        options.handshakeTimeout = 30
+        options.maxUnauthenticated = 2
+        options.acceptsPerSecondUnderPressure = 20
+        let provider = try TestProvider(options: options)
+        defer { provider.shutdown() }
+        let client = NodeIdentity()
+        try provider.allow(client)
+        let holders = try (0..<2).map { _ in try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5) }
+        usleep(200_000)
+        // Sixty more: the kernel completes their connections whether or not the provider accepts.
+        let started = Date()
+        let flood = try (0..<60).map { _ in try WireSocket.connect(host: "127.0.0.1", port: provider.port, timeout: 5) }
+        usleep(500_000)
+        let evictions = provider.lines.all.filter { $0.contains("evicted by a newer connection") }.count
+        let elapsed = Date().timeIntervalSince(started)
+        // Unpaced, all but two of the 62 would have been accepted and evicted by now. Paced: a
+        // burst of 5, then 20 a second, and up to two of the event loop's batches of 4 accepts
+        // that arrive before a pause takes effect (repaid by a longer pause after).
+        #expect(evictions >= 1, "the flood is accepted, slowly")
+        #expect(Double(evictions) <= 5 + 20 * elapsed + 8, "\(evictions) evictions in \(elapsed) s at 20 a second")
+        // A client's connection waits its turn behind the flood (60 at 20 a second) and gets in.
+        // Connections are admitted on two event loops, so on a loaded machine a stranger
+        // accepted before the client may be admitted after it and push it out: it tries again,
+        // as the engine's clients do.
+        let connectStarted = Date()
+        var stat: UInt64?
+        var lastError: (any Error)?
+        for _ in 0..<3 where stat == nil {
+            do { stat = try provider.connect(client).stat().blobs } catch { lastError = error }
+        }
+        #expect(stat == 0, "the client did not get in: \(String(describing: lastError)); the provider's last lines: \(provider.lines.all.suffix(4))")
+        #expect(Date().timeIntervalSince(connectStarted) < 25)
+        _ = (holders, flood)
+    }
+
     @Test func aClientsSessionsAreCapped() throws {
         var options = ProviderServer.Options()
         options.maxSessionsPerClient = 2
