@@ -7,7 +7,9 @@
 #   Scripts/fuzz.sh --all [SECONDS]        # every target in turn, built at once (CI: 10 s each)
 #
 # FUZZ_CONFIGURATION=debug builds without optimisation (half the build time, fewer executions a
-# second): what CI uses for its smoke run. Release is the default, for long runs.
+# second): what CI uses for its smoke run. Release is the default, for long runs. FUZZ_RUNS=N
+# stops a target after N executions (or SECONDS, whichever comes first): FUZZ_RUNS=10000000
+# Scripts/fuzz.sh fuzz-bao 3600 is a run of ten million.
 #
 # Each target starts from the committed seed corpus in Fuzz/Corpus/TARGET; new inputs go to a
 # scratch copy, never into the repository. Exits non-zero when a target crashed or an assertion
@@ -30,7 +32,7 @@ case "${1:-}" in
         for t in $targets; do build --product "$t" >/dev/null || build --product "$t"; done
         for t in $targets; do FUZZ_BUILT=1 "$self" "$t" "${2:-30}"; done
         exit 0 ;;
-    ""|-h|--help) sed -n '2,15p' "$self"; exit 2 ;;
+    ""|-h|--help) sed -n '2,16p' "$self"; exit 2 ;;
 esac
 target=$1
 seconds=${2:-60}
@@ -44,7 +46,7 @@ status=0
 # Swift's own backtracer would symbolicate a failed precondition for minutes; libFuzzer reports it.
 export SWIFT_BACKTRACE=enable=no
 ".build-fuzz/$configuration/$target" "$work/corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-    -artifact_prefix="$PWD/crash-$target-" -print_final_stats=1 2>"$work/log" || status=$?
+    -artifact_prefix="$PWD/crash-$target-" -print_final_stats=1 ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} 2>"$work/log" || status=$?
 grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)" "$work/log" || true
 grep -oE "cov: [0-9]+" "$work/log" | tail -1 || true
 if [ $status -ne 0 ]; then
