@@ -77,7 +77,7 @@ public enum WireResponse: Equatable, Sendable {
             last = isLast
         case let .error(code, message):
             payload.u16(code.rawValue)
-            payload.raw(Array(message.utf8.prefix(Self.maxMessage)))
+            payload.raw(Array(Self.clipped(message).utf8))
         }
         return WireFrame(kind, flags: last ? 1 : 0, request: request, payload: payload.bytes)
     }
@@ -113,11 +113,27 @@ public enum WireResponse: Equatable, Sendable {
         case .data: self = .data(reader.rest(), last: frame.flags & 1 != 0)
         case .error:
             let raw = try reader.u16()
-            let message = Self.printable(String(decoding: reader.rest().prefix(Self.maxMessage), as: UTF8.self))
+            // Clipped again after decoding: each invalid byte became U+FFFD, three bytes long.
+            let message = Self.clipped(Self.printable(String(decoding: reader.rest().prefix(Self.maxMessage), as: UTF8.self)))
             self = .error(WireErrorCode(rawValue: raw) ?? .internal, message)
         default: throw .badFrame("a provider does not send \(frame.kind)")
         }
         try reader.end()
+    }
+
+    /// The longest prefix of `text`, whole Unicode scalars, that is at most ``maxMessage`` bytes
+    /// of UTF-8: what an error frame carries, so that a message decoded from a frame encodes to
+    /// a frame that decodes to the same message (cut in the middle of a scalar, it would not).
+    public static func clipped(_ text: String) -> String {
+        guard text.utf8.count > maxMessage else { return text }
+        var bytes = 0
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            guard bytes <= maxMessage else { break }
+            scalars.append(scalar)
+        }
+        return String(scalars)
     }
 
     /// Text from a peer without control and format characters (escape sequences that would

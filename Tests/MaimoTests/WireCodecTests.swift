@@ -55,6 +55,28 @@ struct WireCodecTests {
         #expect(frame.encoded() == [0, 0, 0, 8, 0x22, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF])
     }
 
+    /// From Fuzz/ crash input 9804bf1b… (fuzz-wire, ten-million run): an `ERROR` frame whose
+    /// message is not UTF-8. Each bad byte decodes to U+FFFD, three bytes long, so the decoded
+    /// message was longer than a frame carries, and re-encoding cut it inside a scalar: the
+    /// reply did not round-trip. Messages are now clipped to whole scalars on both sides.
+    @Test func errorMessagesRoundTripWhateverTheirBytes() throws {
+        for payloadBytes in [[UInt8](repeating: 0xFF, count: 1024), [UInt8](repeating: 0xFF, count: 1800),
+                             Array("é".utf8) + [UInt8](repeating: 0x41, count: 1022) + Array("é".utf8),
+                             [UInt8](repeating: 0xE2, count: 700) + Array("\u{1B}[31m".utf8)] {
+            let frame = WireFrame(.error, request: 7, payload: [3, 0] + payloadBytes)
+            let response = try WireResponse(frame)
+            guard case let .error(code, message) = response else { Issue.record("not an error: \(response)"); continue }
+            #expect(code == .notFound)
+            #expect(message.utf8.count <= WireResponse.maxMessage)
+            #expect(!message.unicodeScalars.contains { $0.value == 0x1B }, "control characters are shown as ?")
+            #expect(try WireResponse(response.frame(request: 7)) == response, "\(payloadBytes.count) bytes")
+        }
+        // A message of the provider's own, longer than a frame carries, is cut between scalars.
+        let long = WireResponse.error(.internal, String(repeating: "ü", count: 600))
+        guard case let .error(_, sent) = try WireResponse(long.frame(request: 1)) else { throw WireError.badFrame("") }
+        #expect(sent == String(repeating: "ü", count: 512))
+    }
+
     @Test func malformedPayloadsAreTypedErrors() throws {
         #expect(throws: WireError.badFrame("a DATA frame without bytes")) { try WireRequest(WireFrame(.data, payload: [0, 0, 0, 0, 0, 0, 0, 0])) }
         #expect(throws: WireError.self) { try WireRequest(WireFrame(.status, payload: [1, 2, 3])) }
