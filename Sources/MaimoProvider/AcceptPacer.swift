@@ -20,8 +20,6 @@ final class AcceptPacer: ChannelInboundHandler, @unchecked Sendable {
     private var tokens: Double
     private var last = NIODeadline.now()
     private var paused = false
-    /// Connections taken while under pressure (for tests and the log).
-    private(set) var pacedAccepts = 0
 
     init(rate: Double, burst: Double, underPressure: @escaping @Sendable () -> Bool) {
         self.rate = rate
@@ -36,7 +34,6 @@ final class AcceptPacer: ChannelInboundHandler, @unchecked Sendable {
         last = now
         if underPressure() {
             tokens -= 1
-            pacedAccepts += 1
             if tokens < 1 && !paused { pause(context) }
         }
         context.fireChannelRead(data)
