@@ -51,19 +51,41 @@ public struct OnionServiceKey: Sendable, CustomStringConvertible {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .io(operation: "creating \(path)", errno: errno) }
         defer { close(descriptor) }
-        let bytes = Self.fileMagic + [0, 0, 0, 1] + Array(signingKey.rawRepresentation)
+        var bytes = Self.fileMagic + [0, 0, 0, 1] + Array(signingKey.rawRepresentation)
+        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(descriptor) == 0 else { throw .io(operation: "writing \(path)", errno: errno) }
     }
 
-    /// Reads a key file written by ``write(to:)``.
+    /// Reads a key file written by ``write(to:)``, refusing one that its group or others may
+    /// read or write (as ssh refuses such private keys): `chmod 600` it, or make a new one.
     public init(contentsOf path: String) throws(TorError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .io(operation: "reading \(path)", errno: errno) }
-        let bytes = [UInt8](data)
-        guard bytes.count == 44, Array(bytes[0..<8]) == Self.fileMagic else {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .io(operation: "opening \(path)", errno: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .io(operation: "reading \(path)", errno: errno) }
+        guard status.st_mode & 0o077 == 0 else {
+            throw .invalidKey(reason: "\(path) may be read or written by its group or others (mode "
+                + String(status.st_mode & 0o777, radix: 8) + "); only its owner may: chmod 600 it")
+        }
+        // One byte more than a key file has, so that a longer file is seen; zeroed after use.
+        var bytes = [UInt8](repeating: 0, count: 45)
+        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw .io(operation: "reading \(path)", errno: errno) }
+            if n == 0 { break }
+            count += n
+        }
+        guard count == 44, Array(bytes[0..<8]) == Self.fileMagic else {
             throw .invalidKey(reason: "\(path) is not a Maimo onion key file")
         }
         guard bytes[8..<12] == [0, 0, 0, 1] else { throw .invalidKey(reason: "\(path): unknown key file version") }
-        try self.init(seed: Array(bytes[12...]))
+        var seed = Array(bytes[12..<44])
+        defer { seed.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        try self.init(seed: seed)
     }
 }

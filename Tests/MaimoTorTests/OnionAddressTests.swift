@@ -67,6 +67,14 @@ struct OnionAddressTests {
         _ = FileManager.default.createFile(atPath: path + ".bad", contents: Data("not a key".utf8))
         defer { try? FileManager.default.removeItem(atPath: path + ".bad") }
         #expect(throws: TorError.self) { try OnionServiceKey(contentsOf: path + ".bad") }
+        // A key file its group or others may read is refused, and the error says how to fix it.
+        for mode in [0o640, 0o604, 0o620] {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+            let error = #expect(throws: TorError.self) { try OnionServiceKey(contentsOf: path) }
+            #expect("\(error!)".contains("chmod 600") && "\(error!)".contains(String(mode, radix: 8)))
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: path)
+        #expect(try OnionServiceKey(contentsOf: path).address == key.address)
     }
 
     func base32(_ bytes: [UInt8]) -> String {
