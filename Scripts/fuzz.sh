@@ -49,6 +49,14 @@ export SWIFT_BACKTRACE=enable=no
     -artifact_prefix="$PWD/crash-$target-" -print_final_stats=1 ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} 2>"$work/log" || status=$?
 grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)" "$work/log" || true
 grep -oE "cov: [0-9]+" "$work/log" | tail -1 || true
+# LeakSanitizer's own check at exit can fail to read /proc/PID/task after a long run ("LeakSanitizer
+# has encountered a fatal error"; seen once, after fuzz-index's ten million executions had all
+# passed): not a finding about the target, so a run that finished is reported as such.
+if [ $status -ne 0 ] && grep -q "LeakSanitizer has encountered a fatal error" "$work/log" \
+    && grep -qE "^(#[0-9]+ +DONE|Done [0-9]+ runs)" "$work/log" && ! grep -qE "^==[0-9]+==ERROR|deadly signal|Fatal error" "$work/log"; then
+    echo "fuzz target $target: LeakSanitizer's exit check failed after the run finished (not a finding)" >&2
+    status=0
+fi
 if [ $status -ne 0 ]; then
     tail -40 "$work/log" >&2
     echo "fuzz target $target FAILED (status $status); the input is in Fuzz/crash-$target-*" >&2
