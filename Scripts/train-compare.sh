@@ -8,7 +8,7 @@
 #   Scripts/train-compare.sh            (needs zstd, python3 and a release maimo: swift build -c release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-maimo="$PWD/.build/release/maimo"
+maimo="${MAIMO_BIN:-$PWD/.build/release/maimo}"
 [ -x "$maimo" ] || { echo "no $maimo: swift build -c release --product maimo" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
