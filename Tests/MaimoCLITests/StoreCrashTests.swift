@@ -5,12 +5,16 @@ import Testing
 /// `maimo store` killed with SIGKILL at random moments, and the provider process killed under
 /// it, in a loop (`MAIMO_ENGINE_KILLS` kills in all, default 50): after each kill a store run to
 /// the end succeeds, every snapshot a store acknowledged retrieves byte for byte, and a prune
-/// deletes the orphaned blobs the killed runs left at the provider. (`--keep 1000`: no snapshot
-/// is forgotten by policy, so any that goes missing is a loss; PruneCrashTests kills forgets.)
+/// deletes the orphaned blobs the killed runs left at the provider. (`--keep` above the two
+/// snapshots a round can make: no snapshot is forgotten by policy, so any that goes missing is a
+/// loss; PruneCrashTests kills forgets.)
 @Suite("store and provider killed at random moments")
 struct StoreCrashTests {
     @Test func everyAcknowledgedSnapshotSurvivesKilledStoresAndProviders() throws {
         let kills = Int(ProcessInfo.processInfo.environment["MAIMO_ENGINE_KILLS"] ?? "") ?? 50
+        // A killed store may have finished its snapshot, and the store after it makes another:
+        // with `--keep 1000`, a run of 1,000 kills forgot its oldest snapshots from round 563 on.
+        let keep = ["--keep", "\(max(100, 2 * kills + 10))"]
         let directory = try TemporaryDirectory()
         let repository = try CrashLoopRepository(root: directory.url.path)
         defer { repository.stop() }
@@ -32,15 +36,19 @@ struct StoreCrashTests {
 
         var acknowledged: [String: [String: Data]] = [:]
         var clientKills = 0, providerKills = 0, killedRunning = 0, round = 0
+        var lastStore = 0.4
         while clientKills + providerKills < kills {
             try churn()
             let store = Process()
             store.executableURL = maimo
-            store.arguments = ["store", data, "--keep", "1000"] + client
+            store.arguments = ["store", data] + keep + client
             store.standardOutput = FileHandle.nullDevice
             store.standardError = FileHandle.nullDevice
             try store.run()
-            usleep(UInt32.random(in: 10_000...400_000, using: &seed))
+            // Within the time a whole store took last round (and a little more), so that kills
+            // land while it runs in a release build as in a debug one: with a fixed 10-400 ms,
+            // a release run of 1,000 kills hit a running store 241 times.
+            usleep(UInt32.random(in: 10_000...max(20_000, UInt32(lastStore * 1.2e6)), using: &seed))
             if store.isRunning { killedRunning += 1 }
             if round % 3 == 2 {
                 // The provider dies under the store; the client must fail, not hang or lie.
@@ -55,7 +63,9 @@ struct StoreCrashTests {
             }
             // A store run to the end afterwards succeeds and is acknowledged.
             let before = Set(try snapshotIDs())
-            let result = try Tool.run(maimo, ["store", data, "--keep", "1000"] + client)
+            let started = Date()
+            let result = try Tool.run(maimo, ["store", data] + keep + client)
+            lastStore = min(2, Date().timeIntervalSince(started))
             #expect(result.status == 0, "round \(round): \(result.err)")
             let added = try snapshotIDs().filter { !before.contains($0) }
             #expect(added.count >= 1, "round \(round): no new snapshot")
