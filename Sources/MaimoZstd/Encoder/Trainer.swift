@@ -91,59 +91,89 @@ extension ZstdDictionary {
         // Hashes read 8 bytes: room past the end for the last dmers of a shorter size.
         data += [UInt8](repeating: 0, count: 8)
         guard length >= segmentSize + dmerSize else { return Array(data.prefix(length)) }
-        var frequencies = [UInt32](repeating: 0, count: 1 << frequencyLog)
         let dmerCount = length - dmerSize + 1
-        data.withUnsafeBufferPointer { bytes in
-            for i in 0..<dmerCount { frequencies[dmerHash(bytes.baseAddress! + i, dmerSize)] += 1 }
-        }
-        let epochCount = max(1, capacity / segmentSize / 4)
-        let epochSize = max(segmentSize, dmerCount / epochCount)
+        // Each position's hash once: the epochs below visit every position several times.
+        var hashes = [UInt32](repeating: 0, count: dmerCount)
+        // A substring's frequency and its count in the window side by side: one cache line
+        // to fetch per position, not two (the tables are 8 MiB and read in hash order).
+        var buckets = [Bucket](repeating: Bucket(), count: 1 << frequencyLog)
         var dictionary = [UInt8](repeating: 0, count: capacity)
         var tail = capacity
-        var stalled = 0
-        var epoch = 0
         data.withUnsafeBufferPointer { bytes in
-            let base = bytes.baseAddress!
-            var inSegment = [UInt16](repeating: 0, count: 1 << frequencyLog)
-            while tail > 0 && stalled < epochCount {
-                let begin = (epoch % epochCount) * epochSize
-                let end = min(dmerCount, begin + epochSize)
-                epoch += 1
-                guard end - begin >= segmentSize else { stalled += 1; continue }
-                // Slide a window of `segmentSize` dmers; a dmer counts once per window.
-                var score = 0, bestScore = 0, bestStart = begin
-                var windowStart = begin
-                for position in begin..<end {
-                    let h = dmerHash(base + position, dmerSize)
-                    if inSegment[h] == 0 { score += Int(frequencies[h]) }
-                    inSegment[h] += 1
-                    if position - windowStart + 1 > segmentSize - dmerSize + 1 {
-                        let old = dmerHash(base + windowStart, dmerSize)
-                        inSegment[old] -= 1
-                        if inSegment[old] == 0 { score -= Int(frequencies[old]) }
-                        windowStart += 1
+            hashes.withUnsafeMutableBufferPointer { hashes in
+                buckets.withUnsafeMutableBufferPointer { buckets in
+                    dictionary.withUnsafeMutableBufferPointer { dictionary in
+                        let base = bytes.baseAddress!
+                        for i in 0..<dmerCount {
+                            let h = dmerHash(base + i, dmerSize)
+                            hashes[i] = UInt32(truncatingIfNeeded: h)
+                            buckets[h].frequency &+= 1
+                        }
+                        tail = fillSegments(
+                            base: base, length: length, hashes: hashes, buckets: buckets,
+                            dictionary: dictionary, segmentSize: segmentSize, dmerSize: dmerSize)
                     }
-                    if score > bestScore { bestScore = score; bestStart = windowStart }
-                }
-                for position in windowStart..<end { inSegment[dmerHash(base + position, dmerSize)] = 0 }
-                guard bestScore > 0 else { stalled += 1; continue }
-                stalled = 0
-                // Trim the ends whose substrings are worth nothing (already in the dictionary,
-                // or seen once), as fastCOVER does: room for more useful segments.
-                var firstDmer = bestStart, lastDmer = min(dmerCount, bestStart + segmentSize - dmerSize + 1) - 1
-                while firstDmer < lastDmer && frequencies[dmerHash(base + firstDmer, dmerSize)] <= 1 { firstDmer += 1 }
-                while lastDmer > firstDmer && frequencies[dmerHash(base + lastDmer, dmerSize)] <= 1 { lastDmer -= 1 }
-                bestStart = firstDmer
-                let taken = min(lastDmer - firstDmer + dmerSize, tail, length - bestStart)
-                tail -= taken
-                for i in 0..<taken { dictionary[tail + i] = base[bestStart + i] }
-                // What is in the dictionary need not be chosen again.
-                for position in bestStart..<max(bestStart, min(dmerCount, bestStart + taken - dmerSize + 1)) {
-                    frequencies[dmerHash(base + position, dmerSize)] = 0
                 }
             }
         }
         return Array(dictionary[tail...])
+    }
+
+    /// A substring hash's count over all samples (zeroed once it is in the dictionary) and in
+    /// the current window.
+    struct Bucket {
+        var frequency: UInt32 = 0
+        var inSegment: UInt32 = 0
+    }
+
+    /// Fills `dictionary` from its end with the best segment of each epoch in turn until it is
+    /// full or no epoch has anything left worth taking; returns where the content begins.
+    private static func fillSegments(
+        base: UnsafePointer<UInt8>, length: Int, hashes: UnsafeMutableBufferPointer<UInt32>,
+        buckets: UnsafeMutableBufferPointer<Bucket>, dictionary: UnsafeMutableBufferPointer<UInt8>, segmentSize: Int, dmerSize: Int
+    ) -> Int {
+        let dmerCount = hashes.count, capacity = dictionary.count
+        let epochCount = max(1, capacity / segmentSize / 4)
+        let epochSize = max(segmentSize, dmerCount / epochCount)
+        var tail = capacity, stalled = 0, epoch = 0
+        while tail > 0 && stalled < epochCount {
+            let begin = (epoch % epochCount) * epochSize
+            let end = min(dmerCount, begin + epochSize)
+            epoch += 1
+            guard end - begin >= segmentSize else { stalled += 1; continue }
+            // Slide a window of `segmentSize` dmers; a dmer counts once per window.
+            var score = 0, bestScore = 0, bestStart = begin
+            var windowStart = begin
+            for position in begin..<end {
+                let h = Int(hashes[position])
+                if buckets[h].inSegment == 0 { score &+= Int(buckets[h].frequency) }
+                buckets[h].inSegment &+= 1
+                if position - windowStart + 1 > segmentSize - dmerSize + 1 {
+                    let old = Int(hashes[windowStart])
+                    buckets[old].inSegment &-= 1
+                    if buckets[old].inSegment == 0 { score &-= Int(buckets[old].frequency) }
+                    windowStart += 1
+                }
+                if score > bestScore { bestScore = score; bestStart = windowStart }
+            }
+            for position in windowStart..<end { buckets[Int(hashes[position])].inSegment = 0 }
+            guard bestScore > 0 else { stalled += 1; continue }
+            stalled = 0
+            // Trim the ends whose substrings are worth nothing (already in the dictionary, or
+            // seen once), as fastCOVER does: room for more useful segments.
+            var firstDmer = bestStart, lastDmer = min(dmerCount, bestStart + segmentSize - dmerSize + 1) - 1
+            while firstDmer < lastDmer && buckets[Int(hashes[firstDmer])].frequency <= 1 { firstDmer += 1 }
+            while lastDmer > firstDmer && buckets[Int(hashes[lastDmer])].frequency <= 1 { lastDmer -= 1 }
+            bestStart = firstDmer
+            let taken = min(lastDmer - firstDmer + dmerSize, tail, length - bestStart)
+            tail -= taken
+            (dictionary.baseAddress! + tail).update(from: base + bestStart, count: taken)
+            // What is in the dictionary need not be chosen again.
+            for position in bestStart..<max(bestStart, min(dmerCount, bestStart + taken - dmerSize + 1)) {
+                buckets[Int(hashes[position])].frequency = 0
+            }
+        }
+        return tail
     }
 
     /// The Huffman and FSE table descriptions from compressing each sample with `content`.
