@@ -14,10 +14,13 @@ struct RegionSchedule: Sendable {
     /// Per output: the number of bit groups g (0 for an all-zero row), then g groups from the
     /// highest set bit down to bit 0, each a count followed by that many input indices.
     let steps: [Int32]
+    /// The same matrix as the split-nibble kernel's tables (``ShuffleKernel/tables(_:)``).
+    let tables: [SIMD16<UInt8>]
 
     init(_ matrix: GaloisMatrix) {
         inputCount = matrix.columns
         outputCount = matrix.rows
+        tables = ShuffleKernel.tables(matrix)
         var steps = [Int32]()
         for r in 0..<matrix.rows {
             let row = matrix.row(r)
@@ -34,16 +37,19 @@ struct RegionSchedule: Sendable {
 }
 
 enum RegionKernel {
-    /// The two implementations of one 64-byte block: `vectors` is what release builds run,
-    /// `words` (64-bit integers) what debug builds run, where SIMD operations go lane by lane
-    /// through generic code (≈100× slower). The tests run both.
+    /// The three implementations: `shuffles` (``ShuffleKernel``, table lookups) is the fastest
+    /// where the build may use SSSE3 or AVX2 (`-target-cpu`), `vectors` (bit-sliced, only what
+    /// SSE2 has) in a default x86-64 build, `words` (64-bit integers) in debug builds, where SIMD
+    /// operations go lane by lane through generic code (≈100× slower). The tests run all three.
     enum Variant: Sendable, CaseIterable {
-        case vectors, words
+        case shuffles, vectors, words
 
         #if DEBUG
         static let `default` = Variant.words
         #else
-        static let `default` = Variant.vectors
+        /// Which of `shuffles` and `vectors` is faster depends on the instructions the build
+        /// targets, which Swift code cannot ask at compile time; timed once, on first use.
+        static let `default` = KernelProbe.fastest()
         #endif
     }
 
@@ -58,6 +64,10 @@ enum RegionKernel {
         let whole = count - count % blockSize
         schedule.steps.withUnsafeBufferPointer { steps in
             switch variant {
+            case .shuffles:
+                ShuffleKernel.apply(
+                    tables: schedule.tables, inputCount: schedule.inputCount, inputs: inputs,
+                    outputs: outputs, outputCount: schedule.outputCount, count: whole)
             case .vectors:
                 var offset = 0
                 while offset < whole {
