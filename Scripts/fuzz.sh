@@ -9,7 +9,9 @@
 # FUZZ_CONFIGURATION=debug builds without optimisation (half the build time, fewer executions a
 # second): what CI uses for its smoke run. Release is the default, for long runs. FUZZ_RUNS=N
 # stops a target after N executions (or SECONDS, whichever comes first): FUZZ_RUNS=10000000
-# Scripts/fuzz.sh fuzz-bao 3600 is a run of ten million.
+# Scripts/fuzz.sh fuzz-bao 3600 is a run of ten million. FUZZ_MAX_LEN=N caps an input at N bytes
+# (65,536 by default). FUZZ_CORPUS=DIR keeps the working corpus in DIR/TARGET across runs (as
+# OSS-Fuzz does), so that a long run can be made of several: each starts where the last ended.
 #
 # Each target starts from the committed seed corpus in Fuzz/Corpus/TARGET; new inputs go to a
 # scratch copy, never into the repository. Exits non-zero when a target crashed or an assertion
@@ -32,7 +34,7 @@ case "${1:-}" in
         for t in $targets; do build --product "$t" >/dev/null || build --product "$t"; done
         for t in $targets; do FUZZ_BUILT=1 "$self" "$t" "${2:-30}"; done
         exit 0 ;;
-    ""|-h|--help) sed -n '2,16p' "$self"; exit 2 ;;
+    ""|-h|--help) sed -n '2,18p' "$self"; exit 2 ;;
 esac
 target=$1
 seconds=${2:-60}
@@ -40,12 +42,14 @@ echo "$targets" | grep -qx "$target" || { echo "no fuzz target $target (see --li
 if [ -z "${FUZZ_BUILT:-}" ]; then build --product "$target" >/dev/null || build --product "$target"; fi
 work=$(mktemp -d /tmp/maimo-fuzz-"$target".XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/corpus"
-[ -d "Corpus/$target" ] && cp -r "Corpus/$target/." "$work/corpus/"
+corpus="$work/corpus"
+if [ -n "${FUZZ_CORPUS:-}" ]; then corpus="$FUZZ_CORPUS/$target"; fi   # kept across runs
+mkdir -p "$corpus"
+[ -d "Corpus/$target" ] && cp -r "Corpus/$target/." "$corpus/"
 status=0
 # Swift's own backtracer would symbolicate a failed precondition for minutes; libFuzzer reports it.
 export SWIFT_BACKTRACE=enable=no
-".build-fuzz/$configuration/$target" "$work/corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+".build-fuzz/$configuration/$target" "$corpus" -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-65536}" -rss_limit_mb=2048 \
     -artifact_prefix="$PWD/crash-$target-" -print_final_stats=1 ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} 2>"$work/log" || status=$?
 grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)" "$work/log" || true
 grep -oE "cov: [0-9]+" "$work/log" | tail -1 || true
