@@ -52,7 +52,7 @@ public struct OnionServiceKey: Sendable, CustomStringConvertible {
         guard descriptor >= 0 else { throw .io(operation: "creating \(path)", errno: errno) }
         defer { close(descriptor) }
         var bytes = Self.fileMagic + [0, 0, 0, 1] + Array(signingKey.rawRepresentation)
-        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { bytes.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(descriptor) == 0 else { throw .io(operation: "writing \(path)", errno: errno) }
     }
@@ -71,7 +71,7 @@ public struct OnionServiceKey: Sendable, CustomStringConvertible {
         }
         // One byte more than a key file has, so that a longer file is seen; zeroed after use.
         var bytes = [UInt8](repeating: 0, count: 45)
-        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { bytes.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         var count = 0
         while count < bytes.count {
             let n = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + count, $0.count - count) }
@@ -85,7 +85,7 @@ public struct OnionServiceKey: Sendable, CustomStringConvertible {
         }
         guard bytes[8..<12] == [0, 0, 0, 1] else { throw .invalidKey(reason: "\(path): unknown key file version") }
         var seed = Array(bytes[12..<44])
-        defer { seed.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { seed.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         try self.init(seed: seed)
     }
 }

@@ -19,7 +19,7 @@ import MaimoTestSupport
         func write(_ relative: String, _ bytes: [UInt8], mode: Int = 0o644, mtime: Double = 1_600_000_000.25) throws {
             let full = path + "/" + relative
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: full, contents: Data(bytes))
+            try Data(bytes).write(to: URL(fileURLWithPath: full))
             try FileManager.default.setAttributes([.posixPermissions: mode, .modificationDate: Date(timeIntervalSince1970: mtime)], ofItemAtPath: full)
         }
     }
@@ -244,7 +244,8 @@ import MaimoTestSupport
         _ = try repository.store([scratch.path + "/t"], options: options(packSize: 256 << 10))
         let old = try #require(firstIndexes.first)
         let newest = try #require(try repository.index.blobs().first { $0.kind == .index && !firstIndexes.contains($0.root) }).root
-        store.replace(newest, with: try #require(store.content(old)))
+        let oldContent = try #require(store.content(old))
+        store.replace(newest, with: oldContent)
 
         let recovered = Repository(keys: keys, store: store, index: MemoryRepositoryIndex())
         let report = try recovered.recover()

@@ -112,7 +112,7 @@ struct StreamingEncoderTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("dict").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
         for record in records {
             let frame = Zstd.compress(record, level: 3, dictionary: dictionary)
             with += frame.count

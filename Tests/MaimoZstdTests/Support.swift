@@ -1,6 +1,7 @@
 import Foundation
 import MaimoBlake3
 import MaimoZstd
+import Testing
 
 /// The committed frames made by the reference `zstd` (see `Fixtures/make-fixtures.py`).
 enum Fixtures {
@@ -78,7 +79,11 @@ func referenceZstd(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
 
 struct ReferenceToolFailed: Error { let status: Int32 }
 
-/// True when the reference `zstd` is installed. Under CI (`CI` set) a missing tool is a failure.
+/// True when the reference `zstd` is installed. Under CI (`CI` set) a missing tool is a failure,
+/// recorded here for every test that asks, so that no comparison is skipped in silence there.
 var referenceZstdAvailable: Bool {
-    FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/zstd")
+    let found = FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")
+        || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/zstd")
+    #expect(found || ProcessInfo.processInfo.environment["CI"] == nil, "CI must install zstd (.ci/run)")
+    return found
 }

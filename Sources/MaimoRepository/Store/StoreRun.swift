@@ -105,7 +105,7 @@ extension Repository {
         }
         let packs = try uploader.finish()
         // The index blob, then the snapshot blob: the commit point.
-        let (indexBlob, indexPlaced) = try writeSingle(PackIndex(packs: packs).encode(), type: .index, kind: .index, pad: options.pad)
+        let (_, indexPlaced) = try writeSingle(PackIndex(packs: packs).encode(), type: .index, kind: .index, pad: options.pad)
         let snapshot = Snapshot(time: Self.now(), root: rootID, chunker: options.chunker, files: UInt64(trees.files),
                                 directories: UInt64(trees.directories), symlinks: UInt64(trees.symlinks),
                                 bytes: chunking.bytesRead + planner.reusedBytes, host: options.host, paths: absolute)
