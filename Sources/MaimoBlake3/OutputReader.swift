@@ -34,7 +34,10 @@ extension Blake3 {
 
         /// The next `count` output bytes.
         public mutating func read(count: Int) -> [UInt8] {
-            [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // Not through the uninitialised initialiser for 0: it writes the count into the
+            // shared empty-array storage (a data race under ThreadSanitizer).
+            if count == 0 { return [] }
+            return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 read(into: UnsafeMutableRawBufferPointer(buffer))
                 initialized = count
             }
