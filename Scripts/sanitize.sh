@@ -25,4 +25,6 @@ export ASAN_OPTIONS="halt_on_error=1 detect_leaks=0 ${ASAN_OPTIONS:-}"
 # The CLI tests run the `maimo` executable this build makes, so it is sanitized too.
 # MAIMO_NO_PREFETCH: the compiler aborts on BLAKE3's prefetch intrinsic under TSan.
 swift build --build-tests --sanitize="$kind" --scratch-path ".build-$kind" -Xswiftc -DMAIMO_NO_PREFETCH
-swift test --skip-build --sanitize="$kind" --scratch-path ".build-$kind" -Xswiftc -DMAIMO_NO_PREFETCH "${filter[@]}"
+# One test at a time: instrumented debug code runs handshakes and hashing 10-100x slower, and
+# the suite's tests side by side on two cores starve each other's connections into timeouts.
+swift test --skip-build --no-parallel --sanitize="$kind" --scratch-path ".build-$kind" -Xswiftc -DMAIMO_NO_PREFETCH "${filter[@]}"

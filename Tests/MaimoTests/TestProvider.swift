@@ -39,13 +39,37 @@ final class TestProvider: @unchecked Sendable {
         }
     }
 
-    init(quota: UInt64 = .max, directory: String? = nil, options: ProviderServer.Options = .init(),
+    /// Without `options`, the defaults; under a sanitizer (Scripts/sanitize.sh) with ten times
+    /// the time for handshakes and frames: an instrumented debug build with sixteen pooled
+    /// sessions per peer can take longer than ten seconds for a handshake. Tests that pass
+    /// options of their own scale them themselves.
+    init(quota: UInt64 = .max, directory: String? = nil, options: ProviderServer.Options? = nil,
          staging: ProviderStore.StagingPolicy = .init()) throws {
+        let options = options ?? Self.defaultOptions
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("maimo-provider-\(UUID().uuidString)").path
         store = try ProviderStore(directory: self.directory, defaultQuota: quota, staging: staging)
-        let lines = self.lines
-        server = ProviderServer(store: store, identity: identity, options: options, log: { lines.append($0) })
+        server = ProviderServer(store: store, identity: identity, options: options, log: Self.logger(lines))
         port = try server.start()
+    }
+
+    static var defaultOptions: ProviderServer.Options {
+        var options = ProviderServer.Options()
+        if ProcessInfo.processInfo.environment["MAIMO_SANITIZER"] != nil {
+            options.handshakeTimeout *= 10
+            options.frameTimeout *= 10
+            options.writeTimeout *= 10
+        }
+        return options
+    }
+
+    /// Keeps the provider's log lines; under a sanitizer (Scripts/sanitize.sh) also prints them,
+    /// so that a session the provider ended says why in the run's output.
+    static func logger(_ lines: LogLines) -> @Sendable (String) -> Void {
+        let echo = ProcessInfo.processInfo.environment["MAIMO_SANITIZER"] != nil
+        return { line in
+            lines.append(line)
+            if echo { FileHandle.standardError.write(Data("provider: \(line)\n".utf8)) }
+        }
     }
 
     /// Stops and starts again on the same directory (a provider restart); `meanwhile` runs
@@ -55,8 +79,7 @@ final class TestProvider: @unchecked Sendable {
         store.close()
         try meanwhile()
         store = try ProviderStore(directory: directory, defaultQuota: store.defaultQuota, staging: store.stagingPolicy)
-        let lines = self.lines
-        server = ProviderServer(store: store, identity: identity, log: { lines.append($0) })
+        server = ProviderServer(store: store, identity: identity, options: Self.defaultOptions, log: Self.logger(lines))
         port = try server.start()
     }
 
