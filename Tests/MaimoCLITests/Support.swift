@@ -61,19 +61,27 @@ enum Tool {
         process.standardError = error
         try process.run()
         // Feed stdin and drain stderr on their own threads while this one drains stdout, so that
-        // no pipe can fill up and block the child (or us).
+        // no pipe can fill up and block the child (or us). Each thread signals when it is done:
+        // the semaphore orders its writes before our reads (polling `Thread.isFinished` did not,
+        // a data race ThreadSanitizer reported).
         nonisolated(unsafe) var errorData = Data()
-        let errorReader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
+        let done = DispatchSemaphore(value: 0)
+        let errorReader = Thread {
+            errorData = error.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }
         errorReader.start()
         let writer = input.fileHandleForWriting
         let inputWriter = Thread {
             try? writer.write(contentsOf: stdin)  // the child may exit without reading it all
             try? writer.close()
+            done.signal()
         }
         inputWriter.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorReader.isFinished || !inputWriter.isFinished { usleep(1000) }
+        done.wait()
+        done.wait()
         return Run(status: process.terminationStatus, stdout: outputData, stderr: errorData)
     }
 }
