@@ -15,7 +15,7 @@ struct BaoCommand: ParsableCommand {
     )
 
     struct Hash: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the Bao root hash (BLAKE3) of each input; with several, `HASH  NAME` lines.")
+        static let configuration = CommandConfiguration(commandName: "hash", abstract: "Print the Bao root hash (BLAKE3) of each input; with several, `HASH  NAME` lines.")
         @Argument(help: "Files to hash (standard input when none).") var inputs: [String] = []
 
         func run() throws {
@@ -38,7 +38,7 @@ struct BaoCommand: ParsableCommand {
     }
 
     struct Encode: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Encode INPUT into OUTPUT (combined), or into an outboard tree with --outboard.")
+        static let configuration = CommandConfiguration(commandName: "encode", abstract: "Encode INPUT into OUTPUT (combined), or into an outboard tree with --outboard.")
         @Argument(help: "The content (`-` for standard input).") var input: String
         @Argument(help: "The combined encoding (a file).") var output: String?
         @Option(help: "Write an outboard tree to this file instead.") var outboard: String?
@@ -63,6 +63,7 @@ struct BaoCommand: ParsableCommand {
 
     struct Decode: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "decode",
             abstract: "Verify and decode an encoding (or data with --outboard) against HASH.",
             discussion: "Writes only verified bytes. On corruption it stops, says where, and exits 1.")
         @Argument(help: "The root hash, 64 hex digits.") var hash: String
@@ -104,7 +105,7 @@ struct BaoCommand: ParsableCommand {
     }
 
     struct Slice: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Extract the slice proving COUNT bytes from START.")
+        static let configuration = CommandConfiguration(commandName: "slice", abstract: "Extract the slice proving COUNT bytes from START.")
         @Argument(help: "The first content byte.") var start: UInt64
         @Argument(help: "How many bytes (0 still proves one).") var count: UInt64
         @Argument(help: "The encoding, or with --outboard the data (a file).") var input: String?

@@ -97,6 +97,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve allowed clients from a store directory (over TCP, or as an onion service).")
         @OptionGroup var options: HomeOptions
         @Option(help: "Where blobs are kept.") var store: String
@@ -164,7 +165,7 @@ struct ProviderCommand: ParsableCommand {
     }
 
     struct Allow: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Allow a client (by its node ID) to store here.")
+        static let configuration = CommandConfiguration(commandName: "allow", abstract: "Allow a client (by its node ID) to store here.")
         @Argument(help: "The client's node ID (`maimo id` on the client).") var client: String
         @Option(help: "The store directory of `maimo provider serve`.") var store: String
         @Option(help: "This client's quota, e.g. 50GB (default: the server's --quota).") var quota: String?
@@ -180,6 +181,7 @@ struct ProviderCommand: ParsableCommand {
 
     struct Deny: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "deny",
             abstract: "Take a client off the allow-list: its sessions end, what it staged is deleted (its stored blobs stay).")
         @Argument(help: "The client's node ID.") var client: String
         @Option(help: "The store directory of `maimo provider serve`.") var store: String
@@ -199,7 +201,7 @@ struct PeerCommand: ParsableCommand {
         commandName: "peer", abstract: "The providers this node stores on.", subcommands: [Add.self, List.self, Retire.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a provider by onion address (or host:port with --id).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a provider by onion address (or host:port with --id).")
         @OptionGroup var options: HomeOptions
         @Argument(help: "A name for the peer.") var name: String
         @Argument(help: "ADDRESS.onion[:PORT], or HOST:PORT on a LAN (then --id is needed).") var address: String
@@ -237,7 +239,7 @@ struct DictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dict", abstract: "zstd dictionaries for kinds of small files.", subcommands: [Train.self])
 
     struct Train: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Train a dictionary on sample files and keep it in the catalogue.")
+        static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a dictionary on sample files and keep it in the catalogue.")
         @OptionGroup var options: HomeOptions
         @Argument(help: "Sample files or directories.") var paths: [String]
         @Option(help: "Largest dictionary size in bytes.") var maxSize = 112_640

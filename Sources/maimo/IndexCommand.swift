@@ -40,7 +40,7 @@ struct IndexCommand: ParsableCommand {
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
     struct Put: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Store VALUE (or standard input for `-`) under KEY in TABLE; durable when it exits 0.")
+        static let configuration = CommandConfiguration(commandName: "put", abstract: "Store VALUE (or standard input for `-`) under KEY in TABLE; durable when it exits 0.")
         @OptionGroup var database: Database
         @Argument(help: "The table (created when missing).") var table: String
         @Argument(help: "The key.") var key: String
@@ -68,7 +68,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the value of KEY in TABLE.")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the value of KEY in TABLE.")
         @OptionGroup var database: Database
         @Argument(help: "The table.") var table: String
         @Argument(help: "The key.") var key: String
@@ -98,7 +98,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     struct Scan: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print KEY<TAB>VALUE lines of TABLE in key order.")
+        static let configuration = CommandConfiguration(commandName: "scan", abstract: "Print KEY<TAB>VALUE lines of TABLE in key order.")
         @OptionGroup var database: Database
         @Argument(help: "The table.") var table: String
         @Option(help: "Only keys starting with this.") var prefix: String = ""
@@ -120,7 +120,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     struct Tables: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the tables and their key counts.")
+        static let configuration = CommandConfiguration(commandName: "tables", abstract: "List the tables and their key counts.")
         @OptionGroup var database: Database
 
         func run() throws {
@@ -132,7 +132,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Verify checksums, key order, counts and page accounting; exit 1 on damage.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Verify checksums, key order, counts and page accounting; exit 1 on damage.")
         @OptionGroup var database: Database
 
         func run() throws {
@@ -149,7 +149,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Page size, pages, free pages, tables.")
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Page size, pages, free pages, tables.")
         @OptionGroup var database: Database
 
         func run() throws {
@@ -169,7 +169,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     struct Compact: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rewrite the file with only live pages.")
+        static let configuration = CommandConfiguration(commandName: "compact", abstract: "Rewrite the file with only live pages.")
         @OptionGroup var database: Database
 
         func run() throws {

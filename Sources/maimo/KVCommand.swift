@@ -33,6 +33,7 @@ struct KVCommand: ParsableCommand {
 
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "put",
             abstract: "Store FILE (or standard input) under KEY; durable when it exits 0.")
         @OptionGroup var store: Store
         @Argument(help: "The key.") var key: String
@@ -62,6 +63,7 @@ struct KVCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "Write the value of KEY (or LENGTH bytes at OFFSET) to standard output, verified.")
         @OptionGroup var store: Store
         @Argument(help: "The key.") var key: String
@@ -130,6 +132,7 @@ struct KVCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Verify every record and every blob frame; exit 1 on any damage.")
         @OptionGroup var store: Store
 
@@ -147,7 +150,7 @@ struct KVCommand: ParsableCommand {
     }
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Keys, segments, live and dead bytes, blobs.")
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Keys, segments, live and dead bytes, blobs.")
         @OptionGroup var store: Store
 
         func run() throws {
@@ -173,7 +176,7 @@ struct KVCommand: ParsableCommand {
     }
 
     struct Compact: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rewrite segments that hold dead data.")
+        static let configuration = CommandConfiguration(commandName: "compact", abstract: "Rewrite segments that hold dead data.")
         @OptionGroup var store: Store
 
         func run() throws {
@@ -189,6 +192,7 @@ struct KVCommand: ParsableCommand {
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dump",
             abstract: "Print every operation in the log: segment, offset, sequence, kind, length, live or dead, key.")
         @OptionGroup var store: Store
 

@@ -190,6 +190,7 @@ struct RepairCommand: ParsableCommand {
 extension PeerCommand {
     struct Retire: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retire",
             abstract: "Move everything a peer holds onto the others (each new share proven first), then forget the peer.")
         @OptionGroup var options: HomeOptions
         @Argument(help: "The peer to retire.") var name: String
