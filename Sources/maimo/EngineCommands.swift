@@ -108,6 +108,14 @@ struct ProviderCommand: ParsableCommand {
         var torControl: String?
         @Option(name: .customLong("tor-cookie"), help: "The control port's cookie file, when it is not under /run/tor, /var/run/tor, /var/lib/tor or ~/.tor.")
         var torCookie: String?
+        @Option(name: .customLong("handshake-timeout"), help: "Seconds a connection has to complete the handshake (a slow link, or an instrumented build, may need more).")
+        var handshakeTimeout: Double = ProviderServer.Options().handshakeTimeout
+
+        func validate() throws {
+            guard handshakeTimeout > 0, handshakeTimeout <= 3600 else {
+                throw ValidationError("--handshake-timeout must be more than 0 and at most 3600 seconds")
+            }
+        }
 
         func run() throws {
             try engineRun("provider serve") {
@@ -115,7 +123,9 @@ struct ProviderCommand: ParsableCommand {
                 let identity = try MaimoHome.identity(at: options.path)
                 let quota = try self.quota.map { UInt64(try ZstdCommand.parseSize($0)) } ?? .max
                 let store = try ProviderStore(directory: store, defaultQuota: quota)
-                let server = ProviderServer(store: store, identity: identity) { line in
+                var serverOptions = ProviderServer.Options()
+                serverOptions.handshakeTimeout = handshakeTimeout
+                let server = ProviderServer(store: store, identity: identity, options: serverOptions) { line in
                     Console.error("\(ISO8601DateFormatter().string(from: Date())) \(line)")
                 }
                 let onion = tor || torControl != nil

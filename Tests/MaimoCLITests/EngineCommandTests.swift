@@ -14,7 +14,9 @@ struct EngineCommandTests {
                            waitFor: String = "listening on 127.0.0.1:", timeout: Double = 30,
                            fileSizeLimit: Int? = nil) throws -> (Process, String) {
         let process = Process()
-        let arguments = ["provider", "serve", "--home", home, "--store", store] + extra
+        // Under a sanitizer (Scripts/sanitize.sh) instrumented handshakes take longer than 10 s.
+        let slow = ProcessInfo.processInfo.environment["MAIMO_SANITIZER"] != nil ? ["--handshake-timeout", "100"] : []
+        let arguments = ["provider", "serve", "--home", home, "--store", store] + extra + slow
         if let fileSizeLimit {
             guard let prlimit = Tool.reference("prlimit") else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "prlimit (util-linux) is not installed"])
@@ -91,6 +93,16 @@ struct EngineCommandTests {
         func stop() { if server.isRunning { server.terminate() } }
 
         deinit { stop() }
+    }
+
+    @Test func aHandshakeTimeoutOutsideItsRangeIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        for bad in ["0", "-1", "3601", "soon"] {
+            let run = try Tool.run(Tool.maimo, ["provider", "serve", "--home", directory.url.path + "/home",
+                                                "--store", directory.url.path + "/store", "--handshake-timeout", bad])
+            #expect(run.status == 64, "\(bad): \(run.err)")
+            #expect(run.err.contains("handshake-timeout"), "\(bad): \(run.err)")
+        }
     }
 
     @Test func initPrintsARecoveryCodeThatRecreatesTheHome() throws {
