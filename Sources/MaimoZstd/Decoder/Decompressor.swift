@@ -45,10 +45,11 @@ public final class ZstdDecompressor {
     /// Bytes of input consumed so far (the offsets in errors count from here).
     var inputOffset: UInt64 = 0
     var frameOffset: UInt64 = 0
-    /// Input bytes of the current unit gathered across calls.
-    let pending: UnsafeMutablePointer<UInt8>
+    /// Input bytes of the current unit gathered across calls (grown to the largest unit met:
+    /// DecoderBuffers.swift).
+    var pending: UnsafeMutablePointer<UInt8>
+    var pendingCapacity = 0
     var pendingCount = 0
-    static let pendingCapacity = (1 << 17) + 16
 
     // The current frame.
     var windowSize = 0
@@ -59,14 +60,17 @@ public final class ZstdDecompressor {
     var checksum = XXH64.State()
 
     // The history: decoded bytes the matches refer to; `position` is where the next block goes.
+    // It starts small and grows with the output up to `historyLimit`, then slides.
     var history: UnsafeMutablePointer<UInt8>
     var historyCapacity = 0
+    var historyLimit = 0
     var position = 0
     var historyStart = 0
     static let slack = 64
 
     // Entropy state carried from block to block.
-    let literals: UnsafeMutablePointer<UInt8>
+    var literals: UnsafeMutablePointer<UInt8>
+    var literalsCapacity = 0
     let huffmanTable: UnsafeMutablePointer<UInt16>
     var huffmanLog = 0
     var hasHuffman = false
@@ -81,9 +85,9 @@ public final class ZstdDecompressor {
     public init(dictionary: ZstdDictionary? = nil, options: ZstdDecompressionOptions = .init()) {
         self.dictionary = dictionary
         self.options = options
-        pending = .allocate(capacity: Self.pendingCapacity)
+        pending = .allocate(capacity: 0)
         history = .allocate(capacity: 0)
-        literals = .allocate(capacity: (1 << 17) + Self.slack)
+        literals = .allocate(capacity: 0)
         huffmanTable = .allocate(capacity: Huffman.tableCapacity)
         counts = .allocate(capacity: 256)
         scratchCells = .allocate(capacity: 512)
@@ -174,6 +178,7 @@ public final class ZstdDecompressor {
                 cursor += need
                 continue
             }
+            if need > pendingCapacity { growPending(to: need) }
             let take = min(need - pendingCount, input.count - cursor)
             (pending + pendingCount).initialize(
                 from: input.baseAddress!.assumingMemoryBound(to: UInt8.self) + cursor, count: take)
@@ -306,11 +311,7 @@ public final class ZstdDecompressor {
         var needed = windowSize + max(windowSize, 1 << 20) + blockMaximum
         if let contentSize, contentSize < UInt64(needed) { needed = Int(contentSize) }
         needed += prefix + Self.slack
-        if needed > historyCapacity || historyCapacity > 4 * needed + (1 << 22) {
-            history.deallocate()
-            history = .allocate(capacity: needed)
-            historyCapacity = needed
-        }
+        prepareBuffers(historyLimit: needed, prefix: prefix)
         historyStart = 0
         position = 0
         if let dictionary {
@@ -326,21 +327,6 @@ public final class ZstdDecompressor {
             matchLengths.isValid = false
             repeats = (1, 4, 8)
         }
-    }
-
-    /// Makes room for one more block, sliding the last window of history to the front, and
-    /// returns how many bytes the block may produce.
-    @inline(__always)
-    func prepareHistory() -> Int {
-        var limit = blockMaximum
-        if let contentSize { limit = min(limit, Int(contentSize - produced)) }
-        if position + limit + Self.slack > historyCapacity {
-            let keep = min(position - historyStart, windowSize)
-            history.update(from: history + position - keep, count: keep)
-            historyStart = 0
-            position = keep
-        }
-        return limit
     }
 
     /// Hands the bytes decoded since `start` to the sink and the checksum.

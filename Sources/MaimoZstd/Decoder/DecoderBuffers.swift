@@ -1,0 +1,69 @@
+// The decoder's buffers grow with what the input actually needs, never with what a frame header
+// claims: a 20-byte frame that declares a 4 MiB window and content size costs a few hundred
+// bytes until it produces output, and a decompressor made for one small record allocates
+// kilobytes, not the 1.3 MiB it used to (the largest unit, literals section and history up
+// front). Hostile headers cannot make the decoder reserve memory it does not fill.
+
+extension ZstdDecompressor {
+    /// Makes `pending` hold at least `count` bytes, keeping the `pendingCount` gathered so far.
+    /// Units are at most a block (128 KiB), so it grows a few times per decompressor at most.
+    @inline(never)
+    func growPending(to count: Int) {
+        let capacity = max(count, 2 * pendingCapacity, 32)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: pending, count: pendingCount)
+        pending.deallocate()
+        pending = grown
+        pendingCapacity = capacity
+    }
+
+    /// Sets up the literals buffer and the history for a frame whose history may need up to
+    /// `historyLimit` bytes (its window, room to decode ahead, a dictionary's `prefix`, slack).
+    /// The history starts with room for the prefix and one block; ``prepareHistory()`` grows it.
+    func prepareBuffers(historyLimit limit: Int, prefix: Int) {
+        let literalsNeeded = blockMaximum + Self.slack
+        if literalsNeeded > literalsCapacity {
+            literals.deallocate()
+            literals = .allocate(capacity: literalsNeeded)
+            literalsCapacity = literalsNeeded
+        }
+        historyLimit = limit
+        let initial = min(limit, prefix + blockMaximum + Self.slack)
+        // A buffer far larger than this frame can use (left by an earlier frame) is given back.
+        if initial > historyCapacity || historyCapacity > 4 * limit + (1 << 22) {
+            history.deallocate()
+            history = .allocate(capacity: initial)
+            historyCapacity = initial
+        }
+    }
+
+    /// Makes room for one more block — growing the history while it is below its limit, then
+    /// sliding the last window of it to the front — and returns how many bytes the block may
+    /// produce.
+    @inline(__always)
+    func prepareHistory() -> Int {
+        var limit = blockMaximum
+        if let contentSize { limit = min(limit, Int(contentSize - produced)) }
+        if position + limit + Self.slack > historyCapacity {
+            if historyCapacity < historyLimit { growHistory(toHold: position + limit + Self.slack) }
+            if position + limit + Self.slack > historyCapacity {
+                let keep = min(position - historyStart, windowSize)
+                history.update(from: history + position - keep, count: keep)
+                historyStart = 0
+                position = keep
+            }
+        }
+        return limit
+    }
+
+    /// Doubles the history (at least to `needed`, at most to `historyLimit`), keeping its bytes.
+    @inline(never)
+    func growHistory(toHold needed: Int) {
+        let capacity = min(historyLimit, max(needed, 2 * historyCapacity))
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: history, count: position)
+        history.deallocate()
+        history = grown
+        historyCapacity = capacity
+    }
+}
