@@ -1,7 +1,9 @@
 // libFuzzer target: the zstd frame decoder. What must hold for any input:
 // - no crash, no memory error (built with AddressSanitizer), bounded output;
 // - the same outcome fed whole and fed one byte at a time (streaming may not change results);
-// - with a raw-content dictionary made from the input's first bytes, the same parity holds.
+// - with a raw-content dictionary made from the input's first bytes, the same parity holds;
+// - decoded into a destination of exactly the content's size (in place where a frame allows),
+//   the same bytes, and nothing written past it (AddressSanitizer sees the allocation's end).
 import FuzzSupport
 import MaimoZstd
 
@@ -30,11 +32,24 @@ func decodeByteByByte(_ input: [UInt8], dictionary: ZstdDictionary?) -> [UInt8]?
     }
 }
 
+/// `input` decoded into a buffer of exactly `count` bytes, or nil when refused.
+func decodeInto(_ input: [UInt8], dictionary: ZstdDictionary?, count: Int) -> [UInt8]? {
+    let destination = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
+    defer { destination.deallocate() }
+    let decoder = ZstdDecompressor(dictionary: dictionary, options: options)
+    let written: Int? = input.withUnsafeBytes { try? decoder.decompress($0, into: destination) }
+    return written.map { Array(destination.prefix($0)) }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzZstd(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = fuzzInput(data, size)
     for dictionary in [nil, input.count > 16 ? ZstdDictionary(rawContent: Array(input.prefix(16))) : nil] {
         let whole = decodeWhole(input, dictionary: dictionary)
+        if let whole {
+            let placed = decodeInto(input, dictionary: dictionary, count: whole.count)
+            precondition(placed == whole, "decoding into an exact destination disagrees (\(placed?.count ?? -1) vs \(whole.count) bytes)")
+        }
         // Byte by byte is slow: only on inputs small enough to keep the fuzzer fast.
         if input.count <= 4096 {
             let streamed = decodeByteByByte(input, dictionary: dictionary)

@@ -188,6 +188,10 @@ extension ZstdDecompressor {
         let start = history + position
         var out = start
         let end = start + limit
+        // Where writes must stop, the wild copies' overshoot included: the buffer's end. Inside
+        // the decompressor's history, slack past every block keeps the wild copies clear of it;
+        // decoding into a caller's buffer, the last sequences copy exactly.
+        let hardEnd = history + historyCapacity
         let lowest = history + historyStart
 
         var remaining = count
@@ -235,13 +239,14 @@ extension ZstdDecompressor {
             guard literalLength + matchLength <= end - out else {
                 throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) overflows the block maximum \(limit)")
             }
-            wildCopy16(out, literal, literalLength)
+            let wild = literalLength + matchLength + 32 <= hardEnd - out
+            if wild { wildCopy16(out, literal, literalLength) } else { out.update(from: literal, count: literalLength) }
             out += literalLength
             literal += literalLength
             guard matchOffset <= out - lowest else {
                 throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) has offset \(matchOffset) beyond the window")
             }
-            copyMatch(out, offset: matchOffset, length: matchLength)
+            if wild { copyMatch(out, offset: matchOffset, length: matchLength) } else { copyMatchExactly(out, offset: matchOffset, length: matchLength) }
             out += matchLength
         }
         reader.reload()

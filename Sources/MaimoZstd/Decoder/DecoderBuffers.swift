@@ -17,16 +17,20 @@ extension ZstdDecompressor {
         pendingCapacity = capacity
     }
 
-    /// Sets up the literals buffer and the history for a frame whose history may need up to
-    /// `historyLimit` bytes (its window, room to decode ahead, a dictionary's `prefix`, slack).
-    /// The history starts with room for the prefix and one block; ``prepareHistory()`` grows it.
-    func prepareBuffers(historyLimit limit: Int, prefix: Int) {
+    /// Makes the literals buffer hold a block's literals (and the slack wild copies read).
+    func prepareLiterals() {
         let literalsNeeded = blockMaximum + Self.slack
         if literalsNeeded > literalsCapacity {
             literals.deallocate()
             literals = .allocate(capacity: literalsNeeded)
             literalsCapacity = literalsNeeded
         }
+    }
+
+    /// Sets up the history for a frame that may need up to `limit` bytes of it (its window,
+    /// room to decode ahead, a dictionary's `prefix`, slack). It starts with room for the
+    /// prefix and one block; ``prepareHistory()`` grows it.
+    func prepareHistory(limit: Int, prefix: Int) {
         historyLimit = limit
         let initial = min(limit, prefix + blockMaximum + Self.slack)
         // A buffer far larger than this frame can use (left by an earlier frame) is given back.
@@ -44,7 +48,8 @@ extension ZstdDecompressor {
     func prepareHistory() -> Int {
         var limit = blockMaximum
         if let contentSize { limit = min(limit, Int(contentSize - produced)) }
-        if position + limit + Self.slack > historyCapacity {
+        // Decoding in place (`ownHistory` set), the frame's declared size fits: never slide.
+        if position + limit + Self.slack > historyCapacity && ownHistory == nil {
             if historyCapacity < historyLimit { growHistory(toHold: position + limit + Self.slack) }
             if position + limit + Self.slack > historyCapacity {
                 let keep = min(position - historyStart, windowSize)

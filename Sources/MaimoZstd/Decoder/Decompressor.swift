@@ -64,6 +64,12 @@ public final class ZstdDecompressor {
     var history: UnsafeMutablePointer<UInt8>
     var historyCapacity = 0
     var historyLimit = 0
+
+    // Decoding straight into a caller's buffer (DecodeInto.swift): while a frame is decoded in
+    // place, `history` points into `destination` and the decompressor's own buffer waits here.
+    var destination: UnsafeMutableRawBufferPointer?
+    var written = 0
+    var ownHistory: (pointer: UnsafeMutablePointer<UInt8>, capacity: Int)?
     var position = 0
     var historyStart = 0
     static let slack = 64
@@ -103,6 +109,18 @@ public final class ZstdDecompressor {
         literalLengths.deallocate()
         offsets.deallocate()
         matchLengths.deallocate()
+    }
+
+    /// Makes the decompressor ready for a new input, as if just made, keeping its buffers (the
+    /// reference's `ZSTD_DCtx_reset`): decoding many inputs with one decompressor allocates
+    /// nothing after the first. Clears a failure too.
+    public func reset() {
+        stage = .magic
+        failure = nil
+        inputOffset = 0
+        frameOffset = 0
+        pendingCount = 0
+        leaveDestination()
     }
 
     /// True between frames: all input given so far forms whole frames.
@@ -311,9 +329,14 @@ public final class ZstdDecompressor {
         var needed = windowSize + max(windowSize, 1 << 20) + blockMaximum
         if let contentSize, contentSize < UInt64(needed) { needed = Int(contentSize) }
         needed += prefix + Self.slack
-        prepareBuffers(historyLimit: needed, prefix: prefix)
+        prepareLiterals()
         historyStart = 0
         position = 0
+        if enterDestination() {
+            resetEntropy()
+            return
+        }
+        prepareHistory(limit: needed, prefix: prefix)
         if let dictionary {
             dictionary.content.withUnsafeBufferPointer { content in
                 if let base = content.baseAddress { history.update(from: base, count: content.count) }
@@ -321,12 +344,17 @@ public final class ZstdDecompressor {
             position = prefix
             dictionary.loadEntropy(into: self)
         } else {
-            hasHuffman = false
-            literalLengths.isValid = false
-            offsets.isValid = false
-            matchLengths.isValid = false
-            repeats = (1, 4, 8)
+            resetEntropy()
         }
+    }
+
+    /// A frame without a dictionary starts with no entropy tables and the initial repeat offsets.
+    func resetEntropy() {
+        hasHuffman = false
+        literalLengths.isValid = false
+        offsets.isValid = false
+        matchLengths.isValid = false
+        repeats = (1, 4, 8)
     }
 
     /// Hands the bytes decoded since `start` to the sink and the checksum.
@@ -340,10 +368,11 @@ public final class ZstdDecompressor {
         }
         let bytes = UnsafeRawBufferPointer(start: history + start, count: count)
         if hasChecksum && options.verifiesChecksum { checksum.update(bytes) }
-        try sink(bytes)
+        if ownHistory != nil { written += count } else { try sink(bytes) }
     }
 
     func endFrame(offset: UInt64) throws(ZstdError) {
+        leaveDestination()
         if let contentSize, produced != contentSize {
             throw .contentSizeMismatch(offset: frameOffset, declared: contentSize, actual: produced)
         }

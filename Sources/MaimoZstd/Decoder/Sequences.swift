@@ -50,3 +50,10 @@ func copyMatch(_ destination: UnsafeMutablePointer<UInt8>, offset: Int, length: 
         source += 8
     }
 }
+
+/// Copies a match byte by byte, writing nothing past `destination + length`: for the last
+/// sequences of a caller's buffer, where a wild copy's overshoot would leave it.
+@inline(never)
+func copyMatchExactly(_ destination: UnsafeMutablePointer<UInt8>, offset: Int, length: Int) {
+    for i in 0..<length { destination[i] = destination[i - offset] }
+}
