@@ -112,15 +112,18 @@ enum SequenceCodes {
         UInt8(SequenceKind.matchLengthBase.lastIndex { $0 <= UInt32(value + 3) }!)
     }
 
+    /// The literal length code of `value`; `table` is ``literalLengthCodes`` (callers in loops
+    /// hold it in a local).
     @inline(__always)
-    static func literalLength(_ value: Int) -> Int {
-        value < 64 ? Int(literalLengthCodes[value]) : (Int.bitWidth - 1 - value.leadingZeroBitCount) + 19
+    static func literalLength(_ value: Int, table: [UInt8] = literalLengthCodes) -> Int {
+        value < 64 ? Int(table[value]) : (Int.bitWidth - 1 - value.leadingZeroBitCount) + 19
     }
 
+    /// The match length code of `value`; `table` is ``matchLengthCodes``.
     @inline(__always)
-    static func matchLength(_ value: Int) -> Int {
+    static func matchLength(_ value: Int, table: [UInt8] = matchLengthCodes) -> Int {
         let base = value - 3
-        return base < 128 ? Int(matchLengthCodes[base]) : (Int.bitWidth - 1 - base.leadingZeroBitCount) + 36
+        return base < 128 ? Int(table[base]) : (Int.bitWidth - 1 - base.leadingZeroBitCount) + 36
     }
 
     static let predefinedTables: [FSEEncodingTable] = [SequenceKind.literalLength, .offset, .matchLength].map { kind in
@@ -284,7 +287,14 @@ struct BlockEncoder {
         let ofCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
         let ofValues = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
         defer { llCodes.deallocate(); mlCodes.deallocate(); ofCodes.deallocate(); ofValues.deallocate() }
-        var counts = [[Int](repeating: 0, count: 36), [Int](repeating: 0, count: 32), [Int](repeating: 0, count: 53)]
+        // Counts in one flat buffer and the code tables in locals: indexing nested arrays and
+        // static tables in this loop cost a uniqueness check and a `swift_once` per access
+        // (5% of level 1's time).
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 36 + 32 + 53)
+        counts.initialize(repeating: 0, count: 36 + 32 + 53)
+        defer { counts.deallocate() }
+        let llCounts = counts, ofCounts = counts + 36, mlCounts = counts + 68
+        let llCodeTable = SequenceCodes.literalLengthCodes, mlCodeTable = SequenceCodes.matchLengthCodes
         var (rep1, rep2, rep3) = state.repeats
         for i in 0..<n {
             let literalLength = Int(sequences.literalLengths[i])
@@ -303,17 +313,20 @@ struct BlockEncoder {
             }
             ofValues[i] = UInt32(value)
             let of = Int.bitWidth - 1 - value.leadingZeroBitCount
-            let ll = SequenceCodes.literalLength(literalLength)
-            let ml = SequenceCodes.matchLength(Int(sequences.matchLengths[i]))
+            let ll = SequenceCodes.literalLength(literalLength, table: llCodeTable)
+            let ml = SequenceCodes.matchLength(Int(sequences.matchLengths[i]), table: mlCodeTable)
             llCodes[i] = UInt8(ll); ofCodes[i] = UInt8(of); mlCodes[i] = UInt8(ml)
-            counts[0][ll] += 1; counts[1][of] += 1; counts[2][ml] += 1
+            llCounts[ll] += 1; ofCounts[of] += 1; mlCounts[ml] += 1
+        }
+        @inline(__always) func array(_ start: UnsafeMutablePointer<Int>, _ count: Int) -> [Int] {
+            Array(UnsafeBufferPointer(start: start, count: count))
         }
 
         var description = [UInt8]()
         let choices = [
-            chooseTable(counts[0], codes: llCodes, total: n, kind: .literalLength, previous: state.tables[0], description: &description),
-            chooseTable(counts[1], codes: ofCodes, total: n, kind: .offset, previous: state.tables[1], description: &description),
-            chooseTable(counts[2], codes: mlCodes, total: n, kind: .matchLength, previous: state.tables[2], description: &description),
+            chooseTable(array(llCounts, 36), codes: llCodes, total: n, kind: .literalLength, previous: state.tables[0], description: &description),
+            chooseTable(array(ofCounts, 32), codes: ofCodes, total: n, kind: .offset, previous: state.tables[1], description: &description),
+            chooseTable(array(mlCounts, 53), codes: mlCodes, total: n, kind: .matchLength, previous: state.tables[2], description: &description),
         ]
         output[cursor] = UInt8(choices[0].mode << 6 | choices[1].mode << 4 | choices[2].mode << 2)
         cursor += 1
@@ -327,10 +340,11 @@ struct BlockEncoder {
         var llState = ll?.initialState(Int(llCodes[last])) ?? 0
         var ofState = of?.initialState(Int(ofCodes[last])) ?? 0
         var mlState = ml?.initialState(Int(mlCodes[last])) ?? 0
+        let llBits = SequenceKind.literalLengthBits, mlBits = SequenceKind.matchLengthBits
         @inline(__always) func extras(_ i: Int) {
             let llCode = Int(llCodes[i]), mlCode = Int(mlCodes[i]), ofCode = Int(ofCodes[i])
-            writer.add(UInt64(sequences.literalLengths[i]), Int(SequenceKind.literalLengthBits[llCode]))
-            writer.add(UInt64(sequences.matchLengths[i] &- 3), Int(SequenceKind.matchLengthBits[mlCode]))
+            writer.add(UInt64(sequences.literalLengths[i]), Int(llBits[llCode]))
+            writer.add(UInt64(sequences.matchLengths[i] &- 3), Int(mlBits[mlCode]))
             if ofCode > 24 { writer.flush() }
             writer.add(UInt64(ofValues[i]), ofCode)
             writer.flush()
