@@ -51,6 +51,35 @@ struct FuzzTests {
         #expect(outcomes.failed > outcomes.decoded)
     }
 
+    /// Found by `Scripts/fuzz.sh fuzz-zstd` (2026-12-07, after 1.9 million executions): a frame
+    /// header may declare a content size up to 2⁶⁴ − 1, and working out how much the next block
+    /// may produce converted what was left of it to `Int`, which traps above 2⁶³ − 1. Both inputs
+    /// are also in `Fuzz/Corpus/fuzz-zstd/regression-content-size-*`.
+    @Test("a declared content size beyond Int.max is refused, not a trap")
+    func contentSizeBeyondIntMax() {
+        // 8-byte content size 0xA4FD2FB5_28000002, then empty raw blocks, then the input ends.
+        let truncated: [UInt8] = [
+            0x28, 0xB5, 0x2F, 0xFD, 0xC5, 0x00, 0x00, 0x02, 0x00, 0x00, 0x28, 0xB5, 0x2F, 0xFD, 0xA4,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x25,
+        ]
+        #expect(throws: ZstdError.truncated(frameOffset: 0, offset: 25)) {
+            try Zstd.decompress(truncated)
+        }
+        // Content size 2⁶⁴ − 512, a last empty raw block: the size does not match.
+        var finished: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xD7, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+        finished += [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x03] + [UInt8](repeating: 0, count: 58)
+        finished += [0x94, 0x30, 0x01, 0x1A, 0x53, 0x7D, 0x5C, 0xCD, 0xDC, 0x7C, 0xE6, 0x0C, 0xD3, 0x21, 0xFA, 0x66]
+        finished += [0x5B, 0x33, 0x27, 0xC1, 0x9A]
+        #expect(throws: ZstdError.self) { try Zstd.decompress(finished) }
+        for input in [truncated, finished] {
+            let decoder = ZstdDecompressor()
+            #expect(throws: ZstdError.self) {
+                for byte in input { try [byte].withUnsafeBytes { raw in try decoder.decompress(raw) { _ in } } }
+                try decoder.finish()
+            }
+        }
+    }
+
     @Test("random bytes behind a valid frame header give typed errors")
     func randomBlocks() {
         var generator = SeededGenerator.fromEnvironment("zstd fuzz random blocks")

@@ -47,7 +47,8 @@ extension ZstdDecompressor {
     @inline(__always)
     func prepareHistory() -> Int {
         var limit = blockMaximum
-        if let contentSize { limit = min(limit, Int(contentSize - produced)) }
+        // A declared size may be anything up to 2⁶⁴ − 1 (no Int holds that): compare unsigned.
+        if let contentSize, contentSize - produced < UInt64(limit) { limit = Int(contentSize - produced) }
         // Decoding in place (`ownHistory` set), the frame's declared size fits: never slide.
         if position + limit + Self.slack > historyCapacity && ownHistory == nil {
             if historyCapacity < historyLimit { growHistory(toHold: position + limit + Self.slack) }
