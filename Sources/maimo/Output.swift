@@ -3,20 +3,23 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
+import Foundation
 
 /// Buffered standard output (flushed at 64 KiB and on ``flush()``) and unbuffered standard error,
 /// for commands that print many lines or raw bytes.
 enum Console {
-    private static let pending = Mutex<[UInt8]>([])
+    // An NSLock, not `Mutex`: ThreadSanitizer cannot see `Mutex`'s kernel hand-over on Linux.
+    nonisolated(unsafe) private static var buffer: [UInt8] = []
+    private static let lock = NSLock()
+    private static func pending<R>(_ body: (inout [UInt8]) -> R) -> R { lock.withLock { body(&buffer) } }
 
     static func write(_ string: String) {
-        pending.withLock { $0.append(contentsOf: string.utf8) }
+        pending { $0.append(contentsOf: string.utf8) }
         flushIfLarge()
     }
 
     static func write(bytes: UnsafeRawBufferPointer) {
-        pending.withLock { $0.append(contentsOf: bytes) }
+        pending { $0.append(contentsOf: bytes) }
         flushIfLarge()
     }
 
@@ -27,7 +30,7 @@ enum Console {
     }
 
     static func flush() {
-        let bytes = pending.withLock { buffer in
+        let bytes = pending { buffer in
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer
         }
@@ -35,7 +38,7 @@ enum Console {
     }
 
     private static func flushIfLarge() {
-        if pending.withLock({ $0.count >= 64 * 1024 }) { flush() }
+        if pending({ $0.count >= 64 * 1024 }) { flush() }
     }
 
     private static func writeAll(descriptor: Int32, _ bytes: [UInt8]) {

@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,14 +8,20 @@ import Darwin
 /// Reads and writes whole pages with `pread`/`pwrite`, and caches decoded nodes. Committed
 /// pages are immutable while reachable, so the cache needs no invalidation except when a freed
 /// page number is written again (``store(_:at:)``).
-final class Pager: Sendable {
+///
+/// The cache and the file length are guarded by an `NSLock` (a pthread mutex), not the standard
+/// library's `Mutex`: on Linux that one hands a contended lock over in the kernel (a
+/// priority-inheritance futex), which ThreadSanitizer cannot see, so every contended access
+/// it guards is reported as a race, and real races would drown among them.
+final class Pager: @unchecked Sendable {
     let descriptor: Int32
     let path: String
     let pageSize: Int
     let cacheCapacity: Int
-    private let cache = Mutex<[UInt64: Node]>([:])
+    private let lock = NSLock()
+    private var cache: [UInt64: Node] = [:]
     /// Bytes the file has been extended to (grown in large steps).
-    private let allocated = Mutex<UInt64>(0)
+    private var allocated: UInt64 = 0
     /// A read-only mapping of the file's first `mappedLength` bytes of address space (beyond the
     /// file's end it is never touched), or nil to read with `pread`.
     nonisolated(unsafe) private let map: UnsafeRawPointer?
@@ -28,7 +34,7 @@ final class Pager: Sendable {
         self.cacheCapacity = max(cacheCapacity, 64)
         var info = stat()
         if fstat(descriptor, &info) != 0 { throw .io(operation: "stat", path: path, errno: errno) }
-        allocated.withLock { $0 = UInt64(info.st_size) }
+        allocated = UInt64(info.st_size)
         if memoryMap {
             let address = mmap(nil, Self.mappedLength, PROT_READ, MAP_SHARED | MAP_NORESERVE, descriptor, 0)
             map = address == MAP_FAILED ? nil : UnsafeRawPointer(address)
@@ -47,7 +53,7 @@ final class Pager: Sendable {
         let offset = off_t(number) * off_t(pageSize)
         if let map {
             // Only pages inside the file: touching the mapping past its end would be SIGBUS.
-            guard UInt64(offset) + UInt64(pageSize) <= allocated.withLock({ $0 }) else {
+            guard UInt64(offset) + UInt64(pageSize) <= lock.withLock({ allocated }) else {
                 throw .corruptPage(page: number, reason: "beyond the end of the file")
             }
             page.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: map + Int(offset), count: pageSize)) }
@@ -70,7 +76,7 @@ final class Pager: Sendable {
 
     /// The decoded leaf or branch at `number`, from the cache or the file.
     func node(_ number: UInt64) throws(IndexError) -> Node {
-        if let node = cache.withLock({ $0[number] }) { return node }
+        if let node = lock.withLock({ cache[number] }) { return node }
         let page = try read(number)
         let node = try page.withUnsafeBytes { (raw) -> Result<Node, IndexError> in
             do throws(IndexError) { return .success(try NodeCodec.decode(raw, number: number)) } catch { return .failure(error) }
@@ -80,7 +86,7 @@ final class Pager: Sendable {
     }
 
     func remember(_ node: Node, at number: UInt64) {
-        cache.withLock { cache in
+        lock.withLock {
             if cache.count >= cacheCapacity {
                 // Drop an arbitrary half: cheap, and hot pages come straight back.
                 var dropped = 0
@@ -94,7 +100,7 @@ final class Pager: Sendable {
     }
 
     func forget(_ number: UInt64) {
-        cache.withLock { _ = $0.removeValue(forKey: number) }
+        lock.withLock { _ = cache.removeValue(forKey: number) }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, at number: UInt64) throws(IndexError) {
@@ -122,14 +128,14 @@ final class Pager: Sendable {
     /// time so that appends do not change the file size on every commit.
     func ensureCapacity(pages: UInt64) throws(IndexError) {
         let needed = pages * UInt64(pageSize)
-        let current = allocated.withLock { $0 }
+        let current = lock.withLock { allocated }
         guard needed > current else { return }
         let target = max(needed, current + max(current / 4, 1 << 20))
         if ftruncate(descriptor, off_t(target)) != 0 {
             if errno == ENOSPC || errno == EFBIG { throw .diskFull(path: path) }
             throw .io(operation: "truncate", path: path, errno: errno)
         }
-        allocated.withLock { $0 = target }
+        lock.withLock { allocated = target }
     }
 
     func sync() throws(IndexError) {
