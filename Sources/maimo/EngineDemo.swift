@@ -152,6 +152,9 @@ struct DemoCommand: ParsableCommand {
         let confidence = try client.confidence(of: tree, proofs: proofs)
         print("verify:   \(ok) of \(proofs.count) blobs proven, \(slices) slices of 4 KiB checked against the 32-byte roots in \(format(verifyTime)) s")
         print("          \(tree): \(confidence?.packs ?? 0) packs, a loss of 1% goes unnoticed with probability ≤ \(String(format: "%.1e", confidence?.missProbability ?? 1))")
+        for proof in proofs where proof.outcome != .ok {
+            Console.error("maimo demo: \(proof.blob.kind) blob \(proof.blob.root.description.prefix(12)): \(proof.outcome.rawValue), \(proof.failures) of \(proof.samples) slices: \(proof.detail ?? "no detail")")
+        }
 
         // Lose the client entirely: a new home from the recovery code, the catalogue rebuilt
         // from the provider, everything back and compared.

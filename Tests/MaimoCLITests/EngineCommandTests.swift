@@ -238,12 +238,14 @@ struct EngineCommandTests {
         let schedulerOutput = Pipe()
         scheduler.standardOutput = schedulerOutput
         try scheduler.run()
-        usleep(2_600_000)
+        // A round is a handshake and a proof: under a sanitizer, 10-100 times slower.
+        let wait: Double = ProcessInfo.processInfo.environment["MAIMO_SANITIZER"] == nil ? 2.6 : 60
+        usleep(useconds_t(wait * 1_000_000))
         scheduler.terminate()   // SIGTERM: maimo unblocks it even though this test runner's threads block it
         scheduler.waitUntilExit()
         let rounds = String(decoding: schedulerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .split(separator: "\n").filter { $0.hasPrefix("ok") }.count
-        #expect(rounds >= 2, "\(rounds) rounds in 2.6 s")
+        #expect(rounds >= 2, "\(rounds) rounds in \(wait) s")
 
         // The provider stops cleanly on SIGTERM; then the client says the peer is unreachable.
         server.terminate()
