@@ -36,7 +36,14 @@ final class SequenceBuffer {
     /// Records `literalLength` literals from `source`, then a match.
     @inline(__always)
     func add(literals source: UnsafePointer<UInt8>, _ literalLength: Int, distance: Int, matchLength: Int) {
-        (literals + literalCount).update(from: source, count: literalLength)
+        // Most runs of literals are short: one 16-byte copy instead of a call to memmove. Both
+        // buffers have room for it (the window and this buffer end in 64 bytes of slack).
+        if literalLength <= 16 {
+            let chunk = UnsafeRawPointer(source).loadUnaligned(as: SIMD16<UInt8>.self)
+            UnsafeMutableRawPointer(literals + literalCount).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
+        } else {
+            (literals + literalCount).update(from: source, count: literalLength)
+        }
         literalCount += literalLength
         literalLengths[count] = UInt32(truncatingIfNeeded: literalLength + trailing)
         trailing = 0

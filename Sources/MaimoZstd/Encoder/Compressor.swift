@@ -102,7 +102,9 @@ public final class ZstdCompressor {
     public func compressFrame(_ data: UnsafeRawBufferPointer) -> [UInt8] {
         reset(contentSize: UInt64(data.count))
         var frame = [UInt8]()
-        frame.reserveCapacity(data.count / 2 + 32)
+        // The worst case (stored blocks), not a guess that a poorly compressible input outgrows
+        // (regrowing copies the frame so far): pages never written cost no memory.
+        frame.reserveCapacity(data.count + data.count >> 7 + 64)
         let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { bytes in frame.append(contentsOf: bytes) }
         // Cannot fail: the sink does not throw and the declared size is exact.
         try! compress(data, to: sink)
