@@ -129,10 +129,10 @@ struct CLIFile {
         }
     }
 
-    /// Runs `body` on a temporary file beside `path`, then fsyncs it and renames it to `path`;
-    /// on any error the temporary file is removed and `path` is left as it was.
+    /// Runs `body` on a temporary file beside `path`, then fsyncs it (unless `sync` is false) and
+    /// renames it to `path`; on any error the temporary file is removed and `path` is left as it was.
     /// - Parameter mode: the permissions of the result (`nil`: 0600 from mkstemp).
-    static func writeAtomically<R>(to path: String, mode: mode_t? = nil, _ body: (Int32) throws -> R) throws -> R {
+    static func writeAtomically<R>(to path: String, mode: mode_t? = nil, sync: Bool = true, _ body: (Int32) throws -> R) throws -> R {
         var template = Array((path + ".maimo-XXXXXX").utf8CString)
         let temporary = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard temporary >= 0 else {
@@ -146,7 +146,7 @@ struct CLIFile {
         }
         let result = try body(temporary)
         if let mode { fchmod(temporary, mode) }
-        guard fsync(temporary) == 0, rename(temporaryPath, path) == 0 else {
+        guard !sync || fsync(temporary) == 0, rename(temporaryPath, path) == 0 else {
             throw Failure(description: "\(path): \(String(cString: strerror(errno)))")
         }
         renamed = true

@@ -41,6 +41,8 @@ struct ZstdCommand: ParsableCommand {
     @Flag(name: [.customShort("c"), .customLong("stdout")], help: "Write to standard output.") var toStandardOutput = false
     @Flag(name: [.customShort("f"), .long], help: "Overwrite an existing OUTPUT.") var force = false
     @Flag(name: [.customShort("q"), .long], help: "Print nothing on success.") var quiet = false
+    @Flag(name: .customLong("sync"), help: "Flush OUTPUT to the disk before it replaces what was at its path (zstd does not; the output is always written beside it and renamed into place).")
+    var sync = false
     @Flag(name: .customLong("no-check"), help: "Decompression: do not verify checksums. Compression: write none.") var noCheck = false
     @Option(name: .customLong("memory"), help: "Largest window to accept when decompressing, e.g. 128MB (default) or 2GB.")
     var memory: String?
@@ -192,7 +194,7 @@ struct ZstdCommand: ParsableCommand {
                 throw CLIFile.Failure(description: "\(destination) already exists; not overwritten (use -f)")
             }
             let mode = mode_t(0o666) & ~Self.umaskValue
-            let transfer = try CLIFile.writeAtomically(to: destination, mode: mode) { descriptor in try work(descriptor, destination) }
+            let transfer = try CLIFile.writeAtomically(to: destination, mode: mode, sync: sync) { descriptor in try work(descriptor, destination) }
             if !quiet {
                 if decompress {
                     Console.error("\(inputName): \(transfer.bytesWritten) bytes")
