@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["FuzzFixtures"]),
         fuzzTarget("fuzz-zstd", ["MaimoZstd"]),
         fuzzTarget("fuzz-zstd-dictionary", ["MaimoZstd"]),
+        fuzzTarget("fuzz-zstd-compress", ["MaimoZstd"]),
         fuzzTarget("fuzz-bao", ["MaimoBao", "MaimoBlake3"]),
         fuzzTarget("fuzz-segmented", ["MaimoCipher"]),
         fuzzTarget("fuzz-wire", ["MaimoWire"]),

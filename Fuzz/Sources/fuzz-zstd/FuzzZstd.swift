@@ -18,18 +18,20 @@ func decodeWhole(_ input: [UInt8], dictionary: ZstdDictionary?) -> [UInt8]? {
 func decodeByteByByte(_ input: [UInt8], dictionary: ZstdDictionary?) -> [UInt8]? {
     let decoder = ZstdDecompressor(dictionary: dictionary, options: options)
     var output: [UInt8] = []
-    do {
-        for byte in input {
-            try decoder.decompress([byte]) { (bytes) throws(ZstdError) in
-                guard bytes.count <= limit - output.count else { throw .outputTooLarge(limit: limit) }
-                output.append(contentsOf: bytes)
+    // One byte at a time out of the input's own storage: no array per byte (under
+    // AddressSanitizer, allocations were most of an execution's time).
+    let result: Result<Void, ZstdError> = input.withUnsafeBytes { raw in
+        Result { () throws(ZstdError) in
+            for i in 0..<raw.count {
+                try decoder.decompress(UnsafeRawBufferPointer(rebasing: raw[i..<(i + 1)])) { (bytes) throws(ZstdError) in
+                    guard bytes.count <= limit - output.count else { throw .outputTooLarge(limit: limit) }
+                    output.append(contentsOf: bytes)
+                }
             }
+            try decoder.finish()
         }
-        try decoder.finish()
-        return output
-    } catch {
-        return nil
     }
+    return (try? result.get()).map { output }
 }
 
 /// `input` decoded into a buffer of exactly `count` bytes, or nil when refused.
