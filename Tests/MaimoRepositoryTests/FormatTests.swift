@@ -37,6 +37,13 @@ import MaimoZstd
         #expect(throws: RepositoryError.self) { _ = try ItemSealer.open(bytes[...], entry: retyped, keys: keys, dictionary: nil) }
         #expect(throws: RepositoryError.self) { _ = try ItemSealer.open(bytes[...], entry: entry, keys: RepositoryKeys.generate(), dictionary: nil) }
         #expect(throws: RepositoryError.self) { _ = try ItemSealer.open(bytes.dropLast(), entry: entry, keys: keys, dictionary: nil) }
+        // A plaintext length (not authenticated) one off either way: the frame decodes into a
+        // buffer of exactly that length, and neither more nor less content is accepted.
+        for change in [-1, 1, -Int(entry.plaintextLength)] {
+            var resized = entry
+            resized.plaintextLength = UInt32(Int(entry.plaintextLength) + change)
+            #expect(throws: RepositoryError.self) { _ = try ItemSealer.open(bytes[...], entry: resized, keys: keys, dictionary: nil) }
+        }
     }
 
     @Test func incompressibleItemsAreStoredAsTheyAre() throws {
