@@ -3,7 +3,8 @@
 // - the same outcome fed whole and fed one byte at a time (streaming may not change results);
 // - with a raw-content dictionary made from the input's first bytes, the same parity holds;
 // - decoded into a destination of exactly the content's size (in place where a frame allows),
-//   the same bytes, and nothing written past it (AddressSanitizer sees the allocation's end).
+//   the same bytes, and nothing written past it (AddressSanitizer sees the allocation's end);
+// - frames that decode have the total size their headers declare, when every one declares it.
 import FuzzSupport
 import MaimoZstd
 
@@ -49,6 +50,10 @@ public func fuzzZstd(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     for dictionary in [nil, input.count > 16 ? ZstdDictionary(rawContent: Array(input.prefix(16))) : nil] {
         let whole = decodeWhole(input, dictionary: dictionary)
         if let whole {
+            // Frames that decode have exactly the content their headers declare, when they do.
+            if let declared = input.withUnsafeBytes({ Zstd.declaredContentSize($0) }) {
+                precondition(declared == UInt64(whole.count), "the frames declare \(declared) bytes and decode to \(whole.count)")
+            }
             let placed = decodeInto(input, dictionary: dictionary, count: whole.count)
             precondition(placed == whole, "decoding into an exact destination disagrees (\(placed?.count ?? -1) vs \(whole.count) bytes)")
         }
