@@ -13,6 +13,7 @@ struct MaimoCommand: ParsableCommand {
             Each library can be tried from here and checked against the tool people already trust:
             `maimo hash` behaves like b3sum, `maimo bao` like the bao CLI, `maimo zstd` like zstd.
             """,
+        version: "0.2.0-dev (unreleased changes since 0.1.0; see CHANGELOG.md)",
         subcommands: [InitCommand.self, IDCommand.self, ProviderCommand.self, PeerCommand.self, StoreCommand.self, VerifyCommand.self, RetrieveCommand.self, ListCommand.self, RemoveCommand.self, StatusCommand.self, RepairCommand.self, ForgetCommand.self, PruneCommand.self, RecoverCommand.self, ConfigCommand.self, DictCommand.self, HashCommand.self, BaoCommand.self, KeygenCommand.self, EncryptCommand.self, DecryptCommand.self, ZstdCommand.self, KVCommand.self, IndexCommand.self, DemoCommand.self]
     )
 
