@@ -147,10 +147,11 @@ struct BlockEncoder {
     ///   without trying a new one (zstd's choice for its fast strategies).
     static func encode(
         _ sequences: SequenceBuffer, blockSize: Int, state: inout EntropyState,
-        output: UnsafeMutablePointer<UInt8>, capacity: Int, preferRepeat: Bool = false
+        output: UnsafeMutablePointer<UInt8>, capacity: Int, preferRepeat: Bool = false, rawLiterals: Bool = false
     ) -> Int? {
         var next = state
-        let literalsSize = encodeLiterals(sequences, state: &next, output: output, capacity: capacity, preferRepeat: preferRepeat)
+        let literalsSize = encodeLiterals(sequences, state: &next, output: output, capacity: capacity,
+                                          preferRepeat: preferRepeat, raw: rawLiterals)
         guard let literalsSize else { return nil }
         guard let sequencesSize = encodeSequences(
             sequences, state: &next, output: output + literalsSize, capacity: capacity - literalsSize)
@@ -180,7 +181,10 @@ struct BlockEncoder {
         }
     }
 
-    static func encodeLiterals(_ sequences: SequenceBuffer, state: inout EntropyState, output: UnsafeMutablePointer<UInt8>, capacity: Int, preferRepeat: Bool) -> Int? {
+    /// Encodes the block's literals: Huffman-coded when that pays, or stored as they are (always
+    /// when `raw`, as the reference does at its negative levels: faster both ways, larger).
+    static func encodeLiterals(_ sequences: SequenceBuffer, state: inout EntropyState, output: UnsafeMutablePointer<UInt8>, capacity: Int,
+                               preferRepeat: Bool, raw storeRaw: Bool = false) -> Int? {
         let count = sequences.literalCount
         let literals = sequences.literals
         func raw() -> Int? {
@@ -189,7 +193,7 @@ struct BlockEncoder {
             if count > 0 { (output + header).update(from: literals, count: count) }
             return header + count
         }
-        if count == 0 { return raw() }
+        if count == 0 || storeRaw { return raw() }
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { histogram in
             histogram.initialize(repeating: 0)
             for i in 0..<count { histogram[Int(literals[i])] += 1 }

@@ -321,7 +321,7 @@ public final class ZstdCompressor {
                 findSequences(start: start, stop: stop, low: low)
                 if let compressed = BlockEncoder.encode(
                     sequences, blockSize: size, state: &entropy, output: output + 3, capacity: blockSize + 200,
-                    preferRepeat: parameters.strategy <= .doubleFast) {
+                    preferRepeat: parameters.strategy <= .doubleFast, rawLiterals: parameters.acceleration > 1) {
                     type = 2
                     bodySize = compressed
                     body = UnsafePointer(output + 3)

@@ -29,7 +29,8 @@ public struct ZstdParameters: Sendable, Hashable {
     /// Bytes hashed to find candidates.
     public var minMatch: Int
     /// Positions the `fast` strategy steps over after a miss (1 for levels ≥ 1; the negative
-    /// levels of `--fast=N` step N + 1, trading ratio for speed as zstd's do).
+    /// levels of `--fast=N` step N + 1, trading ratio for speed as zstd's do). Above 1, literals
+    /// are stored as they are, not Huffman-coded, as zstd's negative levels store them.
     public var acceleration: Int = 1
 
     /// The parameters of `level`, for large inputs: 1…19, the `--ultra` levels 20…22 (windows of
