@@ -238,8 +238,9 @@ struct EngineCommandTests {
         let schedulerOutput = Pipe()
         scheduler.standardOutput = schedulerOutput
         try scheduler.run()
-        // A round is a handshake and a proof: under a sanitizer, 10-100 times slower.
-        let wait: Double = ProcessInfo.processInfo.environment["MAIMO_SANITIZER"] == nil ? 2.6 : 60
+        // A round opens the catalogue, shakes hands and proves every blob: under ThreadSanitizer
+        // more than 60 s (none finished in 60 s in the run of 2026-12-07).
+        let wait: Double = ProcessInfo.processInfo.environment["MAIMO_SANITIZER"] == nil ? 2.6 : 300
         usleep(useconds_t(wait * 1_000_000))
         scheduler.terminate()   // SIGTERM: maimo unblocks it even though this test runner's threads block it
         scheduler.waitUntilExit()
