@@ -21,12 +21,10 @@ extension Zstd {
             guard magic == frameMagic else { return nil }
             let descriptor = data[offset + 4]
             guard descriptor & 0x08 == 0 else { return nil }
-            let singleSegment = descriptor & 0x20 != 0
-            let dictionaryIDSize = [0, 1, 2, 4][Int(descriptor & 3)]
-            let flag = Int(descriptor >> 6)
-            let sizeBytes = flag == 0 ? (singleSegment ? 1 : 0) : [0, 2, 4, 8][flag]
+            let fields = ZstdDecompressor.headerFields(descriptor)
+            let sizeBytes = fields.contentSizeSize
             guard sizeBytes > 0 else { return nil }
-            var cursor = offset + 5 + (singleSegment ? 0 : 1) + dictionaryIDSize
+            var cursor = offset + 5 + (fields.singleSegment ? 0 : 1) + fields.dictionaryIDSize
             guard cursor + sizeBytes <= data.count else { return nil }
             var size: UInt64 = 0
             for i in 0..<sizeBytes { size |= UInt64(data[cursor + i]) << (8 * UInt64(i)) }

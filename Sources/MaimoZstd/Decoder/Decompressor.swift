@@ -174,6 +174,15 @@ public final class ZstdDecompressor {
         }
     }
 
+    /// What a frame header descriptor says about the fields after it (RFC 8878 §3.1.1.1.1): no
+    /// window descriptor when single-segment, the dictionary ID's and the content size's widths.
+    static func headerFields(_ descriptor: UInt8) -> (singleSegment: Bool, dictionaryIDSize: Int, contentSizeSize: Int) {
+        let singleSegment = descriptor & 0x20 != 0
+        let contentSizeFlag = Int(descriptor >> 6)
+        return (singleSegment, [0, 1, 2, 4][Int(descriptor & 3)],
+                contentSizeFlag == 0 ? (singleSegment ? 1 : 0) : [0, 2, 4, 8][contentSizeFlag])
+    }
+
     func feed(_ input: UnsafeRawBufferPointer, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
         var cursor = 0
         while true {
@@ -234,11 +243,8 @@ public final class ZstdDecompressor {
             guard descriptor & 0x08 == 0 else {
                 throw .corrupt(offset: offset, reason: "reserved bit of the frame header descriptor is set")
             }
-            let singleSegment = descriptor & 0x20 != 0
-            let dictionaryIDSize = [0, 1, 2, 4][Int(descriptor & 3)]
-            let contentSizeFlag = Int(descriptor >> 6)
-            let contentSizeSize = contentSizeFlag == 0 ? (singleSegment ? 1 : 0) : [0, 2, 4, 8][contentSizeFlag]
-            let rest = (singleSegment ? 0 : 1) + dictionaryIDSize + contentSizeSize
+            let fields = Self.headerFields(descriptor)
+            let rest = (fields.singleSegment ? 0 : 1) + fields.dictionaryIDSize + fields.contentSizeSize
             stage = .headerRest(descriptor: descriptor, count: rest)
         case let .headerRest(descriptor, _):
             try beginFrame(descriptor: descriptor, header: unit, offset: offset)
@@ -287,7 +293,8 @@ public final class ZstdDecompressor {
 
     /// Parses the frame header after its descriptor and sets up the window and the dictionary.
     func beginFrame(descriptor: UInt8, header: UnsafeRawBufferPointer, offset: UInt64) throws(ZstdError) {
-        let singleSegment = descriptor & 0x20 != 0
+        let fields = Self.headerFields(descriptor)
+        let singleSegment = fields.singleSegment
         var cursor = 0
         var window: UInt64 = 0
         if !singleSegment {
@@ -298,7 +305,7 @@ public final class ZstdDecompressor {
             cursor = 1
         }
         var dictionaryID: UInt32 = 0
-        let dictionaryIDSize = [0, 1, 2, 4][Int(descriptor & 3)]
+        let dictionaryIDSize = fields.dictionaryIDSize
         for i in 0..<dictionaryIDSize { dictionaryID |= UInt32(header[cursor + i]) << (8 * i) }
         cursor += dictionaryIDSize
         let contentSizeSize = header.count - cursor
