@@ -1,0 +1,102 @@
+/// How a compression level searches for matches.
+public enum ZstdStrategy: Int, Sendable, Comparable {
+    /// One hash table probed once per position, skipping faster through incompressible data.
+    case fast = 1
+    /// Two hash tables (8-byte and short hashes): longer matches for a little more time.
+    case doubleFast
+    /// Hash chains, the longest match at each position taken at once.
+    case greedy
+    /// Hash chains, and a match is deferred when the next position has a better one.
+    case lazy
+    /// As `lazy`, looking two positions ahead.
+    case lazy2
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The search parameters of a level (the names follow zstd's `ZSTD_compressionParameters`).
+public struct ZstdParameters: Sendable, Hashable {
+    /// How matches are searched for.
+    public var strategy: ZstdStrategy
+    /// The window size, log2 (10 to 31).
+    public var windowLog: Int
+    /// Entries of the main hash table (log2).
+    public var hashLog: Int
+    /// Entries of the second table: the short-hash table of `doubleFast`, the chain of the lazy ones.
+    public var chainLog: Int
+    /// Candidates tried per position along a hash chain (log2).
+    public var searchLog: Int
+    /// Bytes hashed to find candidates.
+    public var minMatch: Int
+    /// Positions the `fast` strategy steps over after a miss (1 for levels ≥ 1; the negative
+    /// levels of `--fast=N` step N + 1, trading ratio for speed as zstd's do). Above 1, literals
+    /// are stored as they are, not Huffman-coded, as zstd's negative levels store them.
+    public var acceleration: Int = 1
+
+    /// The parameters of `level`, for large inputs: 1…19, the `--ultra` levels 20…22 (windows of
+    /// 32 to 128 MiB), and the negative levels −1, −2, … (`--fast=N`), which skip through the
+    /// input. 0 means the default, 3; levels above 22 are 22.
+    public static func level(_ level: Int) -> ZstdParameters {
+        if level < 0 {
+            var parameters = ZstdParameters(strategy: .fast, windowLog: 19, hashLog: 13, chainLog: 0, searchLog: 0, minMatch: 6)
+            parameters.acceleration = Int(min(level.magnitude, 1 << 17)) + 1
+            return parameters
+        }
+        if level == 0 { return levels[2] }
+        return levels[min(22, level) - 1]
+    }
+
+    /// The highest level (`--ultra`); the highest without `--ultra` is 19, as in zstd.
+    public static let maxLevel = 22
+
+    static let levels: [ZstdParameters] = {
+        let table: [(ZstdStrategy, Int, Int, Int, Int, Int)] = [
+            (.fast, 19, 15, 0, 0, 8),           // 1
+            (.doubleFast, 20, 16, 15, 0, 6),    // 2
+            (.doubleFast, 21, 17, 16, 0, 5),    // 3
+            (.doubleFast, 21, 18, 18, 0, 5),    // 4
+            (.greedy, 21, 19, 18, 3, 5),        // 5
+            (.lazy, 21, 19, 18, 3, 5),          // 6
+            (.lazy, 21, 20, 19, 4, 5),          // 7
+            (.lazy2, 21, 20, 19, 4, 5),         // 8
+            (.lazy2, 22, 21, 20, 4, 5),         // 9
+            (.lazy2, 22, 22, 21, 5, 5),         // 10
+            (.lazy2, 22, 22, 21, 6, 5),         // 11
+            (.lazy2, 22, 22, 22, 6, 5),         // 12
+            (.lazy2, 22, 22, 22, 7, 5),         // 13
+            (.lazy2, 22, 22, 23, 7, 4),         // 14
+            (.lazy2, 22, 22, 23, 8, 4),         // 15
+            (.lazy2, 22, 22, 23, 8, 4),         // 16
+            (.lazy2, 23, 22, 23, 9, 4),         // 17
+            (.lazy2, 23, 22, 24, 9, 4),         // 18
+            (.lazy2, 23, 22, 24, 10, 4),        // 19
+            // --ultra: zstd's windows (32, 64, 128 MiB); tables capped at 2^24 entries (64 MiB
+            // each). Longer chain searches buy little here (measured on 40 MB of headers: level
+            // 22 with 4096 candidates 1.3% smaller than 20, 2.9× the time): what zstd's 16-22
+            // have and these lack is optimal parsing over a binary tree (12% smaller at 19).
+            (.lazy2, 25, 23, 24, 10, 4),        // 20
+            (.lazy2, 26, 24, 24, 10, 4),        // 21
+            (.lazy2, 27, 24, 24, 11, 4),        // 22
+        ]
+        return table.map { row in
+            ZstdParameters(strategy: row.0, windowLog: row.1, hashLog: row.2, chainLog: row.3, searchLog: row.4, minMatch: row.5)
+        }
+    }()
+
+    /// The same parameters shrunk for an input of `size` bytes: no table or window larger than
+    /// the input needs.
+    func adjusted(forSize size: UInt64?, dictionarySize: Int) -> ZstdParameters {
+        guard let size else { return self }
+        var result = self
+        let needed = max(UInt64(1 << 10), size + UInt64(dictionarySize))
+        let sizeLog = UInt64.bitWidth - (max(64, size + UInt64(dictionarySize)) - 1).leadingZeroBitCount
+        result.windowLog = min(windowLog, max(10, UInt64.bitWidth - (needed - 1).leadingZeroBitCount))
+        // Tables need no more entries than there are positions to remember.
+        result.hashLog = min(hashLog, max(6, sizeLog + 1))
+        result.chainLog = min(chainLog, max(6, sizeLog + 1))
+        // Small inputs have fewer long repeats: shorter minimum matches pay off (as zstd's
+        // tables for inputs up to 16 KiB and 128 KiB).
+        if size <= 16 << 10 { result.minMatch = min(minMatch, strategy == .fast ? 6 : 5) } else if size <= 128 << 10 { result.minMatch = min(minMatch, 6) }
+        return result
+    }
+}
