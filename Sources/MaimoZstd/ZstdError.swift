@@ -18,7 +18,8 @@ public enum ZstdError: Error, Equatable, Sendable, CustomStringConvertible {
     case checksumMismatch(offset: UInt64, expected: UInt32, actual: UInt32)
     /// The frame's header declared a content size that its blocks did not produce.
     case contentSizeMismatch(offset: UInt64, declared: UInt64, actual: UInt64)
-    /// The decompressed output exceeds the caller's limit.
+    /// The output exceeds the caller's limit: a decompression limit, or the destination buffer
+    /// of a frame decoded or compressed in place.
     case outputTooLarge(limit: Int)
     /// Reading the input or writing the output failed (`errno` from the system call).
     case io(operation: String, path: String, errno: Int32)
@@ -46,7 +47,7 @@ public enum ZstdError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .contentSizeMismatch(offset, declared, actual):
             return "the frame at offset \(offset) declares \(declared) bytes of content but decodes to \(actual)"
         case let .outputTooLarge(limit):
-            return "the decompressed data exceeds the limit of \(limit) bytes"
+            return "the output exceeds the limit of \(limit) bytes"
         case let .io(operation, path, code):
             return "\(operation) \(path) failed: \(systemMessage(code))"
         }

@@ -18,7 +18,8 @@ struct BitWriter {
         limit = start + capacity
     }
 
-    /// Appends the low `bits` bits of `value` (at most 56 minus what is pending: flush often).
+    /// Appends the low `bits` bits of `value` (at most 64 minus what is pending: flush often; a
+    /// flush after a full 64 bits writes them all).
     @inline(__always)
     mutating func add(_ value: UInt64, _ bits: Int) {
         container |= (value & ((1 &<< UInt64(bits)) &- 1)) &<< UInt64(count)

@@ -11,6 +11,9 @@ final class SequenceBuffer {
     /// Literals recorded after the last match so far: the next match's literal length includes
     /// them (a block searched in pieces, between long-distance matches).
     var trailing = 0
+    /// How far literals may be read: short runs are copied 16 bytes at a time, which needs 16
+    /// readable bytes (the window has slack; a caller's buffer searched in place ends here).
+    var readLimit = UnsafePointer<UInt8>(bitPattern: UInt.max)!
 
     init(blockSize: Int) {
         capacity = blockSize / 3 + 8
@@ -37,8 +40,8 @@ final class SequenceBuffer {
     @inline(__always)
     func add(literals source: UnsafePointer<UInt8>, _ literalLength: Int, distance: Int, matchLength: Int) {
         // Most runs of literals are short: one 16-byte copy instead of a call to memmove. Both
-        // buffers have room for it (the window and this buffer end in 64 bytes of slack).
-        if literalLength <= 16 {
+        // buffers have room for it (this buffer ends in 64 bytes of slack; see `readLimit`).
+        if literalLength <= 16 && source + 16 <= readLimit {
             let chunk = UnsafeRawPointer(source).loadUnaligned(as: SIMD16<UInt8>.self)
             UnsafeMutableRawPointer(literals + literalCount).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
         } else {
@@ -196,7 +199,7 @@ struct BlockEncoder {
         if count == 0 || storeRaw { return raw() }
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { histogram in
             histogram.initialize(repeating: 0)
-            for i in 0..<count { histogram[Int(literals[i])] += 1 }
+            Histogram.count(literals, count, into: histogram.baseAddress!)
             return encodeLiterals(
                 sequences, histogram: UnsafePointer(histogram.baseAddress!), state: &state, output: output, capacity: capacity,
                 preferRepeat: preferRepeat, raw: raw)
@@ -346,33 +349,42 @@ struct BlockEncoder {
         cursor += description.count
 
         var writer = BitWriter(output + cursor, capacity: capacity - cursor - 8)
-        let ll = choices[0].table, of = choices[1].table, ml = choices[2].table
+        // RLE kinds are coded with a table that writes nothing: one loop for every mode.
+        let ll = choices[0].table ?? .repeating, of = choices[1].table ?? .repeating, ml = choices[2].table ?? .repeating
         let last = n - 1
-        var llState = ll?.initialState(Int(llCodes[last])) ?? 0
-        var ofState = of?.initialState(Int(ofCodes[last])) ?? 0
-        var mlState = ml?.initialState(Int(mlCodes[last])) ?? 0
-        let llBits = SequenceKind.literalLengthBits, mlBits = SequenceKind.matchLengthBits
-        @inline(__always) func extras(_ i: Int) {
-            let llCode = Int(llCodes[i]), mlCode = Int(mlCodes[i]), ofCode = Int(ofCodes[i])
-            writer.add(UInt64(sequences.literalLengths[i]), Int(llBits[llCode]))
-            writer.add(UInt64(sequences.matchLengths[i] &- 3), Int(mlBits[mlCode]))
-            if ofCode > 24 { writer.flush() }
-            writer.add(UInt64(ofValues[i]), ofCode)
-            writer.flush()
+        var llState = FSEEncoderState(ll, first: Int(llCodes[last]))
+        var ofState = FSEEncoderState(of, first: Int(ofCodes[last]))
+        var mlState = FSEEncoderState(ml, first: Int(mlCodes[last]))
+        withExtendedLifetime((ll, of, ml)) {
+            let llBits = SequenceKind.literalLengthBits, mlBits = SequenceKind.matchLengthBits
+            let literalLengths = sequences.literalLengths, matchLengths = sequences.matchLengths
+            // One flush per sequence as a rule: at most 7 bits pend after a flush and the three
+            // states add at most 26, so the extra bits fit beside them in the 64-bit container
+            // unless they take more than 31 (long offsets and lengths).
+            @inline(__always) func extras(_ i: Int) {
+                let llCode = Int(llCodes[i]), mlCode = Int(mlCodes[i]), ofCode = Int(ofCodes[i])
+                let llExtra = Int(llBits[llCode]), mlExtra = Int(mlBits[mlCode])
+                let extra = llExtra + mlExtra + ofCode
+                if extra > 31 { writer.flush() }
+                writer.add(UInt64(literalLengths[i]), llExtra)
+                writer.add(UInt64(matchLengths[i] &- 3), mlExtra)
+                if extra > 56 { writer.flush() }
+                writer.add(UInt64(ofValues[i]), ofCode)
+                writer.flush()
+            }
+            extras(last)
+            var i = last
+            while i > 0 {
+                i -= 1
+                ofState.encode(Int(ofCodes[i]), into: &writer)
+                mlState.encode(Int(mlCodes[i]), into: &writer)
+                llState.encode(Int(llCodes[i]), into: &writer)
+                extras(i)
+            }
         }
-        extras(last)
-        var i = last
-        while i > 0 {
-            i -= 1
-            of?.encode(Int(ofCodes[i]), state: &ofState, into: &writer)
-            ml?.encode(Int(mlCodes[i]), state: &mlState, into: &writer)
-            ll?.encode(Int(llCodes[i]), state: &llState, into: &writer)
-            writer.flush()
-            extras(i)
-        }
-        ml?.flush(mlState, into: &writer)
-        of?.flush(ofState, into: &writer)
-        ll?.flush(llState, into: &writer)
+        ml.flush(mlState.value, into: &writer)
+        of.flush(ofState.value, into: &writer)
+        ll.flush(llState.value, into: &writer)
         guard let streamSize = writer.closeBackward() else { return nil }
         for kind in 0..<3 {
             if case .rle = choices[kind] { state.tables[kind] = nil } else { state.tables[kind] = choices[kind].table }

@@ -52,6 +52,10 @@ public final class ZstdCompressor {
     var blockSize = 0
 
     var window: UnsafeMutablePointer<UInt8>
+    /// The bytes being searched: the window, or the caller's buffer during an in-place frame
+    /// (which ends at `sourceEnd`, with no slack to read past).
+    var source: UnsafePointer<UInt8>
+    var sourceEnd: UnsafePointer<UInt8>?
     var windowCapacity = 0
     /// Bytes in the window, and the start of the first byte not yet compressed.
     var end = 0
@@ -84,6 +88,7 @@ public final class ZstdCompressor {
         dictionaryLength = dictionary?.content.count ?? 0
         parameters = .level(1)
         window = .allocate(capacity: 1)
+        source = UnsafePointer(window)
         output = .allocate(capacity: 1)
         finder = MatchFinder(parameters: ZstdParameters(strategy: .fast, windowLog: 10, hashLog: 6, chainLog: 6, searchLog: 0, minMatch: 4))
         sequences = SequenceBuffer(blockSize: 0)
@@ -100,16 +105,62 @@ public final class ZstdCompressor {
 
     /// Compresses `data` into one frame (with its size in the header) after ``reset(contentSize:)``.
     public func compressFrame(_ data: UnsafeRawBufferPointer) -> [UInt8] {
-        reset(contentSize: UInt64(data.count))
-        var frame = [UInt8]()
         // The worst case (stored blocks), not a guess that a poorly compressible input outgrows
         // (regrowing copies the frame so far): pages never written cost no memory.
-        frame.reserveCapacity(data.count + data.count >> 7 + 64)
-        let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { bytes in frame.append(contentsOf: bytes) }
-        // Cannot fail: the sink does not throw and the declared size is exact.
-        try! compress(data, to: sink)
-        try! finish(to: sink)
-        return frame
+        let bound = Self.compressBound(data.count)
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            // Cannot fail: the bound holds every frame.
+            count = try! compressFrame(data, into: UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+
+    /// The largest frame that `size` bytes of input can become (stored blocks, header and
+    /// checksum): a destination of this size always holds a frame from ``compressFrame(_:into:)``.
+    public static func compressBound(_ size: Int) -> Int {
+        // Blocks are at least 1 KiB and each costs 3 bytes of header; the frame header at most
+        // 18 bytes, the checksum 4.
+        size + size >> 8 + 64
+    }
+
+    /// Compresses `data` into one frame (with its size in the header) written at the start of
+    /// `destination`, and returns its size; the compressor is reset first, as by
+    /// ``reset(contentSize:)``. Without a dictionary the input is searched where it lies, not
+    /// copied into the window: the cheap way to compress buffers one after another into one
+    /// reused destination (zstd's `ZSTD_compressCCtx`).
+    /// - Throws: ``ZstdError/outputTooLarge(limit:)`` when the frame does not fit in
+    ///   `destination` (``compressBound(_:)`` always fits); what was written is then undefined.
+    public func compressFrame(_ data: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws(ZstdError) -> Int {
+        reset(contentSize: UInt64(data.count))
+        var written = 0
+        let sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void = { (bytes) throws(ZstdError) in
+            guard bytes.count <= destination.count - written else { throw .outputTooLarge(limit: destination.count) }
+            if bytes.count > 0 { (destination.baseAddress! + written).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+            written += bytes.count
+        }
+        // In place: positions are offsets into `data`, which the tables' 32-bit entries must hold.
+        if dictionary == nil, data.count < Int(UInt32.max) - (1 << 20), let base = data.baseAddress {
+            try compressInPlace(base.assumingMemoryBound(to: UInt8.self), count: data.count, sink)
+        } else {
+            try compress(data, to: sink)
+            try finish(to: sink)
+        }
+        return written
+    }
+
+    /// Compresses a whole frame's content from the caller's buffer: the blocks are searched in
+    /// `bytes` itself, which stands in for the window (nothing slides: every position stays).
+    func compressInPlace(_ bytes: UnsafePointer<UInt8>, count: Int, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void) throws(ZstdError) {
+        try writeHeaderIfNeeded(sink)
+        if options.checksum { checksum.update(UnsafeRawBufferPointer(start: bytes, count: count)) }
+        source = bytes
+        sourceEnd = bytes + count
+        defer { source = UnsafePointer(window); sourceEnd = nil }
+        end = count
+        consumed = UInt64(count)
+        while end - next > blockSize {
+            try compressBlock(from: next, to: next + blockSize, last: false, sink)
+        }
+        try finish(to: sink)
     }
 
     /// Compresses `data` into one frame (see ``compressFrame(_:)-(UnsafeRawBufferPointer)``).
@@ -136,6 +187,7 @@ public final class ZstdCompressor {
         if !reusing || capacity > windowCapacity || (windowCapacity > 4 * capacity + (1 << 22)) {
             window.deallocate()
             window = .allocate(capacity: capacity + Self.slack)
+            source = UnsafePointer(window)
             windowCapacity = capacity
             contentInPlace = false
         }
@@ -307,11 +359,11 @@ public final class ZstdCompressor {
         let size = stop - start
         var type = 0
         var bodySize = size
-        var body = UnsafePointer(window + start)
+        var body = source + start
         if size > 0 {
-            let first = window[start]
+            let first = source[start]
             var same = true
-            for i in 1..<size where window[start + i] != first { same = false; break }
+            for i in 1..<size where source[start + i] != first { same = false; break }
             if same && size > 1 {
                 type = 1
                 bodySize = 1

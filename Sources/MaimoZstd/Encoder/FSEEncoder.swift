@@ -3,21 +3,27 @@
 final class FSEEncodingTable: @unchecked Sendable {
     let accuracyLog: Int
     /// Indexed by `state - tableSize + …`: the next state for each (symbol, bits) pair.
-    let states: [UInt16]
-    /// Per symbol: where its states begin, and how many bits a state emits when encoding it
-    /// (`(state + deltaBits) >> 16`).
-    let deltaFindState: [Int32]
-    let deltaBits: [UInt32]
+    let stateTable: UnsafeMutablePointer<UInt16>
+    /// Per symbol: where its states begin (`deltaFindState`), and how many bits a state emits
+    /// when encoding it (`(state + deltaBits) >> 16`): one load per symbol coded.
+    let transforms: UnsafeMutablePointer<SymbolTransform>
+    let symbolCount: Int
     /// The normalized counts the table was built from (for cost estimates and repeat mode).
     let counts: [Int16]
     /// Bits each symbol costs under this table (infinite for symbols it cannot code).
     let bitCosts: [Double]
+
+    struct SymbolTransform {
+        var deltaFindState: Int32
+        var deltaBits: UInt32
+    }
 
     /// Builds the encoding table for normalized `counts` (summing to `1 << accuracyLog`, -1 for
     /// "less than one").
     init(counts: [Int16], accuracyLog: Int) {
         self.accuracyLog = accuracyLog
         self.counts = counts
+        symbolCount = counts.count
         let size = 1 << accuracyLog
         var symbols = [UInt8](repeating: 0, count: size)
         var cumulative = [Int](repeating: 0, count: counts.count + 1)
@@ -39,37 +45,53 @@ final class FSEEncodingTable: @unchecked Sendable {
                 repeat { position = (position + step) & (size - 1) } while position > high
             }
         }
-        var states = [UInt16](repeating: 0, count: size)
+        stateTable = .allocate(capacity: size)
         var next = cumulative
         for u in 0..<size {
             let s = Int(symbols[u])
-            states[next[s]] = UInt16(size + u)
+            stateTable[next[s]] = UInt16(size + u)
             next[s] += 1
         }
-        self.states = states
-        var deltaFindState = [Int32](repeating: 0, count: counts.count)
-        var deltaBits = [UInt32](repeating: 0, count: counts.count)
+        transforms = .allocate(capacity: counts.count)
         var total = 0
         for s in 0..<counts.count {
             switch counts[s] {
             case 0:
-                deltaBits[s] = UInt32(((accuracyLog + 1) << 16) - size)
+                transforms[s] = SymbolTransform(deltaFindState: 0, deltaBits: UInt32(((accuracyLog + 1) << 16) - size))
             case -1, 1:
-                deltaBits[s] = UInt32((accuracyLog << 16) - size)
-                deltaFindState[s] = Int32(total - 1)
+                transforms[s] = SymbolTransform(deltaFindState: Int32(total - 1), deltaBits: UInt32((accuracyLog << 16) - size))
                 total += 1
             default:
                 let count = Int(counts[s])
                 let maxBitsOut = accuracyLog - (Int.bitWidth - 1 - (count - 1).leadingZeroBitCount)
                 let minStatePlus = count << maxBitsOut
-                deltaBits[s] = UInt32(truncatingIfNeeded: (maxBitsOut << 16) - minStatePlus)
-                deltaFindState[s] = Int32(total - count)
+                transforms[s] = SymbolTransform(deltaFindState: Int32(total - count),
+                                                deltaBits: UInt32(truncatingIfNeeded: (maxBitsOut << 16) - minStatePlus))
                 total += count
             }
         }
-        self.deltaFindState = deltaFindState
-        self.deltaBits = deltaBits
         bitCosts = counts.map { $0 == 0 ? .infinity : Double(accuracyLog) - log2($0 == -1 ? 1.0 : Double($0)) }
+    }
+
+    /// A table for a kind coded as one repeated symbol (RLE mode): every symbol costs no bits and
+    /// the state stays put, so that the sequence loop codes all three kinds the same way.
+    private init(repeatingSymbols symbolCount: Int) {
+        accuracyLog = 0
+        self.symbolCount = symbolCount
+        counts = []
+        bitCosts = []
+        stateTable = .allocate(capacity: 2)
+        stateTable.initialize(repeating: 1, count: 2)
+        transforms = .allocate(capacity: symbolCount)
+        transforms.initialize(repeating: SymbolTransform(deltaFindState: 0, deltaBits: 0), count: symbolCount)
+    }
+
+    /// The table that codes the single symbol of RLE mode (which writes no bits).
+    static let repeating = FSEEncodingTable(repeatingSymbols: 64)
+
+    deinit {
+        stateTable.deallocate()
+        transforms.deallocate()
     }
 
     /// Bits to code `counts` with this table (nil if a present symbol has no slot).
@@ -85,23 +107,16 @@ final class FSEEncodingTable: @unchecked Sendable {
     /// The state that starts encoding with `symbol` as the last symbol written.
     @inline(__always)
     func initialState(_ symbol: Int) -> Int {
-        let bits = (Int(deltaBits[symbol]) + (1 << 15)) >> 16
-        let value = (bits << 16) - Int(deltaBits[symbol])
-        return Int(states[(value >> bits) + Int(deltaFindState[symbol])])
+        let transform = transforms[symbol]
+        let bits = (Int(transform.deltaBits) + (1 << 15)) >> 16
+        let value = (bits << 16) - Int(transform.deltaBits)
+        return Int(stateTable[(value >> bits) + Int(transform.deltaFindState)])
     }
 
     /// Encodes `symbol` from `state`: writes the state's low bits and moves to the next state.
     @inline(__always)
     func encode(_ symbol: Int, state: inout Int, into writer: inout BitWriter) {
-        deltaBits.withUnsafeBufferPointer { deltaBits in
-            deltaFindState.withUnsafeBufferPointer { deltaFindState in
-                states.withUnsafeBufferPointer { states in
-                    let bits = (state + Int(deltaBits[symbol])) >> 16
-                    writer.add(UInt64(state), bits)
-                    state = Int(states[(state >> bits) + Int(deltaFindState[symbol])])
-                }
-            }
-        }
+        FSEEncoderState.encode(symbol, state: &state, transforms: transforms, stateTable: stateTable, into: &writer)
     }
 
     /// Writes the final state: the decoder's initial state.
@@ -109,6 +124,37 @@ final class FSEEncodingTable: @unchecked Sendable {
     func flush(_ state: Int, into writer: inout BitWriter) {
         writer.add(UInt64(state), accuracyLog)
         writer.flush()
+    }
+}
+
+/// One FSE encoding state with its table's pointers in hand (for the loops that code many
+/// symbols: nothing is looked up through the table object per symbol).
+struct FSEEncoderState {
+    var value: Int
+    let transforms: UnsafePointer<FSEEncodingTable.SymbolTransform>
+    let stateTable: UnsafePointer<UInt16>
+
+    /// A state of `table` that starts with `symbol`, the last symbol written.
+    init(_ table: FSEEncodingTable, first symbol: Int) {
+        value = table.initialState(symbol)
+        transforms = UnsafePointer(table.transforms)
+        stateTable = UnsafePointer(table.stateTable)
+    }
+
+    @inline(__always)
+    mutating func encode(_ symbol: Int, into writer: inout BitWriter) {
+        Self.encode(symbol, state: &value, transforms: transforms, stateTable: stateTable, into: &writer)
+    }
+
+    @inline(__always)
+    static func encode(
+        _ symbol: Int, state: inout Int, transforms: UnsafePointer<FSEEncodingTable.SymbolTransform>, stateTable: UnsafePointer<UInt16>,
+        into writer: inout BitWriter
+    ) {
+        let transform = transforms[symbol]
+        let bits = (state &+ Int(transform.deltaBits)) &>> 16
+        writer.add(UInt64(truncatingIfNeeded: state), bits)
+        state = Int(stateTable[(state &>> bits) &+ Int(transform.deltaFindState)])
     }
 }
 

@@ -144,15 +144,16 @@ extension ZstdCompressor {
     /// matching, the long matches and the level's finder between them.
     func findSequences(start: Int, stop: Int, low: Int) {
         sequences.reset()
+        sequences.readLimit = sourceEnd ?? UnsafePointer(bitPattern: UInt.max)!
         guard let long = longMatcher else {
-            finder.findSequences(window, start: start, end: stop, low: low, into: sequences)
+            finder.findSequences(source, start: start, end: stop, low: low, into: sequences)
             return
         }
         var cursor = start
         // The rest of a long match that ran past the block before.
         let take = min(long.pending.length, stop - start)
         if take >= 3 && long.pending.start == start {
-            sequences.add(literals: window + start, 0, distance: long.pending.distance, matchLength: take)
+            sequences.add(literals: source + start, 0, distance: long.pending.distance, matchLength: take)
             finder.noteMatch(distance: long.pending.distance)
             cursor += take
             long.pending.start += take
@@ -160,17 +161,17 @@ extension ZstdCompressor {
         } else {
             long.pending.length = 0
         }
-        for match in long.find(window, start: cursor, end: stop, available: end, low: low) {
-            finder.findSequences(window, start: cursor, end: match.start, low: low, into: sequences)
+        for match in long.find(source, start: cursor, end: stop, available: end, low: low) {
+            finder.findSequences(source, start: cursor, end: match.start, low: low, into: sequences)
             let inBlock = min(match.length, stop - match.start)
-            sequences.add(literals: window + match.start, 0, distance: match.distance, matchLength: inBlock)
+            sequences.add(literals: source + match.start, 0, distance: match.distance, matchLength: inBlock)
             finder.noteMatch(distance: match.distance)
             cursor = match.start + inBlock
             if match.length > inBlock {
                 long.pending = LongMatch(start: stop, distance: match.distance, length: match.length - inBlock)
             }
         }
-        if cursor < stop { finder.findSequences(window, start: cursor, end: stop, low: low, into: sequences) }
+        if cursor < stop { finder.findSequences(source, start: cursor, end: stop, low: low, into: sequences) }
     }
 }
 
