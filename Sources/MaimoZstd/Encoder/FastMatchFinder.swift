@@ -168,7 +168,117 @@ extension MatchFinder {
 
     // MARK: doubleFast
 
+    /// The `doubleFast` strategy (zstd's `ZSTD_compressBlock_doubleFast`): an 8-byte hash table
+    /// for long matches and a short one; the next position's long hash and entry are loaded while
+    /// this one is checked, and a short match gives way to a long one a byte later.
     func findDoubleFast(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
+        if dictionary != nil {
+            findDoubleFastWithDictionary(window, start: start, end: end, low: low, into: sequences)
+            return
+        }
+        let longLog = parameters.hashLog, shortLog = parameters.chainLog, mls = parameters.minMatch
+        let longTable = hashTable, shortTable = secondTable
+        let blockEnd = window + end
+        let limit = end - 8
+        var anchor = start
+        var ip = start == 0 ? 1 : start
+        var r1 = rep1, r2 = rep2
+        var saved1 = 0, saved2 = 0
+        if r2 > ip - low { saved2 = r2; r2 = 0 }
+        if r1 > ip - low { saved1 = r1; r1 = 0 }
+        @inline(__always) func read32(_ p: Int) -> UInt32 { UnsafeRawPointer(window + p).loadUnaligned(as: UInt32.self) }
+        @inline(__always) func read64(_ p: Int) -> UInt64 { UnsafeRawPointer(window + p).loadUnaligned(as: UInt64.self) }
+        @inline(__always) func longHash(_ p: Int) -> Int { Self.hash(window + p, longLog, 8) }
+        @inline(__always) func shortHash(_ p: Int) -> Int { Self.hash(window + p, shortLog, mls) }
+
+        search: while true {
+            var step = 1
+            var nextStep = ip + 256
+            var ip1 = ip + step
+            if ip1 > limit { break }
+            var hl0 = longHash(ip)
+            var long0 = Int(longTable[hl0])
+            var current = ip
+            var from = 0, length = 0
+            // 0: nothing found; 1: a repeat at ip + 1 (stored); 2: a match at ip from `from`.
+            var found = 0
+            repeat {
+                let hs0 = shortHash(ip)
+                let short0 = Int(shortTable[hs0])
+                current = ip
+                longTable[hl0] = UInt32(truncatingIfNeeded: ip)
+                shortTable[hs0] = UInt32(truncatingIfNeeded: ip)
+                if r1 > 0 && read32(ip + 1 - r1) == read32(ip + 1) {
+                    length = 4 + commonLength(window + ip + 5, window + ip + 5 - r1, blockEnd)
+                    ip += 1
+                    sequences.add(literals: window + anchor, ip - anchor, distance: r1, matchLength: length)
+                    found = 1
+                    break
+                }
+                let hl1 = longHash(ip1)
+                if long0 > low && read64(long0) == read64(ip) {
+                    from = long0
+                    length = 8 + commonLength(window + ip + 8, window + from + 8, blockEnd)
+                    found = 2
+                } else {
+                    let long1 = Int(longTable[hl1])
+                    if short0 > low && read32(short0) == read32(ip) {
+                        // A long match one byte on beats the short one here.
+                        if long1 > low && read64(long1) == read64(ip1) {
+                            ip = ip1; from = long1
+                            length = 8 + commonLength(window + ip + 8, window + from + 8, blockEnd)
+                        } else {
+                            from = short0
+                            length = 4 + commonLength(window + ip + 4, window + from + 4, blockEnd)
+                        }
+                        found = 2
+                    } else {
+                        if ip1 >= nextStep { step += 1; nextStep += 256 }
+                        ip = ip1
+                        ip1 += step
+                        hl0 = hl1
+                        long0 = long1
+                        continue
+                    }
+                }
+                // ip1 lies before where the search resumes only while the step is small.
+                if step < 4 { longTable[hl1] = UInt32(truncatingIfNeeded: ip1) }
+                break
+            } while ip1 <= limit
+            if found == 0 { break search }
+            if found == 2 {
+                while ip > anchor && from > low && window[ip - 1] == window[from - 1] { ip -= 1; from -= 1; length += 1 }
+                r2 = r1; r1 = ip - from
+                sequences.add(literals: window + anchor, ip - anchor, distance: r1, matchLength: length)
+            }
+            ip += length
+            anchor = ip
+            guard ip <= limit else { continue }
+            let inserted = current + 2
+            longTable[longHash(inserted)] = UInt32(truncatingIfNeeded: inserted)
+            longTable[longHash(ip - 2)] = UInt32(truncatingIfNeeded: ip - 2)
+            shortTable[shortHash(inserted)] = UInt32(truncatingIfNeeded: inserted)
+            shortTable[shortHash(ip - 1)] = UInt32(truncatingIfNeeded: ip - 1)
+            // Repeats of the second-last offset right after the match: no literals, offsets swapped.
+            while r2 > 0 && ip <= limit && read32(ip) == read32(ip - r2) {
+                let repeatLength = 4 + commonLength(window + ip + 4, window + ip + 4 - r2, blockEnd)
+                swap(&r1, &r2)
+                shortTable[shortHash(ip)] = UInt32(truncatingIfNeeded: ip)
+                longTable[longHash(ip)] = UInt32(truncatingIfNeeded: ip)
+                sequences.add(literals: window + anchor, 0, distance: r1, matchLength: repeatLength)
+                ip += repeatLength
+                anchor = ip
+            }
+        }
+        sequences.addLastLiterals(window + anchor, end - anchor)
+        if saved1 != 0 && r1 != 0 { saved2 = saved1 }
+        rep1 = r1 != 0 ? r1 : saved1
+        rep2 = r2 != 0 ? r2 : saved2
+    }
+
+    /// The `doubleFast` strategy with a dictionary: the frame's tables and the dictionary's
+    /// looked up at each position, the longer match taken.
+    func findDoubleFastWithDictionary(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
         let longLog = parameters.hashLog, shortLog = parameters.chainLog, mls = parameters.minMatch
         let longTable = hashTable, shortTable = secondTable
         let blockEnd = window + end
