@@ -5,6 +5,9 @@ final class HuffmanEncodingTable: @unchecked Sendable {
     var lengths = [UInt8](repeating: 0, count: 256)
     /// The canonical code of each byte value, right-aligned.
     var codes = [UInt16](repeating: 0, count: 256)
+    /// Code and length of each byte value in one word (`code | length << 16`): one load per
+    /// literal coded.
+    var elements = [UInt32](repeating: 0, count: 256)
     var tableLog = 0
     var maxSymbol = 0
     /// The longest code this encoder makes (RFC 8878's limit; a dictionary's table may hold 12).
@@ -54,6 +57,7 @@ final class HuffmanEncodingTable: @unchecked Sendable {
             codes[s] = UInt16(rankStart[weight] >> (weight - 1))
             rankStart[weight] += 1 << (weight - 1)
         }
+        for s in 0..<256 { elements[s] = UInt32(codes[s]) | UInt32(lengths[s]) << 16 }
     }
 
     /// Unlimited Huffman code lengths (two-queue merge over symbols sorted by count).
@@ -156,50 +160,5 @@ final class HuffmanEncodingTable: @unchecked Sendable {
         guard let size = writer.closeBackward() else { return nil }
         out += UnsafeBufferPointer(start: buffer, count: size)
         return out.count < 128 ? out : nil
-    }
-
-    /// Encodes `count` literals as one backward stream; returns its size (nil if it overflows).
-    func encodeStream(_ literals: UnsafePointer<UInt8>, count: Int, into output: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
-        var writer = BitWriter(output, capacity: capacity)
-        lengths.withUnsafeBufferPointer { lengths in
-            codes.withUnsafeBufferPointer { codes in
-                var i = count
-                // Symbols are written last to first so that the decoder meets the first one first.
-                while i >= 4 {
-                    for _ in 0..<4 {
-                        i -= 1
-                        let s = Int(literals[i])
-                        writer.addClean(UInt64(codes[s]), Int(lengths[s]))
-                    }
-                    writer.flush()
-                }
-                while i > 0 {
-                    i -= 1
-                    let s = Int(literals[i])
-                    writer.addClean(UInt64(codes[s]), Int(lengths[s]))
-                }
-            }
-        }
-        return writer.closeBackward()
-    }
-
-    /// Encodes `count` literals as the four-stream layout with its jump table.
-    func encodeFourStreams(_ literals: UnsafePointer<UInt8>, count: Int, into output: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int? {
-        guard capacity > 6 + 4 * 8 else { return nil }
-        let segment = (count + 3) / 4
-        var written = 6
-        for k in 0..<4 {
-            let start = min(k * segment, count), end = k == 3 ? count : min((k + 1) * segment, count)
-            guard let size = encodeStream(literals + start, count: end - start, into: output + written, capacity: capacity - written) else {
-                return nil
-            }
-            if k < 3 {
-                guard size <= 0xFFFF else { return nil }
-                output[2 * k] = UInt8(size & 0xFF)
-                output[2 * k + 1] = UInt8(size >> 8)
-            }
-            written += size
-        }
-        return written
     }
 }
