@@ -42,6 +42,10 @@ extension MatchFinder {
         return bestDistance == 0 ? (0, 0) : (bestLength, bestDistance)
     }
 
+    /// The greedy and lazy parses: at each position a repeat of the last offset (here or one
+    /// byte on) or the best match found; with `depth` 1 or 2 the next positions are tried and
+    /// a better trade of length against offset bits wins. Offsets are weighed as zstd codes
+    /// them: a repeat costs no offset bits, a new one the bits of its distance + 3.
     func findLazy(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, depth: Int, into sequences: SequenceBuffer) {
         let blockEnd = window + end
         let limit = end - 8
@@ -49,18 +53,27 @@ extension MatchFinder {
         if ip == 0 { ip = 1 }
         var r1 = rep1, r2 = rep2
         @inline(__always) func gain(_ length: Int, _ distance: Int) -> Int {
-            length * 4 - (Int.bitWidth - distance.leadingZeroBitCount)
+            let code = distance == r1 ? 1 : distance + 3
+            return length * 4 - (Int.bitWidth - 1 - code.leadingZeroBitCount)
+        }
+        @inline(__always) func search(_ p: Int) -> (Int, Int) {
+            rowLog > 0 ? bestMatchInRow(window, at: p, low: low, end: blockEnd) : bestMatch(window, at: p, low: low, end: blockEnd)
         }
         while ip < limit {
-            // Candidates: a repeat of the last offset here, or the best chain match.
+            // Candidates: a repeat of the last offset here or a byte on, or the best match found.
             var length = 0, distance = 0, matchAt = ip
             if ip - r1 >= low && read32(window + ip - r1) == read32(window + ip) {
                 length = 4 + commonLength(window + ip + 4, window + ip + 4 - r1, blockEnd)
                 distance = r1
+            } else if ip + 1 - r1 >= low && read32(window + ip + 1 - r1) == read32(window + ip + 1) {
+                length = 4 + commonLength(window + ip + 5, window + ip + 5 - r1, blockEnd)
+                distance = r1
+                matchAt = ip + 1
             }
-            let found = bestMatch(window, at: ip, low: low, end: blockEnd)
+            let found = search(ip)
             if found.0 > 0 && (length == 0 || gain(found.0, found.1) > gain(length, distance) + 1) {
                 (length, distance) = found
+                matchAt = ip
             }
             if length < 4 {
                 ip += 1 + ((ip - anchor) >> 8)
@@ -73,11 +86,11 @@ extension MatchFinder {
                 var better = false
                 if next - r1 >= low && read32(window + next - r1) == read32(window + next) {
                     let repeatLength = 4 + commonLength(window + next + 4, window + next + 4 - r1, blockEnd)
-                    if gain(repeatLength, 1) > gain(length, distance) + 1 {
+                    if gain(repeatLength, r1) > gain(length, distance) + 1 {
                         length = repeatLength; distance = r1; matchAt = next; better = true
                     }
                 }
-                let ahead = bestMatch(window, at: next, low: low, end: blockEnd)
+                let ahead = search(next)
                 if ahead.0 > 0 && gain(ahead.0, ahead.1) > gain(length, distance) + 4 {
                     (length, distance) = ahead; matchAt = next; better = true
                 }

@@ -9,28 +9,45 @@ final class MatchFinder {
     /// Tables over a dictionary's content, looked up when the frame's own tables miss
     /// (fast and double-fast only; the lazy strategies insert the content into their chains).
     var dictionary: DictionaryMatchTables?
-    /// The next position not yet inserted into the chain (lazy strategies).
+    /// The next position not yet inserted into the chain or rows (lazy strategies).
     var nextToUpdate = 0
     /// The finder's own repeat offsets (the block encoder keeps the decoder's exact view).
     var rep1 = 1, rep2 = 4
+    /// Rows instead of chains (the lazy strategies searching at most 64 candidates, levels
+    /// 5–12; RowMatchFinder.swift): `hashTable` is rows of `1 << rowLog` positions, `tags` one
+    /// hash byte per position, `heads` each row's newest slot. 0 when chains are used.
+    let rowLog: Int
+    let tags: UnsafeMutablePointer<UInt8>
+    let heads: UnsafeMutablePointer<UInt8>
+    var rowCount: Int { rowLog == 0 ? 0 : hashSize >> rowLog }
 
     init(parameters: ZstdParameters) {
         self.parameters = parameters
         hashSize = 1 << parameters.hashLog
-        secondSize = parameters.strategy == .fast ? 1 : 1 << parameters.chainLog
+        let rows = parameters.strategy >= .greedy && parameters.searchLog <= Self.maxRowLog
+        rowLog = rows ? min(parameters.hashLog, max(Self.minRowLog, parameters.searchLog)) : 0
+        secondSize = parameters.strategy == .fast || rows ? 1 : 1 << parameters.chainLog
         hashTable = .allocate(capacity: hashSize)
         secondTable = .allocate(capacity: secondSize)
+        tags = .allocate(capacity: rows ? hashSize : 1)
+        heads = .allocate(capacity: rows ? hashSize >> rowLog : 1)
         reset()
     }
 
     deinit {
         hashTable.deallocate()
         secondTable.deallocate()
+        tags.deallocate()
+        heads.deallocate()
     }
 
     func reset() {
         hashTable.initialize(repeating: 0, count: hashSize)
         secondTable.initialize(repeating: 0, count: secondSize)
+        if rowLog > 0 {
+            tags.initialize(repeating: 0, count: hashSize)
+            heads.initialize(repeating: 0, count: rowCount)
+        }
         nextToUpdate = 0
         rep1 = 1; rep2 = 4
     }
@@ -64,7 +81,13 @@ final class MatchFinder {
             }
         default:
             nextToUpdate = start
-            updateChain(window, upTo: end - 8)
+            if rowLog > 0 {
+                // Every position of the content, not the long-match shortcut of updateRows.
+                for p in start..<(end - 8) { insertInRow(window, p) }
+                nextToUpdate = end - 8
+            } else {
+                updateChain(window, upTo: end - 8)
+            }
         }
     }
 
