@@ -1,5 +1,7 @@
 // libFuzzer target: the zstd compressor. Whatever the input, at every strategy:
-// - a one-shot frame decodes back to the input (checksum and content size checked);
+// - a one-shot frame decodes back to the input (checksum and content size checked); without a
+//   dictionary it is searched in place, in an array of exactly the input's size, so that a read
+//   past the input's end is AddressSanitizer's to report;
 // - the same input fed to a compressor in pieces, with small blocks or without a checksum,
 //   decodes back to it too;
 // - with a raw-content dictionary made from the input's first bytes, both ways round trip;

@@ -17,11 +17,7 @@ extension MatchFinder {
         let stepSize = max(2, parameters.acceleration)
         var anchor = start
         var ip0 = start == 0 ? 1 : start
-        // Repeat offsets reaching below `low` are off (0) in this block and kept for the next.
-        var r1 = rep1, r2 = rep2
-        var saved1 = 0, saved2 = 0
-        if r2 > ip0 - low { saved2 = r2; r2 = 0 }
-        if r1 > ip0 - low { saved1 = r1; r1 = 0 }
+        var (r1, r2, saved) = repeatsInReach(at: ip0, low: low)
         @inline(__always) func read(_ p: Int) -> UInt32 { UnsafeRawPointer(window + p).loadUnaligned(as: UInt32.self) }
         @inline(__always) func hashAt(_ p: Int) -> Int { Self.hash(window + p, log, mls) }
 
@@ -94,21 +90,12 @@ extension MatchFinder {
             guard ip0 <= limit else { continue }
             table[hashAt(current0 + 2)] = UInt32(truncatingIfNeeded: current0 + 2)
             table[hashAt(ip0 - 2)] = UInt32(truncatingIfNeeded: ip0 - 2)
-            // Repeats of the second-last offset right after the match: no literals, offsets swapped.
-            while r2 > 0 && ip0 <= limit && read(ip0) == read(ip0 - r2) {
-                let repeatLength = 4 + commonLength(window + ip0 + 4, window + ip0 + 4 - r2, blockEnd)
-                swap(&r1, &r2)
-                table[hashAt(ip0)] = UInt32(truncatingIfNeeded: ip0)
-                sequences.add(literals: window + anchor, 0, distance: r1, matchLength: repeatLength)
-                ip0 += repeatLength
-                anchor = ip0
+            repeatSecondOffset(window, &ip0, &anchor, &r1, &r2, limit: limit, low: low, end: blockEnd, into: sequences) { p in
+                table[hashAt(p)] = UInt32(truncatingIfNeeded: p)
             }
         }
         sequences.addLastLiterals(window + anchor, end - anchor)
-        // An offset that came back into reach replaces the older saved one (as zstd keeps them).
-        if saved1 != 0 && r1 != 0 { saved2 = saved1 }
-        rep1 = r1 != 0 ? r1 : saved1
-        rep2 = r2 != 0 ? r2 : saved2
+        restoreRepeats(r1, r2, saved: saved)
     }
 
     /// The `fast` strategy with a dictionary: each position looked up in the frame's table and
@@ -182,10 +169,7 @@ extension MatchFinder {
         let limit = end - 8
         var anchor = start
         var ip = start == 0 ? 1 : start
-        var r1 = rep1, r2 = rep2
-        var saved1 = 0, saved2 = 0
-        if r2 > ip - low { saved2 = r2; r2 = 0 }
-        if r1 > ip - low { saved1 = r1; r1 = 0 }
+        var (r1, r2, saved) = repeatsInReach(at: ip, low: low)
         @inline(__always) func read32(_ p: Int) -> UInt32 { UnsafeRawPointer(window + p).loadUnaligned(as: UInt32.self) }
         @inline(__always) func read64(_ p: Int) -> UInt64 { UnsafeRawPointer(window + p).loadUnaligned(as: UInt64.self) }
         @inline(__always) func longHash(_ p: Int) -> Int { Self.hash(window + p, longLog, 8) }
@@ -259,21 +243,13 @@ extension MatchFinder {
             longTable[longHash(ip - 2)] = UInt32(truncatingIfNeeded: ip - 2)
             shortTable[shortHash(inserted)] = UInt32(truncatingIfNeeded: inserted)
             shortTable[shortHash(ip - 1)] = UInt32(truncatingIfNeeded: ip - 1)
-            // Repeats of the second-last offset right after the match: no literals, offsets swapped.
-            while r2 > 0 && ip <= limit && read32(ip) == read32(ip - r2) {
-                let repeatLength = 4 + commonLength(window + ip + 4, window + ip + 4 - r2, blockEnd)
-                swap(&r1, &r2)
-                shortTable[shortHash(ip)] = UInt32(truncatingIfNeeded: ip)
-                longTable[longHash(ip)] = UInt32(truncatingIfNeeded: ip)
-                sequences.add(literals: window + anchor, 0, distance: r1, matchLength: repeatLength)
-                ip += repeatLength
-                anchor = ip
+            repeatSecondOffset(window, &ip, &anchor, &r1, &r2, limit: limit, low: low, end: blockEnd, into: sequences) { p in
+                shortTable[shortHash(p)] = UInt32(truncatingIfNeeded: p)
+                longTable[longHash(p)] = UInt32(truncatingIfNeeded: p)
             }
         }
         sequences.addLastLiterals(window + anchor, end - anchor)
-        if saved1 != 0 && r1 != 0 { saved2 = saved1 }
-        rep1 = r1 != 0 ? r1 : saved1
-        rep2 = r2 != 0 ? r2 : saved2
+        restoreRepeats(r1, r2, saved: saved)
     }
 
     /// The `doubleFast` strategy with a dictionary: the frame's tables and the dictionary's

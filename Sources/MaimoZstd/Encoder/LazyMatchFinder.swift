@@ -24,19 +24,9 @@ extension MatchFinder {
         var candidate = Int(hashTable[hash(window + ip, parameters.hashLog, parameters.minMatch)])
         var attempts = 1 << parameters.searchLog
         var bestLength = 3, bestDistance = 0
-        let here = window + ip
         while candidate >= chainLow && candidate < ip && attempts > 0 {
             attempts -= 1
-            let from = window + candidate
-            // Only a candidate that beats the best so far at its last byte can be longer.
-            if from[bestLength] == here[bestLength] && read32(from) == read32(here) {
-                let length = commonLength(here, from, end)
-                if length > bestLength {
-                    bestLength = length
-                    bestDistance = ip - candidate
-                    if here + length == end { break }
-                }
-            }
+            if tryCandidate(window, candidate, at: ip, end: end, bestLength: &bestLength, bestDistance: &bestDistance) { break }
             candidate = Int(secondTable[candidate & mask])
         }
         return bestDistance == 0 ? (0, 0) : (bestLength, bestDistance)

@@ -141,20 +141,57 @@ final class MatchFinder {
     }
 
     /// After a match: while the bytes at `ip` repeat the second-last offset, take them as a
-    /// match with no literals (the cheapest sequence there is), swapping the two offsets.
+    /// match with no literals (the cheapest sequence there is), swapping the two offsets. An
+    /// offset of 0 is one out of reach (off for this block).
     @inline(__always)
     func repeatSecondOffset(
         _ window: UnsafePointer<UInt8>, _ ip: inout Int, _ anchor: inout Int, _ r1: inout Int, _ r2: inout Int,
         limit: Int, low: Int, end: UnsafePointer<UInt8>, into sequences: SequenceBuffer, insert: (Int) -> Void
     ) {
-        while ip < limit && ip - r2 >= low && read32(window + ip - r2) == read32(window + ip) {
+        while r2 > 0 && ip <= limit && ip - r2 >= low && read32(window + ip - r2) == read32(window + ip) {
             let length = 4 + commonLength(window + ip + 4, window + ip + 4 - r2, end)
             swap(&r1, &r2)
-            sequences.add(literals: window + anchor, 0, distance: r1, matchLength: length)
             insert(ip)
+            sequences.add(literals: window + anchor, 0, distance: r1, matchLength: length)
             ip += length
             anchor = ip
         }
+    }
+
+    /// Repeat offsets that reach below `low` from `ip` are turned off (0) for a block and kept
+    /// aside; ``restoreRepeats(_:_:saved:)`` puts them back at its end (as zstd keeps them).
+    @inline(__always)
+    func repeatsInReach(at ip: Int, low: Int) -> (r1: Int, r2: Int, saved: (Int, Int)) {
+        var r1 = rep1, r2 = rep2, saved = (0, 0)
+        if r2 > ip - low { saved.1 = r2; r2 = 0 }
+        if r1 > ip - low { saved.0 = r1; r1 = 0 }
+        return (r1, r2, saved)
+    }
+
+    /// Stores the block's final repeat offsets, those turned off replaced by the saved ones (an
+    /// offset that came back into reach replaces the older saved one).
+    @inline(__always)
+    func restoreRepeats(_ r1: Int, _ r2: Int, saved: (Int, Int)) {
+        let saved2 = saved.0 != 0 && r1 != 0 ? saved.0 : saved.1
+        rep1 = r1 != 0 ? r1 : saved.0
+        rep2 = r2 != 0 ? r2 : saved2
+    }
+
+    /// Tries `candidate` as a match for `ip`, which it replaces as the best when longer; true
+    /// when the match reaches `end` (nothing can beat it).
+    @inline(__always)
+    func tryCandidate(
+        _ window: UnsafePointer<UInt8>, _ candidate: Int, at ip: Int, end: UnsafePointer<UInt8>,
+        bestLength: inout Int, bestDistance: inout Int
+    ) -> Bool {
+        let here = window + ip, from = window + candidate
+        // Only a candidate that beats the best so far at its last byte can be longer.
+        guard from[bestLength] == here[bestLength] && read32(from) == read32(here) else { return false }
+        let length = commonLength(here, from, end)
+        guard length > bestLength else { return false }
+        bestLength = length
+        bestDistance = ip - candidate
+        return here + length == end
     }
 }
 

@@ -86,16 +86,7 @@ extension MatchFinder {
             // Entries are newest first: the rest are older, out of the window as well.
             guard candidate >= low && candidate < ip else { break }
             attempts -= 1
-            let from = window + candidate
-            // Only a candidate that beats the best so far at its last byte can be longer.
-            if from[bestLength] == here[bestLength] && read32(from) == read32(here) {
-                let length = commonLength(here, from, end)
-                if length > bestLength {
-                    bestLength = length
-                    bestDistance = ip - candidate
-                    if here + length == end { break }
-                }
-            }
+            if tryCandidate(window, candidate, at: ip, end: end, bestLength: &bestLength, bestDistance: &bestDistance) { break }
         }
         insertInRow(window, ip)
         nextToUpdate = ip + 1
