@@ -138,7 +138,7 @@ public final class ZstdCompressor {
             written += bytes.count
         }
         // In place: positions are offsets into `data`, which the tables' 32-bit entries must hold.
-        if dictionary == nil, data.count < Int(UInt32.max) - (1 << 20), let base = data.baseAddress {
+        if dictionary == nil, UInt64(data.count) < UInt64(UInt32.max) - (1 << 20), let base = data.baseAddress {
             try compressInPlace(base.assumingMemoryBound(to: UInt8.self), count: data.count, sink)
         } else {
             try compress(data, to: sink)
