@@ -7,6 +7,12 @@ final class SequenceBuffer {
     let literalLengths: UnsafeMutablePointer<UInt32>
     let matchLengths: UnsafeMutablePointer<UInt32>
     let distances: UnsafeMutablePointer<UInt32>
+    /// The block encoder's scratch: each sequence's three codes and its offset value, kept here
+    /// so that no block allocates them.
+    let literalLengthCodes: UnsafeMutablePointer<UInt8>
+    let matchLengthCodes: UnsafeMutablePointer<UInt8>
+    let offsetCodes: UnsafeMutablePointer<UInt8>
+    let offsetValues: UnsafeMutablePointer<UInt32>
     var count = 0
     /// Literals recorded after the last match so far: the next match's literal length includes
     /// them (a block searched in pieces, between long-distance matches).
@@ -21,6 +27,10 @@ final class SequenceBuffer {
         literalLengths = .allocate(capacity: capacity)
         matchLengths = .allocate(capacity: capacity)
         distances = .allocate(capacity: capacity)
+        literalLengthCodes = .allocate(capacity: capacity)
+        matchLengthCodes = .allocate(capacity: capacity)
+        offsetCodes = .allocate(capacity: capacity)
+        offsetValues = .allocate(capacity: capacity)
     }
 
     deinit {
@@ -28,6 +38,10 @@ final class SequenceBuffer {
         literalLengths.deallocate()
         matchLengths.deallocate()
         distances.deallocate()
+        literalLengthCodes.deallocate()
+        matchLengthCodes.deallocate()
+        offsetCodes.deallocate()
+        offsetValues.deallocate()
     }
 
     func reset() {
@@ -296,11 +310,8 @@ struct BlockEncoder {
         if n == 0 { return cursor }
 
         // Codes and extra-bit values; offsets become repeat codes as the decoder will see them.
-        let llCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-        let mlCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-        let ofCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-        let ofValues = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-        defer { llCodes.deallocate(); mlCodes.deallocate(); ofCodes.deallocate(); ofValues.deallocate() }
+        let llCodes = sequences.literalLengthCodes, mlCodes = sequences.matchLengthCodes
+        let ofCodes = sequences.offsetCodes, ofValues = sequences.offsetValues
         // Counts in one flat buffer and the code tables in locals: indexing nested arrays and
         // static tables in this loop cost a uniqueness check and a `swift_once` per access
         // (5% of level 1's time).
