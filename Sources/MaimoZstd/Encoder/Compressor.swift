@@ -126,7 +126,7 @@ public final class ZstdCompressor {
     /// `destination`, and returns its size; the compressor is reset first, as by
     /// ``reset(contentSize:)``. Without a dictionary the input is searched where it lies, not
     /// copied into the window: the cheap way to compress buffers one after another into one
-    /// reused destination (zstd's `ZSTD_compressCCtx`).
+    /// reused destination (zstd's `ZSTD_compressCCtx`). `data` and `destination` must not overlap.
     /// - Throws: ``ZstdError/outputTooLarge(limit:)`` when the frame does not fit in
     ///   `destination` (``compressBound(_:)`` always fits); what was written is then undefined.
     public func compressFrame(_ data: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws(ZstdError) -> Int {
