@@ -3,10 +3,8 @@
 final class HuffmanEncodingTable: @unchecked Sendable {
     /// Code length of each byte value, 0 for bytes that do not occur.
     var lengths = [UInt8](repeating: 0, count: 256)
-    /// The canonical code of each byte value, right-aligned.
-    var codes = [UInt16](repeating: 0, count: 256)
-    /// Code and length of each byte value in one word (`code | length << 16`): one load per
-    /// literal coded.
+    /// The canonical code (right-aligned) and length of each byte value in one word
+    /// (`code | length << 16`): one load per literal coded.
     var elements = [UInt32](repeating: 0, count: 256)
     var tableLog = 0
     var maxSymbol = 0
@@ -54,10 +52,9 @@ final class HuffmanEncodingTable: @unchecked Sendable {
         }
         for s in 0...maxSymbol where lengths[s] > 0 {
             let weight = tableLog + 1 - Int(lengths[s])
-            codes[s] = UInt16(rankStart[weight] >> (weight - 1))
+            elements[s] = UInt32(rankStart[weight] >> (weight - 1)) | UInt32(lengths[s]) << 16
             rankStart[weight] += 1 << (weight - 1)
         }
-        for s in 0..<256 { elements[s] = UInt32(codes[s]) | UInt32(lengths[s]) << 16 }
     }
 
     /// Unlimited Huffman code lengths (two-queue merge over symbols sorted by count).
