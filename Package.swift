@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "MaimoBaoTests", dependencies: ["MaimoBao", "MaimoTestSupport"]),
         // A child process for the keystore and index crash tests: acknowledged writes until it is killed.
         .executableTarget(name: "maimo-kv-crash-child", dependencies: ["MaimoKeystore", "MaimoIndex", "MaimoTestSupport"], path: "Tests/KeystoreCrashChild"),
-        .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoTestSupport", "maimo-kv-crash-child"]),
+        .testTarget(name: "MaimoKeystoreTests", dependencies: ["MaimoKeystore", "MaimoXXHash", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoIndexTests", dependencies: ["MaimoIndex", "MaimoTestSupport", "maimo-kv-crash-child"]),
         .testTarget(name: "MaimoZstdTests", dependencies: ["MaimoZstd", "MaimoXXHash", "MaimoBlake3", "MaimoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MaimoTests", dependencies: [

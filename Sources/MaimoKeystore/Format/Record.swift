@@ -103,6 +103,10 @@ enum RecordFormat {
         case truncated
         /// A length or count is out of range, or the checksum does not match.
         case invalid(String)
+        /// The record checksum matches but the record contradicts itself (an inline value whose
+        /// own checksum does not match): a complete record, so never a torn tail. Only a writer
+        /// other than this one, or a forger who recomputed the record checksum, makes one.
+        case inconsistent(String)
     }
 
     /// Reads the 24-byte header at `offset` of `bytes` and returns the record's total length,
@@ -164,6 +168,13 @@ enum RecordFormat {
                 entry.valueLength = UInt64(valueLength)
                 guard reader.skip(Int(valueLength)) else {
                     return .failure(ProblemBox(.invalid("operation \(index) value runs past the record")))
+                }
+                // Every listed key must read back: a scan checks each inline value as a read will.
+                if verifyChecksum {
+                    let value = UnsafeRawBufferPointer(rebasing: record[Int(entry.valueOffset)..<reader.position])
+                    if XXH64.hash(value, seed: entry.sequence) != valueChecksum {
+                        return .failure(ProblemBox(.inconsistent("operation \(index) value checksum mismatch")))
+                    }
                 }
             case .putBlob:
                 guard let id = reader.read(UInt64.self), let valueLength = reader.read(UInt64.self),

@@ -308,7 +308,7 @@ extension StoreCore {
                     let reason: String
                     switch box.problem {
                     case .truncated: reason = "record runs past the end of the file"
-                    case .invalid(let why): reason = why
+                    case .invalid(let why), .inconsistent(let why): reason = why
                     }
                     guard allowTornTail, isTornTail(raw, at: offset, problem: box.problem) else {
                         throw .corruptRecord(file: path, offset: UInt64(offset), reason: reason)
@@ -324,6 +324,7 @@ extension StoreCore {
     /// follows it, which would mean damage in the middle of acknowledged data.
     static func isTornTail(_ raw: UnsafeRawBufferPointer, at offset: Int, problem: RecordFormat.Problem) -> Bool {
         if case .truncated = problem { return true }
+        if case .inconsistent = problem { return false }
         if raw[offset...].allSatisfy({ $0 == 0 }) { return true }
         guard raw.count - offset >= RecordFormat.headerSize else { return true }
         let body = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)))
