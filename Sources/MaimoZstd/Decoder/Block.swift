@@ -194,35 +194,34 @@ extension ZstdDecompressor {
         let hardEnd = history + historyCapacity
         let lowest = history + historyStart
 
+        // One comparison admits a sequence to the fast path: its literals are there, its bytes
+        // fit the block, and the wild copies' overshoot stays inside the buffer. Anything else
+        // (the last sequences of a caller's buffer, or corrupt input) goes through
+        // `executeExactly`, which checks each bound alone and copies byte for byte.
+        let fastEnd = min(end, hardEnd - 32)
         var remaining = count
         while remaining > 0 {
-            remaining -= 1
+            remaining &-= 1
             let ll = llTable[llState], ml = mlTable[mlState], of = ofTable[ofState]
             let offsetBits = Int(of.extraBits), matchBits = Int(ml.extraBits), literalBits = Int(ll.extraBits)
             let offsetValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: reader.read(offsetBits))
             let matchLength = Int(ml.baseValue) &+ Int(truncatingIfNeeded: reader.read(matchBits))
-            if offsetBits + matchBits + literalBits >= 31 { reader.reload() }
+            if offsetBits &+ matchBits &+ literalBits >= 31 { reader.reload() }
             let literalLength = Int(ll.baseValue) &+ Int(truncatingIfNeeded: reader.read(literalBits))
 
-            var matchOffset: Int
-            if offsetValue > 3 {
+            // Offset values 1...3 name repeats (shifted by one when there are no literals, the
+            // fourth being the first repeat minus one); larger ones are new offsets.
+            let matchOffset: Int
+            if offsetBits > 1 {
                 matchOffset = offsetValue &- 3
                 rep3 = rep2; rep2 = rep1; rep1 = matchOffset
             } else {
-                let index = offsetValue - (literalLength == 0 ? 0 : 1)
+                let index = offsetValue &- (literalLength == 0 ? 0 : 1)
                 switch index {
-                case 0:
-                    matchOffset = rep1
-                case 1:
-                    matchOffset = rep2
-                    rep2 = rep1; rep1 = matchOffset
-                case 2:
-                    matchOffset = rep3
-                    rep3 = rep2; rep2 = rep1; rep1 = matchOffset
-                default:
-                    matchOffset = rep1 &- 1
-                    guard matchOffset > 0 else { throw .corrupt(offset: offset, reason: "repeat offset 1 minus one is zero") }
-                    rep3 = rep2; rep2 = rep1; rep1 = matchOffset
+                case 0: matchOffset = rep1
+                case 1: matchOffset = rep2; rep2 = rep1; rep1 = matchOffset
+                case 2: matchOffset = rep3; rep3 = rep2; rep2 = rep1; rep1 = matchOffset
+                default: matchOffset = rep1 &- 1; rep3 = rep2; rep2 = rep1; rep1 = matchOffset
                 }
             }
 
@@ -233,21 +232,20 @@ extension ZstdDecompressor {
                 reader.reload()
             }
 
-            guard literalLength <= literalEnd - literal else {
-                throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) uses more literals than the block has")
+            let matchStart = out + literalLength
+            if literalLength <= literalEnd - literal, literalLength &+ matchLength <= fastEnd - out,
+               UInt(bitPattern: matchOffset &- 1) < UInt(bitPattern: matchStart - lowest)
+            {
+                wildCopy16(out, literal, literalLength)
+                literal += literalLength
+                copyMatch(matchStart, offset: matchOffset, length: matchLength)
+                out = matchStart + matchLength
+            } else {
+                try executeExactly(
+                    literalLength: literalLength, matchLength: matchLength, matchOffset: matchOffset, out: &out,
+                    literal: &literal, literalEnd: literalEnd, end: end, lowest: lowest,
+                    sequence: count - remaining - 1, offset: offset)
             }
-            guard literalLength + matchLength <= end - out else {
-                throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) overflows the block maximum \(limit)")
-            }
-            let wild = literalLength + matchLength + 32 <= hardEnd - out
-            if wild { wildCopy16(out, literal, literalLength) } else { out.update(from: literal, count: literalLength) }
-            out += literalLength
-            literal += literalLength
-            guard matchOffset <= out - lowest else {
-                throw .corrupt(offset: offset, reason: "sequence \(count - remaining - 1) has offset \(matchOffset) beyond the window")
-            }
-            if wild { copyMatch(out, offset: matchOffset, length: matchLength) } else { copyMatchExactly(out, offset: matchOffset, length: matchLength) }
-            out += matchLength
         }
         reader.reload()
         guard reader.isFinished else {
@@ -259,6 +257,31 @@ extension ZstdDecompressor {
         out += tail
         repeats = (rep1, rep2, rep3)
         return out - start
+    }
+
+    /// One sequence the fast path would not take: each bound checked alone (a failure is
+    /// corrupt input), the copies exact so that nothing is written past the sequence's end.
+    @inline(never)
+    func executeExactly(
+        literalLength: Int, matchLength: Int, matchOffset: Int, out: inout UnsafeMutablePointer<UInt8>,
+        literal: inout UnsafePointer<UInt8>, literalEnd: UnsafePointer<UInt8>, end: UnsafeMutablePointer<UInt8>,
+        lowest: UnsafeMutablePointer<UInt8>, sequence: Int, offset: UInt64
+    ) throws(ZstdError) {
+        guard literalLength <= literalEnd - literal else {
+            throw .corrupt(offset: offset, reason: "sequence \(sequence) uses more literals than the block has")
+        }
+        guard literalLength + matchLength <= end - out else {
+            throw .corrupt(offset: offset, reason: "sequence \(sequence) overflows the block maximum \(end - history - position)")
+        }
+        out.update(from: literal, count: literalLength)
+        out += literalLength
+        literal += literalLength
+        guard matchOffset > 0 else { throw .corrupt(offset: offset, reason: "repeat offset 1 minus one is zero") }
+        guard matchOffset <= out - lowest else {
+            throw .corrupt(offset: offset, reason: "sequence \(sequence) has offset \(matchOffset) beyond the window")
+        }
+        copyMatchExactly(out, offset: matchOffset, length: matchLength)
+        out += matchLength
     }
 
     /// The predefined sequence tables, built once.
