@@ -3,13 +3,19 @@
 extension ZstdDecompressor {
     /// Decodes one compressed block at `history + position`; returns the bytes it produced.
     func decodeCompressedBlock(_ block: UnsafeRawBufferPointer, limit: Int, offset: UInt64) throws(ZstdError) -> Int {
-        let (literalCount, literalsSize) = try decodeLiterals(block, limit: limit, offset: offset)
+        let (literals, literalCount, literalsSize) = try decodeLiterals(block, limit: limit, offset: offset)
         let rest = UnsafeRawBufferPointer(rebasing: block[literalsSize...])
-        return try decodeSequences(rest, literalCount: literalCount, limit: limit, offset: offset + UInt64(literalsSize))
+        return try decodeSequences(
+            rest, literals: literals, literalCount: literalCount, limit: limit, offset: offset + UInt64(literalsSize))
     }
 
-    /// Decodes the literals section into `literals`; returns the literal count and section size.
-    func decodeLiterals(_ block: UnsafeRawBufferPointer, limit: Int, offset: UInt64) throws(ZstdError) -> (Int, Int) {
+    /// Decodes the literals section; returns where the literals are, their count and the
+    /// section's size. Raw literals followed by at least 32 bytes of the block are used where
+    /// they lie (the wild copies read up to 16 bytes past them), as the reference does; all
+    /// others are decoded or copied into `literals`.
+    func decodeLiterals(
+        _ block: UnsafeRawBufferPointer, limit: Int, offset: UInt64
+    ) throws(ZstdError) -> (UnsafePointer<UInt8>, Int, Int) {
         let byte0 = Int(block[0])
         let type = byte0 & 3
         let sizeFormat = (byte0 >> 2) & 3
@@ -36,14 +42,14 @@ extension ZstdDecompressor {
                 guard headerSize + regenerated <= block.count else {
                     throw .corrupt(offset: offset, reason: "raw literals run past the block")
                 }
-                if regenerated > 0 {
-                    literals.update(from: block.baseAddress!.assumingMemoryBound(to: UInt8.self) + headerSize, count: regenerated)
-                }
-                return (regenerated, headerSize + regenerated)
+                let raw = block.baseAddress!.assumingMemoryBound(to: UInt8.self) + headerSize
+                if headerSize + regenerated + 32 <= block.count { return (raw, regenerated, headerSize + regenerated) }
+                if regenerated > 0 { literals.update(from: raw, count: regenerated) }
+                return (UnsafePointer(literals), regenerated, headerSize + regenerated)
             }
             guard headerSize < block.count else { throw .corrupt(offset: offset, reason: "RLE literals byte is missing") }
             literals.update(repeating: block[headerSize], count: regenerated)
-            return (regenerated, headerSize + 1)
+            return (UnsafePointer(literals), regenerated, headerSize + 1)
         }
 
         let headerSize = sizeFormat < 2 ? 3 : sizeFormat + 2
@@ -84,11 +90,13 @@ extension ZstdDecompressor {
             try Huffman.decodeFourStreams(
                 streams, into: literals, count: regenerated, table: huffmanTable, tableLog: huffmanLog, offset: streamsOffset)
         }
-        return (regenerated, headerSize + compressed)
+        return (UnsafePointer(literals), regenerated, headerSize + compressed)
     }
 
     /// Reads the sequences section header and tables, then decodes and executes the sequences.
-    func decodeSequences(_ section: UnsafeRawBufferPointer, literalCount: Int, limit: Int, offset: UInt64) throws(ZstdError) -> Int {
+    func decodeSequences(
+        _ section: UnsafeRawBufferPointer, literals: UnsafePointer<UInt8>, literalCount: Int, limit: Int, offset: UInt64
+    ) throws(ZstdError) -> Int {
         guard section.count >= 1 else { throw .corrupt(offset: offset, reason: "sequences section is missing") }
         let byte0 = Int(section[0])
         var sequenceCount: Int
@@ -123,7 +131,8 @@ extension ZstdDecompressor {
         guard cursor < section.count else { throw .corrupt(offset: offset + UInt64(cursor), reason: "sequence bitstream is missing") }
         let bitstream = UnsafeRawBufferPointer(rebasing: section[cursor...])
         return try executeSequences(
-            bitstream, count: sequenceCount, literalCount: literalCount, limit: limit, offset: offset + UInt64(cursor))
+            bitstream, count: sequenceCount, literals: literals, literalCount: literalCount, limit: limit,
+            offset: offset + UInt64(cursor))
     }
 
     /// Sets up one sequence table by its mode; returns the bytes its description took.
@@ -171,7 +180,8 @@ extension ZstdDecompressor {
 
     /// Decodes `count` sequences from the bitstream and executes each at once into the history.
     func executeSequences(
-        _ bitstream: UnsafeRawBufferPointer, count: Int, literalCount: Int, limit: Int, offset: UInt64
+        _ bitstream: UnsafeRawBufferPointer, count: Int, literals: UnsafePointer<UInt8>, literalCount: Int, limit: Int,
+        offset: UInt64
     ) throws(ZstdError) -> Int {
         guard var reader = BackwardBitReader(start: bitstream.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bitstream.count) else {
             throw .corrupt(offset: offset, reason: "sequence bitstream has no end marker")
@@ -183,8 +193,8 @@ extension ZstdDecompressor {
         reader.reload()
 
         var (rep1, rep2, rep3) = repeats
-        var literal = UnsafePointer(literals)
-        let literalEnd = UnsafePointer(literals + literalCount)
+        var literal = literals
+        let literalEnd = literals + literalCount
         let start = history + position
         var out = start
         let end = start + limit
