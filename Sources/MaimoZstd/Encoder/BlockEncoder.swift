@@ -343,17 +343,19 @@ struct BlockEncoder {
             llCodes[i] = UInt8(ll); ofCodes[i] = UInt8(of); mlCodes[i] = UInt8(ml)
             llCounts[ll] += 1; ofCounts[of] += 1; mlCounts[ml] += 1
         }
-        @inline(__always) func array(_ start: UnsafeMutablePointer<Int>, _ count: Int) -> [Int] {
-            Array(UnsafeBufferPointer(start: start, count: count))
+        // The counts stay in their buffer (arrays only when a new table is built): a record of a
+        // few sequences should not pay three allocations for them.
+        @inline(__always) func buffer(_ start: UnsafeMutablePointer<Int>, _ count: Int) -> UnsafeBufferPointer<Int> {
+            UnsafeBufferPointer(start: start, count: count)
         }
 
         var description = [UInt8]()
-        let choices = [
-            chooseTable(array(llCounts, 36), codes: llCodes, total: n, kind: .literalLength, previous: state.tables[0], description: &description),
-            chooseTable(array(ofCounts, 32), codes: ofCodes, total: n, kind: .offset, previous: state.tables[1], description: &description),
-            chooseTable(array(mlCounts, 53), codes: mlCodes, total: n, kind: .matchLength, previous: state.tables[2], description: &description),
-        ]
-        output[cursor] = UInt8(choices[0].mode << 6 | choices[1].mode << 4 | choices[2].mode << 2)
+        let choices = (
+            chooseTable(buffer(llCounts, 36), codes: llCodes, total: n, kind: .literalLength, previous: state.tables.literalLength, description: &description),
+            chooseTable(buffer(ofCounts, 32), codes: ofCodes, total: n, kind: .offset, previous: state.tables.offset, description: &description),
+            chooseTable(buffer(mlCounts, 53), codes: mlCodes, total: n, kind: .matchLength, previous: state.tables.matchLength, description: &description)
+        )
+        output[cursor] = UInt8(choices.0.mode << 6 | choices.1.mode << 4 | choices.2.mode << 2)
         cursor += 1
         guard cursor + description.count + 16 < capacity else { return nil }
         description.withUnsafeBufferPointer { (output + cursor).update(from: $0.baseAddress!, count: $0.count) }
@@ -361,7 +363,7 @@ struct BlockEncoder {
 
         var writer = BitWriter(output + cursor, capacity: capacity - cursor - 8)
         // RLE kinds are coded with a table that writes nothing: one loop for every mode.
-        let ll = choices[0].table ?? .repeating, of = choices[1].table ?? .repeating, ml = choices[2].table ?? .repeating
+        let ll = choices.0.table ?? .repeating, of = choices.1.table ?? .repeating, ml = choices.2.table ?? .repeating
         let last = n - 1
         var llState = FSEEncoderState(ll, first: Int(llCodes[last]))
         var ofState = FSEEncoderState(of, first: Int(ofCodes[last]))
@@ -397,16 +399,16 @@ struct BlockEncoder {
         of.flush(ofState.value, into: &writer)
         ll.flush(llState.value, into: &writer)
         guard let streamSize = writer.closeBackward() else { return nil }
-        for kind in 0..<3 {
-            if case .rle = choices[kind] { state.tables[kind] = nil } else { state.tables[kind] = choices[kind].table }
-        }
+        state.tables.literalLength = choices.0.table
+        state.tables.offset = choices.1.table
+        state.tables.matchLength = choices.2.table
         state.repeats = (rep1, rep2, rep3)
         return cursor + streamSize
     }
 
     /// Picks predefined, RLE, a new table or the previous one, whichever codes `counts` smallest.
     static func chooseTable(
-        _ counts: [Int], codes: UnsafePointer<UInt8>, total: Int, kind: SequenceKind, previous: FSEEncodingTable?,
+        _ counts: UnsafeBufferPointer<Int>, codes: UnsafePointer<UInt8>, total: Int, kind: SequenceKind, previous: FSEEncodingTable?,
         description: inout [UInt8]
     ) -> SequenceTableChoice {
         // Few sequences: costs summed over the codes themselves, cheaper than over the alphabet.
@@ -422,7 +424,8 @@ struct BlockEncoder {
                 return bits
             }
         }
-        let maxSymbol = counts.lastIndex { $0 > 0 }!
+        var maxSymbol = counts.count - 1
+        while counts[maxSymbol] == 0 { maxSymbol -= 1 }
         let predefined = SequenceCodes.predefinedTables[kind.rawValue]
         if counts[maxSymbol] == total {
             if total <= 2, cost(predefined) != nil {

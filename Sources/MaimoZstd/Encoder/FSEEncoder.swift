@@ -95,7 +95,7 @@ final class FSEEncodingTable: @unchecked Sendable {
     }
 
     /// Bits to code `counts` with this table (nil if a present symbol has no slot).
-    func cost(of counts: [Int]) -> Double? {
+    func cost(of counts: UnsafeBufferPointer<Int>) -> Double? {
         var bits = 0.0
         for s in 0..<counts.count where counts[s] > 0 {
             guard s < bitCosts.count, bitCosts[s] < .infinity else { return nil }
