@@ -77,28 +77,14 @@ final class SequenceBuffer {
     }
 }
 
-/// How one sequence kind is coded in a block.
-enum SequenceTableChoice {
-    case predefined(FSEEncodingTable)
-    case rle(symbol: Int)
-    case compressed(FSEEncodingTable)
-    case repeated(FSEEncodingTable)
-
-    var mode: Int {
-        switch self {
-        case .predefined: return 0
-        case .rle: return 1
-        case .compressed: return 2
-        case .repeated: return 3
-        }
-    }
-
-    var table: FSEEncodingTable? {
-        switch self {
-        case let .predefined(table), let .compressed(table), let .repeated(table): return table
-        case .rle: return nil
-        }
-    }
+/// How one sequence kind is coded in a block: the mode as the block header writes it
+/// (RFC 8878 §3.1.1.3.2.1) and the table it codes with (nil for RLE). Two stored fields, not an
+/// enum with payloads: reading the mode and the table copies no reference (an enum's accessors
+/// retained and released its payload on every use, a few dozen times per block).
+struct SequenceTableChoice {
+    static let predefinedMode = 0, rleMode = 1, compressedMode = 2, repeatMode = 3
+    let mode: Int
+    let table: FSEEncodingTable?
 }
 
 /// The previous block's table of each sequence kind, subscripted by `SequenceKind.rawValue`
@@ -429,32 +415,36 @@ struct BlockEncoder {
         let predefined = SequenceCodes.predefinedTables[kind.rawValue]
         if counts[maxSymbol] == total {
             if total <= 2, cost(predefined) != nil {
-                return .predefined(predefined)
+                return SequenceTableChoice(mode: SequenceTableChoice.predefinedMode, table: predefined)
             }
             description.append(UInt8(maxSymbol))
-            return .rle(symbol: maxSymbol)
+            return SequenceTableChoice(mode: SequenceTableChoice.rleMode, table: nil)
         }
-        var best: SequenceTableChoice? = nil
-        var bestBits = Double.infinity
-        if let bits = cost(predefined) {
-            best = .predefined(predefined); bestBits = bits
-        }
-        if let previous, let bits = cost(previous), bits < bestBits {
-            best = .repeated(previous); bestBits = bits
+        // The cheaper of the predefined table and the previous block's (the predefined on a tie).
+        let predefinedBits = cost(predefined) ?? .infinity
+        let previousBits = previous.flatMap { cost($0) } ?? .infinity
+        let reuse = previousBits < predefinedBits
+        let bestBits = min(predefinedBits, previousBits)
+        @inline(__always) func existing() -> SequenceTableChoice {
+            reuse ? SequenceTableChoice(mode: SequenceTableChoice.repeatMode, table: previous)
+                : SequenceTableChoice(mode: SequenceTableChoice.predefinedMode, table: predefined)
         }
         // A handful of sequences never pays for a new table (zstd reasons the same way).
-        if let chosen = best, total < 16 { return chosen }
+        if bestBits < .infinity, total < 16 { return existing() }
         let log = FSE.optimalAccuracyLog(maxLog: kind.maxAccuracyLog, total: total, maxSymbol: maxSymbol)
         let trimmed = Array(counts[0...maxSymbol])
         var header = [UInt8]()
         if let normalized = FSE.normalize(trimmed, total: total, accuracyLog: log, allowLowProbability: total >= 2048) {
             FSE.writeCounts(normalized, accuracyLog: log, into: &header)
-            if let bits = FSE.cost(of: trimmed, under: normalized, accuracyLog: log), bits + Double(header.count * 8) < bestBits || best == nil {
-                best = .compressed(FSEEncodingTable(counts: normalized, accuracyLog: log))
-                bestBits = bits
+            if let bits = FSE.cost(of: trimmed, under: normalized, accuracyLog: log),
+               bits + Double(header.count * 8) < bestBits || bestBits == .infinity
+            {
+                description += header
+                return SequenceTableChoice(
+                    mode: SequenceTableChoice.compressedMode, table: FSEEncodingTable(counts: normalized, accuracyLog: log))
             }
         }
-        if case .compressed = best! { description += header }
-        return best!
+        precondition(bestBits < .infinity, "no table codes the \(kind.name) of this block")
+        return existing()
     }
 }
