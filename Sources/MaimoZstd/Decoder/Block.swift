@@ -186,10 +186,12 @@ extension ZstdDecompressor {
         guard var reader = BackwardBitReader(start: bitstream.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bitstream.count) else {
             throw .corrupt(offset: offset, reason: "sequence bitstream has no end marker")
         }
-        let llTable = literalLengths.cells, ofTable = offsets.cells, mlTable = matchLengths.cells
-        var llState = Int(reader.read(literalLengths.accuracyLog))
-        var ofState = Int(reader.read(offsets.accuracyLog))
-        var mlState = Int(reader.read(matchLengths.accuracyLog))
+        // States index the one buffer of all three tables, whose cells' next states include
+        // their table's place in it: one base pointer for the loop to hold.
+        let cells = sequenceCells
+        var llState = SequenceKind.literalLength.tableOffset &+ Int(reader.read(literalLengths.accuracyLog))
+        var ofState = SequenceKind.offset.tableOffset &+ Int(reader.read(offsets.accuracyLog))
+        var mlState = SequenceKind.matchLength.tableOffset &+ Int(reader.read(matchLengths.accuracyLog))
         reader.reload()
 
         var (rep1, rep2, rep3) = repeats
@@ -212,7 +214,7 @@ extension ZstdDecompressor {
         var remaining = count
         while remaining > 0 {
             remaining &-= 1
-            let ll = llTable[llState], ml = mlTable[mlState], of = ofTable[ofState]
+            let ll = cells[llState], ml = cells[mlState], of = cells[ofState]
             let offsetBits = Int(of.extraBits), matchBits = Int(ml.extraBits), literalBits = Int(ll.extraBits)
             let offsetValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: reader.read(offsetBits))
             let matchLength = Int(ml.baseValue) &+ Int(truncatingIfNeeded: reader.read(matchBits))

@@ -80,9 +80,11 @@ public final class ZstdDecompressor {
     let huffmanTable: UnsafeMutablePointer<UInt16>
     var huffmanLog = 0
     var hasHuffman = false
-    var literalLengths = SequenceTable(capacity: 512)
-    var offsets = SequenceTable(capacity: 256)
-    var matchLengths = SequenceTable(capacity: 512)
+    // The three sequence tables live in one buffer (see `SequenceKind.tableOffset`).
+    let sequenceCells: UnsafeMutablePointer<SequenceCell>
+    var literalLengths: SequenceTable
+    var offsets: SequenceTable
+    var matchLengths: SequenceTable
     var repeats = (1, 4, 8)
     let counts: UnsafeMutablePointer<Int16>
     let scratchCells: UnsafeMutablePointer<FSECell>
@@ -97,6 +99,11 @@ public final class ZstdDecompressor {
         huffmanTable = .allocate(capacity: Huffman.tableCapacity)
         counts = .allocate(capacity: 256)
         scratchCells = .allocate(capacity: 512)
+        sequenceCells = .allocate(capacity: SequenceKind.combinedCapacity)
+        sequenceCells.initialize(repeating: SequenceCell(), count: SequenceKind.combinedCapacity)
+        literalLengths = SequenceTable(cells: sequenceCells + SequenceKind.literalLength.tableOffset)
+        offsets = SequenceTable(cells: sequenceCells + SequenceKind.offset.tableOffset)
+        matchLengths = SequenceTable(cells: sequenceCells + SequenceKind.matchLength.tableOffset)
     }
 
     deinit {
@@ -106,9 +113,7 @@ public final class ZstdDecompressor {
         huffmanTable.deallocate()
         counts.deallocate()
         scratchCells.deallocate()
-        literalLengths.deallocate()
-        offsets.deallocate()
-        matchLengths.deallocate()
+        sequenceCells.deallocate()
     }
 
     /// Makes the decompressor ready for a new input, as if just made, keeping its buffers (the

@@ -132,6 +132,11 @@ enum SequenceKind: Int {
     var maxSymbol: Int { [35, 31, 52][rawValue] }
     var maxAccuracyLog: Int { [9, 8, 9][rawValue] }
     var name: String { ["literal lengths", "offsets", "match lengths"][rawValue] }
+    /// Where this kind's table starts in the decompressor's one buffer of sequence cells, which
+    /// every cell's `nextState` includes: the sequence loop indexes one base pointer.
+    var tableOffset: Int { [0, 512, 768][rawValue] }
+    /// Cells of the three tables together, each at its largest (2⁹, 2⁸, 2⁹).
+    static let combinedCapacity = 1280
 
     static let literalLengthBase: [UInt32] = [
         0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 28, 32, 40,
@@ -183,14 +188,15 @@ enum SequenceKind: Int {
         for state in 0..<(1 << accuracyLog) {
             let cell = fse[state]
             let (base, bits) = code(Int(cell.symbol))
-            cells[state] = SequenceCell(baseValue: base, nextState: cell.nextState, extraBits: bits, stateBits: cell.stateBits)
+            cells[state] = SequenceCell(
+                baseValue: base, nextState: cell.nextState &+ UInt16(tableOffset), extraBits: bits, stateBits: cell.stateBits)
         }
     }
 
     /// The one-state table of RLE mode: every sequence uses `symbol`.
     func fillRLE(_ cells: UnsafeMutablePointer<SequenceCell>, symbol: Int) {
         let (base, bits) = code(symbol)
-        cells[0] = SequenceCell(baseValue: base, nextState: 0, extraBits: bits, stateBits: 0)
+        cells[0] = SequenceCell(baseValue: base, nextState: UInt16(tableOffset), extraBits: bits, stateBits: 0)
     }
 }
 
@@ -200,9 +206,15 @@ struct SequenceTable {
     var accuracyLog = 0
     var isValid = false
 
+    /// A table with its own cells (free them with `deallocate()`).
     init(capacity: Int) {
         cells = .allocate(capacity: capacity)
         cells.initialize(repeating: SequenceCell(), count: capacity)
+    }
+
+    /// A table in cells someone else owns.
+    init(cells: UnsafeMutablePointer<SequenceCell>) {
+        self.cells = cells
     }
 
     func deallocate() { cells.deallocate() }
