@@ -1,4 +1,5 @@
 import ArgumentParser
+import MaimoLeanCommands
 import MaimoBao
 import MaimoBlake3
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MaimoLeanCommands
 import MaimoCipher
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,7 @@ struct EncryptCommand: ParsableCommand {
                 defer { if descriptor != source.descriptor { close(descriptor) } }
                 try SegmentedCiphertext.encrypt(
                     from: descriptor, length: length, to: destination.descriptor, key: secret, segmentSize: segmentSize, pad: pad,
-                    threadCount: CipherCLI.cores)
+                    threadCount: CLIFile.cores)
             }
         }
     }
@@ -54,22 +55,20 @@ struct DecryptCommand: ParsableCommand {
             let secret = try KeyFile.load(from: key)
             if output == "-" {
                 try CLIFile.withFiles(input: input, output: nil) { source, destination in
-                    try SegmentedCiphertext.decrypt(from: source.descriptor, to: destination.descriptor, key: secret, threadCount: CipherCLI.cores)
+                    try SegmentedCiphertext.decrypt(from: source.descriptor, to: destination.descriptor, key: secret, threadCount: CLIFile.cores)
                 }
                 return
             }
             let source = try CLIFile.open(input)
             defer { source.close() }
             try CLIFile.writeAtomically(to: output) { temporary in
-                try SegmentedCiphertext.decrypt(from: source.descriptor, to: temporary, key: secret, threadCount: CipherCLI.cores)
+                try SegmentedCiphertext.decrypt(from: source.descriptor, to: temporary, key: secret, threadCount: CLIFile.cores)
             }
         }
     }
 }
 
 enum CipherCLI {
-    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-
     /// One line on standard error and exit status 1 for any failure.
     static func run(_ body: () throws -> Void) throws {
         try CLIFile.run(prefix: "maimo", body)

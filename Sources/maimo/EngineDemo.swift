@@ -1,4 +1,5 @@
 import ArgumentParser
+import MaimoLeanCommands
 import Foundation
 import Maimo
 import MaimoProvider

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MaimoLeanCommands
 import MaimoIndex
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MaimoLeanCommands
 import MaimoKeystore
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import MaimoLeanCommands
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import MaimoLeanCommands
 import MaimoTor
 
 /// What one Tor stream carries: a plain sink on loopback behind the demo's onion service, and a

@@ -19,6 +19,10 @@ enum Tool {
         return products.appendingPathComponent("maimo")
     }
 
+    /// `maimo-hash` and `maimo-zstd`, the lean executables built beside `maimo`.
+    static var maimoHash: URL { maimo.deletingLastPathComponent().appendingPathComponent("maimo-hash") }
+    static var maimoZstd: URL { maimo.deletingLastPathComponent().appendingPathComponent("maimo-zstd") }
+
     /// The path of a reference tool, or nil. Under CI a missing tool is a failure, not a skip.
     static func reference(_ name: String) -> URL? {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {

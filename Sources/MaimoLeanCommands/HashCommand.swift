@@ -10,8 +10,8 @@ import Glibc
 #endif
 
 /// `maimo hash`: a drop-in for `b3sum` 1.x, with the same flags, output bytes and exit codes.
-struct HashCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct HashCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "hash",
         abstract: "Print or check BLAKE3 checksums, exactly like b3sum.",
         discussion: """
@@ -51,7 +51,9 @@ struct HashCommand: ParsableCommand {
     @Flag(help: "Skips printing OK for each successfully verified file. Must be used with --check.")
     var quiet = false
 
-    func run() throws {
+    package init() {}
+
+    package func run() throws {
         do {
             try validateCombination()
             let runner = try HashRunner(command: self)

@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// `maimo zstd`: a subset of the reference `zstd` CLI with the same meanings.
-struct ZstdCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct ZstdCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "zstd",
         abstract: "Compress, decompress and train dictionaries like the reference zstd CLI.",
         discussion: """
@@ -72,7 +72,7 @@ struct ZstdCommand: ParsableCommand {
     /// into ``separatedInputs``: ArgumentParser's time grows with the square of the positional
     /// arguments (3.9 s for `--train` with 10,000 sample files). Arguments it cannot classify
     /// (an unknown option) are all left to ArgumentParser, which then reports them.
-    static func separateInputs(_ arguments: [String]) -> [String] {
+    package static func separateInputs(_ arguments: [String]) -> [String] {
         guard arguments.first == "zstd", arguments.count > 64 else { return arguments }
         var options = ["zstd"], inputs = [String]()
         var index = 1
@@ -99,7 +99,7 @@ struct ZstdCommand: ParsableCommand {
     }
 
     /// zstd's `-#` level flags and `--fast[=N]`, rewritten to `--level #` before parsing.
-    static func rewriteLevelFlags(_ arguments: [String]) -> [String] {
+    package static func rewriteLevelFlags(_ arguments: [String]) -> [String] {
         guard arguments.first == "zstd" else { return arguments }
         return arguments.map { argument in
             if argument.count >= 2, argument.first == "-", let value = Int(argument.dropFirst()), value >= 1, value <= 22 {
@@ -114,7 +114,7 @@ struct ZstdCommand: ParsableCommand {
         }
     }
 
-    func validate() throws {
+    package func validate() throws {
         if output != nil && toStandardOutput { throw ValidationError("-o and -c exclude each other") }
         if level == 0 || level < -(1 << 17) || level > ZstdParameters.maxLevel {
             throw ValidationError("levels go from 1 to 19, 20 to 22 with --ultra, and --fast=1 to --fast=131072")
@@ -135,7 +135,9 @@ struct ZstdCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    package init() {}
+
+    package func run() throws {
         try CLIFile.run(prefix: "maimo zstd") {
             if train { return try trainDictionary() }
             let reference = try patchFrom.map { path in try CLIFile.readAll(path) }
@@ -170,7 +172,7 @@ struct ZstdCommand: ParsableCommand {
                     return transfer
                 }
                 let size: UInt64? = source.isRegularFile ? Self.remainingSize(source.descriptor) : nil
-                let threadCount = threads == 0 ? CipherCLI.cores : max(1, threads)
+                let threadCount = threads == 0 ? CLIFile.cores : max(1, threads)
                 var options = ZstdCompressionOptions(
                     level: level, checksum: !noCheck, contentSize: size, maxBlockSize: try blockSize.map(Self.parseSize),
                     longWindowLog: longWindowLog)
@@ -241,7 +243,7 @@ struct ZstdCommand: ParsableCommand {
     }
 
     /// `128MB`, `2GB`, `512KiB`, or a plain byte count.
-    static func parseSize(_ text: String) throws -> Int {
+    package static func parseSize(_ text: String) throws -> Int {
         let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             if let value = Int(text.dropLast(suffix.count)), value > 0 { return value * scale }

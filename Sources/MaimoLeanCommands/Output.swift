@@ -3,33 +3,41 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// Buffered standard output (flushed at 64 KiB and on ``flush()``) and unbuffered standard error,
 /// for commands that print many lines or raw bytes.
-enum Console {
-    // An NSLock, not `Mutex`: ThreadSanitizer cannot see `Mutex`'s kernel hand-over on Linux.
+package enum Console {
+    // A pthread mutex: not `Mutex` (ThreadSanitizer cannot see its kernel hand-over on Linux),
+    // not `NSLock` (Foundation would load ICU into the lean executables, see Sources/maimo-hash).
     nonisolated(unsafe) private static var buffer: [UInt8] = []
-    private static let lock = NSLock()
-    private static func pending<R>(_ body: (inout [UInt8]) -> R) -> R { lock.withLock { body(&buffer) } }
+    nonisolated(unsafe) private static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        return lock
+    }()
+    private static func pending<R>(_ body: (inout [UInt8]) -> R) -> R {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return body(&buffer)
+    }
 
-    static func write(_ string: String) {
+    package static func write(_ string: String) {
         pending { $0.append(contentsOf: string.utf8) }
         flushIfLarge()
     }
 
-    static func write(bytes: UnsafeRawBufferPointer) {
+    package static func write(bytes: UnsafeRawBufferPointer) {
         pending { $0.append(contentsOf: bytes) }
         flushIfLarge()
     }
 
     /// A line on standard error, after everything already written to standard output.
-    static func error(_ line: String, newline: Bool = true) {
+    package static func error(_ line: String, newline: Bool = true) {
         flush()
         writeAll(descriptor: 2, Array((newline ? line + "\n" : line).utf8))
     }
 
-    static func flush() {
+    package static func flush() {
         let bytes = pending { buffer in
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer

@@ -7,17 +7,21 @@ import Glibc
 
 /// File handling shared by the subcommands that read and write files (`bao`, `encrypt`, `decrypt`): `-` and absent paths mean the standard
 /// streams, errors become one line on standard error and exit status 1.
-struct CLIFile {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+package struct CLIFile {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+        package init(description: String) { self.description = description }
     }
 
-    let descriptor: Int32
-    let path: String
-    let owned: Bool
+    /// The processors online: the default thread count of the commands that use several.
+    package static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    package let descriptor: Int32
+    package let path: String
+    package let owned: Bool
 
     /// Runs `body`; any error becomes one line `PREFIX: error` on standard error and exit status 1.
-    static func run(prefix: String = "maimo bao", _ body: () throws -> Void) throws {
+    package static func run(prefix: String = "maimo bao", _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as ExitCode {
@@ -30,12 +34,12 @@ struct CLIFile {
 
     /// `run` with the input opened (standard input for none or `-`) and the output created
     /// (standard output for none or `-`), both closed afterwards.
-    static func run(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
+    package static func run(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
         try run { try withFiles(input: input, output: output, body) }
     }
 
     /// The input opened and the output created as `run(input:output:_:)` does, errors thrown.
-    static func withFiles(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
+    package static func withFiles(input: String?, output: String?, _ body: (CLIFile, CLIFile) throws -> Void) throws {
         let source = try open(input)
         defer { source.close() }
         let destination = try create(output, requireFile: false)
@@ -43,14 +47,14 @@ struct CLIFile {
         try body(source, destination)
     }
 
-    static func open(_ path: String?) throws -> CLIFile {
+    package static func open(_ path: String?) throws -> CLIFile {
         guard let path, path != "-" else { return CLIFile(descriptor: 0, path: "-", owned: false) }
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(description: "\(path): \(String(cString: strerror(errno)))") }
         return CLIFile(descriptor: descriptor, path: path, owned: true)
     }
 
-    static func create(_ path: String?, requireFile: Bool) throws -> CLIFile {
+    package static func create(_ path: String?, requireFile: Bool) throws -> CLIFile {
         guard let path, path != "-" else {
             if requireFile { throw Failure(description: "output must be a real file") }
             return CLIFile(descriptor: 1, path: "-", owned: false)
@@ -60,17 +64,17 @@ struct CLIFile {
         return CLIFile(descriptor: descriptor, path: path, owned: true)
     }
 
-    func close() {
+    package func close() {
         if owned { _ = Glibc.close(descriptor) }
     }
 
-    var isRegularFile: Bool {
+    package var isRegularFile: Bool {
         var info = stat()
         return fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     /// A random-access source for a regular file, a forward-only one for streams.
-    func source(seekable: Bool) throws -> any BaoByteSource {
+    package func source(seekable: Bool) throws -> any BaoByteSource {
         if isRegularFile { return BaoFileSource(descriptor: descriptor) }
         if seekable { throw Failure(description: "\(path == "-" ? "standard input" : path) must be a real file here") }
         return BaoForwardSource(descriptor: descriptor)
@@ -78,7 +82,7 @@ struct CLIFile {
 
     /// The descriptor and content length; a stream is first copied to an unlinked temporary file,
     /// because the encoder must know the length before it writes the first node.
-    func withKnownLength() throws -> (Int32, UInt64) {
+    package func withKnownLength() throws -> (Int32, UInt64) {
         var info = stat()
         if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
             let here = lseek(descriptor, 0, SEEK_CUR)
@@ -102,7 +106,7 @@ struct CLIFile {
         return (spool, total)
     }
 
-    static func write(_ bytes: [UInt8], to descriptor: Int32) throws {
+    package static func write(_ bytes: [UInt8], to descriptor: Int32) throws {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + done, bytes.count - done) }
@@ -112,10 +116,10 @@ struct CLIFile {
         }
     }
 
-    func write(_ bytes: [UInt8], to descriptor: Int32) throws { try Self.write(bytes, to: descriptor) }
+    package func write(_ bytes: [UInt8], to descriptor: Int32) throws { try Self.write(bytes, to: descriptor) }
 
     /// The whole file at `path`.
-    static func readAll(_ path: String) throws -> [UInt8] {
+    package static func readAll(_ path: String) throws -> [UInt8] {
         let file = try open(path)
         defer { file.close() }
         var bytes = [UInt8]()
@@ -132,7 +136,7 @@ struct CLIFile {
     /// Runs `body` on a temporary file beside `path`, then fsyncs it (unless `sync` is false) and
     /// renames it to `path`; on any error the temporary file is removed and `path` is left as it was.
     /// - Parameter mode: the permissions of the result (`nil`: 0600 from mkstemp).
-    static func writeAtomically<R>(to path: String, mode: mode_t? = nil, sync: Bool = true, _ body: (Int32) throws -> R) throws -> R {
+    package static func writeAtomically<R>(to path: String, mode: mode_t? = nil, sync: Bool = true, _ body: (Int32) throws -> R) throws -> R {
         var template = Array((path + ".maimo-XXXXXX").utf8CString)
         let temporary = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard temporary >= 0 else {
@@ -153,12 +157,12 @@ struct CLIFile {
         return result
     }
 
-    static func parseHash(_ hex: String) throws -> Blake3.Digest {
+    package static func parseHash(_ hex: String) throws -> Blake3.Digest {
         do { return try Blake3.Digest(hex: hex) } catch { throw Failure(description: "invalid hash: \(error)") }
     }
 
     /// The BLAKE3 hash of a file (mapped and multi-threaded) or of standard input.
-    static func hash(_ path: String?) throws -> Blake3.Digest {
+    package static func hash(_ path: String?) throws -> Blake3.Digest {
         var hasher = Blake3(threadCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         if let path, path != "-" {
             try hasher.update(contentsOfFileAtPath: path)
