@@ -19,6 +19,13 @@ struct Bench {
     /// `quick` or `full` for the report.
     var mode: String { quick ? "quick" : "full" }
 
+    /// A lean executable built beside `maimo` (`maimo-hash`, `maimo-zstd`), when it exists.
+    func sibling(_ name: String) -> String? {
+        guard let maimo else { return nil }
+        let path = (maimo as NSString).deletingLastPathComponent + "/" + name
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
     /// MB/s (10⁶ bytes per second) of `body` on `bytes` bytes: the best of `inner` calls.
     func throughput(bytes: Int, inner: Int, _ body: () throws -> Void) rethrows -> Double {
         Double(bytes) / (try best(max(1, inner), body)) / 1e6

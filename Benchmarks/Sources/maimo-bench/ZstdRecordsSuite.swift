@@ -94,6 +94,15 @@ extension ZstdSuite {
         let figure = Figure(module: "MaimoZstd", name: "maimo zstd -d FILE", size: size, unit: "MB/s", ours: ours,
                             reference: "\(version) -d", theirs: theirs, note: "a level 3 frame in the page cache, output to /dev/null")
         report(figure)
-        return [figure]
+        guard let lean = bench.sibling("maimo-zstd") else { return [figure] }
+        let (leanOurs, leanTheirs) = bench.pairs({
+            Double(size) / timeCommand(lean, ["-d", "-c", frame], runs: runs) / 1e6
+        }, {
+            Double(size) / timeCommand(zstd, ["-d", "-c", frame], runs: runs) / 1e6
+        })
+        let leanFigure = Figure(module: "MaimoZstd", name: "maimo-zstd -d FILE", size: size, unit: "MB/s", ours: leanOurs,
+                                reference: "\(version) -d", theirs: leanTheirs, note: "a level 3 frame in the page cache, output to /dev/null")
+        report(leanFigure)
+        return [figure, leanFigure]
     }
 }
