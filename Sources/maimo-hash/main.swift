@@ -2,19 +2,8 @@
 // MaimoBlake3 and ArgumentParser and nothing of the engine — no Foundation, SwiftNIO or
 // swift-crypto — so that it starts in a few milliseconds as b3sum does, not in the 11 the full
 // `maimo` takes to load (Docs/Benchmarks.md, "BLAKE3 as a command").
-import ArgumentParser
 import MaimoLeanCommands
 
-struct MaimoHash: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "maimo-hash", abstract: HashCommand.configuration.abstract,
-        discussion: HashCommand.configuration.discussion, version: maimoVersion)
-
-    @OptionGroup var command: HashCommand
-
-    func run() throws { try command.run() }
-}
-
 prepareProcess()
-MaimoHash.main()
+LeanExecutable<HashCommand>.main()
 Console.flush()
