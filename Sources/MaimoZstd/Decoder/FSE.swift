@@ -136,7 +136,7 @@ enum SequenceKind: Int {
     /// every cell's `nextState` includes: the sequence loop indexes one base pointer.
     var tableOffset: Int { [0, 512, 768][rawValue] }
     /// Cells of the three tables together, each at its largest (2⁹, 2⁸, 2⁹).
-    static let combinedCapacity = 1280
+    static let combinedCapacity = SequenceKind.matchLength.tableOffset + (1 << SequenceKind.matchLength.maxAccuracyLog)
 
     static let literalLengthBase: [UInt32] = [
         0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 28, 32, 40,
