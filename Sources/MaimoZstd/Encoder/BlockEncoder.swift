@@ -306,22 +306,10 @@ struct BlockEncoder {
         defer { counts.deallocate() }
         let llCounts = counts, ofCounts = counts + 36, mlCounts = counts + 68
         let llCodeTable = SequenceCodes.literalLengthCodes, mlCodeTable = SequenceCodes.matchLengthCodes
-        var (rep1, rep2, rep3) = state.repeats
+        var repeats = RepeatOffsets(state.repeats)
         for i in 0..<n {
             let literalLength = Int(sequences.literalLengths[i])
-            let distance = Int(sequences.distances[i])
-            var value: Int
-            if literalLength > 0 {
-                if distance == rep1 { value = 1 }
-                else if distance == rep2 { value = 2; rep2 = rep1; rep1 = distance }
-                else if distance == rep3 { value = 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
-                else { value = distance + 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
-            } else {
-                if distance == rep2 { value = 1; rep2 = rep1; rep1 = distance }
-                else if distance == rep3 { value = 2; rep3 = rep2; rep2 = rep1; rep1 = distance }
-                else if distance == rep1 - 1 { value = 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
-                else { value = distance + 3; rep3 = rep2; rep2 = rep1; rep1 = distance }
-            }
+            let value = repeats.code(distance: Int(sequences.distances[i]), literalLength: literalLength)
             ofValues[i] = UInt32(value)
             let of = Int.bitWidth - 1 - value.leadingZeroBitCount
             let ll = SequenceCodes.literalLength(literalLength, table: llCodeTable)
@@ -388,7 +376,7 @@ struct BlockEncoder {
         state.tables.literalLength = choices.0.table
         state.tables.offset = choices.1.table
         state.tables.matchLength = choices.2.table
-        state.repeats = (rep1, rep2, rep3)
+        state.repeats = repeats.tuple
         return cursor + streamSize
     }
 

@@ -11,8 +11,14 @@ final class MatchFinder {
     var dictionary: DictionaryMatchTables?
     /// The next position not yet inserted into the chain or rows (lazy strategies).
     var nextToUpdate = 0
-    /// The finder's own repeat offsets (the block encoder keeps the decoder's exact view).
-    var rep1 = 1, rep2 = 4
+    /// The finder's own repeat offsets (the block encoder keeps the decoder's exact view; the
+    /// optimal parser keeps it too, in all three).
+    var rep1 = 1, rep2 = 4, rep3 = 8
+    /// Added to a position to find its slots in the binary tree (BinaryTree.swift): the sum of
+    /// every slide's shift, so that sliding moves no slot.
+    var positionBase = 0
+    /// The optimal parser's prices and buffers (the optimal strategy only).
+    let optimal: OptimalState?
     /// Rows instead of chains (the lazy strategies searching at most 64 candidates, levels
     /// 5–12; RowMatchFinder.swift): `hashTable` is rows of `1 << rowLog` positions, `tags` one
     /// hash byte per position, `heads` each row's newest slot. 0 when chains are used.
@@ -24,9 +30,12 @@ final class MatchFinder {
     init(parameters: ZstdParameters) {
         self.parameters = parameters
         hashSize = 1 << parameters.hashLog
-        let rows = parameters.strategy >= .greedy && parameters.searchLog <= Self.maxRowLog
+        let rows = parameters.strategy >= .greedy && parameters.strategy <= .lazy2 && parameters.searchLog <= Self.maxRowLog
         rowLog = rows ? min(parameters.hashLog, max(Self.minRowLog, parameters.searchLog)) : 0
+        // The chain has an entry per position, the binary tree two (as zstd: `chainLog` sizes the
+        // whole table, so the tree covers half as many positions).
         secondSize = parameters.strategy == .fast || rows ? 1 : 1 << parameters.chainLog
+        optimal = parameters.strategy == .optimal ? OptimalState(searchLog: parameters.searchLog) : nil
         hashTable = .allocate(capacity: hashSize)
         secondTable = .allocate(capacity: secondSize)
         tags = .allocate(capacity: rows ? hashSize : 1)
@@ -49,12 +58,14 @@ final class MatchFinder {
             heads.initialize(repeating: 0, count: rowCount)
         }
         nextToUpdate = 0
-        rep1 = 1; rep2 = 4
+        rep1 = 1; rep2 = 4; rep3 = 8
+        positionBase = 0
+        optimal?.prices.reset()
     }
 
     /// A match found by someone else (the long-distance matcher): the repeat offsets follow it.
     func noteMatch(distance: Int) {
-        if distance != rep1 { rep2 = rep1; rep1 = distance }
+        if distance != rep1 { rep3 = rep2; rep2 = rep1; rep1 = distance }
     }
 
     /// Moves every stored position down by `shift` after the window slid (positions that fall
@@ -65,6 +76,7 @@ final class MatchFinder {
             for i in 0..<table.1 { table.0[i] = table.0[i] > amount ? table.0[i] - amount : 0 }
         }
         nextToUpdate = max(0, nextToUpdate - shift)
+        positionBase &+= shift
     }
 
     /// Adds the positions `start..<end` of the window to the tables (a dictionary's content).
@@ -79,6 +91,9 @@ final class MatchFinder {
                 hashTable[hash(window + p, log, 8)] = UInt32(p)
                 secondTable[hash(window + p, parameters.chainLog, mls)] = UInt32(p)
             }
+        case .optimal:
+            nextToUpdate = start
+            if let optimal { updateTree(window, upTo: end - 8, low: 0, end: window + end, matches: optimal.matches) }
         default:
             nextToUpdate = start
             if rowLog > 0 {
@@ -100,6 +115,7 @@ final class MatchFinder {
         case .greedy: findLazy(window, start: start, end: end, low: low, depth: 0, into: sequences)
         case .lazy: findLazy(window, start: start, end: end, low: low, depth: 1, into: sequences)
         case .lazy2: findLazy(window, start: start, end: end, low: low, depth: 2, into: sequences)
+        case .optimal: findOptimal(window, start: start, end: end, low: low, into: sequences)
         }
     }
 

@@ -10,6 +10,10 @@ public enum ZstdStrategy: Int, Sendable, Comparable {
     case lazy
     /// As `lazy`, looking two positions ahead.
     case lazy2
+    /// A binary tree of earlier positions offers every match at every position, and the parse
+    /// is the cheapest path through them in estimated bits (zstd's `btopt`/`btultra`): the
+    /// smallest output, at a few MB/s.
+    case optimal
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
@@ -32,6 +36,9 @@ public struct ZstdParameters: Sendable, Hashable {
     /// levels of `--fast=N` step N + 1, trading ratio for speed as zstd's do). Above 1, literals
     /// are stored as they are, not Huffman-coded, as zstd's negative levels store them.
     public var acceleration: Int = 1
+    /// A match at least this long is taken at once by the optimal strategy, ending its search
+    /// (zstd's `targetLength`); other strategies ignore it.
+    public var targetLength: Int = 0
 
     /// The parameters of `level`, for large inputs: 1…19, the `--ultra` levels 20…22 (windows of
     /// 32 to 128 MiB), and the negative levels −1, −2, … (`--fast=N`), which skip through the
@@ -50,36 +57,37 @@ public struct ZstdParameters: Sendable, Hashable {
     public static let maxLevel = 22
 
     static let levels: [ZstdParameters] = {
-        let table: [(ZstdStrategy, Int, Int, Int, Int, Int)] = [
-            (.fast, 19, 15, 0, 0, 8),           // 1
-            (.doubleFast, 20, 16, 15, 0, 6),    // 2
-            (.doubleFast, 21, 17, 16, 0, 5),    // 3
-            (.doubleFast, 21, 18, 18, 0, 5),    // 4
-            (.greedy, 21, 19, 18, 3, 5),        // 5
-            (.lazy, 21, 19, 18, 3, 5),          // 6
-            (.lazy, 21, 20, 19, 4, 5),          // 7
-            (.lazy2, 21, 20, 19, 4, 5),         // 8
-            (.lazy2, 22, 21, 20, 4, 5),         // 9
-            (.lazy2, 22, 22, 21, 5, 5),         // 10
-            (.lazy2, 22, 22, 21, 6, 5),         // 11
-            (.lazy2, 22, 22, 22, 6, 5),         // 12
-            (.lazy2, 22, 22, 22, 7, 5),         // 13
-            (.lazy2, 22, 22, 23, 7, 4),         // 14
-            (.lazy2, 22, 22, 23, 8, 4),         // 15
-            (.lazy2, 22, 22, 23, 8, 4),         // 16
-            (.lazy2, 23, 22, 23, 9, 4),         // 17
-            (.lazy2, 23, 22, 24, 9, 4),         // 18
-            (.lazy2, 23, 22, 24, 10, 4),        // 19
-            // --ultra: zstd's windows (32, 64, 128 MiB); tables capped at 2^24 entries (64 MiB
-            // each). Longer chain searches buy little here (measured on 40 MB of headers: level
-            // 22 with 4096 candidates 1.3% smaller than 20, 2.9× the time): what zstd's 16-22
-            // have and these lack is optimal parsing over a binary tree (12% smaller at 19).
-            (.lazy2, 25, 23, 24, 10, 4),        // 20
-            (.lazy2, 26, 24, 24, 10, 4),        // 21
-            (.lazy2, 27, 24, 24, 11, 4),        // 22
+        let table: [(ZstdStrategy, Int, Int, Int, Int, Int, Int)] = [
+            (.fast, 19, 15, 0, 0, 8, 0),           // 1
+            (.doubleFast, 20, 16, 15, 0, 6, 0),    // 2
+            (.doubleFast, 21, 17, 16, 0, 5, 0),    // 3
+            (.doubleFast, 21, 18, 18, 0, 5, 0),    // 4
+            (.greedy, 21, 19, 18, 3, 5, 0),        // 5
+            (.lazy, 21, 19, 18, 3, 5, 0),          // 6
+            (.lazy, 21, 20, 19, 4, 5, 0),          // 7
+            (.lazy2, 21, 20, 19, 4, 5, 0),         // 8
+            (.lazy2, 22, 21, 20, 4, 5, 0),         // 9
+            (.lazy2, 22, 22, 21, 5, 5, 0),         // 10
+            (.lazy2, 22, 22, 21, 6, 5, 0),         // 11
+            (.lazy2, 22, 22, 22, 6, 5, 0),         // 12
+            (.lazy2, 22, 22, 22, 7, 5, 0),         // 13
+            (.lazy2, 22, 22, 23, 7, 4, 0),         // 14
+            (.lazy2, 22, 22, 23, 8, 4, 0),         // 15
+            // 16-22: optimal parsing over a binary tree, zstd's parameters (its btopt, btultra and
+            // btultra2 rows; a 4-byte minimum match where zstd's is 3). The ultra levels' tables
+            // are zstd's too: 2^25-2^27 tree entries (128-512 MiB) for windows of 32-128 MiB.
+            (.optimal, 22, 22, 22, 5, 4, 48),      // 16
+            (.optimal, 23, 22, 23, 5, 4, 64),      // 17
+            (.optimal, 23, 22, 23, 6, 4, 64),      // 18
+            (.optimal, 23, 22, 24, 7, 4, 256),     // 19
+            (.optimal, 25, 23, 25, 7, 4, 256),     // 20
+            (.optimal, 26, 24, 26, 7, 4, 512),     // 21
+            (.optimal, 27, 25, 27, 9, 4, 999),     // 22
         ]
         return table.map { row in
-            ZstdParameters(strategy: row.0, windowLog: row.1, hashLog: row.2, chainLog: row.3, searchLog: row.4, minMatch: row.5)
+            var parameters = ZstdParameters(strategy: row.0, windowLog: row.1, hashLog: row.2, chainLog: row.3, searchLog: row.4, minMatch: row.5)
+            parameters.targetLength = row.6
+            return parameters
         }
     }()
 
