@@ -60,7 +60,7 @@ final class MatchFinder {
         nextToUpdate = 0
         rep1 = 1; rep2 = 4; rep3 = 8
         positionBase = 0
-        optimal?.prices.reset()
+        optimal?.reset()
     }
 
     /// A match found by someone else (the long-distance matcher): the repeat offsets follow it.
@@ -77,6 +77,7 @@ final class MatchFinder {
         }
         nextToUpdate = max(0, nextToUpdate - shift)
         positionBase &+= shift
+        optimal?.slide(by: shift)
     }
 
     /// Adds the positions `start..<end` of the window to the tables (a dictionary's content).
@@ -115,7 +116,7 @@ final class MatchFinder {
         case .greedy: findLazy(window, start: start, end: end, low: low, depth: 0, into: sequences)
         case .lazy: findLazy(window, start: start, end: end, low: low, depth: 1, into: sequences)
         case .lazy2: findLazy(window, start: start, end: end, low: low, depth: 2, into: sequences)
-        case .optimal: findOptimal(window, start: start, end: end, low: low, into: sequences)
+        case .optimal: findOptimalTwice(window, start: start, end: end, low: low, into: sequences)
         }
     }
 

@@ -7,7 +7,23 @@
 extension MatchFinder {
     /// Positions a stretch may span (zstd's `ZSTD_OPT_NUM`).
     static let optimalSpan = 1 << 12
-    static let optimalMinMatch = 4
+    static let optimalMinMatch = 3
+
+    /// The first block of a frame that starts with nothing before it is parsed twice (zstd's
+    /// `btultra2`): the first parse only learns the block's symbol frequencies, which the
+    /// fixed starting guesses know nothing of, and is forgotten — tables, repeat offsets and
+    /// sequences — before the real one.
+    func findOptimalTwice(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
+        if let optimal, !optimal.prices.hasHistory && start == 0 && nextToUpdate == 0 && end > 1024 {
+            findOptimal(window, start: start, end: end, low: low, into: sequences)
+            sequences.reset()
+            hashTable.update(repeating: 0, count: hashSize)
+            optimal.forgetPositions()
+            nextToUpdate = 0
+            rep1 = 1; rep2 = 4; rep3 = 8
+        }
+        findOptimal(window, start: start, end: end, low: low, into: sequences)
+    }
 
     func findOptimal(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
         let state = optimal!
@@ -155,6 +171,17 @@ extension MatchFinder {
         } else {
             tryRepeat(repeats.r2); tryRepeat(repeats.r3); tryRepeat(repeats.r1 - 1)
         }
+        // A 3-byte match nearby (the tree hashes four bytes): the newest position with the
+        // same 3-byte hash, within 256 KiB, as zstd's `hashTable3`.
+        let state = optimal!
+        let candidate = state.nearestOfThree(window, at: ip)
+        if candidate >= max(low, 1) && candidate < ip && ip - candidate < OptimalState.threeByteReach {
+            let length = commonLength(here, window + candidate, end)
+            if length > best {
+                best = length
+                matches.append(length: length, distance: ip - candidate)
+            }
+        }
         updateTree(window, upTo: ip, low: low, end: end, matches: matches)
         _ = treeInsert(window, at: ip, low: low, end: end, bestLength: best, record: true, into: matches)
         nextToUpdate = ip + 1
@@ -183,12 +210,51 @@ final class OptimalState {
     let path = UnsafeMutablePointer<Int>.allocate(capacity: MatchFinder.optimalSpan + 1)
 
     init(searchLog: Int) {
-        // Three repeat offsets and at most one match per comparison.
-        matches = MatchList(capacity: (1 << searchLog) + 4)
+        // Three repeat offsets, a 3-byte match and at most one match per comparison.
+        matches = MatchList(capacity: (1 << searchLog) + 5)
+        threeByteTable.initialize(repeating: 0, count: 1 << Self.threeByteLog)
     }
 
     deinit {
         cells.deallocate()
         path.deallocate()
+        threeByteTable.deallocate()
+    }
+
+    /// The newest position of each 3-byte hash, and the next position to add to it.
+    static let threeByteLog = 17, threeByteReach = 1 << 18
+    let threeByteTable = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 << threeByteLog)
+    var nextThree = 0
+
+    func reset() {
+        forgetPositions()
+        prices.reset()
+    }
+
+    func forgetPositions() {
+        threeByteTable.update(repeating: 0, count: 1 << Self.threeByteLog)
+        nextThree = 0
+    }
+
+    func slide(by shift: Int) {
+        let amount = UInt32(shift)
+        for i in 0..<(1 << Self.threeByteLog) { threeByteTable[i] = threeByteTable[i] > amount ? threeByteTable[i] - amount : 0 }
+        nextThree = max(0, nextThree - shift)
+    }
+
+    /// Adds the positions up to `ip` to the 3-byte table and returns the newest earlier position
+    /// with `ip`'s hash (0 if none); `ip` joins the table.
+    @inline(__always)
+    func nearestOfThree(_ window: UnsafePointer<UInt8>, at ip: Int) -> Int {
+        var p = nextThree
+        while p < ip {
+            threeByteTable[MatchFinder.hash(window + p, Self.threeByteLog, 3)] = UInt32(truncatingIfNeeded: p)
+            p += 1
+        }
+        let h = MatchFinder.hash(window + ip, Self.threeByteLog, 3)
+        let candidate = Int(threeByteTable[h])
+        threeByteTable[h] = UInt32(truncatingIfNeeded: ip)
+        nextThree = ip + 1
+        return candidate
     }
 }

@@ -2,7 +2,7 @@
 /// the symbols coded so far in the frame, plus the extra bits its code carries (zstd's
 /// `optState_t` prices, kept simpler). Frequencies start from the first block's own literals and
 /// fixed guesses for the sequence codes, then follow every sequence the parser records, so
-/// prices adapt within a block; each new block halves the weight of the ones before.
+/// prices adapt within a block; each new block scales the earlier counts down to a small total.
 final class OptimalPrices {
     static let bit = 256
     /// The frequencies of literals, literal length codes, match length codes and offset codes,
@@ -45,7 +45,13 @@ final class OptimalPrices {
     /// Sets the frequencies for a block of `count` bytes at `bytes`.
     func beginBlock(_ bytes: UnsafePointer<UInt8>, count: Int) {
         if hasHistory {
-            for s in 0..<Self.size { frequencies[s] = 1 + frequencies[s] >> 1 }
+            // Scaled down to totals of about 2^12 (literals) and 2^11 (codes), as zstd's
+            // `ZSTD_scaleStats`: the earlier blocks only seed the new one, whose own sequences soon
+            // outweigh them.
+            scale(Self.literalStart, 256, toLog: 12)
+            scale(Self.literalLengthStart, 36, toLog: 11)
+            scale(Self.matchLengthStart, 53, toLog: 11)
+            scale(Self.offsetStart, 32, toLog: 11)
         } else {
             let literals = frequencies + Self.literalStart
             literals.initialize(repeating: 0, count: 256)
@@ -59,6 +65,14 @@ final class OptimalPrices {
         sums = (total(Self.literalStart, 256), total(Self.literalLengthStart, 36),
                 total(Self.matchLengthStart, 53), total(Self.offsetStart, 32))
         updateLogs()
+    }
+
+    func scale(_ start: Int, _ count: Int, toLog target: Int) {
+        var sum = 0
+        for s in start..<(start + count) { sum += frequencies[s] }
+        let shift = max(0, Int.bitWidth - 1 - sum.leadingZeroBitCount - target)
+        guard shift > 0 else { return }
+        for s in start..<(start + count) { frequencies[s] = 1 + frequencies[s] >> shift }
     }
 
     @inline(__always)
