@@ -72,6 +72,8 @@ public final class ZstdCompressor {
     /// The long-distance matcher, with `longWindowLog`.
     var longMatcher: LongDistanceMatcher?
     var sequences: SequenceBuffer
+    /// The optimal strategy's block splitter, made at its first use.
+    var splitter: BlockSplitter?
     var output: UnsafeMutablePointer<UInt8>
     /// The dictionary's match tables for the level's parameters, kept across frames.
     var dictionaryTables: DictionaryMatchTables?
@@ -198,6 +200,7 @@ public final class ZstdCompressor {
         }
         if !reusing || newBlockSize != blockSize {
             sequences = SequenceBuffer(blockSize: newBlockSize)
+            splitter = nil
             output.deallocate()
             output = .allocate(capacity: newBlockSize + 256)
         }
@@ -371,6 +374,16 @@ public final class ZstdCompressor {
                 // References may reach into the dictionary while the frame is within one window of it.
                 let low = stop - (slid == 0 ? dictionaryLength : 0) <= windowSize ? 0 : max(0, stop - windowSize)
                 findSequences(start: start, stop: stop, low: low)
+                if parameters.strategy == .optimal {
+                    let splitter = self.splitter ?? BlockSplitter(blockSize: blockSize)
+                    self.splitter = splitter
+                    let splits = splitter.splits(sequences, state: entropy)
+                    if !splits.isEmpty {
+                        try compressParts(splitter, splits, from: start, last: last, sink)
+                        next = stop
+                        return
+                    }
+                }
                 if let compressed = BlockEncoder.encode(
                     sequences, blockSize: size, state: &entropy, output: output + 3, capacity: blockSize + 200,
                     preferRepeat: parameters.strategy <= .doubleFast, rawLiterals: parameters.acceleration > 1) {
@@ -380,6 +393,33 @@ public final class ZstdCompressor {
                 }
             }
         }
+        try emitBlock(type: type, size: size, body: body, bodySize: bodySize, last: last, sink)
+        next = stop
+    }
+
+    /// The block's sequences as several blocks, split before each index in `splits`.
+    func compressParts(
+        _ splitter: BlockSplitter, _ splits: [Int], from start: Int, last: Bool, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void
+    ) throws(ZstdError) {
+        var first = 0
+        for (index, end) in (splits + [sequences.count]).enumerated() {
+            let size = splitter.load(sequences, first, end)
+            let partStart = start + splitter.contentStarts[first]
+            let isLast = last && index == splits.count
+            if let compressed = BlockEncoder.encode(splitter.part, blockSize: size, state: &entropy, output: output + 3, capacity: blockSize + 200) {
+                try emitBlock(type: 2, size: size, body: UnsafePointer(output + 3), bodySize: compressed, last: isLast, sink)
+            } else {
+                try emitBlock(type: 0, size: size, body: source + partStart, bodySize: size, last: isLast, sink)
+            }
+            first = end
+        }
+    }
+
+    /// Writes a block: `type` 0 (raw), 1 (RLE: `body` is its byte) or 2 (compressed, written at
+    /// `output + 3` with room for the header before it).
+    func emitBlock(
+        type: Int, size: Int, body: UnsafePointer<UInt8>, bodySize: Int, last: Bool, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void
+    ) throws(ZstdError) {
         let header = (last ? 1 : 0) | type << 1 | (type == 1 ? size : bodySize) << 3
         if type == 2 {
             output[0] = UInt8(header & 0xFF); output[1] = UInt8((header >> 8) & 0xFF); output[2] = UInt8(header >> 16)
@@ -390,7 +430,6 @@ public final class ZstdCompressor {
             try Self.emit(bytes, sink)
             if type == 0 && size > 0 { try sink(UnsafeRawBufferPointer(start: body, count: size)) }
         }
-        next = stop
     }
 }
 
