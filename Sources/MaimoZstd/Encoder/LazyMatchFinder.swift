@@ -8,7 +8,7 @@ extension MatchFinder {
         var p = nextToUpdate
         while p < target {
             let h = hash(window + p, log, mls)
-            secondTable[p & mask] = hashTable[h]
+            secondTable[(p &+ positionBase) & mask] = hashTable[h]
             hashTable[h] = UInt32(p)
             p += 1
         }
@@ -27,7 +27,7 @@ extension MatchFinder {
         while candidate >= chainLow && candidate < ip && attempts > 0 {
             attempts -= 1
             if tryCandidate(window, candidate, at: ip, end: end, bestLength: &bestLength, bestDistance: &bestDistance) { break }
-            candidate = Int(secondTable[candidate & mask])
+            candidate = Int(secondTable[(candidate &+ positionBase) & mask])
         }
         return bestDistance == 0 ? (0, 0) : (bestLength, bestDistance)
     }

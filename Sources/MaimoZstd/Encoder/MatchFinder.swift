@@ -14,8 +14,10 @@ final class MatchFinder {
     /// The finder's own repeat offsets (the block encoder keeps the decoder's exact view; the
     /// optimal parser keeps it too, in all three).
     var rep1 = 1, rep2 = 4, rep3 = 8
-    /// Added to a position to find its slots in the binary tree (BinaryTree.swift): the sum of
-    /// every slide's shift, so that sliding moves no slot.
+    /// Added to a position to find its entry in the hash chain or its slots in the binary tree
+    /// (BinaryTree.swift): the sum of every slide's shift, so that sliding moves no entry (the
+    /// chains used to come out of a slide scrambled: safe, every candidate is compared, but
+    /// their matches lost).
     var positionBase = 0
     /// The optimal parser's prices and buffers (the optimal strategy only).
     let optimal: OptimalState?
