@@ -160,8 +160,9 @@ extension MatchFinder {
         var best = Self.optimalMinMatch - 1
         let here = window + ip
         @inline(__always) func tryRepeat(_ distance: Int) {
-            guard distance > 0 && ip - distance >= low && read32(here - distance) == read32(here) else { return }
-            let length = 4 + commonLength(here + 4, here + 4 - distance, end)
+            // Three bytes are enough for a repeat: its offset costs almost nothing.
+            guard distance > 0 && ip - distance >= low && (read32(here - distance) ^ read32(here)) & 0xFF_FFFF == 0 else { return }
+            let length = 3 + commonLength(here + 3, here + 3 - distance, end)
             if length > best {
                 best = length
                 matches.append(length: length, distance: distance)
