@@ -212,8 +212,9 @@ final class OptimalState {
     let path = UnsafeMutablePointer<Int>.allocate(capacity: MatchFinder.optimalSpan + 1)
 
     init(searchLog: Int) {
-        // Three repeat offsets, a 3-byte match and at most one match per comparison.
-        matches = MatchList(capacity: (1 << searchLog) + 5)
+        // Three repeat offsets, a 3-byte match and at most one match per comparison (a list
+        // that fills keeps its longest: the cap only bounds what absurd parameters allocate).
+        matches = MatchList(capacity: (1 << min(searchLog, 16)) + 5)
         threeByteTable.initialize(repeating: 0, count: 1 << Self.threeByteLog)
     }
 
