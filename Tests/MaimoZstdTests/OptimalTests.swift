@@ -22,17 +22,18 @@ struct OptimalParsingTests {
         }
     }
 
-    /// The issue's measure: at the same level, within 3% of the reference's size (at 19 the
-    /// lazy parse it replaced was 5-8.5% larger on sources and prose; 4 MB of each measured
-    /// 0.0-1.2% after it).
-    @Test("sizes within 3% of zstd -19 and --ultra -22", arguments: [Corpus.Kind.text, .json, .binary, .mixed])
+    /// The issue asks for 3% of the reference's size at the same level; the parse does better
+    /// (the lazy parse it replaced was 5-8.5% larger at 19 on sources and prose; eight sample
+    /// files measured 0.996-1.007x at 19-22, these inputs 0.99-1.011x), so 2% here keeps a
+    /// regression from hiding.
+    @Test("sizes within 2% of zstd's at 16, 19 and --ultra -22", arguments: [Corpus.Kind.text, .json, .binary, .mixed])
     func sizesNearTheReference(kind: Corpus.Kind) throws {
         guard referenceZstdAvailable else { return }
         let input = Self.data(kind, 300_000)
-        for level in [19, 22] {
+        for level in [16, 19, 22] {
             let ours = Zstd.compress(input, level: level).count
             let theirs = try referenceZstd(["-q", "-c", "--ultra", "-\(level)"], input: input).count
-            #expect(Double(ours) <= Double(theirs) * 1.03, "\(kind) at \(level): ours \(ours) bytes, zstd's \(theirs)")
+            #expect(Double(ours) <= Double(theirs) * 1.02, "\(kind) at \(level): ours \(ours) bytes, zstd's \(theirs)")
         }
     }
 
