@@ -46,7 +46,8 @@ extension MatchFinder {
         }
 
         while ip < limit {
-            gatherMatches(window, at: ip, literalLength: ip - anchor, repeats: repeats, low: low, end: blockEnd, into: matches)
+            gatherMatches(window, at: ip, literalLength: ip - anchor, repeats: repeats, low: low, end: blockEnd,
+                          sufficient: sufficient, into: matches)
             if matches.count == 0 {
                 ip += 1
                 continue
@@ -77,7 +78,7 @@ extension MatchFinder {
                 if cur == last || ip + cur >= limit { cur += 1; continue }
                 let here = cells[cur]
                 gatherMatches(window, at: ip + cur, literalLength: here.literalLength, repeats: here.repeats,
-                              low: low, end: blockEnd, into: matches)
+                              low: low, end: blockEnd, sufficient: sufficient, into: matches)
                 if matches.count > 0 {
                     let longest = matches.lengths[matches.count - 1]
                     if longest >= sufficient || cur + longest >= Self.optimalSpan {
@@ -154,7 +155,7 @@ extension MatchFinder {
     @inline(__always)
     func gatherMatches(
         _ window: UnsafePointer<UInt8>, at ip: Int, literalLength: Int, repeats: RepeatOffsets,
-        low: Int, end: UnsafePointer<UInt8>, into matches: MatchList
+        low: Int, end: UnsafePointer<UInt8>, sufficient: Int, into matches: MatchList
     ) {
         matches.count = 0
         var best = Self.optimalMinMatch - 1
@@ -184,6 +185,10 @@ extension MatchFinder {
                 matches.append(length: length, distance: ip - candidate)
             }
         }
+        // A repeat or a near match long enough to take ends the search, as in zstd: the tree
+        // might offer one a byte longer at a new offset, which costs more than it saves.
+        // (`ip` then joins the tree with the next search's update.)
+        if best >= sufficient { return }
         updateTree(window, upTo: ip, low: low, end: end, matches: matches)
         _ = treeInsert(window, at: ip, low: low, end: end, bestLength: best, record: true, into: matches)
         nextToUpdate = ip + 1
