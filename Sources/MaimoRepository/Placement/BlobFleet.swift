@@ -34,12 +34,15 @@ public final class BlobFleet: @unchecked Sendable {
     /// Placements found by `recover` before the index has them.
     let learned = Locked<[Blake3.Digest: Placement]>([:])
 
-    /// How a provider has done in this process: failures, and the time its reads took per byte.
+    /// How a provider has done in this process: failures, and the mean time of its reads. Per
+    /// read, not per byte: a round trip dominates a range's time (over Tor and in memory alike),
+    /// and per byte a slow holder's one large read would rank it before a fast holder's small
+    /// ones.
     struct Health {
         var failures = 0
-        var bytes = 0.0
+        var reads = 0
         var seconds = 0.0
-        var secondsPerByte: Double { bytes == 0 ? 0 : seconds / bytes }
+        var secondsPerRead: Double { reads == 0 ? 0 : seconds / Double(reads) }
     }
 
     /// With one provider given as "the" store, placements naming any provider are read there
@@ -64,9 +67,9 @@ public final class BlobFleet: @unchecked Sendable {
     /// The store of the provider named `name`, if the fleet has it.
     public func store(_ name: String) -> (any BlobStore)? { byName[name] ?? onlyStore }
 
-    func noteRead(_ provider: String, seconds: Double, bytes: Int) {
+    func noteRead(_ provider: String, seconds: Double) {
         health.withLock {
-            $0[provider, default: Health()].bytes += Double(bytes)
+            $0[provider, default: Health()].reads += 1
             $0[provider, default: Health()].seconds += seconds
         }
     }
@@ -76,14 +79,14 @@ public final class BlobFleet: @unchecked Sendable {
     }
 
     /// Shares in the order to try them: providers that have not failed in this process first,
-    /// the faster (by the time per byte of their reads so far; one not yet read counts as
-    /// fastest, so each gets tried) before the slower.
+    /// the faster (by the mean time of their reads so far; one not yet read counts as fastest,
+    /// so each gets tried) before the slower.
     func ranked(_ shares: [Share]) -> [Share] {
         let known = health.current
         return shares.enumerated().sorted { a, b in
             let x = known[a.element.provider] ?? Health(), y = known[b.element.provider] ?? Health()
             if (x.failures > 0) != (y.failures > 0) { return x.failures == 0 }
-            if x.secondsPerByte != y.secondsPerByte { return x.secondsPerByte < y.secondsPerByte }
+            if x.secondsPerRead != y.secondsPerRead { return x.secondsPerRead < y.secondsPerRead }
             return a.offset < b.offset
         }.map(\.element)
     }

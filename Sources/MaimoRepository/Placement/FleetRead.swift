@@ -32,7 +32,7 @@ extension BlobFleet {
         do throws(RepositoryError) {
             var bytes = try BlobReader.range(from: store, root: share.root, offset: offset, count: count)
             // The provider's time (and the verification, the same for every holder), not the key stream's.
-            noteRead(share.provider, seconds: Date().timeIntervalSince(started), bytes: count)
+            noteRead(share.provider, seconds: Date().timeIntervalSince(started))
             if let nonce = share.nonce { try ShareStream.apply(&bytes, offset: offset, nonce: nonce, keys: keys) }
             return bytes
         } catch {
