@@ -69,6 +69,17 @@ final class SequenceBuffer {
         count += 1
     }
 
+    /// Makes this buffer hold what `other` holds (this one must be at least as large).
+    func copy(from other: SequenceBuffer) {
+        literals.update(from: other.literals, count: other.literalCount)
+        literalCount = other.literalCount
+        literalLengths.update(from: other.literalLengths, count: other.count)
+        matchLengths.update(from: other.matchLengths, count: other.count)
+        distances.update(from: other.distances, count: other.count)
+        count = other.count
+        trailing = other.trailing
+    }
+
     /// Records the literals after the last match.
     func addLastLiterals(_ source: UnsafePointer<UInt8>, _ count: Int) {
         (literals + literalCount).update(from: source, count: count)

@@ -9,22 +9,6 @@ extension MatchFinder {
     static let optimalSpan = 1 << 12
     static let optimalMinMatch = 3
 
-    /// The first block of a frame that starts with nothing before it is parsed twice (zstd's
-    /// `btultra2`): the first parse only learns the block's symbol frequencies, which the
-    /// fixed starting guesses know nothing of, and is forgotten — tables, repeat offsets and
-    /// sequences — before the real one.
-    func findOptimalTwice(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
-        if let optimal, !optimal.prices.hasHistory && start == 0 && nextToUpdate == 0 && end > 1024 {
-            findOptimal(window, start: start, end: end, low: low, into: sequences)
-            sequences.reset()
-            hashTable.update(repeating: 0, count: hashSize)
-            optimal.forgetPositions()
-            nextToUpdate = 0
-            rep1 = 1; rep2 = 4; rep3 = 8
-        }
-        findOptimal(window, start: start, end: end, low: low, into: sequences)
-    }
-
     func findOptimal(_ window: UnsafePointer<UInt8>, start: Int, end: Int, low: Int, into sequences: SequenceBuffer) {
         let state = optimal!
         let prices = state.prices, matches = state.matches, cells = state.cells, path = state.path

@@ -42,6 +42,14 @@ final class OptimalPrices {
 
     func reset() { hasHistory = false }
 
+    /// Makes these prices what `other`'s are.
+    func copy(from other: OptimalPrices) {
+        frequencies.update(from: other.frequencies, count: Self.size)
+        sums = other.sums
+        sumLogs = other.sumLogs
+        hasHistory = other.hasHistory
+    }
+
     /// Sets the frequencies for a block of `count` bytes at `bytes`.
     func beginBlock(_ bytes: UnsafePointer<UInt8>, count: Int) {
         if hasHistory {
@@ -92,10 +100,11 @@ final class OptimalPrices {
         return top &* bit &+ fraction
     }
 
-    /// A literal byte (at most 11 bits: the longest Huffman code).
+    /// A literal byte: at least 1 bit (the shortest Huffman code; priced below it, a run of a
+    /// frequent byte looks nearly free and no match pays for itself) and at most 11 (the longest).
     @inline(__always)
     func literal(_ byte: UInt8) -> Int {
-        min(11 * Self.bit, sumLogs.literals - Self.log2(frequencies[Self.literalStart + Int(byte)]))
+        max(Self.bit, min(11 * Self.bit, sumLogs.literals - Self.log2(frequencies[Self.literalStart + Int(byte)])))
     }
 
     @inline(__always)
