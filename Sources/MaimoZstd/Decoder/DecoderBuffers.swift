@@ -35,8 +35,8 @@ extension ZstdDecompressor {
         let initial = min(limit, prefix + blockMaximum + Self.slack)
         // A buffer far larger than this frame can use (left by an earlier frame) is given back.
         if initial > historyCapacity || historyCapacity > 4 * limit + (1 << 22) {
-            history.deallocate()
-            history = .allocate(capacity: initial)
+            HistoryMemory.release(history)
+            history = HistoryMemory.allocate(initial)
             historyCapacity = initial
         }
     }
@@ -66,10 +66,7 @@ extension ZstdDecompressor {
     @inline(never)
     func growHistory(toHold needed: Int) {
         let capacity = min(historyLimit, max(needed, 2 * historyCapacity))
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: history, count: position)
-        history.deallocate()
-        history = grown
+        history = HistoryMemory.grow(history, keeping: position, to: capacity)
         historyCapacity = capacity
     }
 }

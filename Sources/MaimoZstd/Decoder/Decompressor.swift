@@ -94,7 +94,7 @@ public final class ZstdDecompressor {
         self.dictionary = dictionary
         self.options = options
         pending = .allocate(capacity: 0)
-        history = .allocate(capacity: 0)
+        history = HistoryMemory.allocate(0)
         literals = .allocate(capacity: 0)
         huffmanTable = .allocate(capacity: Huffman.tableCapacity)
         counts = .allocate(capacity: 256)
@@ -108,7 +108,7 @@ public final class ZstdDecompressor {
 
     deinit {
         pending.deallocate()
-        history.deallocate()
+        HistoryMemory.release(history)
         literals.deallocate()
         huffmanTable.deallocate()
         counts.deallocate()
