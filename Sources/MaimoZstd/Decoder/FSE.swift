@@ -100,17 +100,24 @@ enum FSE {
             }
             let step = (size >> 1) + (size >> 3) + 3
             let mask = size - 1
-            var position = 0
-            for symbol in 0..<symbolCount {
-                let count = Int(counts[symbol])
-                var i = 0
-                while i < count {
-                    cells[position].symbol = UInt8(truncatingIfNeeded: symbol)
-                    repeat { position = (position + step) & mask } while position > highThreshold
-                    i += 1
+            if highThreshold == size - 1 {
+                // No "less than one" symbols (zstd's fast spread): lay the symbols down in order,
+                // eight bytes at a time, then walk the table once; no inner loop of varying length.
+                failed = !spreadWithoutLowSymbols(counts: counts, symbolCount: symbolCount, size: size, step: step, into: cells)
+                if failed { return }
+            } else {
+                var position = 0
+                for symbol in 0..<symbolCount {
+                    let count = Int(counts[symbol])
+                    var i = 0
+                    while i < count {
+                        cells[position].symbol = UInt8(truncatingIfNeeded: symbol)
+                        repeat { position = (position + step) & mask } while position > highThreshold
+                        i += 1
+                    }
                 }
+                guard position == 0 else { failed = true; return }
             }
-            guard position == 0 else { failed = true; return }
             for state in 0..<size {
                 let symbol = Int(cells[state].symbol)
                 let x = Int(next[symbol])
@@ -122,6 +129,41 @@ enum FSE {
             }
         }
         if failed { throw .corrupt(offset: offset, reason: "FSE probabilities do not fill the decoding table") }
+    }
+}
+
+extension FSE {
+    /// Spreads the symbols of a distribution without "less than one" counts over the table's
+    /// cells; false when the counts do not add up to `size`.
+    static func spreadWithoutLowSymbols(
+        counts: UnsafePointer<Int16>, symbolCount: Int, size: Int, step: Int, into cells: UnsafeMutablePointer<FSECell>
+    ) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size + 8) { buffer in
+            let spread = UnsafeMutableRawPointer(buffer.baseAddress!)
+            var filled = 0
+            var pattern: UInt64 = 0
+            for symbol in 0..<symbolCount {
+                let count = Int(counts[symbol])
+                if count > 0 {
+                    guard count <= size - filled else { return false }
+                    var i = 0
+                    repeat {
+                        spread.storeBytes(of: pattern, toByteOffset: filled + i, as: UInt64.self)
+                        i += 8
+                    } while i < count
+                    filled += count
+                }
+                pattern &+= 0x0101_0101_0101_0101
+            }
+            guard filled == size else { return false }
+            let mask = size - 1
+            var position = 0
+            for s in 0..<size {
+                cells[position].symbol = spread.load(fromByteOffset: s, as: UInt8.self)
+                position = (position + step) & mask
+            }
+            return true
+        }
     }
 }
 
@@ -185,11 +227,28 @@ enum SequenceKind: Int {
 
     /// Fills `cells` with the sequence table for the FSE table in `fse`.
     func fill(_ cells: UnsafeMutablePointer<SequenceCell>, from fse: UnsafePointer<FSECell>, accuracyLog: Int) {
-        for state in 0..<(1 << accuracyLog) {
-            let cell = fse[state]
-            let (base, bits) = code(Int(cell.symbol))
-            cells[state] = SequenceCell(
-                baseValue: base, nextState: cell.nextState &+ UInt16(tableOffset), extraBits: bits, stateBits: cell.stateBits)
+        let offset = UInt16(tableOffset)
+        let count = 1 << accuracyLog
+        if self == .offset {
+            for state in 0..<count {
+                let cell = fse[state]
+                cells[state] = SequenceCell(
+                    baseValue: 1 << UInt32(cell.symbol), nextState: cell.nextState &+ offset, extraBits: cell.symbol, stateBits: cell.stateBits)
+            }
+            return
+        }
+        // The code tables through pointers: the static arrays' accessors once, not per cell.
+        // Symbols are below the tables' sizes (`FSE.readCounts` refuses more than `maxSymbol`).
+        let (bases, extra) = self == .literalLength ? (Self.literalLengthBase, Self.literalLengthBits) : (Self.matchLengthBase, Self.matchLengthBits)
+        bases.withUnsafeBufferPointer { bases in
+            extra.withUnsafeBufferPointer { extra in
+                for state in 0..<count {
+                    let cell = fse[state]
+                    let symbol = Int(cell.symbol)
+                    cells[state] = SequenceCell(
+                        baseValue: bases[symbol], nextState: cell.nextState &+ offset, extraBits: extra[symbol], stateBits: cell.stateBits)
+                }
+            }
         }
     }
 
