@@ -227,6 +227,9 @@ extension ZstdDecompressor {
             if offsetBits > 1 {
                 matchOffset = offsetValue &- 3
                 rep3 = rep2; rep2 = rep1; rep1 = matchOffset
+            } else if offsetBits == 0 && literalLength != 0 {
+                // Offset code 0 after literals, the commonest repeat: the first, unchanged.
+                matchOffset = rep1
             } else {
                 let index = offsetValue &- (literalLength == 0 ? 0 : 1)
                 switch index {
