@@ -98,26 +98,11 @@ enum FSE {
                     next[symbol] = UInt16(truncatingIfNeeded: max(Int(count), 0))
                 }
             }
-            let step = (size >> 1) + (size >> 3) + 3
-            let mask = size - 1
-            if highThreshold == size - 1 {
-                // No "less than one" symbols (zstd's fast spread): lay the symbols down in order,
-                // eight bytes at a time, then walk the table once; no inner loop of varying length.
-                failed = !spreadWithoutLowSymbols(counts: counts, symbolCount: symbolCount, size: size, step: step, into: cells)
-                if failed { return }
-            } else {
-                var position = 0
-                for symbol in 0..<symbolCount {
-                    let count = Int(counts[symbol])
-                    var i = 0
-                    while i < count {
-                        cells[position].symbol = UInt8(truncatingIfNeeded: symbol)
-                        repeat { position = (position + step) & mask } while position > highThreshold
-                        i += 1
-                    }
-                }
-                guard position == 0 else { failed = true; return }
-            }
+            // zstd's spread: the symbols laid down in order, eight bytes at a time, then one walk
+            // of the table (the cells above `highThreshold` hold the "less than one" symbols);
+            // no inner loop whose length changes with every symbol.
+            failed = !spread(counts: counts, symbolCount: symbolCount, size: size, highThreshold: highThreshold, into: cells)
+            if failed { return }
             for state in 0..<size {
                 let symbol = Int(cells[state].symbol)
                 let x = Int(next[symbol])
@@ -133,19 +118,20 @@ enum FSE {
 }
 
 extension FSE {
-    /// Spreads the symbols of a distribution without "less than one" counts over the table's
-    /// cells; false when the counts do not add up to `size`.
-    static func spreadWithoutLowSymbols(
-        counts: UnsafePointer<Int16>, symbolCount: Int, size: Int, step: Int, into cells: UnsafeMutablePointer<FSECell>
+    /// Spreads the symbols with positive counts over cells `0...highThreshold`; false when
+    /// their counts do not add up to exactly that many cells.
+    static func spread(
+        counts: UnsafePointer<Int16>, symbolCount: Int, size: Int, highThreshold: Int, into cells: UnsafeMutablePointer<FSECell>
     ) -> Bool {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size + 8) { buffer in
             let spread = UnsafeMutableRawPointer(buffer.baseAddress!)
+            let total = highThreshold + 1
             var filled = 0
             var pattern: UInt64 = 0
             for symbol in 0..<symbolCount {
                 let count = Int(counts[symbol])
                 if count > 0 {
-                    guard count <= size - filled else { return false }
+                    guard count <= total - filled else { return false }
                     var i = 0
                     repeat {
                         spread.storeBytes(of: pattern, toByteOffset: filled + i, as: UInt64.self)
@@ -155,14 +141,22 @@ extension FSE {
                 }
                 pattern &+= 0x0101_0101_0101_0101
             }
-            guard filled == size else { return false }
+            guard filled == total else { return false }
+            let step = (size >> 1) + (size >> 3) + 3
             let mask = size - 1
             var position = 0
-            for s in 0..<size {
-                cells[position].symbol = spread.load(fromByteOffset: s, as: UInt8.self)
-                position = (position + step) & mask
+            if highThreshold == size - 1 {
+                for s in 0..<size {
+                    cells[position].symbol = spread.load(fromByteOffset: s, as: UInt8.self)
+                    position = (position + step) & mask
+                }
+            } else {
+                for s in 0..<total {
+                    cells[position].symbol = spread.load(fromByteOffset: s, as: UInt8.self)
+                    repeat { position = (position + step) & mask } while position > highThreshold
+                }
             }
-            return true
+            return position == 0
         }
     }
 }
