@@ -12,7 +12,8 @@ public struct ZstdCompressionOptions: Sendable {
     public var contentSize: UInt64?
     /// Whether the frame names the dictionary's ID (zstd's default: yes).
     public var includesDictionaryID: Bool
-    /// Overrides the level's search parameters.
+    /// Overrides the level's search parameters (within the encoder's bounds: values outside
+    /// them are brought to the nearest, see ``ZstdParameters/clamped()``).
     public var parameters: ZstdParameters?
     /// The largest block, in bytes of input (at most 128 KiB, the format's limit, and at least
     /// 1 KiB); nil for the format's maximum. Smaller blocks adapt their entropy tables more often
@@ -177,6 +178,7 @@ public final class ZstdCompressor {
         // are sized for the content alone; the lazy ones hash the dictionary into theirs.
         var base = options.parameters ?? .level(options.level)
         if let long = options.longWindowLog { base.windowLog = max(base.windowLog, long) }
+        base = base.clamped()
         let adjusted = base.adjusted(forSize: options.contentSize, dictionarySize: base.strategy <= .doubleFast ? 0 : dictionaryLength)
         let windowSize = 1 << adjusted.windowLog
         let newBlockSize = min(1 << 17, windowSize, options.maxBlockSize.map { min(1 << 17, max(1 << 10, $0)) } ?? .max)

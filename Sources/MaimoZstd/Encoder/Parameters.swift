@@ -53,6 +53,25 @@ public struct ZstdParameters: Sendable, Hashable {
         return levels[min(22, level) - 1]
     }
 
+    /// These parameters within what the encoder supports, as zstd bounds its own: `windowLog`
+    /// 10...31 (30 where `Int` has 32 bits), `hashLog` 6...30, `chainLog` 6...30 (0...30 for
+    /// `fast`, which has no second table), `searchLog` 0 to `windowLog` − 1 and at most 30,
+    /// `minMatch` 4...8 (the hashes read 4 to 8 bytes; zstd's 3 becomes 4), `targetLength`
+    /// 0...131,072 and `acceleration` 1...131,073. A compressor applies this to the parameters it
+    /// is given, so that none can make it trap or address outside its tables;
+    /// ``ZstdCompressor/parameters`` shows what a frame uses.
+    public func clamped() -> ZstdParameters {
+        var result = self
+        result.windowLog = min(Int.bitWidth == 32 ? 30 : 31, max(10, windowLog))
+        result.hashLog = min(30, max(6, hashLog))
+        result.chainLog = min(30, max(strategy == .fast ? 0 : 6, chainLog))
+        result.searchLog = min(30, result.windowLog - 1, max(0, searchLog))
+        result.minMatch = min(8, max(4, minMatch))
+        result.targetLength = min(1 << 17, max(0, targetLength))
+        result.acceleration = min((1 << 17) + 1, max(1, acceleration))
+        return result
+    }
+
     /// The highest level (`--ultra`); the highest without `--ultra` is 19, as in zstd.
     public static let maxLevel = 22
 
