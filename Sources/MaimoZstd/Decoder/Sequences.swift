@@ -35,12 +35,17 @@ func copyMatch(_ destination: UnsafeMutablePointer<UInt8>, offset: Int, length: 
     }
     var out = destination
     if offset < 8 {
-        // Spread the first 8 bytes one at a time, then copy from a multiple of the offset that is
-        // at least 8 back, which repeats the same pattern without overlapping an 8-byte load.
-        for i in 0..<8 { out[i] = source[i] }
+        // zstd's `ZSTD_overlapCopy8`: four bytes one at a time, four more from a point that
+        // repeats the pattern, then the source moved back to a multiple of the offset at least
+        // 8 behind, so that 8-byte copies repeat the pattern without overlapping themselves.
+        // The two small tables are packed into constants (no division, no array accessor).
+        out[0] = source[0]; out[1] = source[1]; out[2] = source[2]; out[3] = source[3]
+        let shift = UInt64(truncatingIfNeeded: offset &* 8)
+        source += Int(truncatingIfNeeded: (0x0404_0404_0102_0100 as UInt64) &>> shift & 0xFF)
+        UnsafeMutableRawPointer(out + 4).storeBytes(of: UnsafeRawPointer(source).loadUnaligned(as: UInt32.self), as: UInt32.self)
+        source -= Int(truncatingIfNeeded: (0x0B0A_0908_0708_0808 as UInt64) &>> shift & 0xFF)
+        source += 8
         out += 8
-        let period = offset * ((8 + offset - 1) / offset)
-        source = UnsafePointer(out - period)
         if length <= 8 { return }
     }
     let end = destination + length
