@@ -133,19 +133,25 @@ enum SequenceCodes {
         UInt8(SequenceKind.matchLengthBase.lastIndex { $0 <= UInt32(value + 3) }!)
     }
 
-    /// The literal length code of `value`; `table` is ``literalLengthCodes`` (callers in loops
-    /// hold it in a local).
+    /// The literal length code of `value`; `table` holds ``literalLengthCodes`` (callers in
+    /// loops hold it in a local, or a copy behind a pointer: the array's accessor costs a check
+    /// per call in the optimal parser's inner loop).
     @inline(__always)
-    static func literalLength(_ value: Int, table: [UInt8] = literalLengthCodes) -> Int {
+    static func literalLength<Table: RandomAccessCollection>(_ value: Int, table: Table) -> Int
+    where Table.Element == UInt8, Table.Index == Int {
         value < 64 ? Int(table[value]) : (Int.bitWidth - 1 - value.leadingZeroBitCount) + 19
     }
 
-    /// The match length code of `value`; `table` is ``matchLengthCodes``.
+    /// The match length code of `value` (at least 3); `table` holds ``matchLengthCodes``.
     @inline(__always)
-    static func matchLength(_ value: Int, table: [UInt8] = matchLengthCodes) -> Int {
+    static func matchLength<Table: RandomAccessCollection>(_ value: Int, table: Table) -> Int
+    where Table.Element == UInt8, Table.Index == Int {
         let base = value - 3
         return base < 128 ? Int(table[base]) : (Int.bitWidth - 1 - base.leadingZeroBitCount) + 36
     }
+
+    static func literalLength(_ value: Int) -> Int { literalLength(value, table: literalLengthCodes) }
+    static func matchLength(_ value: Int) -> Int { matchLength(value, table: matchLengthCodes) }
 
     static let predefinedTables: [FSEEncodingTable] = [SequenceKind.literalLength, .offset, .matchLength].map { kind in
         let (counts, log) = kind.predefined

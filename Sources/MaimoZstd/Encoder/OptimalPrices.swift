@@ -109,13 +109,12 @@ final class OptimalPrices {
 
     @inline(__always)
     func literalLengthCode(_ value: Int) -> Int {
-        value < 64 ? Int(literalLengthCodes[value]) : (Int.bitWidth - 1 - value.leadingZeroBitCount) + 19
+        SequenceCodes.literalLength(value, table: UnsafeBufferPointer(start: literalLengthCodes, count: 64))
     }
 
     @inline(__always)
     func matchLengthCode(_ length: Int) -> Int {
-        let base = length - 3
-        return base < 128 ? Int(matchLengthCodes[base]) : (Int.bitWidth - 1 - base.leadingZeroBitCount) + 36
+        SequenceCodes.matchLength(length, table: UnsafeBufferPointer(start: matchLengthCodes, count: 128))
     }
 
     @inline(__always)
