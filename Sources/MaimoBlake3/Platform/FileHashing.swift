@@ -61,6 +61,14 @@ extension Blake3 {
     package mutating func update(fileDescriptor descriptor: Int32, path: String = "-", useMemoryMap: Bool = true)
         throws(Blake3.FileError)
     {
+        try update(fileDescriptor: descriptor, path: path, useMemoryMap: useMemoryMap, window: Self.mappingWindow)
+    }
+
+    /// As `update(fileDescriptor:path:useMemoryMap:)`, a mapped file hashed `window` bytes (a
+    /// power of two) at a time; tests take small windows to reach several with small files.
+    mutating func update(fileDescriptor descriptor: Int32, path: String, useMemoryMap: Bool, window: Int)
+        throws(Blake3.FileError)
+    {
         #if !os(WASI)  // WASI has no mmap: files are read.
         var info = stat()
         if useMemoryMap, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
@@ -73,12 +81,22 @@ extension Blake3 {
                 // b3sum does: `MADV_POPULATE_READ` took longer in the kernel (1 MiB files: 3.0 vs
                 // 3.2 GB/s) and won nothing at 64 MiB. Large files ask for aggressive read-ahead.
                 if length >= Self.sequentialAdviceThreshold { _ = madvise(mapping, length, MADV_SEQUENTIAL) }
-                // Windows are powers of two, so each is a whole subtree.
+                // Windows are powers of two, so each is a whole subtree. With several threads, each
+                // window but the last is unmapped in the background while the next is hashed:
+                // tearing down 512 MiB of page-table entries took `munmap` 10-14 ms, alone on
+                // one core after the hashing, a sixth of a two-thread run's time
+                // (Docs/Benchmarks.md, "BLAKE3 as a command across cores").
+                let release = Platform.BackgroundWork()
+                defer { release.wait() }
                 var offset = 0
                 while offset < length {
-                    let window = min(Self.mappingWindow, length - offset)
-                    update(UnsafeRawBufferPointer(start: mapping + offset, count: window))
-                    offset += window
+                    let count = min(window, length - offset)
+                    update(UnsafeRawBufferPointer(start: mapping + offset, count: count))
+                    if threadCount > 1, offset + count < length {
+                        let hashed = UnsafeSendable(mapping + offset)
+                        release.start { _ = madvise(hashed.value, count, MADV_DONTNEED) }
+                    }
+                    offset += count
                 }
                 return
             }
