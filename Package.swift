@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "MaimoErasureTests", dependencies: ["MaimoErasure", "MaimoTestSupport"]),
         .testTarget(name: "MaimoCipherTests", dependencies: ["MaimoCipher", "MaimoBlake3", "MaimoTestSupport"]),
         // Runs the built `maimo` binary and compares it with the reference tools (b3sum, …).
-        .testTarget(name: "MaimoCLITests", dependencies: ["maimo", "maimo-hash", "maimo-zstd", "MaimoTor", "MaimoTestSupport"]),
+        .testTarget(name: "MaimoCLITests", dependencies: ["maimo", "maimo-hash", "maimo-zstd", "MaimoLeanCommands", "MaimoTor", "MaimoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

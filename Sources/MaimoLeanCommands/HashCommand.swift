@@ -311,3 +311,30 @@ struct CheckLine {
         return result
     }
 }
+
+extension HashCommand: QuickParsing {
+    /// File names and `--num-threads N`, the form a benchmark or a script uses most.
+    package static func quickParse(_ arguments: ArraySlice<String>) -> HashCommand? {
+        var reader = QuickArguments(arguments)
+        var threads: Int?
+        while let option = reader.nextOption() {
+            guard option == "--num-threads", reader.once(option), let value = reader.value(),
+                let count = QuickArguments.integer(value)
+            else { return nil }
+            threads = count
+        }
+        // Every property is given a value: ArgumentParser's wrappers trap on one that has none.
+        var command = HashCommand()
+        command.files = reader.plain
+        command.length = nil
+        command.numThreads = threads
+        command.keyed = false
+        command.deriveKey = nil
+        command.noMmap = false
+        command.noNames = false
+        command.raw = false
+        command.check = false
+        command.quiet = false
+        return command
+    }
+}

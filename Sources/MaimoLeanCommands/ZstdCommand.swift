@@ -252,3 +252,59 @@ package struct ZstdCommand: ParsableCommand {
         throw CLIFile.Failure(description: "invalid --memory size \(text) (e.g. 128MB, 2GB)")
     }
 }
+
+extension ZstdCommand: QuickParsing {
+    /// After ``rewriteLevelFlags(_:)``: `-d`, `-c`, `-f`, `-q`, `--ultra`, `--no-check`, a level,
+    /// `-o OUTPUT`, `-D DICT`, `-T N` and input paths — how zstd is mostly called.
+    package static func quickParse(_ arguments: ArraySlice<String>) -> ZstdCommand? {
+        var reader = QuickArguments(arguments)
+        // Every property is given a value: ArgumentParser's wrappers trap on one that has none.
+        var command = ZstdCommand()
+        command.decompress = false
+        command.level = 3
+        command.ultra = false
+        command.blockSize = nil
+        command.threads = 1
+        command.dictionary = nil
+        command.output = nil
+        command.toStandardOutput = false
+        command.force = false
+        command.quiet = false
+        command.sync = false
+        command.noCheck = false
+        command.memory = nil
+        command.longWindowLog = nil
+        command.patchFrom = nil
+        command.train = false
+        command.maxDictionary = 112_640
+        while let option = reader.nextOption() {
+            switch option {
+            case "-d", "--decompress": guard reader.once("-d") else { return nil }; command.decompress = true
+            case "-c", "--stdout": guard reader.once("-c") else { return nil }; command.toStandardOutput = true
+            case "-f", "--force": guard reader.once("-f") else { return nil }; command.force = true
+            case "-q", "--quiet": guard reader.once("-q") else { return nil }; command.quiet = true
+            case "--ultra": guard reader.once(option) else { return nil }; command.ultra = true
+            case "--no-check": guard reader.once(option) else { return nil }; command.noCheck = true
+            case "-o":
+                guard reader.once(option), let value = reader.value() else { return nil }
+                command.output = value
+            case "-D":
+                guard reader.once(option), let value = reader.value() else { return nil }
+                command.dictionary = value
+            case "-T":
+                guard reader.once(option), let value = reader.value(), let count = QuickArguments.integer(value) else {
+                    return nil
+                }
+                command.threads = count
+            default:
+                guard option.hasPrefix("--level="), reader.once("--level"),
+                    let level = QuickArguments.integer(option.dropFirst(8))
+                else { return nil }
+                command.level = level
+            }
+        }
+        guard separatedInputs.isEmpty else { return nil }
+        command.parsedInputs = reader.plain
+        return command
+    }
+}

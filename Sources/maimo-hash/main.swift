@@ -5,5 +5,5 @@
 import MaimoLeanCommands
 
 prepareProcess()
-LeanExecutable<HashCommand>.main()
+LeanExecutable<HashCommand>.main(quickly: Array(CommandLine.arguments.dropFirst()))
 Console.flush()

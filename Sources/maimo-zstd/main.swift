@@ -6,5 +6,5 @@ import MaimoLeanCommands
 prepareProcess()
 // The zstd-style flags (`-19`, `--fast=3`, `--long`) are rewritten as for `maimo zstd`.
 let arguments = ZstdCommand.separateInputs(ZstdCommand.rewriteLevelFlags(["zstd"] + CommandLine.arguments.dropFirst()))
-LeanExecutable<ZstdCommand>.main(Array(arguments.dropFirst()))
+LeanExecutable<ZstdCommand>.main(quickly: Array(arguments.dropFirst()))
 Console.flush()
