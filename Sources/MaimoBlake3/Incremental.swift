@@ -32,6 +32,11 @@ extension Blake3 {
 
     /// Adds bytes to the hash.
     public mutating func update(_ input: UnsafeRawBufferPointer) {
+        update(input, afterPiece: nil)
+    }
+
+    /// As `update(_:)`; `afterPiece` is told of each piece of `input` that threads hashed.
+    mutating func update(_ input: UnsafeRawBufferPointer, afterPiece: Subtree.PieceObserver?) {
         var input = input
         let chunk = Blake3Constants.chunkLength
         if chunkState.count > 0 {
@@ -56,7 +61,7 @@ extension Blake3 {
                 pushChainingValue(cv, chunksBefore: counter)
             } else {
                 let (left, right) = Subtree.childChainingValues(
-                    subtree, chunkCounter: counter, key: key, flags: flags, threads: threadCount)
+                    subtree, chunkCounter: counter, key: key, flags: flags, threads: threadCount, afterPiece: afterPiece)
                 pushChainingValue(left, chunksBefore: counter)
                 pushChainingValue(right, chunksBefore: counter &+ subtreeChunks / 2)
             }

@@ -36,20 +36,21 @@ struct FileHashingTests {
         }
     }
 
-    /// Several windows, each but the last unmapped in the background while the next is hashed
-    /// (with more than one thread), and a short last window.
-    @Test func manyWindowsGiveTheInMemoryHash() throws {
-        var generator = SeededGenerator.fromEnvironment("manyWindowsGiveTheInMemoryHash")
-        for size in [4 * 512 * 1024, 4 * 512 * 1024 + 4097, 9 * 512 * 1024 - 1] {
-            let input = randomBytes(size, using: &generator)
-            let expected = Blake3.hash(input)
-            for threads in [1, 2, 3] {
-                var hasher = Blake3(threadCount: threads)
-                try withFile(input) { descriptor, path in
-                    try hasher.update(fileDescriptor: descriptor, path: path, useMemoryMap: true, window: 512 * 1024)
-                }
-                #expect(hasher.finalize() == expected, "size \(size), \(threads) threads")
+    /// With several threads, each region of the mapping is released once all its bytes were
+    /// hashed, never before: only regions wholly inside the part hashed in parallel (the file's
+    /// largest whole subtree: 2 MiB here; the 4,097 bytes after it are hashed serially).
+    @Test func regionsAreReleasedWhenHashed() throws {
+        var generator = SeededGenerator.fromEnvironment("regionsAreReleasedWhenHashed")
+        let input = randomBytes(2 * 1024 * 1024 + 4097, using: &generator)
+        let expected = Blake3.hash(input)
+        // Regions of 192 KiB straddle the 128 KiB pieces: ten end inside the first 2 MiB.
+        for (threads, released) in [(1, 0), (2, 10), (3, 10)] {
+            var hasher = Blake3(threadCount: threads)
+            let count = try withFile(input) { descriptor, path in
+                try hasher.update(fileDescriptor: descriptor, path: path, useMemoryMap: true, regionSize: 192 * 1024)
             }
+            #expect(hasher.finalize() == expected, "\(threads) threads")
+            #expect(count == released, "\(threads) threads")
         }
     }
 

@@ -35,8 +35,8 @@ extension Blake3 {
 extension Blake3 {
     /// Memory-mapping pays off above this size; smaller files are read.
     static let memoryMapThreshold = 16 * 1024
-    /// Mapped files are hashed this much at a time.
-    static let mappingWindow = 64 * 1024 * 1024
+    /// Mapped files hashed by several threads are released in regions of this size.
+    static let releaseRegion = 8 * 1024 * 1024
     /// Files at least this large are mapped with `MADV_SEQUENTIAL`.
     static let sequentialAdviceThreshold = 64 * 1024 * 1024
     /// The read size for files that are not mapped and for streams.
@@ -61,13 +61,13 @@ extension Blake3 {
     package mutating func update(fileDescriptor descriptor: Int32, path: String = "-", useMemoryMap: Bool = true)
         throws(Blake3.FileError)
     {
-        try update(fileDescriptor: descriptor, path: path, useMemoryMap: useMemoryMap, window: Self.mappingWindow)
+        _ = try update(fileDescriptor: descriptor, path: path, useMemoryMap: useMemoryMap, regionSize: Self.releaseRegion)
     }
 
-    /// As `update(fileDescriptor:path:useMemoryMap:)`, a mapped file hashed `window` bytes (a
-    /// power of two) at a time; tests take small windows to reach several with small files.
-    mutating func update(fileDescriptor descriptor: Int32, path: String, useMemoryMap: Bool, window: Int)
-        throws(Blake3.FileError)
+    /// As `update(fileDescriptor:path:useMemoryMap:)`, a mapped file released in regions of
+    /// `regionSize` bytes (tests take small ones); returns how many were released before `munmap`.
+    mutating func update(fileDescriptor descriptor: Int32, path: String, useMemoryMap: Bool, regionSize: Int)
+        throws(Blake3.FileError) -> Int
     {
         #if !os(WASI)  // WASI has no mmap: files are read.
         var info = stat()
@@ -81,24 +81,15 @@ extension Blake3 {
                 // b3sum does: `MADV_POPULATE_READ` took longer in the kernel (1 MiB files: 3.0 vs
                 // 3.2 GB/s) and won nothing at 64 MiB. Large files ask for aggressive read-ahead.
                 if length >= Self.sequentialAdviceThreshold { _ = madvise(mapping, length, MADV_SEQUENTIAL) }
-                // Windows are powers of two, so each is a whole subtree. With several threads, each
-                // window but the last is unmapped in the background while the next is hashed:
-                // tearing down 512 MiB of page-table entries took `munmap` 10-14 ms, alone on
-                // one core after the hashing, a sixth of a two-thread run's time
-                // (Docs/Benchmarks.md, "BLAKE3 as a command across cores").
-                let release = Platform.BackgroundWork()
-                defer { release.wait() }
-                var offset = 0
-                while offset < length {
-                    let count = min(window, length - offset)
-                    update(UnsafeRawBufferPointer(start: mapping + offset, count: count))
-                    if threadCount > 1, offset + count < length {
-                        let hashed = UnsafeSendable(mapping + offset)
-                        release.start { _ = madvise(hashed.value, count, MADV_DONTNEED) }
-                    }
-                    offset += count
+                let input = UnsafeRawBufferPointer(start: mapping, count: length)
+                guard threadCount > 1 else {
+                    update(input)
+                    return 0
                 }
-                return
+                // With several threads, what they hashed is released as they go (MappedRegions).
+                let regions = MappedRegions(base: mapping, length: length, regionSize: regionSize)
+                update(input, afterPiece: { regions.noteHashed($0) })
+                return regions.released
             }
         }
         #endif
@@ -106,7 +97,7 @@ extension Blake3 {
         defer { buffer.deallocate() }
         while true {
             let n = read(descriptor, buffer.baseAddress, buffer.count)
-            if n == 0 { return }
+            if n == 0 { return 0 }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw Blake3.FileError(path: path, code: errno)

@@ -59,29 +59,4 @@ import Dispatch
         DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
         #endif
     }
-
-    /// Work started in the background and waited for as a whole: each `start` runs its body on
-    /// another thread (on the caller's, at once, where there are no threads); `wait` returns
-    /// when every body has returned.
-    public final class BackgroundWork: Sendable {
-        #if !hasFeature(Embedded) && canImport(Dispatch)
-        private let group = DispatchGroup()
-        #endif
-
-        public init() {}
-
-        public func start(_ body: @escaping @Sendable () -> Void) {
-            #if hasFeature(Embedded) || !canImport(Dispatch)
-            body()
-            #else
-            DispatchQueue.global().async(group: group, execute: body)
-            #endif
-        }
-
-        public func wait() {
-            #if !hasFeature(Embedded) && canImport(Dispatch)
-            group.wait()
-            #endif
-        }
-    }
 }

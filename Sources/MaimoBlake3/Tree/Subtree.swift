@@ -78,13 +78,17 @@ enum Subtree {
 
     /// The chaining values of the two children of a subtree of 2^k ≥ 2 whole chunks (the left
     /// and right halves), computed with up to `threads` threads.
+    /// `afterPiece`, if given, is called with each piece the threads hashed, on the thread
+    /// that hashed it (serial hashing calls it for nothing).
     static func childChainingValues(
-        _ input: UnsafeRawBufferPointer, chunkCounter: UInt64, key: SIMD8<UInt32>, flags: UInt32, threads: Int
+        _ input: UnsafeRawBufferPointer, chunkCounter: UInt64, key: SIMD8<UInt32>, flags: UInt32, threads: Int,
+        afterPiece: PieceObserver? = nil
     ) -> (SIMD8<UInt32>, SIMD8<UInt32>) {
         let half = input.count / 2
         let halfChunks = UInt64(half / Blake3Constants.chunkLength)
         if threads > 1, half >= minimumParallelPiece {
-            let cvs = pieceChainingValues(input, chunkCounter: chunkCounter, key: key, flags: flags, threads: threads)
+            let cvs = pieceChainingValues(
+                input, chunkCounter: chunkCounter, key: key, flags: flags, threads: threads, afterPiece: afterPiece)
             return cvs.withUnsafeBufferPointer { pieces in
                 let perHalf = pieces.count / 2
                 return withUnsafeTemporaryAllocation(of: SIMD8<UInt32>.self, capacity: pieces.count) { scratch in
@@ -106,6 +110,12 @@ enum Subtree {
 
     /// The smallest piece of work handed to another thread.
     static let minimumParallelPiece = 128 * 1024
+    /// The largest: about half a millisecond of hashing, so that threads finish within that of
+    /// each other however large the input.
+    static let maximumParallelPiece = 2 * 1024 * 1024
+
+    /// Told of each piece a thread finished hashing (see `childChainingValues`).
+    typealias PieceObserver = @Sendable (UnsafeRawBufferPointer) -> Void
 
     /// As `chainingValue(_:chunkCounter:key:flags:)`, split across up to `threads` threads.
     /// Pieces are equal powers of two of at least `minimumPiece` bytes; the result equals the
@@ -126,14 +136,14 @@ enum Subtree {
     /// hashed by up to `threads` threads that take pieces from a shared counter.
     static func pieceChainingValues(
         _ input: UnsafeRawBufferPointer, chunkCounter: UInt64, key: SIMD8<UInt32>, flags: UInt32, threads: Int,
-        minimumPiece: Int = minimumParallelPiece
+        minimumPiece: Int = minimumParallelPiece, afterPiece: PieceObserver? = nil
     ) -> [SIMD8<UInt32>] {
-        // About sixteen pieces per thread keep both cores busy to the end even when one runs
+        // At least sixteen pieces per thread keep both cores busy to the end even when one runs
         // slower (a virtual machine's core shared with other guests): with four, the faster
-        // thread waited at each window's end, and two threads hashed 512 MiB at 0.84x b3sum's
-        // speed where sixteen give 0.97x (same run, one core noisy).
+        // thread waited at each 64 MiB window's end, and two threads hashed 512 MiB at 0.84x
+        // b3sum's speed where sixteen give 0.97x (same run, one core noisy).
         var piece = minimumPiece
-        while input.count / piece > 16 * threads { piece *= 2 }
+        while input.count / piece > 16 * threads, piece < maximumParallelPiece { piece *= 2 }
         let pieces = (input.count + piece - 1) / piece
         let pieceLength = piece
         var cvs = [SIMD8<UInt32>](repeating: .zero, count: pieces)
@@ -151,6 +161,7 @@ enum Subtree {
                     out.value[index] = chainingValue(
                         slice, chunkCounter: chunkCounter &+ UInt64(start / Blake3Constants.chunkLength), key: key,
                         flags: flags)
+                    afterPiece?(slice)
                 }
             }
         }
