@@ -142,8 +142,11 @@ enum Subtree {
         // slower (a virtual machine's core shared with other guests): with four, the faster
         // thread waited at each 64 MiB window's end, and two threads hashed 512 MiB at 0.84x
         // b3sum's speed where sixteen give 0.97x (same run, one core noisy).
+        // Past 128 GiB pieces grow again, so that their chaining values stay within 2 MiB.
         var piece = minimumPiece
-        while input.count / piece > 16 * threads, piece < maximumParallelPiece { piece *= 2 }
+        while input.count / piece > 16 * threads && piece < maximumParallelPiece || input.count / piece > 65536 {
+            piece *= 2
+        }
         let pieces = (input.count + piece - 1) / piece
         let pieceLength = piece
         var cvs = [SIMD8<UInt32>](repeating: .zero, count: pieces)
