@@ -44,9 +44,10 @@ extension Blake3 {
 
     /// Adds the contents of the file at `path`.
     ///
-    /// A regular file of 16 KiB or more is memory-mapped and hashed with ``threadCount`` threads;
-    /// anything else (small files, pipes, devices, or `useMemoryMap: false`) is read in 64 KiB
-    /// blocks on the calling thread.
+    /// A regular file of 16 KiB or more is memory-mapped and hashed with ``threadCount`` threads
+    /// (which give back the mapping's pages as they finish with them); anything else (small
+    /// files, pipes, devices, or `useMemoryMap: false`) is read in 64 KiB blocks on the calling
+    /// thread.
     /// - Throws: ``Blake3/FileError`` when the file cannot be opened or read.
     public mutating func update(contentsOfFileAtPath path: String, useMemoryMap: Bool = true) throws(Blake3.FileError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
