@@ -79,7 +79,8 @@ extension ZstdCompressor {
         _ splitter: BlockSplitter, _ splits: [Int], from start: Int, last: Bool, _ sink: (UnsafeRawBufferPointer) throws(ZstdError) -> Void
     ) throws(ZstdError) {
         var first = 0
-        for (index, end) in (splits + [sequences.count]).enumerated() {
+        for index in 0...splits.count {
+            let end = index < splits.count ? splits[index] : sequences.count
             let size = splitter.load(sequences, first, end)
             let partStart = start + splitter.contentStarts[first]
             let isLast = last && index == splits.count
