@@ -138,11 +138,12 @@ enum Subtree {
         _ input: UnsafeRawBufferPointer, chunkCounter: UInt64, key: SIMD8<UInt32>, flags: UInt32, threads: Int,
         minimumPiece: Int = minimumParallelPiece, afterPiece: PieceObserver? = nil
     ) -> [SIMD8<UInt32>] {
-        // At least sixteen pieces per thread keep both cores busy to the end even when one runs
-        // slower (a virtual machine's core shared with other guests): with four, the faster
-        // thread waited at each 64 MiB window's end, and two threads hashed 512 MiB at 0.84x
-        // b3sum's speed where sixteen give 0.97x (same run, one core noisy).
-        // Past 128 GiB pieces grow again, so that their chaining values stay within 2 MiB.
+        // Sixteen pieces per thread (more, of 2 MiB, in larger inputs) keep both cores busy to
+        // the end even when one runs slower (a virtual machine's core shared with other
+        // guests): with four, the faster thread waited at each 64 MiB window's end, and two
+        // threads hashed 512 MiB at 0.84x b3sum's speed where sixteen give 0.97x (same run, one
+        // core noisy). Past 128 GiB pieces grow again, so that their chaining values stay
+        // within 2 MiB.
         var piece = minimumPiece
         while input.count / piece > 16 * threads && piece < maximumParallelPiece || input.count / piece > 65536 {
             piece *= 2
