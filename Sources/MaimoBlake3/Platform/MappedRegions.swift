@@ -16,7 +16,7 @@ import Synchronization
 /// Tearing down 512 MiB of page-table entries took `munmap` 10–14 ms, alone on one core after
 /// the hashing (b3sum pays the same): a sixth of a two-thread run. Released region by region
 /// as the threads go, that work is shared between them and only the last region's is left for
-/// `munmap`. Releasing changes nothing but speed: a released page that were read again would be
+/// `munmap`. Releasing changes nothing but speed: a released page read again would be
 /// faulted in again from the page cache.
 final class MappedRegions: @unchecked Sendable {  // the counters are atomics; the rest is constant
     private let base: UnsafeMutableRawPointer
